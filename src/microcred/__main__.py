@@ -1,0 +1,3 @@
+from microcred.cli import app
+
+app(prog_name="microcred")

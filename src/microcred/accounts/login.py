@@ -1,0 +1,165 @@
+"""Logging in and out: password checks with a per-account slow-down, server-side sessions, new passwords."""
+
+from __future__ import annotations
+
+import hashlib
+import secrets
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+
+from sqlalchemy import delete, select
+from sqlalchemy.orm import Session, selectinload
+
+from microcred.accounts import audit
+from microcred.accounts.models import LoginSession, LoginThrottle, User
+from microcred.accounts.passwords import check_new_password, hash_password, needs_rehash, verify_password
+from microcred.accounts.principal import Actor
+from microcred.accounts.service import normalize_email
+from microcred.errors import InvalidInput, Throttled, Unauthenticated
+from microcred.store.base import utcnow
+
+WRONG_LOGIN = "The email or password is not right."
+# Sliding sessions are extended at most this often, so a busy page does not write on every request.
+SESSION_TOUCH_INTERVAL = timedelta(minutes=5)
+
+
+@dataclass(frozen=True)
+class ThrottlePolicy:
+    free_failures: int = 5
+    max_delay_seconds: int = 900
+
+    def delay_after(self, failures: int) -> int:
+        """Seconds to wait before the next try: none for the first few, then doubling up to a cap."""
+        if failures < self.free_failures:
+            return 0
+        return int(min(self.max_delay_seconds, 2 ** (failures - self.free_failures + 1)))
+
+
+def token_digest(token: str) -> str:
+    """Session and API tokens carry 256 random bits, so a plain SHA-256 is a safe way to store them."""
+    return hashlib.sha256(token.encode()).hexdigest()
+
+
+def authenticate(
+    db: Session, email: str, password: str, *, ip: str | None = None, policy: ThrottlePolicy | None = None
+) -> User:
+    """The user with this email and password, or an error that does not say which of the two was wrong.
+
+    Failures are counted per email, whether or not an account has it; past the free failures each try
+    must wait, doubling. The caller commits even when this raises, so that failures are remembered.
+    """
+    policy = policy or ThrottlePolicy()
+    key = normalize_email(email)[:320]
+    now = utcnow()
+    throttle = db.get(LoginThrottle, key)
+    if throttle is not None and throttle.locked_until is not None and throttle.locked_until > now:
+        wait = max(1, int((throttle.locked_until - now).total_seconds() + 0.999))
+        raise Throttled(f"Too many failed logins for this account: try again in {wait} seconds.", retry_after=wait)
+    user = db.scalar(select(User).where(User.email == key))
+    matched = verify_password(user.password_hash if user else None, password)
+    if user is None or not matched or not user.is_active:
+        throttle = throttle or LoginThrottle(email=key, failures=0)
+        throttle.failures += 1
+        throttle.last_failure_at = now
+        delay = policy.delay_after(throttle.failures)
+        throttle.locked_until = now + timedelta(seconds=delay) if delay else None
+        db.merge(throttle)
+        audit.record(
+            db,
+            Actor(user=None, label=key, ip=ip),
+            "login.failed",
+            object_type="user",
+            object_id=user.id if user else None,
+            actor_user_id=user.id if user else None,
+            summary=f"Failed login for {key}",
+            failures=throttle.failures,
+        )
+        raise Unauthenticated(WRONG_LOGIN, code="invalid_credentials")
+    if throttle is not None:
+        db.delete(throttle)
+    if needs_rehash(user.password_hash):
+        user.password_hash = hash_password(password)
+    audit.record(
+        db,
+        Actor.person(user, ip),
+        "login.succeeded",
+        object_type="user",
+        object_id=user.id,
+        summary=f"{user.email} logged in",
+    )
+    return user
+
+
+def start_session(
+    db: Session, user: User, *, hours: float, ip: str | None = None, user_agent: str | None = None
+) -> str:
+    """Open a login session and return its token, which only the cookie will hold."""
+    token = secrets.token_urlsafe(32)
+    now = utcnow()
+    db.add(
+        LoginSession(
+            token_hash=token_digest(token),
+            user_id=user.id,
+            created_at=now,
+            last_seen_at=now,
+            expires_at=now + timedelta(hours=hours),
+            ip=ip,
+            user_agent=(user_agent or "")[:300] or None,
+        )
+    )
+    db.flush()
+    return token
+
+
+def session_user(db: Session, token: str, *, hours: float) -> User | None:
+    """The active user behind a session token, sliding the session's expiry forward as it is used."""
+    login = db.scalar(
+        select(LoginSession)
+        .options(selectinload(LoginSession.user))
+        .where(LoginSession.token_hash == token_digest(token))
+    )
+    now = utcnow()
+    if login is None or login.expires_at <= now or not login.user.is_active:
+        return None
+    if now - login.last_seen_at >= SESSION_TOUCH_INTERVAL:
+        login.last_seen_at = now
+        login.expires_at = now + timedelta(hours=hours)
+        db.flush()
+    return login.user
+
+
+def end_session(db: Session, token: str, actor: Actor) -> None:
+    login = db.scalar(select(LoginSession).where(LoginSession.token_hash == token_digest(token)))
+    if login is None:
+        return
+    db.delete(login)
+    audit.record(db, actor, "logout", object_type="user", object_id=login.user_id, summary="Logged out")
+
+
+def change_password(
+    db: Session, actor: Actor, user: User, *, current_password: str, new_password: str, keep_session: str | None
+) -> None:
+    """Set a new password and end every other session of the user."""
+    if not verify_password(user.password_hash, current_password):
+        raise InvalidInput("The current password is not right.", code="wrong_current_password")
+    if current_password == new_password:
+        raise InvalidInput("The new password must differ from the current one.", code="weak_password")
+    check_new_password(new_password, email=user.email)
+    user.password_hash = hash_password(new_password)
+    user.must_change_password = False
+    user.password_changed_at = utcnow()
+    keep = token_digest(keep_session) if keep_session else ""
+    db.execute(delete(LoginSession).where(LoginSession.user_id == user.id, LoginSession.token_hash != keep))
+    audit.record(
+        db,
+        actor,
+        "password.changed",
+        object_type="user",
+        object_id=user.id,
+        summary=f"{user.email} changed their password",
+    )
+
+
+def purge_expired_sessions(db: Session, now: datetime | None = None) -> int:
+    result = db.execute(delete(LoginSession).where(LoginSession.expires_at <= (now or utcnow())))
+    return int(getattr(result, "rowcount", 0) or 0)

@@ -1,0 +1,391 @@
+"""Organisations, users and memberships: the use cases, as plain functions over a session.
+
+Functions here add to the caller's transaction and never commit: the caller commits once, so a change
+and its audit event land together or not at all.
+"""
+
+from __future__ import annotations
+
+import re
+import unicodedata
+import uuid
+from collections.abc import Iterable, Mapping
+
+from sqlalchemy import func, select
+from sqlalchemy.orm import Session, selectinload
+
+from microcred.accounts import audit
+from microcred.accounts.models import (
+    Membership,
+    Organisation,
+    OrganisationIdentifier,
+    OrganisationKind,
+    Role,
+    User,
+)
+from microcred.accounts.passwords import hash_password, one_time_password
+from microcred.accounts.principal import Actor
+from microcred.errors import Conflict, Forbidden, InvalidInput, NotFound
+
+_EMAIL = re.compile(r"^[^@\s]{1,64}@[^@\s]+\.[^@\s]+$")
+_URL = re.compile(r"^https?://[^\s/$.?#][^\s]*$", re.IGNORECASE)
+_COUNTRY = re.compile(r"^[A-Z]{2}$")
+
+
+def normalize_email(email: str) -> str:
+    return email.strip().lower()
+
+
+def _name_key(name: str) -> str:
+    return " ".join(unicodedata.normalize("NFKC", name).casefold().split())
+
+
+def _slugify(name: str) -> str:
+    ascii_name = unicodedata.normalize("NFKD", name).encode("ascii", "ignore").decode()
+    return re.sub(r"[^a-z0-9]+", "-", ascii_name.lower()).strip("-")[:56] or "organisation"
+
+
+def check_email(email: str) -> str:
+    normalized = normalize_email(email)
+    if len(normalized) > 320 or not _EMAIL.match(normalized):
+        raise InvalidInput(f"'{email}' is not an email address.", code="invalid_email")
+    return normalized
+
+
+# Organisations ------------------------------------------------------------------------------------
+
+
+def create_organisation(
+    db: Session,
+    actor: Actor,
+    *,
+    legal_name: str,
+    country: str,
+    kind: OrganisationKind = OrganisationKind.AWARDING_BODY_AND_PROVIDER,
+    homepage: str | None = None,
+    identifiers: Mapping[str, str] | None = None,
+    slug: str | None = None,
+) -> Organisation:
+    """Create an awarding body or provider; its legal name must be new (case and spacing aside)."""
+    if not actor.is_platform_admin:
+        raise Forbidden("Only a platform admin can create organisations.")
+    legal_name = " ".join(legal_name.split())
+    if not 2 <= len(legal_name) <= 300:
+        raise InvalidInput("The legal name must be between 2 and 300 characters.", code="invalid_name")
+    existing = db.scalar(select(Organisation).where(Organisation.name_key == _name_key(legal_name)))
+    if existing is not None:
+        raise Conflict(
+            f"An organisation named '{existing.legal_name}' already exists (slug '{existing.slug}').",
+            code="organisation_exists",
+        )
+    if slug is not None:
+        if not re.fullmatch(r"[a-z0-9](?:[a-z0-9-]{0,62}[a-z0-9])?", slug):
+            raise InvalidInput("A slug is 1-64 lowercase letters, digits and inner hyphens.", code="invalid_slug")
+        if db.scalar(select(Organisation.id).where(Organisation.slug == slug)) is not None:
+            raise Conflict(f"The slug '{slug}' is taken by another organisation.", code="slug_taken")
+    organisation = Organisation(
+        slug=slug or _free_slug(db, _slugify(legal_name)),
+        legal_name=legal_name,
+        name_key=_name_key(legal_name),
+        kind=kind,
+        country=_check_country(country),
+        homepage=_check_homepage(homepage),
+    )
+    organisation.identifiers = [
+        OrganisationIdentifier(scheme=scheme, value=value) for scheme, value in _check_identifiers(identifiers)
+    ]
+    db.add(organisation)
+    db.flush()
+    audit.record(
+        db,
+        actor,
+        "organisation.created",
+        object_type="organisation",
+        object_id=organisation.id,
+        organisation=organisation,
+        summary=f"Created organisation {legal_name}",
+    )
+    return organisation
+
+
+def update_organisation(
+    db: Session,
+    actor: Actor,
+    organisation: Organisation,
+    *,
+    legal_name: str | None = None,
+    country: str | None = None,
+    homepage: str | None = None,
+    identifiers: Mapping[str, str] | None = None,
+) -> Organisation:
+    changes: dict[str, object] = {}
+    if legal_name is not None and legal_name != organisation.legal_name:
+        legal_name = " ".join(legal_name.split())
+        clash = db.scalar(
+            select(Organisation).where(
+                Organisation.name_key == _name_key(legal_name), Organisation.id != organisation.id
+            )
+        )
+        if clash is not None:
+            raise Conflict(f"An organisation named '{clash.legal_name}' already exists.", code="organisation_exists")
+        organisation.legal_name, organisation.name_key = legal_name, _name_key(legal_name)
+        changes["legal_name"] = legal_name
+    if country is not None:
+        organisation.country = _check_country(country)
+        changes["country"] = organisation.country
+    if homepage is not None:
+        organisation.homepage = _check_homepage(homepage)
+        changes["homepage"] = organisation.homepage
+    if identifiers is not None:
+        organisation.identifiers = [
+            OrganisationIdentifier(scheme=scheme, value=value) for scheme, value in _check_identifiers(identifiers)
+        ]
+        changes["identifiers"] = dict(identifiers)
+    db.flush()
+    if changes:
+        audit.record(
+            db,
+            actor,
+            "organisation.updated",
+            object_type="organisation",
+            object_id=organisation.id,
+            organisation=organisation,
+            summary="Updated " + ", ".join(changes),
+            changes=changes,
+        )
+    return organisation
+
+
+def organisation_for(db: Session, actor: Actor, slug: str) -> Organisation:
+    """The organisation, if the actor belongs to it; otherwise NotFound, exactly as if it did not exist."""
+    organisation = db.scalar(
+        select(Organisation).options(selectinload(Organisation.identifiers)).where(Organisation.slug == slug)
+    )
+    if organisation is None or actor.role_in(db, organisation) is None:
+        raise NotFound(f"There is no organisation '{slug}'.", code="organisation_not_found")
+    return organisation
+
+
+def organisations_visible_to(db: Session, actor: Actor) -> list[tuple[Organisation, Role]]:
+    """Each organisation the actor may see, with the role it holds there, by name."""
+    if actor.is_platform_admin:
+        rows = db.scalars(select(Organisation).order_by(Organisation.legal_name))
+        return [(organisation, Role.ORG_ADMIN) for organisation in rows]
+    if actor.user is None:
+        return []
+    query = (
+        select(Organisation, Membership.role)
+        .join(Membership, Membership.organisation_id == Organisation.id)
+        .where(Membership.user_id == actor.user.id)
+        .order_by(Organisation.legal_name)
+    )
+    if actor.token is not None:
+        query = query.where(Organisation.id == actor.token.organisation_id)
+    result: list[tuple[Organisation, Role]] = []
+    for organisation, _role in db.execute(query).tuples():
+        role = actor.role_in(db, organisation)
+        if role is not None:
+            result.append((organisation, role))
+    return result
+
+
+def require_role(db: Session, actor: Actor, organisation: Organisation, roles: Iterable[Role]) -> Role:
+    allowed = set(roles)
+    role = actor.role_in(db, organisation)
+    if role is None:
+        raise NotFound(f"There is no organisation '{organisation.slug}'.", code="organisation_not_found")
+    if role not in allowed:
+        needed = " or ".join(sorted(r.label.lower() for r in allowed))
+        raise Forbidden(f"This needs the role {needed}; you are {role.label.lower()} here.")
+    return role
+
+
+def _free_slug(db: Session, base: str) -> str:
+    slug, n = base, 1
+    while db.scalar(select(Organisation.id).where(Organisation.slug == slug)) is not None:
+        n += 1
+        slug = f"{base}-{n}"
+    return slug
+
+
+def _check_country(country: str) -> str:
+    code = country.strip().upper()
+    if not _COUNTRY.match(code):
+        raise InvalidInput(
+            f"'{country}' is not a country code: use two letters (ISO 3166-1 alpha-2), such as BE or IE.",
+            code="invalid_country",
+        )
+    return code
+
+
+def _check_homepage(homepage: str | None) -> str | None:
+    if homepage is None or not homepage.strip():
+        return None
+    homepage = homepage.strip()
+    if len(homepage) > 500 or not _URL.match(homepage):
+        raise InvalidInput(f"'{homepage}' is not a web address starting with http(s)://.", code="invalid_homepage")
+    return homepage
+
+
+def _check_identifiers(identifiers: Mapping[str, str] | None) -> list[tuple[str, str]]:
+    checked = []
+    for scheme, value in (identifiers or {}).items():
+        scheme, value = scheme.strip(), value.strip()
+        if not scheme or not value or len(scheme) > 60 or len(value) > 200:
+            raise InvalidInput(
+                "An identifier needs a scheme (up to 60 characters) and a value (up to 200), such as VAT=BE0123.",
+                code="invalid_identifier",
+            )
+        checked.append((scheme, value))
+    return checked
+
+
+# Users and memberships ---------------------------------------------------------------------------
+
+
+def create_user(
+    db: Session, actor: Actor, *, email: str, display_name: str, platform_admin: bool = False
+) -> tuple[User, str]:
+    """Create a person with a one-time password, returned once and never stored in clear."""
+    if not actor.is_platform_admin and platform_admin:
+        raise Forbidden("Only a platform admin can create another platform admin.")
+    email = check_email(email)
+    if db.scalar(select(User.id).where(User.email == email)) is not None:
+        raise Conflict(f"A user with the email {email} already exists.", code="user_exists")
+    display_name = " ".join(display_name.split()) or email.split("@")[0]
+    password = one_time_password()
+    user = User(
+        email=email,
+        display_name=display_name[:200],
+        password_hash=hash_password(password),
+        must_change_password=True,
+        is_platform_admin=platform_admin,
+    )
+    db.add(user)
+    db.flush()
+    audit.record(
+        db,
+        actor,
+        "user.created",
+        object_type="user",
+        object_id=user.id,
+        summary=f"Created user {email}" + (" (platform admin)" if platform_admin else ""),
+        actor_user_id=actor.user.id if actor.user else user.id,
+        platform_admin=platform_admin,
+    )
+    return user, password
+
+
+def user_by_email(db: Session, email: str) -> User:
+    user = db.scalar(select(User).where(User.email == normalize_email(email)))
+    if user is None:
+        raise NotFound(f"There is no user with the email {normalize_email(email)}.", code="user_not_found")
+    return user
+
+
+def add_member(
+    db: Session, actor: Actor, organisation: Organisation, *, email: str, role: Role, display_name: str = ""
+) -> tuple[Membership, str | None]:
+    """Give a person a role in the organisation, creating the account (with a one-time password) if new."""
+    require_role(db, actor, organisation, [Role.ORG_ADMIN])
+    email = check_email(email)
+    user = db.scalar(select(User).where(User.email == email))
+    password = None
+    if user is None:
+        user, password = create_user(db, actor, email=email, display_name=display_name)
+    elif _membership(db, organisation, user.id) is not None:
+        raise Conflict(f"{email} is already a member of {organisation.legal_name}.", code="member_exists")
+    membership = Membership(user_id=user.id, organisation_id=organisation.id, role=role)
+    db.add(membership)
+    db.flush()
+    audit.record(
+        db,
+        actor,
+        "member.added",
+        object_type="user",
+        object_id=user.id,
+        organisation=organisation,
+        summary=f"Added {email} as {role.label.lower()}",
+        role=role.value,
+    )
+    return membership, password
+
+
+def members(db: Session, organisation: Organisation) -> list[Membership]:
+    return list(
+        db.scalars(
+            select(Membership)
+            .options(selectinload(Membership.user))
+            .join(User)
+            .where(Membership.organisation_id == organisation.id)
+            .order_by(User.email)
+        )
+    )
+
+
+def member(db: Session, organisation: Organisation, user_id: uuid.UUID) -> Membership:
+    membership = _membership(db, organisation, user_id)
+    if membership is None:
+        raise NotFound("There is no such member in this organisation.", code="member_not_found")
+    return membership
+
+
+def change_role(db: Session, actor: Actor, organisation: Organisation, user_id: uuid.UUID, role: Role) -> Membership:
+    require_role(db, actor, organisation, [Role.ORG_ADMIN])
+    membership = member(db, organisation, user_id)
+    previous = membership.role
+    if previous == role:
+        return membership
+    if previous == Role.ORG_ADMIN:
+        _keep_one_admin(db, organisation)
+    membership.role = role
+    db.flush()
+    audit.record(
+        db,
+        actor,
+        "member.role_changed",
+        object_type="user",
+        object_id=user_id,
+        organisation=organisation,
+        summary=f"Changed {membership.user.email} from {previous.label.lower()} to {role.label.lower()}",
+        previous=previous.value,
+        role=role.value,
+    )
+    return membership
+
+
+def remove_member(db: Session, actor: Actor, organisation: Organisation, user_id: uuid.UUID) -> None:
+    require_role(db, actor, organisation, [Role.ORG_ADMIN])
+    membership = member(db, organisation, user_id)
+    if membership.role == Role.ORG_ADMIN:
+        _keep_one_admin(db, organisation)
+    email = membership.user.email
+    db.delete(membership)
+    db.flush()
+    audit.record(
+        db,
+        actor,
+        "member.removed",
+        object_type="user",
+        object_id=user_id,
+        organisation=organisation,
+        summary=f"Removed {email}",
+    )
+
+
+def _membership(db: Session, organisation: Organisation, user_id: uuid.UUID) -> Membership | None:
+    return db.scalar(
+        select(Membership)
+        .options(selectinload(Membership.user))
+        .where(Membership.organisation_id == organisation.id, Membership.user_id == user_id)
+    )
+
+
+def _keep_one_admin(db: Session, organisation: Organisation) -> None:
+    admins = db.scalar(
+        select(func.count())
+        .select_from(Membership)
+        .where(Membership.organisation_id == organisation.id, Membership.role == Role.ORG_ADMIN)
+    )
+    if (admins or 0) <= 1:
+        raise Conflict("This is the organisation's last admin: make someone else admin first.", code="last_admin")

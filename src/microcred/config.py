@@ -1,0 +1,68 @@
+"""Settings, in one place: every environment variable microcred reads starts with MICROCRED_."""
+
+from __future__ import annotations
+
+import os
+import secrets
+from functools import lru_cache
+from pathlib import Path
+
+from pydantic import Field, SecretStr
+from pydantic_settings import BaseSettings, SettingsConfigDict
+
+
+class Settings(BaseSettings):
+    model_config = SettingsConfigDict(env_prefix="MICROCRED_", extra="ignore")
+
+    data_dir: Path = Field(default=Path("var"), description="Where the SQLite database and secrets live.")
+    database_url: str | None = Field(
+        default=None,
+        description="SQLAlchemy URL; SQLite under data_dir when unset, "
+        "postgresql+psycopg://user@host/db for PostgreSQL.",
+    )
+    secret_key: SecretStr | None = Field(
+        default=None,
+        description="Signs CSRF tokens. Generated once into data_dir/secret.key when unset.",
+    )
+    host: str = "127.0.0.1"
+    port: int = 8000
+    base_url: str = Field(default="http://127.0.0.1:8000", description="The public address of the app.")
+    cookie_secure: bool | None = Field(
+        default=None, description="Send cookies over HTTPS only; follows base_url when unset."
+    )
+    session_hours: float = Field(default=12.0, gt=0, description="Idle lifetime of a login session.")
+    max_body_bytes: int = Field(default=10 * 1024 * 1024, gt=0, description="Larger request bodies get 413.")
+    login_free_failures: int = Field(
+        default=5, ge=1, description="Failed logins for one account before each further try waits."
+    )
+    login_max_delay_seconds: int = Field(default=900, ge=1, description="The longest wait after failures.")
+    log_level: str = "INFO"
+
+    @property
+    def resolved_database_url(self) -> str:
+        if self.database_url:
+            return self.database_url
+        return f"sqlite:///{(self.data_dir / 'microcred.db').resolve()}"
+
+    @property
+    def secure_cookies(self) -> bool:
+        if self.cookie_secure is not None:
+            return self.cookie_secure
+        return self.base_url.startswith("https://")
+
+    def resolved_secret_key(self) -> bytes:
+        """The configured secret, or one generated once and kept (mode 0600) in the data directory."""
+        if self.secret_key is not None:
+            return self.secret_key.get_secret_value().encode()
+        path = self.data_dir / "secret.key"
+        if not path.exists():
+            self.data_dir.mkdir(parents=True, exist_ok=True)
+            descriptor = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+            with os.fdopen(descriptor, "w") as handle:
+                handle.write(secrets.token_urlsafe(48))
+        return path.read_text().strip().encode()
+
+
+@lru_cache
+def get_settings() -> Settings:
+    return Settings()

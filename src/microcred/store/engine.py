@@ -1,0 +1,64 @@
+"""One engine and session factory per database URL; SQLite and PostgreSQL behave alike from here up."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from contextlib import contextmanager
+from pathlib import Path
+from typing import Any
+
+from sqlalchemy import Engine, create_engine, event, text
+from sqlalchemy.engine import make_url
+from sqlalchemy.orm import Session, sessionmaker
+
+
+def make_engine(url: str, **options: Any) -> Engine:
+    """Create an engine; SQLite gets foreign keys, WAL and a busy timeout so that it acts like a server."""
+    parsed = make_url(url)
+    if parsed.get_backend_name() == "sqlite":
+        if parsed.database and parsed.database != ":memory:":
+            Path(parsed.database).parent.mkdir(parents=True, exist_ok=True)
+        options.setdefault("connect_args", {"check_same_thread": False, "timeout": 30})
+        engine = create_engine(url, **options)
+
+        @event.listens_for(engine, "connect")
+        def _sqlite_pragmas(dbapi_connection: Any, _record: Any) -> None:
+            cursor = dbapi_connection.cursor()
+            cursor.execute("PRAGMA foreign_keys=ON")
+            cursor.execute("PRAGMA journal_mode=WAL")
+            cursor.execute("PRAGMA busy_timeout=30000")
+            cursor.close()
+
+        return engine
+    options.setdefault("pool_pre_ping", True)
+    return create_engine(url, **options)
+
+
+class Database:
+    """The engine and its session factory, created once per process and handed to whoever needs them."""
+
+    def __init__(self, url: str) -> None:
+        self.url = url
+        self.engine = make_engine(url)
+        self.sessions = sessionmaker(self.engine, expire_on_commit=False)
+
+    @contextmanager
+    def session(self) -> Iterator[Session]:
+        """A session that commits when the block ends normally and rolls back on any error."""
+        with self.sessions() as session:
+            try:
+                yield session
+                session.commit()
+            except BaseException:
+                session.rollback()
+                raise
+
+    def ping(self) -> dict[str, Any]:
+        """What /health reports: can we reach the database, and which migration is it at."""
+        with self.engine.connect() as connection:
+            connection.execute(text("SELECT 1"))
+            revision = connection.execute(text("SELECT version_num FROM alembic_version")).scalar()
+        return {"ok": True, "dialect": self.engine.dialect.name, "revision": revision}
+
+    def dispose(self) -> None:
+        self.engine.dispose()

@@ -1,0 +1,27 @@
+"""Alembic environment: migrations run against the URL given by microcred.store.migrate."""
+
+from __future__ import annotations
+
+from alembic import context
+
+import microcred.accounts.models  # noqa: F401  (registers the tables on Base.metadata)
+from microcred.store.base import Base
+from microcred.store.engine import make_engine
+
+config = context.config
+
+
+def run_migrations() -> None:
+    engine = make_engine(config.get_main_option("sqlalchemy.url") or "")
+    with engine.connect() as connection:
+        context.configure(
+            connection=connection,
+            target_metadata=Base.metadata,
+            render_as_batch=connection.dialect.name == "sqlite",
+        )
+        with context.begin_transaction():
+            context.run_migrations()
+    engine.dispose()
+
+
+run_migrations()

@@ -1,0 +1,212 @@
+"""JSON routes of the accounts stage: who am I, organisations, members, API tokens, the audit log."""
+
+from __future__ import annotations
+
+import uuid
+from typing import Annotated
+
+from fastapi import APIRouter, Depends, Query, Response
+
+from microcred.accounts import audit, service, tokens
+from microcred.accounts.models import ApiToken, Membership, Organisation, Role
+from microcred.accounts.principal import Actor
+from microcred.accounts.schemas import (
+    AuditEventOut,
+    MemberCreated,
+    MemberIn,
+    MemberOut,
+    MeOut,
+    OrganisationIn,
+    OrganisationOut,
+    OrganisationUpdate,
+    RoleChange,
+    TokenCreated,
+    TokenIn,
+    TokenOut,
+)
+from microcred.web.security import DB, Access, Caller
+
+router = APIRouter(prefix="/api", tags=["accounts"])
+
+SignedIn = Annotated[Caller, Depends(Access.signed_in(allow_pending_password=True))]
+PlatformAdmin = Annotated[Caller, Depends(Access.platform_admins())]
+AnyMember = Annotated[Caller, Depends(Access.members())]
+OrgAdmin = Annotated[Caller, Depends(Access.members(Role.ORG_ADMIN))]
+
+
+def organisation_out(organisation: Organisation, role: Role | None = None) -> OrganisationOut:
+    return OrganisationOut(
+        id=organisation.id,
+        slug=organisation.slug,
+        legal_name=organisation.legal_name,
+        kind=organisation.kind,
+        country=organisation.country,
+        homepage=organisation.homepage,
+        identifiers={identifier.scheme: identifier.value for identifier in organisation.identifiers},
+        created_at=organisation.created_at,
+        your_role=role,
+    )
+
+
+def member_out(membership: Membership) -> MemberOut:
+    return MemberOut(
+        user_id=membership.user_id,
+        email=membership.user.email,
+        display_name=membership.user.display_name,
+        role=membership.role,
+        since=membership.created_at,
+    )
+
+
+def token_out(token: ApiToken) -> TokenOut:
+    return TokenOut(
+        id=token.id,
+        name=token.name,
+        prefix=token.prefix,
+        role=token.role,
+        owner=token.user.email,
+        created_at=token.created_at,
+        expires_at=token.expires_at,
+        revoked_at=token.revoked_at,
+        last_used_at=token.last_used_at,
+    )
+
+
+def _organisation(caller: Caller) -> Organisation:
+    assert caller.organisation is not None, "Access.members always resolves the organisation"
+    return caller.organisation
+
+
+@router.get("/me", response_model=MeOut, summary="Who am I")
+def me(caller: SignedIn, db: DB) -> MeOut:
+    actor: Actor = caller.signed_in
+    assert actor.user is not None
+    return MeOut(
+        id=actor.user.id,
+        email=actor.user.email,
+        display_name=actor.user.display_name,
+        is_platform_admin=actor.is_platform_admin,
+        must_change_password=actor.user.must_change_password,
+        via="token" if actor.token else "session",
+        organisations=[organisation_out(o, r) for o, r in service.organisations_visible_to(db, actor)],
+    )
+
+
+@router.get("/orgs", response_model=list[OrganisationOut], summary="Organisations I belong to")
+def list_organisations(caller: Annotated[Caller, Depends(Access.signed_in())], db: DB) -> list[OrganisationOut]:
+    return [organisation_out(o, r) for o, r in service.organisations_visible_to(db, caller.signed_in)]
+
+
+@router.post("/orgs", response_model=OrganisationOut, status_code=201, summary="Create an organisation")
+def create_organisation(body: OrganisationIn, caller: PlatformAdmin, db: DB) -> OrganisationOut:
+    organisation = service.create_organisation(
+        db,
+        caller.signed_in,
+        legal_name=body.legal_name,
+        country=body.country,
+        kind=body.kind,
+        homepage=body.homepage,
+        identifiers=body.identifiers,
+        slug=body.slug,
+    )
+    db.commit()
+    return organisation_out(organisation)
+
+
+@router.get("/orgs/{org}", response_model=OrganisationOut, summary="One organisation")
+def get_organisation(org: str, caller: AnyMember) -> OrganisationOut:
+    return organisation_out(_organisation(caller), caller.role)
+
+
+@router.patch("/orgs/{org}", response_model=OrganisationOut, summary="Change an organisation's details")
+def update_organisation(org: str, body: OrganisationUpdate, caller: OrgAdmin, db: DB) -> OrganisationOut:
+    organisation = service.update_organisation(
+        db,
+        caller.signed_in,
+        _organisation(caller),
+        legal_name=body.legal_name,
+        country=body.country,
+        homepage=body.homepage,
+        identifiers=body.identifiers,
+    )
+    db.commit()
+    return organisation_out(organisation, caller.role)
+
+
+@router.get("/orgs/{org}/members", response_model=list[MemberOut], summary="Members and their roles")
+def list_members(org: str, caller: OrgAdmin, db: DB) -> list[MemberOut]:
+    return [member_out(m) for m in service.members(db, _organisation(caller))]
+
+
+@router.post("/orgs/{org}/members", response_model=MemberCreated, status_code=201, summary="Add a member")
+def add_member(org: str, body: MemberIn, caller: OrgAdmin, db: DB) -> MemberCreated:
+    membership, password = service.add_member(
+        db,
+        caller.signed_in,
+        _organisation(caller),
+        email=body.email,
+        role=body.role,
+        display_name=body.display_name,
+    )
+    db.commit()
+    return MemberCreated(**member_out(membership).model_dump(), one_time_password=password)
+
+
+@router.get("/orgs/{org}/members/{user_id}", response_model=MemberOut, summary="One member")
+def get_member(org: str, user_id: uuid.UUID, caller: OrgAdmin, db: DB) -> MemberOut:
+    return member_out(service.member(db, _organisation(caller), user_id))
+
+
+@router.patch("/orgs/{org}/members/{user_id}", response_model=MemberOut, summary="Change a member's role")
+def change_role(org: str, user_id: uuid.UUID, body: RoleChange, caller: OrgAdmin, db: DB) -> MemberOut:
+    membership = service.change_role(db, caller.signed_in, _organisation(caller), user_id, body.role)
+    db.commit()
+    return member_out(membership)
+
+
+@router.delete("/orgs/{org}/members/{user_id}", status_code=204, summary="Remove a member")
+def remove_member(org: str, user_id: uuid.UUID, caller: OrgAdmin, db: DB) -> Response:
+    service.remove_member(db, caller.signed_in, _organisation(caller), user_id)
+    db.commit()
+    return Response(status_code=204)
+
+
+@router.get("/orgs/{org}/tokens", response_model=list[TokenOut], summary="API tokens (admins see all)")
+def list_tokens(org: str, caller: AnyMember, db: DB) -> list[TokenOut]:
+    return [token_out(t) for t in tokens.tokens_visible_to(db, caller.signed_in, _organisation(caller))]
+
+
+@router.post("/orgs/{org}/tokens", response_model=TokenCreated, status_code=201, summary="Create an API token")
+def create_token(org: str, body: TokenIn, caller: AnyMember, db: DB) -> TokenCreated:
+    actor = caller.signed_in
+    assert actor.user is not None
+    token, secret = tokens.create_api_token(
+        db,
+        actor,
+        _organisation(caller),
+        owner=actor.user,
+        role=body.role,
+        name=body.name,
+        expires_in_days=body.expires_in_days,
+    )
+    db.commit()
+    return TokenCreated(**token_out(token).model_dump(), token=secret)
+
+
+@router.delete("/orgs/{org}/tokens/{token_id}", status_code=204, summary="Revoke an API token")
+def revoke_token(org: str, token_id: uuid.UUID, caller: AnyMember, db: DB) -> Response:
+    tokens.revoke_api_token(db, caller.signed_in, _organisation(caller), token_id)
+    db.commit()
+    return Response(status_code=204)
+
+
+@router.get("/orgs/{org}/audit", response_model=list[AuditEventOut], summary="The audit log, newest first")
+def audit_log(
+    org: str,
+    caller: OrgAdmin,
+    db: DB,
+    limit: Annotated[int, Query(ge=1, le=audit.MAX_PAGE)] = 50,
+    before: Annotated[int | None, Query(ge=1, description="Only events with a smaller id (paging)")] = None,
+) -> list[AuditEventOut]:
+    events = audit.events_for_organisation(db, _organisation(caller), limit=limit, before_id=before)
+    return [AuditEventOut.model_validate(event) for event in events]

@@ -1,0 +1,352 @@
+"""HTML routes of the accounts stage: log in and out, password, dashboard, organisation, members, tokens,
+audit log, and the platform admin's list of organisations."""
+
+from __future__ import annotations
+
+import uuid
+from typing import Annotated
+from urllib.parse import urlsplit
+
+from fastapi import APIRouter, Depends, Form, Query, Request
+from fastapi.responses import HTMLResponse, RedirectResponse, Response
+
+from microcred.accounts import audit, login, service, tokens
+from microcred.accounts.models import OrganisationKind, Role
+from microcred.accounts.principal import ROLE_RANK
+from microcred.errors import MicrocredError, Throttled, Unauthenticated
+from microcred.store.base import utcnow
+from microcred.web.errors import STATUS
+from microcred.web.security import (
+    DB,
+    Access,
+    Caller,
+    client_ip,
+    csrf_cookie_name,
+    session_cookie_name,
+    settings_of,
+)
+from microcred.web.templating import render
+
+router = APIRouter(include_in_schema=False)
+
+Anyone = Annotated[Caller, Depends(Access.public())]
+PendingPasswordOk = Annotated[Caller, Depends(Access.signed_in(allow_pending_password=True))]
+SignedIn = Annotated[Caller, Depends(Access.signed_in())]
+PlatformAdmin = Annotated[Caller, Depends(Access.platform_admins())]
+AnyMember = Annotated[Caller, Depends(Access.members())]
+OrgAdmin = Annotated[Caller, Depends(Access.members(Role.ORG_ADMIN))]
+
+
+def _redirect(path: str) -> RedirectResponse:
+    return RedirectResponse(path, status_code=303)
+
+
+def _safe_next(target: str | None) -> str:
+    """Only same-site paths: a login link must not bounce people to another site."""
+    if not target or not target.startswith("/") or target.startswith("//") or urlsplit(target).netloc:
+        return "/dashboard"
+    return target
+
+
+@router.get("/", response_class=HTMLResponse)
+def home(request: Request, caller: Anyone) -> Response:
+    if caller.actor is not None:
+        return _redirect("/dashboard")
+    return render(request, "home.html", caller, title="Micro-credentials, end to end")
+
+
+@router.get("/login", response_class=HTMLResponse)
+def login_form(request: Request, caller: Anyone, next: str = "/dashboard") -> Response:
+    if caller.actor is not None and caller.actor.token is None:
+        return _redirect(_safe_next(next))
+    return render(request, "login.html", caller, title="Log in", next=_safe_next(next), email="")
+
+
+@router.post("/login", response_class=HTMLResponse)
+def login_submit(
+    request: Request,
+    caller: Anyone,
+    db: DB,
+    email: Annotated[str, Form(max_length=320)],
+    password: Annotated[str, Form(max_length=1000)],
+    next: Annotated[str, Form(max_length=2000)] = "/dashboard",
+) -> Response:
+    settings = settings_of(request)
+    policy = login.ThrottlePolicy(settings.login_free_failures, settings.login_max_delay_seconds)
+    try:
+        user = login.authenticate(db, email, password, ip=client_ip(request), policy=policy)
+    except (Unauthenticated, Throttled) as error:
+        db.commit()  # failures are remembered even though the login is refused
+        headers = {"Retry-After": str(error.retry_after)} if error.retry_after else None
+        return render(
+            request,
+            "login.html",
+            caller,
+            title="Log in",
+            status_code=STATUS[error.kind],
+            headers=headers,
+            error=error.detail,
+            email=email,
+            next=_safe_next(next),
+        )
+    token = login.start_session(
+        db,
+        user,
+        hours=settings.session_hours,
+        ip=client_ip(request),
+        user_agent=request.headers.get("user-agent"),
+    )
+    db.commit()
+    response = _redirect("/account/password" if user.must_change_password else _safe_next(next))
+    response.set_cookie(
+        session_cookie_name(settings),
+        token,
+        httponly=True,
+        secure=settings.secure_cookies,
+        samesite="lax",
+        path="/",
+        max_age=int(settings.session_hours * 3600),
+    )
+    response.delete_cookie(csrf_cookie_name(settings), path="/")
+    return response
+
+
+@router.post("/logout")
+def logout(request: Request, caller: PendingPasswordOk, db: DB) -> Response:
+    settings = settings_of(request)
+    token = request.cookies.get(session_cookie_name(settings))
+    if token:
+        login.end_session(db, token, caller.signed_in)
+        db.commit()
+    response = _redirect("/login")
+    response.delete_cookie(session_cookie_name(settings), path="/")
+    return response
+
+
+@router.get("/account/password", response_class=HTMLResponse)
+def password_form(request: Request, caller: PendingPasswordOk) -> Response:
+    return render(request, "password.html", caller, title="Choose a new password")
+
+
+@router.post("/account/password", response_class=HTMLResponse)
+def password_submit(
+    request: Request,
+    caller: PendingPasswordOk,
+    db: DB,
+    current_password: Annotated[str, Form(max_length=1000)],
+    new_password: Annotated[str, Form(max_length=1000)],
+    confirm_password: Annotated[str, Form(max_length=1000)],
+) -> Response:
+    actor = caller.signed_in
+    assert actor.user is not None
+    if new_password != confirm_password:
+        return render(
+            request,
+            "password.html",
+            caller,
+            title="Choose a new password",
+            status_code=422,
+            error="The two new passwords are not the same.",
+        )
+    try:
+        login.change_password(
+            db,
+            actor,
+            actor.user,
+            current_password=current_password,
+            new_password=new_password,
+            keep_session=request.cookies.get(session_cookie_name(settings_of(request))),
+        )
+    except MicrocredError as error:
+        db.rollback()
+        return render(
+            request,
+            "password.html",
+            caller,
+            title="Choose a new password",
+            status_code=STATUS[error.kind],
+            error=error.detail,
+        )
+    db.commit()
+    return _redirect("/dashboard")
+
+
+@router.get("/dashboard", response_class=HTMLResponse)
+def dashboard(request: Request, caller: SignedIn, db: DB) -> Response:
+    memberships = service.organisations_visible_to(db, caller.signed_in)
+    return render(request, "dashboard.html", caller, db=db, title="Dashboard", memberships=memberships)
+
+
+@router.get("/orgs/{org}", response_class=HTMLResponse)
+def organisation_page(request: Request, org: str, caller: AnyMember) -> Response:
+    assert caller.organisation is not None
+    return render(request, "organisation.html", caller, title=caller.organisation.legal_name)
+
+
+def _members_page(request: Request, caller: Caller, db: DB, status_code: int = 200, **context: object) -> Response:
+    assert caller.organisation is not None
+    return render(
+        request,
+        "members.html",
+        caller,
+        title="Members",
+        status_code=status_code,
+        members=service.members(db, caller.organisation),
+        roles=list(Role),
+        **context,
+    )
+
+
+@router.get("/orgs/{org}/members", response_class=HTMLResponse)
+def members_page(request: Request, org: str, caller: OrgAdmin, db: DB) -> Response:
+    return _members_page(request, caller, db)
+
+
+@router.post("/orgs/{org}/members", response_class=HTMLResponse)
+def members_add(
+    request: Request,
+    org: str,
+    caller: OrgAdmin,
+    db: DB,
+    email: Annotated[str, Form(max_length=320)],
+    role: Annotated[Role, Form()],
+    display_name: Annotated[str, Form(max_length=200)] = "",
+) -> Response:
+    assert caller.organisation is not None
+    try:
+        membership, password = service.add_member(
+            db, caller.signed_in, caller.organisation, email=email, role=role, display_name=display_name
+        )
+    except MicrocredError as error:
+        db.rollback()
+        return _members_page(request, caller, db, status_code=STATUS[error.kind], error=error.detail)
+    db.commit()
+    return _members_page(
+        request,
+        caller,
+        db,
+        status_code=201,
+        created_password=password,
+        created_email=membership.user.email,
+        flash=f"{membership.user.email} is now {role.label.lower()}.",
+    )
+
+
+@router.post("/orgs/{org}/members/{user_id}/role", response_class=HTMLResponse)
+def members_change_role(
+    request: Request, org: str, user_id: uuid.UUID, caller: OrgAdmin, db: DB, role: Annotated[Role, Form()]
+) -> Response:
+    assert caller.organisation is not None
+    try:
+        service.change_role(db, caller.signed_in, caller.organisation, user_id, role)
+    except MicrocredError as error:
+        db.rollback()
+        return _members_page(request, caller, db, status_code=STATUS[error.kind], error=error.detail)
+    db.commit()
+    return _redirect(f"/orgs/{org}/members")
+
+
+def _tokens_page(request: Request, caller: Caller, db: DB, status_code: int = 200, **context: object) -> Response:
+    assert caller.organisation is not None and caller.role is not None
+    actor_rank = ROLE_RANK[caller.role]
+    return render(
+        request,
+        "tokens.html",
+        caller,
+        title="API tokens",
+        status_code=status_code,
+        tokens=tokens.tokens_visible_to(db, caller.signed_in, caller.organisation),
+        grantable_roles=[r for r in Role if ROLE_RANK[r] <= actor_rank],
+        now=utcnow(),
+        **context,
+    )
+
+
+@router.get("/orgs/{org}/tokens", response_class=HTMLResponse)
+def tokens_page(request: Request, org: str, caller: AnyMember, db: DB) -> Response:
+    return _tokens_page(request, caller, db)
+
+
+@router.post("/orgs/{org}/tokens", response_class=HTMLResponse)
+def tokens_create(
+    request: Request,
+    org: str,
+    caller: AnyMember,
+    db: DB,
+    name: Annotated[str, Form(max_length=100)],
+    role: Annotated[Role, Form()],
+    expires_in_days: Annotated[str, Form(max_length=10)] = "",
+) -> Response:
+    actor = caller.signed_in
+    assert caller.organisation is not None and actor.user is not None
+    try:
+        days = int(expires_in_days) if expires_in_days.strip() else None
+    except ValueError:
+        return _tokens_page(request, caller, db, status_code=422, error="Expiry must be a whole number of days.")
+    try:
+        _token, secret = tokens.create_api_token(
+            db, actor, caller.organisation, owner=actor.user, role=role, name=name, expires_in_days=days
+        )
+    except MicrocredError as error:
+        db.rollback()
+        return _tokens_page(request, caller, db, status_code=STATUS[error.kind], error=error.detail)
+    db.commit()
+    return _tokens_page(request, caller, db, status_code=201, new_secret=secret)
+
+
+@router.post("/orgs/{org}/tokens/{token_id}/revoke", response_class=HTMLResponse)
+def tokens_revoke(request: Request, org: str, token_id: uuid.UUID, caller: AnyMember, db: DB) -> Response:
+    assert caller.organisation is not None
+    tokens.revoke_api_token(db, caller.signed_in, caller.organisation, token_id)
+    db.commit()
+    return _redirect(f"/orgs/{org}/tokens")
+
+
+@router.get("/orgs/{org}/audit", response_class=HTMLResponse)
+def audit_page(
+    request: Request, org: str, caller: OrgAdmin, db: DB, before: Annotated[int | None, Query(ge=1)] = None
+) -> Response:
+    assert caller.organisation is not None
+    events = audit.events_for_organisation(db, caller.organisation, limit=50, before_id=before)
+    next_before = events[-1].id if len(events) == 50 else None
+    return render(request, "audit.html", caller, title="Audit log", events=events, next_before=next_before)
+
+
+def _admin_page(request: Request, caller: Caller, db: DB, status_code: int = 200, **context: object) -> Response:
+    return render(
+        request,
+        "admin_organisations.html",
+        caller,
+        db=db,
+        title="All organisations",
+        status_code=status_code,
+        organisations=service.organisations_visible_to(db, caller.signed_in),
+        kinds=list(OrganisationKind),
+        **context,
+    )
+
+
+@router.get("/admin/organisations", response_class=HTMLResponse)
+def admin_organisations(request: Request, caller: PlatformAdmin, db: DB) -> Response:
+    return _admin_page(request, caller, db)
+
+
+@router.post("/admin/organisations", response_class=HTMLResponse)
+def admin_create_organisation(
+    request: Request,
+    caller: PlatformAdmin,
+    db: DB,
+    legal_name: Annotated[str, Form(max_length=300)],
+    country: Annotated[str, Form(max_length=2)],
+    kind: Annotated[OrganisationKind, Form()] = OrganisationKind.AWARDING_BODY_AND_PROVIDER,
+    homepage: Annotated[str, Form(max_length=500)] = "",
+) -> Response:
+    try:
+        organisation = service.create_organisation(
+            db, caller.signed_in, legal_name=legal_name, country=country, kind=kind, homepage=homepage or None
+        )
+    except MicrocredError as error:
+        db.rollback()
+        return _admin_page(request, caller, db, status_code=STATUS[error.kind], error=error.detail)
+    db.commit()
+    return _admin_page(request, caller, db, status_code=201, flash=f"Created {organisation.legal_name}.")

@@ -1,0 +1,98 @@
+"""The application factory: settings in, a FastAPI app out, with every route's access declared."""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+from pathlib import Path
+from typing import Annotated, Any
+
+from fastapi import Depends, FastAPI
+from fastapi.responses import JSONResponse
+from fastapi.routing import APIRoute
+from fastapi.staticfiles import StaticFiles
+from sqlalchemy.exc import SQLAlchemyError
+
+import microcred
+from microcred.config import Settings, get_settings
+from microcred.store import Database
+from microcred.web import accounts_api, accounts_pages
+from microcred.web.errors import install_error_handlers
+from microcred.web.middleware import BodySizeLimit, SecurityHeaders
+from microcred.web.security import Access, Caller, access_of, verify_csrf
+
+log = logging.getLogger("microcred.web")
+
+
+def create_app(settings: Settings | None = None, database: Database | None = None) -> FastAPI:
+    """Build the app. A given `database` is used as is (and left open); otherwise one is made from settings."""
+    settings = settings or get_settings()
+    owns_database = database is None
+    database = database or Database(settings.resolved_database_url)
+
+    @asynccontextmanager
+    async def lifespan(_app: FastAPI) -> AsyncIterator[None]:
+        yield
+        if owns_database:
+            database.dispose()
+
+    app = FastAPI(
+        title="microcred",
+        version=microcred.__version__,
+        description="Micro-credentials end to end: skills, design, issuing, verification, recognition.",
+        lifespan=lifespan,
+        dependencies=[Depends(verify_csrf)],
+    )
+    app.state.settings = settings
+    app.state.database = database
+    app.state.secret_key = settings.resolved_secret_key()
+
+    @app.get("/health", tags=["health"], summary="Is the app up, and can it reach its database")
+    def health(caller: Annotated[Caller, Depends(Access.public())]) -> JSONResponse:
+        try:
+            return JSONResponse({"status": "ok", "version": microcred.__version__, "database": database.ping()})
+        except SQLAlchemyError as error:
+            log.warning("health check: database unreachable: %s", type(error).__name__)
+            return JSONResponse(
+                {
+                    "status": "unavailable",
+                    "version": microcred.__version__,
+                    "database": {
+                        "ok": False,
+                        "dialect": database.engine.dialect.name,
+                        "detail": "The database cannot be reached.",
+                    },
+                },
+                status_code=503,
+            )
+
+    app.include_router(accounts_api.router)
+    app.include_router(accounts_pages.router)
+    app.mount("/static", StaticFiles(directory=Path(__file__).parent / "static"), name="static")
+    install_error_handlers(app)
+    app.add_middleware(SecurityHeaders)
+    app.add_middleware(BodySizeLimit, max_bytes=settings.max_body_bytes)
+    check_access_declared(app)
+    return app
+
+
+def check_access_declared(app: FastAPI) -> None:
+    """Refuse to build an app with a route that does not say who may use it."""
+    undeclared = [
+        f"{sorted(route.methods)} {route.path}"
+        for route in app.routes
+        if isinstance(route, APIRoute) and access_of(route) is None
+    ]
+    if undeclared:
+        raise RuntimeError("routes without an Access declaration: " + ", ".join(undeclared))
+
+
+def route_access_table(app: FastAPI) -> list[dict[str, Any]]:
+    """Every route with who may use it, for the README and for review."""
+    rows = []
+    for route in app.routes:
+        if isinstance(route, APIRoute):
+            access = access_of(route)
+            rows.append({"methods": sorted(route.methods), "path": route.path, "who": access.who if access else None})
+    return rows

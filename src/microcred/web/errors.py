@@ -1,0 +1,107 @@
+"""One place that turns errors into responses: `{"error": code, "detail": sentence}` for the API and
+for /health, an HTML page for everything else."""
+
+from __future__ import annotations
+
+import logging
+from typing import Any
+from urllib.parse import quote
+
+from fastapi import FastAPI, Request
+from fastapi.exceptions import RequestValidationError
+from fastapi.responses import JSONResponse, RedirectResponse, Response
+from starlette.exceptions import HTTPException as StarletteHTTPException
+
+from microcred.errors import ErrorKind, MicrocredError
+
+log = logging.getLogger("microcred.web")
+
+STATUS = {
+    ErrorKind.INVALID: 422,
+    ErrorKind.NOT_FOUND: 404,
+    ErrorKind.CONFLICT: 409,
+    ErrorKind.UNAUTHENTICATED: 401,
+    ErrorKind.FORBIDDEN: 403,
+    ErrorKind.THROTTLED: 429,
+    ErrorKind.UNAVAILABLE: 503,
+}
+
+HTTP_CODES = {
+    400: ("bad_request", "The request could not be read."),
+    401: ("unauthenticated", "Log in first."),
+    403: ("forbidden", "You may not do this."),
+    404: ("not_found", "There is nothing at this address."),
+    405: ("method_not_allowed", "This address does not accept that method."),
+    413: ("request_too_large", "The request body is larger than this server accepts."),
+    415: ("unsupported_media_type", "The request body has a type this address does not accept."),
+    422: ("invalid_request", "The request is not valid."),
+    429: ("too_many_attempts", "Too many attempts: wait a little and try again."),
+    500: ("internal_error", "Something went wrong on our side. It has been logged; try again later."),
+}
+
+
+class BodyTooLarge(Exception):
+    def __init__(self, limit: int) -> None:
+        super().__init__(f"request body over {limit} bytes")
+        self.limit = limit
+
+
+def wants_json(request: Request) -> bool:
+    path = request.url.path
+    return path.startswith("/api/") or path == "/api" or path == "/health"
+
+
+def error_response(
+    request: Request, status: int, code: str, detail: str, headers: dict[str, str] | None = None
+) -> Response:
+    if wants_json(request):
+        return JSONResponse({"error": code, "detail": detail}, status_code=status, headers=headers)
+    from microcred.web.templating import render_error
+
+    return render_error(request, status, detail, headers=headers)
+
+
+def _describe_validation(errors: list[Any]) -> str:
+    parts = []
+    for error in errors[:5]:
+        location = ".".join(str(part) for part in error.get("loc", ()) if part != "body")
+        message = error.get("msg", "is not valid")
+        parts.append(f"{location}: {message}" if location else message)
+    more = f" (and {len(errors) - 5} more)" if len(errors) > 5 else ""
+    return "; ".join(parts) + more + "."
+
+
+def install_error_handlers(app: FastAPI) -> None:
+    @app.exception_handler(MicrocredError)
+    async def domain_error(request: Request, error: MicrocredError) -> Response:
+        status = STATUS[error.kind]
+        if status == 401 and not wants_json(request):
+            return RedirectResponse(f"/login?next={quote(request.url.path, safe='/')}", status_code=303)
+        if error.code == "password_change_required" and not wants_json(request):
+            return RedirectResponse("/account/password", status_code=303)
+        headers = {"Retry-After": str(error.retry_after)} if error.retry_after else None
+        if status == 401:
+            headers = {**(headers or {}), "WWW-Authenticate": "Bearer"}
+        return error_response(request, status, error.code, error.detail, headers)
+
+    @app.exception_handler(StarletteHTTPException)
+    async def http_error(request: Request, error: StarletteHTTPException) -> Response:
+        code, sentence = HTTP_CODES.get(error.status_code, ("http_error", "The request could not be served."))
+        detail = error.detail if isinstance(error.detail, str) and error.status_code not in (404, 405) else sentence
+        return error_response(request, error.status_code, code, detail, getattr(error, "headers", None))
+
+    @app.exception_handler(RequestValidationError)
+    async def validation_error(request: Request, error: RequestValidationError) -> Response:
+        return error_response(request, 422, "invalid_request", _describe_validation(list(error.errors())))
+
+    @app.exception_handler(BodyTooLarge)
+    async def too_large(request: Request, error: BodyTooLarge) -> Response:
+        return error_response(
+            request, 413, "request_too_large", f"The request body is larger than the {error.limit:,} bytes allowed."
+        )
+
+    @app.exception_handler(Exception)
+    async def unexpected(request: Request, error: Exception) -> Response:
+        log.exception("unexpected error on %s %s", request.method, request.url.path)
+        code, sentence = HTTP_CODES[500]
+        return error_response(request, 500, code, sentence)

@@ -1,0 +1,227 @@
+"""Who is calling, and whether they may: sessions, bearer tokens, CSRF, and each route's access declaration.
+
+Every route depends on exactly one `Access`. `create_app` refuses to start if a route has none, so a new
+route cannot be added without saying who may use it.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import hmac
+import secrets
+from collections.abc import Iterator
+from dataclasses import dataclass
+from typing import Annotated
+
+from fastapi import Depends, Request
+from fastapi.dependencies.models import Dependant
+from fastapi.routing import APIRoute
+from sqlalchemy.orm import Session
+
+from microcred.accounts import login, service, tokens
+from microcred.accounts.models import Organisation, Role
+from microcred.accounts.principal import Actor
+from microcred.config import Settings
+from microcred.errors import Forbidden, Unauthenticated
+
+SAFE_METHODS = frozenset({"GET", "HEAD", "OPTIONS"})
+CSRF_FIELD = "csrf_token"
+CSRF_HEADER = "x-csrf-token"
+_UNRESOLVED = object()
+
+
+def settings_of(request: Request) -> Settings:
+    settings: Settings = request.app.state.settings
+    return settings
+
+
+def session_cookie_name(settings: Settings) -> str:
+    # The __Host- prefix pins the cookie to this exact host over HTTPS, out of reach of sibling domains.
+    return "__Host-mc_session" if settings.secure_cookies else "mc_session"
+
+
+def csrf_cookie_name(settings: Settings) -> str:
+    return "__Host-mc_csrf" if settings.secure_cookies else "mc_csrf"
+
+
+def get_db(request: Request) -> Iterator[Session]:
+    """A session per request; handlers commit what they change, anything uncommitted is rolled back."""
+    with request.app.state.database.sessions() as db:
+        yield db
+
+
+DB = Annotated[Session, Depends(get_db)]
+
+
+def client_ip(request: Request) -> str | None:
+    return request.client.host if request.client else None
+
+
+def resolve_actor(request: Request, db: Session) -> Actor | None:
+    """The actor behind a bearer token or a session cookie, or None for an anonymous visitor."""
+    known = getattr(request.state, "actor", _UNRESOLVED)
+    if known is not _UNRESOLVED:
+        resolved: Actor | None = known
+        return resolved
+    settings = settings_of(request)
+    actor = None
+    authorization = request.headers.get("authorization", "")
+    if authorization:
+        scheme, _, secret = authorization.partition(" ")
+        if scheme.lower() != "bearer" or not secret.strip():
+            raise Unauthenticated("Send the API token as 'Authorization: Bearer <token>'.", code="invalid_token")
+        token = tokens.authenticate_token(db, secret.strip())
+        db.commit()  # last_used_at
+        actor = Actor.machine(token, ip=client_ip(request))
+    else:
+        session_token = request.cookies.get(session_cookie_name(settings))
+        if session_token:
+            user = login.session_user(db, session_token, hours=settings.session_hours)
+            db.commit()  # sliding expiry
+            if user is not None:
+                actor = Actor.person(user, ip=client_ip(request))
+    request.state.actor = actor
+    return actor
+
+
+@dataclass(frozen=True)
+class Caller:
+    """What a route learns from its access check: who calls, and in which organisation, with which role."""
+
+    actor: Actor | None
+    organisation: Organisation | None = None
+    role: Role | None = None
+
+    @property
+    def signed_in(self) -> Actor:
+        if self.actor is None:
+            raise Unauthenticated("Log in first.")
+        return self.actor
+
+
+class Access:
+    """A route's declaration of who may use it.
+
+    `Access.public()` anyone; `Access.signed_in()` any person or token; `Access.platform_admin()`;
+    `Access.members(*roles)` members of the organisation named by the route's `{org}` slug with one of
+    the roles. A non-member gets 404, exactly as for an organisation that does not exist.
+    """
+
+    def __init__(
+        self,
+        who: str,
+        *,
+        login_required: bool,
+        roles: tuple[Role, ...] = (),
+        platform_admin: bool = False,
+        allow_pending_password: bool = False,
+    ) -> None:
+        self.who = who
+        self.login_required = login_required
+        self.roles = roles
+        self.platform_admin = platform_admin
+        self.allow_pending_password = allow_pending_password
+
+    def __repr__(self) -> str:
+        return f"Access({self.who})"
+
+    @classmethod
+    def public(cls) -> Access:
+        return cls("anyone", login_required=False)
+
+    @classmethod
+    def signed_in(cls, *, allow_pending_password: bool = False) -> Access:
+        return cls("any signed-in user", login_required=True, allow_pending_password=allow_pending_password)
+
+    @classmethod
+    def platform_admins(cls) -> Access:
+        return cls("platform admins", login_required=True, platform_admin=True)
+
+    @classmethod
+    def members(cls, *roles: Role) -> Access:
+        chosen = roles or tuple(Role)
+        return cls("members: " + ", ".join(role.value for role in chosen), login_required=True, roles=chosen)
+
+    def __call__(self, request: Request, db: DB) -> Caller:
+        actor = resolve_actor(request, db)
+        if actor is None:
+            if self.login_required:
+                raise Unauthenticated("Log in, or send an API token, to use this.")
+            return Caller(actor=None)
+        if (
+            actor.user is not None
+            and actor.user.must_change_password
+            and actor.token is None
+            and not self.allow_pending_password
+        ):
+            raise Forbidden("Choose a new password before going on.", code="password_change_required")
+        if self.platform_admin and not actor.is_platform_admin:
+            raise Forbidden("Only a platform admin can do this.")
+        if self.roles:
+            organisation = service.organisation_for(db, actor, request.path_params["org"])
+            role = service.require_role(db, actor, organisation, self.roles)
+            return Caller(actor=actor, organisation=organisation, role=role)
+        return Caller(actor=actor)
+
+
+def access_of(route: APIRoute) -> Access | None:
+    """The Access a route declared, looked for through its whole dependency tree."""
+
+    def walk(dependant: Dependant) -> Access | None:
+        for dependency in dependant.dependencies:
+            if isinstance(dependency.call, Access):
+                return dependency.call
+            found = walk(dependency)
+            if found is not None:
+                return found
+        return None
+
+    return walk(route.dependant)
+
+
+# CSRF ------------------------------------------------------------------------------------------------
+
+
+def csrf_token(request: Request) -> str:
+    """The token a form must send back: an HMAC of the session (or, before login, of a nonce cookie).
+
+    Bound to the session, a token lifted from another browser is worthless; the nonce covers the login form.
+    """
+    settings = settings_of(request)
+    basis = request.cookies.get(session_cookie_name(settings)) or request.cookies.get(csrf_cookie_name(settings))
+    if basis is None:
+        basis = getattr(request.state, "new_csrf_nonce", None) or secrets.token_urlsafe(32)
+        request.state.new_csrf_nonce = basis
+    return _csrf_digest(request, basis)
+
+
+def _csrf_digest(request: Request, basis: str) -> str:
+    key = request.app.state.secret_key
+    return hmac.new(key, b"csrf:" + basis.encode(), hashlib.sha256).hexdigest()
+
+
+async def verify_csrf(request: Request) -> None:
+    """Refuse state-changing requests that ride on the browser's cookies without this site's token.
+
+    Applied to every route. Bearer-token calls carry no ambient credentials and are exempt; so are JSON
+    calls without a session cookie, which a browser on another site cannot authenticate.
+    """
+    if request.method in SAFE_METHODS or request.headers.get("authorization"):
+        return
+    settings = settings_of(request)
+    content_type = request.headers.get("content-type", "")
+    is_form = content_type.startswith(("application/x-www-form-urlencoded", "multipart/form-data"))
+    session_token = request.cookies.get(session_cookie_name(settings))
+    if not is_form and session_token is None:
+        return
+    basis = session_token or request.cookies.get(csrf_cookie_name(settings))
+    sent = request.headers.get(CSRF_HEADER)
+    if sent is None and is_form:
+        form = await request.form()
+        value = form.get(CSRF_FIELD)
+        sent = value if isinstance(value, str) else None
+    if basis is None or sent is None or not hmac.compare_digest(sent, _csrf_digest(request, basis)):
+        raise Forbidden(
+            "This form has expired or did not come from this site: reload the page and try again.",
+            code="csrf_failed",
+        )

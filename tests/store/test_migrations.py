@@ -1,0 +1,80 @@
+"""The schema comes from Alembic alone, matches the models, and keeps the audit log append-only."""
+
+from __future__ import annotations
+
+import uuid
+
+import psycopg
+import pytest
+from alembic.autogenerate import compare_metadata
+from alembic.migration import MigrationContext
+from sqlalchemy import text
+from sqlalchemy.engine import make_url
+from sqlalchemy.exc import DBAPIError
+
+from microcred.accounts import audit
+from microcred.accounts.principal import Actor
+from microcred.store import Database
+from microcred.store.base import Base
+from microcred.store.migrate import alembic_config, current_revision, upgrade
+from tests.conftest import PG_SERVER_URL, _pg_admin_conninfo
+
+
+def test_migrations_match_the_models(database: Database) -> None:
+    with database.engine.connect() as connection:
+        differences = compare_metadata(MigrationContext.configure(connection), Base.metadata)
+    assert differences == []
+
+
+def test_health_ping_names_dialect_and_revision(database: Database) -> None:
+    report = database.ping()
+    assert report["ok"] is True
+    assert report["revision"] == "0001"
+    assert report["dialect"] == database.engine.dialect.name
+
+
+@pytest.mark.parametrize("statement", ["UPDATE audit_events SET action = 'forged'", "DELETE FROM audit_events"])
+def test_audit_log_is_append_only_in_the_database(database: Database, statement: str) -> None:
+    with database.session() as db:
+        audit.record(db, Actor.operator(), "test.event", object_type="thing", object_id="1")
+    with pytest.raises(DBAPIError, match="append-only"), database.engine.begin() as connection:
+        connection.execute(text(statement))
+    with database.engine.connect() as connection:
+        assert connection.execute(text("SELECT action FROM audit_events")).scalars().all() == ["test.event"]
+
+
+def test_upgrade_is_idempotent_and_downgrade_reverses_it(tmp_path) -> None:  # type: ignore[no-untyped-def]
+    from alembic import command
+
+    url = f"sqlite:///{tmp_path / 'fresh.db'}"
+    assert current_revision(url) is None
+    upgrade(url)
+    upgrade(url)
+    assert current_revision(url) == "0001"
+    command.downgrade(alembic_config(url), "base")
+    assert current_revision(url) is None
+    upgrade(url)
+    assert current_revision(url) == "0001"
+
+
+@pytest.mark.pg
+def test_postgres_upgrade_downgrade_on_a_fresh_database(pg_server_url: str) -> None:
+    from alembic import command
+
+    name = f"microcred_migr_{uuid.uuid4().hex[:10]}"
+    with psycopg.connect(_pg_admin_conninfo(), autocommit=True) as admin:
+        admin.execute(f'CREATE DATABASE "{name}"')
+        try:
+            url = make_url(PG_SERVER_URL).set(database=name).render_as_string(hide_password=False)
+            upgrade(url)
+            assert current_revision(url) == "0001"
+            command.downgrade(alembic_config(url), "base")
+            database = Database(url)
+            with database.engine.connect() as connection:
+                tables = connection.execute(
+                    text("SELECT tablename FROM pg_tables WHERE schemaname = 'public'")
+                ).scalars().all()
+            database.dispose()
+            assert set(tables) <= {"alembic_version"}
+        finally:
+            admin.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
