@@ -30,6 +30,22 @@ PG_SERVER_URL = os.environ.get("MICROCRED_TEST_PG_URL", "postgresql+psycopg://po
 TEST_SECRET = "test-secret-key-not-for-production-0123456789"
 
 
+@pytest.fixture(autouse=True, scope="session")
+def cheaper_argon2() -> Iterator[None]:
+    """Real argon2id with test-sized costs, so that hundreds of logins fit in a test run.
+
+    tests/accounts/test_login.py checks the production parameters separately.
+    """
+    from argon2 import PasswordHasher
+
+    from microcred.accounts import passwords
+
+    production = passwords._hasher
+    passwords._hasher = PasswordHasher(time_cost=1, memory_cost=8192, parallelism=1)
+    yield
+    passwords._hasher = production
+
+
 def _pg_admin_conninfo() -> str:
     url = make_url(PG_SERVER_URL)
     return url.set(drivername="postgresql").render_as_string(hide_password=False)

@@ -71,9 +71,11 @@ def test_postgres_upgrade_downgrade_on_a_fresh_database(pg_server_url: str) -> N
             command.downgrade(alembic_config(url), "base")
             database = Database(url)
             with database.engine.connect() as connection:
-                tables = connection.execute(
-                    text("SELECT tablename FROM pg_tables WHERE schemaname = 'public'")
-                ).scalars().all()
+                tables = (
+                    connection.execute(text("SELECT tablename FROM pg_tables WHERE schemaname = 'public'"))
+                    .scalars()
+                    .all()
+                )
             database.dispose()
             assert set(tables) <= {"alembic_version"}
         finally:

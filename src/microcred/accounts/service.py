@@ -182,7 +182,7 @@ def organisations_visible_to(db: Session, actor: Actor) -> list[tuple[Organisati
     if actor.token is not None:
         query = query.where(Organisation.id == actor.token.organisation_id)
     result: list[tuple[Organisation, Role]] = []
-    for organisation, _role in db.execute(query).tuples():
+    for organisation, _role in db.execute(query):
         role = actor.role_in(db, organisation)
         if role is not None:
             result.append((organisation, role))

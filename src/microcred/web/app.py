@@ -3,14 +3,14 @@
 from __future__ import annotations
 
 import logging
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Iterator
 from contextlib import asynccontextmanager
 from pathlib import Path
 from typing import Annotated, Any
 
 from fastapi import Depends, FastAPI
 from fastapi.responses import JSONResponse
-from fastapi.routing import APIRoute
+from fastapi.routing import APIRoute, iter_route_contexts
 from fastapi.staticfiles import StaticFiles
 from sqlalchemy.exc import SQLAlchemyError
 
@@ -77,22 +77,25 @@ def create_app(settings: Settings | None = None, database: Database | None = Non
     return app
 
 
+def api_routes(app: FastAPI) -> Iterator[tuple[str, APIRoute]]:
+    """Every FastAPI route with its full path, through included routers (FastAPI no longer flattens them)."""
+    for context in iter_route_contexts(app.routes):
+        route = context.original_route
+        if isinstance(route, APIRoute):
+            yield context.path or route.path, route
+
+
 def check_access_declared(app: FastAPI) -> None:
     """Refuse to build an app with a route that does not say who may use it."""
-    undeclared = [
-        f"{sorted(route.methods)} {route.path}"
-        for route in app.routes
-        if isinstance(route, APIRoute) and access_of(route) is None
-    ]
+    undeclared = [f"{sorted(route.methods)} {path}" for path, route in api_routes(app) if access_of(route) is None]
     if undeclared:
         raise RuntimeError("routes without an Access declaration: " + ", ".join(undeclared))
 
 
 def route_access_table(app: FastAPI) -> list[dict[str, Any]]:
     """Every route with who may use it, for the README and for review."""
-    rows = []
-    for route in app.routes:
-        if isinstance(route, APIRoute):
-            access = access_of(route)
-            rows.append({"methods": sorted(route.methods), "path": route.path, "who": access.who if access else None})
-    return rows
+    table = []
+    for path, route in api_routes(app):
+        access = access_of(route)
+        table.append({"methods": sorted(route.methods), "path": path, "who": access.who if access else None})
+    return table

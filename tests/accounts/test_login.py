@@ -1,0 +1,190 @@
+"""Passwords, the per-account slow-down, sessions and tokens, on SQLite and PostgreSQL."""
+
+from __future__ import annotations
+
+from datetime import timedelta
+
+import pytest
+from sqlalchemy import select, update
+from sqlalchemy.orm import Session
+
+from microcred.accounts import login, service, tokens
+from microcred.accounts.models import AuditEvent, LoginThrottle, Role, User
+from microcred.accounts.passwords import check_new_password, hash_password, verify_password
+from microcred.accounts.principal import Actor
+from microcred.errors import Forbidden, InvalidInput, Throttled, Unauthenticated
+from microcred.store.base import utcnow
+from tests.conftest import World
+
+operator = Actor.operator()
+
+
+def _id(user: object) -> object:
+    return getattr(user, "id", None)
+
+
+POLICY = login.ThrottlePolicy(free_failures=3, max_delay_seconds=60)
+
+
+def test_production_argon2_parameters_meet_owasp_minimums() -> None:
+    from argon2 import PasswordHasher
+
+    defaults = PasswordHasher()
+    assert defaults.time_cost >= 2 and defaults.memory_cost >= 19 * 1024
+
+    from microcred.accounts import passwords
+
+    assert passwords._UNKNOWN_ACCOUNT_HASH.startswith("$argon2id$v=19$m=65536,t=3")
+
+
+def test_argon2_hashes_verify_and_differ_each_time() -> None:
+    first, second = hash_password("correct horse"), hash_password("correct horse")
+    assert first.startswith("$argon2id$") and first != second
+    assert verify_password(first, "correct horse")
+    assert not verify_password(first, "correct hors")
+    assert not verify_password(None, "anything")
+    assert not verify_password("not-a-hash", "anything")
+
+
+@pytest.mark.parametrize(
+    ("password", "problem"), [("short", "too short"), ("a" * 12, "too easy"), ("x" * 201, "too long")]
+)
+def test_weak_passwords_are_named(password: str, problem: str) -> None:
+    with pytest.raises(InvalidInput, match=problem):
+        check_new_password(password, email="someone@example.org")
+
+
+def test_wrong_password_and_unknown_email_fail_the_same_way(db: Session, world: World) -> None:
+    with pytest.raises(Unauthenticated) as wrong_password:
+        login.authenticate(db, "educator@a.example", "wrong password!")
+    with pytest.raises(Unauthenticated) as unknown_email:
+        login.authenticate(db, "nobody@a.example", "wrong password!")
+    assert wrong_password.value.detail == unknown_email.value.detail == login.WRONG_LOGIN
+    db.commit()
+    failed = db.scalars(select(AuditEvent).where(AuditEvent.action == "login.failed")).all()
+    assert [(e.actor, e.actor_user_id) for e in failed] == [
+        ("educator@a.example", world.users["a_educator"].id),
+        ("nobody@a.example", None),
+    ]
+
+
+def test_repeated_failures_slow_the_account_down_then_success_resets(db: Session, world: World) -> None:
+    email, password = "learner@a.example", world.passwords["learner@a.example"]
+    for _ in range(POLICY.free_failures):
+        with pytest.raises(Unauthenticated):
+            login.authenticate(db, email, "not the password", policy=POLICY)
+        db.commit()
+    with pytest.raises(Throttled) as throttled:
+        login.authenticate(db, email, password, policy=POLICY)
+    assert throttled.value.retry_after == 2
+    assert "try again in 2 seconds" in throttled.value.detail
+    # The wait passes; one more failure doubles it.
+    db.execute(update(LoginThrottle).values(locked_until=utcnow() - timedelta(seconds=1)))
+    with pytest.raises(Unauthenticated):
+        login.authenticate(db, email, "still not it", policy=POLICY)
+    db.commit()
+    assert db.get(LoginThrottle, email).locked_until - utcnow() > timedelta(seconds=3)  # type: ignore[union-attr,operator]
+    db.execute(update(LoginThrottle).values(locked_until=None))
+    assert login.authenticate(db, email, password, policy=POLICY).email == email
+    db.commit()
+    assert db.get(LoginThrottle, email) is None
+
+
+def test_unknown_emails_are_throttled_too(db: Session) -> None:
+    for _ in range(POLICY.free_failures):
+        with pytest.raises(Unauthenticated):
+            login.authenticate(db, "ghost@example.org", "guess", policy=POLICY)
+    with pytest.raises(Throttled):
+        login.authenticate(db, "GHOST@example.org ", "guess", policy=POLICY)
+
+
+def test_throttle_delay_doubles_up_to_the_cap() -> None:
+    policy = login.ThrottlePolicy(free_failures=5, max_delay_seconds=900)
+    assert [policy.delay_after(n) for n in (1, 4, 5, 6, 7, 14, 40)] == [0, 0, 2, 4, 8, 900, 900]
+
+
+def test_sessions_expire_and_end(db: Session, world: World) -> None:
+    user = world.users["a_educator"]
+    token = login.start_session(db, user, hours=1)
+    db.commit()
+    assert _id(login.session_user(db, token, hours=1)) == user.id
+    assert login.session_user(db, token + "x", hours=1) is None
+    login.end_session(db, token, Actor.person(user))
+    db.commit()
+    assert login.session_user(db, token, hours=1) is None
+    expired = login.start_session(db, user, hours=-1)
+    assert login.session_user(db, expired, hours=1) is None
+
+
+def test_password_change_ends_other_sessions(db: Session, world: World) -> None:
+    user = db.get(User, world.users["a_learner"].id)
+    assert user is not None
+    kept, other = login.start_session(db, user, hours=1), login.start_session(db, user, hours=1)
+    login.change_password(
+        db,
+        Actor.person(user),
+        user,
+        current_password=world.passwords[user.email],
+        new_password="a much better passphrase",
+        keep_session=kept,
+    )
+    db.commit()
+    assert _id(login.session_user(db, kept, hours=1)) == user.id
+    assert login.session_user(db, other, hours=1) is None
+    assert login.authenticate(db, user.email, "a much better passphrase").id == user.id
+    with pytest.raises(InvalidInput, match="current password is not right"):
+        login.change_password(
+            db, Actor.person(user), user, current_password="wrong", new_password="x" * 12, keep_session=None
+        )
+
+
+def test_api_token_is_stored_hashed_and_can_be_revoked(db: Session, world: World) -> None:
+    organisation = service.organisation_for(db, operator, "a")
+    educator = world.users["a_educator"]
+    token, secret = tokens.create_api_token(
+        db, Actor.person(educator), organisation, owner=educator, role=Role.LEARNER, name="LMS sync"
+    )
+    db.commit()
+    assert secret.startswith("mct_") and len(secret) > 40
+    assert secret not in token.token_hash and token.prefix == secret[:12]
+    assert tokens.authenticate_token(db, secret).id == token.id
+    tokens.revoke_api_token(db, Actor.person(educator), organisation, token.id)
+    db.commit()
+    with pytest.raises(Unauthenticated, match="unknown, expired or revoked"):
+        tokens.authenticate_token(db, secret)
+    actions = db.scalars(select(AuditEvent.action).where(AuditEvent.object_id == str(token.id))).all()
+    assert actions == ["token.created", "token.revoked"]
+
+
+def test_expired_tokens_are_refused(db: Session, world: World) -> None:
+    organisation = service.organisation_for(db, operator, "a")
+    owner = world.users["a_learner"]
+    token, secret = tokens.create_api_token(
+        db, operator, organisation, owner=owner, role=Role.LEARNER, name="short", expires_in_days=1
+    )
+    token.expires_at = utcnow() - timedelta(seconds=1)
+    db.commit()
+    with pytest.raises(Unauthenticated):
+        tokens.authenticate_token(db, secret)
+
+
+def test_a_token_never_outranks_its_owner_or_its_maker(db: Session, world: World) -> None:
+    organisation = service.organisation_for(db, operator, "a")
+    admin, learner = world.users["a_org_admin"], world.users["a_learner"]
+    with pytest.raises(Forbidden, match="cannot hold"):
+        tokens.create_api_token(db, operator, organisation, owner=learner, role=Role.ORG_ADMIN, name="x")
+    narrow, _secret = tokens.create_api_token(
+        db, Actor.person(admin), organisation, owner=admin, role=Role.LEARNER, name="narrow"
+    )
+    db.commit()
+    as_narrow_token = Actor.machine(narrow)
+    assert as_narrow_token.role_in(db, organisation) == Role.LEARNER
+    with pytest.raises(Forbidden, match="learner"):
+        tokens.create_api_token(db, as_narrow_token, organisation, owner=admin, role=Role.ORG_ADMIN, name="escalate")
+    # Demoting the owner demotes their admin token with them.
+    broad, _ = tokens.create_api_token(db, operator, organisation, owner=learner, role=Role.LEARNER, name="b")
+    service.change_role(db, operator, organisation, learner.id, Role.EDUCATOR)
+    educator_token, _ = tokens.create_api_token(db, operator, organisation, owner=learner, role=Role.EDUCATOR, name="e")
+    service.change_role(db, operator, organisation, learner.id, Role.LEARNER)
+    assert Actor.machine(educator_token).role_in(db, organisation) == Role.LEARNER
+    assert Actor.machine(broad).role_in(db, service.organisation_for(db, operator, "b")) is None

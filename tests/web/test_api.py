@@ -1,0 +1,278 @@
+"""The JSON API: tokens, roles, tenant isolation, one error shape, health, limits."""
+
+from __future__ import annotations
+
+import uuid
+
+import pytest
+from fastapi import FastAPI
+from fastapi.testclient import TestClient
+from sqlalchemy.orm import Session
+
+from microcred.accounts import service, tokens
+from microcred.accounts.models import Role
+from microcred.accounts.principal import Actor
+from microcred.config import Settings
+from microcred.store import Database
+from microcred.web.app import create_app, route_access_table
+from tests.conftest import TEST_SECRET, World
+
+
+def bearer(database: Database, world: World, org: str, role: Role) -> dict[str, str]:
+    with database.session() as db:
+        organisation = service.organisation_for(db, Actor.operator(), org)
+        owner = world.users[f"{org}_{role.value}"]
+        _token, secret = tokens.create_api_token(
+            db, Actor.operator(), organisation, owner=owner, role=role, name="test client"
+        )
+    return {"Authorization": f"Bearer {secret}"}
+
+
+def assert_error(response, status: int, code: str) -> dict[str, str]:  # type: ignore[no-untyped-def]
+    assert response.status_code == status, response.text
+    body = response.json()
+    assert set(body) == {"error", "detail"}
+    assert body["error"] == code
+    assert body["detail"].endswith(".") and len(body["detail"]) > 10
+    return body
+
+
+def test_health_reports_the_database(client: TestClient, database: Database) -> None:
+    body = client.get("/health").json()
+    assert body["status"] == "ok"
+    assert body["database"] == {"ok": True, "dialect": database.engine.dialect.name, "revision": "0001"}
+
+
+def test_health_says_when_the_database_is_down(tmp_path) -> None:  # type: ignore[no-untyped-def]
+    settings = Settings(
+        data_dir=tmp_path, database_url=f"sqlite:///{tmp_path / 'no-schema.db'}", secret_key=TEST_SECRET
+    )
+    with TestClient(create_app(settings)) as client:
+        response = client.get("/health")
+    assert response.status_code == 503
+    assert response.json()["database"]["ok"] is False
+
+
+def test_openapi_lists_the_api_and_docs_are_served(client: TestClient) -> None:
+    spec = client.get("/openapi.json").json()
+    assert "/api/orgs/{org}/members" in spec["paths"]
+    assert "/login" not in spec["paths"]  # pages stay out of the API description
+    assert client.get("/docs").status_code == 200
+
+
+def test_unknown_api_route_gets_the_json_404(client: TestClient) -> None:
+    assert_error(client.get("/api/no-such-thing"), 404, "not_found")
+    assert_error(client.delete("/api/me"), 405, "method_not_allowed")
+
+
+def test_unknown_page_gets_an_html_404(client: TestClient) -> None:
+    response = client.get("/no-such-page")
+    assert response.status_code == 404
+    assert response.headers["content-type"].startswith("text/html")
+    assert "<h1>Page not found</h1>" in response.text
+
+
+def test_anonymous_api_calls_get_401(client: TestClient) -> None:
+    response = client.get("/api/me")
+    assert_error(response, 401, "unauthenticated")
+    assert response.headers["www-authenticate"] == "Bearer"
+    assert_error(client.get("/api/me", headers={"Authorization": "Bearer mct_forged"}), 401, "invalid_token")
+    assert_error(client.get("/api/me", headers={"Authorization": "Basic abc"}), 401, "invalid_token")
+
+
+def test_token_sees_itself_and_only_its_organisation(client: TestClient, database: Database, world: World) -> None:
+    # The educator is also a learner in B; a token for A still sees only A.
+    with database.session() as db:
+        service.add_member(
+            db,
+            Actor.operator(),
+            service.organisation_for(db, Actor.operator(), "b"),
+            email="educator@a.example",
+            role=Role.LEARNER,
+        )
+    headers = bearer(database, world, "a", Role.EDUCATOR)
+    me = client.get("/api/me", headers=headers).json()
+    assert me["email"] == "educator@a.example" and me["via"] == "token"
+    assert [(o["slug"], o["your_role"]) for o in me["organisations"]] == [("a", "educator")]
+    assert client.get("/api/orgs/a", headers=headers).json()["legal_name"] == "Alpha Academy"
+    assert_error(client.get("/api/orgs/b", headers=headers), 404, "organisation_not_found")
+
+
+def test_validation_errors_name_the_field(client: TestClient, database: Database, world: World) -> None:
+    headers = bearer(database, world, "a", Role.ORG_ADMIN)
+    body = assert_error(
+        client.post("/api/orgs/a/members", json={"email": "x@y.example", "role": "boss"}, headers=headers),
+        422,
+        "invalid_request",
+    )
+    assert "role" in body["detail"]
+    body = assert_error(
+        client.post(
+            "/api/orgs/a/members", content=b"{not json", headers={**headers, "content-type": "application/json"}
+        ),
+        422,
+        "invalid_request",
+    )
+
+
+def test_roles_are_enforced_inside_an_organisation(client: TestClient, database: Database, world: World) -> None:
+    learner = bearer(database, world, "a", Role.LEARNER)
+    body = assert_error(client.get("/api/orgs/a/members", headers=learner), 403, "forbidden")
+    assert "organisation admin" in body["detail"]
+    assert_error(client.get("/api/orgs/a/audit", headers=learner), 403, "forbidden")
+    admin = bearer(database, world, "a", Role.ORG_ADMIN)
+    assert {m["email"] for m in client.get("/api/orgs/a/members", headers=admin).json()} == {
+        "org_admin@a.example",
+        "educator@a.example",
+        "learner@a.example",
+    }
+
+
+def test_admin_manages_members_and_the_audit_log_shows_it(client: TestClient, database: Database, world: World) -> None:
+    admin = bearer(database, world, "a", Role.ORG_ADMIN)
+    created = client.post("/api/orgs/a/members", json={"email": "new@a.example", "role": "learner"}, headers=admin)
+    assert created.status_code == 201
+    assert len(created.json()["one_time_password"]) >= 16
+    user_id = created.json()["user_id"]
+    changed = client.patch(f"/api/orgs/a/members/{user_id}", json={"role": "educator"}, headers=admin)
+    assert changed.json()["role"] == "educator"
+    assert client.delete(f"/api/orgs/a/members/{user_id}", headers=admin).status_code == 204
+    events = client.get("/api/orgs/a/audit", headers=admin).json()
+    actions = [event["action"] for event in events]
+    assert actions[:3] == ["member.removed", "member.role_changed", "member.added"]
+    assert all(event["actor"].startswith("token mct_") for event in events[:3])
+    older = client.get(f"/api/orgs/a/audit?before={events[0]['id']}&limit=1", headers=admin).json()
+    assert [e["action"] for e in older] == ["member.role_changed"]
+
+
+def test_token_lifecycle_over_the_api(client: TestClient, database: Database, world: World) -> None:
+    educator = bearer(database, world, "a", Role.EDUCATOR)
+    created = client.post(
+        "/api/orgs/a/tokens", json={"name": "grader", "role": "learner", "expires_in_days": 30}, headers=educator
+    )
+    assert created.status_code == 201
+    secret, token_id = created.json()["token"], created.json()["id"]
+    listed = client.get("/api/orgs/a/tokens", headers=educator).json()
+    assert all("token" not in item and "token_hash" not in item for item in listed)
+    assert secret not in str(listed)
+    new_headers = {"Authorization": f"Bearer {secret}"}
+    assert client.get("/api/me", headers=new_headers).status_code == 200
+    assert_error(
+        client.post("/api/orgs/a/tokens", json={"name": "up", "role": "org_admin"}, headers=new_headers),
+        403,
+        "forbidden",
+    )
+    assert client.delete(f"/api/orgs/a/tokens/{token_id}", headers=educator).status_code == 204
+    assert_error(client.get("/api/me", headers=new_headers), 401, "invalid_token")
+
+
+def test_platform_admin_creates_organisations_but_not_through_a_token(
+    client: TestClient, database: Database, world: World
+) -> None:
+    with database.session() as db:
+        user = service.user_by_email(db, "org_admin@a.example")
+        user.is_platform_admin = True
+    headers = bearer(database, world, "a", Role.ORG_ADMIN)
+    assert_error(
+        client.post("/api/orgs", json={"legal_name": "New Org", "country": "FR"}, headers=headers), 403, "forbidden"
+    )
+
+
+def test_oversized_bodies_get_413(tmp_path, database: Database, database_url: str) -> None:  # type: ignore[no-untyped-def]
+    settings = Settings(data_dir=tmp_path, database_url=database_url, secret_key=TEST_SECRET, max_body_bytes=1000)
+    with TestClient(create_app(settings, database)) as client:
+        declared = client.post("/api/orgs", content=b"x" * 1001, headers={"content-type": "application/json"})
+        assert_error(declared, 413, "request_too_large")
+
+        def stream():  # type: ignore[no-untyped-def]
+            for _ in range(5):
+                yield b"y" * 400
+
+        streamed = client.post("/api/orgs", content=stream(), headers={"content-type": "application/json"})
+        assert_error(streamed, 413, "request_too_large")
+        page = client.post("/login", content=b"e" * 2000, headers={"content-type": "application/x-www-form-urlencoded"})
+        assert page.status_code == 413 and page.headers["content-type"].startswith("text/html")
+
+
+# Tenant isolation ----------------------------------------------------------------------------------
+
+ORG_ROUTES = [
+    ("GET", "/api/orgs/{org}", None),
+    ("PATCH", "/api/orgs/{org}", {"homepage": "https://evil.example"}),
+    ("GET", "/api/orgs/{org}/members", None),
+    ("POST", "/api/orgs/{org}/members", {"email": "spy@evil.example", "role": "org_admin"}),
+    ("GET", "/api/orgs/{org}/members/{user}", None),
+    ("PATCH", "/api/orgs/{org}/members/{user}", {"role": "learner"}),
+    ("DELETE", "/api/orgs/{org}/members/{user}", None),
+    ("GET", "/api/orgs/{org}/tokens", None),
+    ("POST", "/api/orgs/{org}/tokens", {"name": "spy", "role": "learner"}),
+    ("DELETE", "/api/orgs/{org}/tokens/{token}", None),
+    ("GET", "/api/orgs/{org}/audit", None),
+]
+
+
+def test_every_org_scoped_api_route_is_in_the_isolation_list(app: FastAPI) -> None:
+    scoped = {
+        (method, row["path"])
+        for row in route_access_table(app)
+        for method in row["methods"]
+        if row["path"].startswith("/api/orgs/{org}")
+    }
+    listed = {
+        (method, path.replace("{user}", "{user_id}").replace("{token}", "{token_id}")) for method, path, _ in ORG_ROUTES
+    }
+    assert scoped == listed
+
+
+@pytest.mark.parametrize(("method", "path", "body"), ORG_ROUTES)
+def test_admin_of_a_gets_404_for_anything_of_b(
+    client: TestClient, database: Database, world: World, db: Session, method: str, path: str, body: object
+) -> None:
+    a_admin = bearer(database, world, "a", Role.ORG_ADMIN)
+    with database.session() as session:
+        b = service.organisation_for(session, Actor.operator(), "b")
+        b_token, _ = tokens.create_api_token(
+            session, Actor.operator(), b, owner=world.users["b_learner"], role=Role.LEARNER, name="b's"
+        )
+        b_token_id = b_token.id
+    b_user = world.users["b_learner"].id
+    # B's things under B's address, and B's things smuggled under A's address.
+    for org in ("b", "a"):
+        url = path.format(org=org, user=b_user, token=b_token_id)
+        if org == "a" and "{user}" not in path and "{token}" not in path:
+            continue
+        response = client.request(method, url, json=body, headers=a_admin)
+        assert_error(response, 404, response.json()["error"])
+    # Nothing changed in B.
+    with database.session() as session:
+        b = service.organisation_for(session, Actor.operator(), "b")
+        assert b.homepage is None
+        assert {m.user.email for m in service.members(session, b)} == {
+            "org_admin@b.example",
+            "educator@b.example",
+            "learner@b.example",
+        }
+        assert tokens.find_token(session, b_token_id).revoked_at is None
+
+
+def test_a_nonexistent_organisation_and_a_foreign_one_look_the_same(
+    client: TestClient, database: Database, world: World
+) -> None:
+    a_admin = bearer(database, world, "a", Role.ORG_ADMIN)
+    foreign = client.get("/api/orgs/b/members", headers=a_admin).json()
+    missing = client.get("/api/orgs/zz/members", headers=a_admin).json()
+    assert foreign["error"] == missing["error"] == "organisation_not_found"
+    assert_error(client.get(f"/api/orgs/a/members/{uuid.uuid4()}", headers=a_admin), 404, "member_not_found")
+
+
+def test_a_route_without_an_access_declaration_is_refused(app: FastAPI) -> None:
+    from microcred.web.app import check_access_declared
+
+    check_access_declared(app)
+
+    @app.get("/api/forgotten")
+    def forgotten() -> dict[str, str]:
+        return {}
+
+    with pytest.raises(RuntimeError, match=r"\['GET'\] /api/forgotten"):
+        check_access_declared(app)
