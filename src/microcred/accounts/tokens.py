@@ -36,14 +36,15 @@ def create_api_token(
         raise InvalidInput(f"{owner.email} is not a member of {organisation.legal_name}.", code="not_a_member")
     if not outranks_or_equals(owner_role, role):
         raise Forbidden(
-            f"{owner.email} is {owner_role.label.lower()} here and cannot hold a {role.label.lower()} token."
+            f"{owner.email} is {owner_role.label.lower()} here "
+            f"and cannot hold a token with the role {role.label.lower()}."
         )
     actor_role = actor.role_in(db, organisation)
     if actor_role is None or not outranks_or_equals(actor_role, role):
         # A learner-scoped token of an admin must not mint an admin token.
         raise Forbidden(
             f"You act as {actor_role.label.lower() if actor_role else 'nobody'} here "
-            f"and cannot create a {role.label.lower()} token."
+            f"and cannot create a token with the role {role.label.lower()}."
         )
     if actor.user is not None and actor.user.id != owner.id and actor_role != Role.ORG_ADMIN:
         raise Forbidden("Only an organisation admin can create tokens for someone else.")

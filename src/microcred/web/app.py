@@ -8,8 +8,10 @@ from contextlib import asynccontextmanager
 from pathlib import Path
 from typing import Annotated, Any
 
+import fastapi_offline
 from fastapi import Depends, FastAPI
-from fastapi.responses import JSONResponse
+from fastapi.openapi.docs import get_swagger_ui_html
+from fastapi.responses import HTMLResponse, JSONResponse
 from fastapi.routing import APIRoute, iter_route_contexts
 from fastapi.staticfiles import StaticFiles
 from sqlalchemy.exc import SQLAlchemyError
@@ -23,6 +25,8 @@ from microcred.web.middleware import BodySizeLimit, SecurityHeaders
 from microcred.web.security import Access, Caller, access_of, verify_csrf
 
 log = logging.getLogger("microcred.web")
+# Swagger UI 5 (for OpenAPI 3.1), as the fastapi-offline package ships it.
+SWAGGER_UI_FILES = Path(fastapi_offline.__file__).parent / "static"
 
 
 def create_app(settings: Settings | None = None, database: Database | None = None) -> FastAPI:
@@ -43,6 +47,8 @@ def create_app(settings: Settings | None = None, database: Database | None = Non
         description="Micro-credentials end to end: skills, design, issuing, verification, recognition.",
         lifespan=lifespan,
         dependencies=[Depends(verify_csrf)],
+        docs_url=None,
+        redoc_url=None,
     )
     app.state.settings = settings
     app.state.database = database
@@ -67,8 +73,20 @@ def create_app(settings: Settings | None = None, database: Database | None = Non
                 status_code=503,
             )
 
+    @app.get("/docs", include_in_schema=False)
+    def docs(caller: Annotated[Caller, Depends(Access.public())]) -> HTMLResponse:
+        """Swagger UI from files shipped in a package, so the docs work with no network."""
+        return get_swagger_ui_html(
+            openapi_url="/openapi.json",
+            title="microcred API",
+            swagger_js_url="/static/docs/swagger-ui-bundle.js",
+            swagger_css_url="/static/docs/swagger-ui.css",
+            swagger_favicon_url="/static/docs/favicon.png",
+        )
+
     app.include_router(accounts_api.router)
     app.include_router(accounts_pages.router)
+    app.mount("/static/docs", StaticFiles(directory=SWAGGER_UI_FILES), name="docs-static")
     app.mount("/static", StaticFiles(directory=Path(__file__).parent / "static"), name="static")
     install_error_handlers(app)
     app.add_middleware(SecurityHeaders)
