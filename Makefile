@@ -2,18 +2,26 @@
 PYTHON ?= python3
 VENV := .venv
 BIN := $(VENV)/bin
-STAMP := $(VENV)/.installed
-ESCO_DEV_PATH := ../shared/esco/v1.1.1
+PIP := $(BIN)/python -m pip --quiet --disable-pip-version-check
 
-.PHONY: run test install lint services chromium clean
+.PHONY: run test install install-dev lint services chromium clean
 
-$(STAMP): requirements.lock requirements-dev.lock pyproject.toml
-	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
-	$(BIN)/python -m pip install --quiet --disable-pip-version-check -r requirements-dev.lock
-	$(BIN)/python -m pip install --quiet --disable-pip-version-check --no-deps -e .
-	touch $(STAMP)
+$(BIN)/python:
+	$(PYTHON) -m venv $(VENV)
 
-install: $(STAMP)
+# The app's locked dependencies, and microcred itself in editable mode.
+$(VENV)/.runtime: $(BIN)/python requirements.lock pyproject.toml
+	$(PIP) install -r requirements.lock
+	$(PIP) install --no-deps -e .
+	touch $@
+
+# Plus what the tests and checks use.
+$(VENV)/.dev: $(VENV)/.runtime requirements-dev.lock
+	$(PIP) install -r requirements-dev.lock
+	touch $@
+
+install: $(VENV)/.runtime
+install-dev: $(VENV)/.dev
 
 ## Set up a SQLite database under ./var, the demo organisation, and serve on http://127.0.0.1:8000
 run: install
@@ -21,13 +29,14 @@ run: install
 	$(BIN)/microcred demo
 	$(BIN)/microcred serve
 
-## Set up what the tests need (PostgreSQL, Redis, Debian's chromium) and run every test
-test: install services chromium
+## Set up what the tests need (PostgreSQL, Redis, Debian's chromium), check the code, run every test
+test: install-dev services chromium lint
 	$(BIN)/python -m pytest
 
-lint: install
+lint: install-dev
 	$(BIN)/ruff check src tests
 	$(BIN)/ruff format --check src tests
+	$(BIN)/mypy
 
 services:
 	@scripts/services
@@ -39,4 +48,4 @@ chromium:
 	  $$SUDO apt-get update -qq && DEBIAN_FRONTEND=noninteractive $$SUDO apt-get install -y -qq chromium >/dev/null; }
 
 clean:
-	rm -rf $(VENV) build *.egg-info .pytest_cache .ruff_cache .mypy_cache
+	rm -rf $(VENV) build src/*.egg-info .pytest_cache .ruff_cache .mypy_cache test-artifacts

@@ -4,7 +4,7 @@ audit log, and the platform admin's list of organisations."""
 from __future__ import annotations
 
 import uuid
-from typing import Annotated
+from typing import Annotated, Any
 from urllib.parse import urlsplit
 
 from fastapi import APIRouter, Depends, Form, Query, Request
@@ -183,7 +183,7 @@ def organisation_page(request: Request, org: str, caller: AnyMember) -> Response
     return render(request, "organisation.html", caller, title=caller.organisation.legal_name)
 
 
-def _members_page(request: Request, caller: Caller, db: DB, status_code: int = 200, **context: object) -> Response:
+def _members_page(request: Request, caller: Caller, db: DB, status_code: int = 200, **context: Any) -> Response:
     assert caller.organisation is not None
     return render(
         request,
@@ -246,7 +246,7 @@ def members_change_role(
     return _redirect(f"/orgs/{org}/members")
 
 
-def _tokens_page(request: Request, caller: Caller, db: DB, status_code: int = 200, **context: object) -> Response:
+def _tokens_page(request: Request, caller: Caller, db: DB, status_code: int = 200, **context: Any) -> Response:
     assert caller.organisation is not None and caller.role is not None
     actor_rank = ROLE_RANK[caller.role]
     return render(
@@ -312,7 +312,7 @@ def audit_page(
     return render(request, "audit.html", caller, title="Audit log", events=events, next_before=next_before)
 
 
-def _admin_page(request: Request, caller: Caller, db: DB, status_code: int = 200, **context: object) -> Response:
+def _admin_page(request: Request, caller: Caller, db: DB, status_code: int = 200, **context: Any) -> Response:
     return render(
         request,
         "admin_organisations.html",

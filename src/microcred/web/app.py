@@ -105,7 +105,9 @@ def api_routes(app: FastAPI) -> Iterator[tuple[str, APIRoute]]:
 
 def check_access_declared(app: FastAPI) -> None:
     """Refuse to build an app with a route that does not say who may use it."""
-    undeclared = [f"{sorted(route.methods)} {path}" for path, route in api_routes(app) if access_of(route) is None]
+    undeclared = [
+        f"{sorted(route.methods or ())} {path}" for path, route in api_routes(app) if access_of(route) is None
+    ]
     if undeclared:
         raise RuntimeError("routes without an Access declaration: " + ", ".join(undeclared))
 
@@ -115,5 +117,5 @@ def route_access_table(app: FastAPI) -> list[dict[str, Any]]:
     table = []
     for path, route in api_routes(app):
         access = access_of(route)
-        table.append({"methods": sorted(route.methods), "path": path, "who": access.who if access else None})
+        table.append({"methods": sorted(route.methods or ()), "path": path, "who": access.who if access else None})
     return table

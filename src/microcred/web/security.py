@@ -11,7 +11,7 @@ import hmac
 import secrets
 from collections.abc import Iterator
 from dataclasses import dataclass
-from typing import Annotated
+from typing import Annotated, cast
 
 from fastapi import Depends, Request
 from fastapi.dependencies.models import Dependant
@@ -61,8 +61,7 @@ def resolve_actor(request: Request, db: Session) -> Actor | None:
     """The actor behind a bearer token or a session cookie, or None for an anonymous visitor."""
     known = getattr(request.state, "actor", _UNRESOLVED)
     if known is not _UNRESOLVED:
-        resolved: Actor | None = known
-        return resolved
+        return cast(Actor | None, known)
     settings = settings_of(request)
     actor = None
     authorization = request.headers.get("authorization", "")
