@@ -98,6 +98,13 @@ def test_unknown_emails_are_throttled_too(db: Session) -> None:
         login.authenticate(db, "GHOST@example.org ", "guess", policy=POLICY)
 
 
+def test_hostile_emails_fail_like_any_wrong_login(db: Session) -> None:
+    for email in ("nul\x00@example.org", "\x1b[31m@example.org", "x" * 5000):
+        with pytest.raises(Unauthenticated):
+            login.authenticate(db, email, "guess")
+        db.commit()
+
+
 def test_throttle_delay_doubles_up_to_the_cap() -> None:
     policy = login.ThrottlePolicy(free_failures=5, max_delay_seconds=900)
     assert [policy.delay_after(n) for n in (1, 4, 5, 6, 7, 14, 40)] == [0, 0, 2, 4, 8, 900, 900]

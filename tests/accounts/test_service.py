@@ -54,7 +54,9 @@ def test_slugs_stay_unique_for_different_names(db: Session) -> None:
     [
         ("country", "Belgium", "not a country code"),
         ("homepage", "javascript:alert(1)", "not a web address"),
-        ("legal_name", "X", "between 2 and 300"),
+        ("legal_name", "X", "2 to 300 characters"),
+        ("legal_name", "Null\x00Byte College", "control characters"),
+        ("homepage", "https://a.example/\x00", "not a web address"),
         ("slug", "Not A Slug", "A slug is"),
     ],
 )

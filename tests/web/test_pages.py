@@ -278,3 +278,76 @@ def test_secrets_never_reach_the_logs(client: TestClient, world: World, caplog: 
     logged = caplog.text
     for value in (password, secret, session_cookie, TEST_SECRET):
         assert value not in logged
+
+
+ORG_PAGES = [
+    ("GET", "/orgs/{org}"),
+    ("GET", "/orgs/{org}/members"),
+    ("POST", "/orgs/{org}/members"),
+    ("POST", "/orgs/{org}/members/{user}/role"),
+    ("GET", "/orgs/{org}/tokens"),
+    ("POST", "/orgs/{org}/tokens"),
+    ("POST", "/orgs/{org}/tokens/{token}/revoke"),
+    ("GET", "/orgs/{org}/audit"),
+]
+
+
+def test_every_org_page_is_in_the_isolation_list(app) -> None:  # type: ignore[no-untyped-def]
+    from microcred.web.app import route_access_table
+
+    pages = {
+        (m, row["path"])
+        for row in route_access_table(app)
+        for m in row["methods"]
+        if row["path"].startswith("/orgs/{org}")
+    }
+    assert pages == {(m, p.replace("{user}", "{user_id}").replace("{token}", "{token_id}")) for m, p in ORG_PAGES}
+
+
+@pytest.mark.parametrize(("method", "path"), ORG_PAGES)
+def test_admin_of_a_gets_an_html_404_for_pages_of_b(client: TestClient, world: World, method: str, path: str) -> None:
+    from microcred.accounts import service, tokens
+    from microcred.accounts.models import Role
+    from microcred.accounts.principal import Actor
+
+    with client.app.state.database.session() as db:  # type: ignore[attr-defined]
+        b = service.organisation_for(db, Actor.operator(), "b")
+        token, _ = tokens.create_api_token(
+            db, Actor.operator(), b, owner=world.users["b_educator"], role=Role.EDUCATOR, name="b's own"
+        )
+        token_id = token.id
+    log_in(client, "org_admin@a.example", world.passwords["org_admin@a.example"])
+    csrf = csrf_from(client.get("/dashboard").text)
+    form = {"csrf_token": csrf, "email": "spy@evil.example", "role": "org_admin", "name": "spy"}
+    for org in ("b", "a"):
+        if org == "a" and "{user}" not in path and "{token}" not in path:
+            continue
+        url = path.format(org=org, user=world.users["b_educator"].id, token=token_id)
+        response = client.request(method, url, data=form if method == "POST" else None, follow_redirects=False)
+        assert response.status_code == 404, (url, response.status_code)
+        assert response.headers["content-type"].startswith("text/html")
+    with client.app.state.database.session() as db:  # type: ignore[attr-defined]
+        b = service.organisation_for(db, Actor.operator(), "b")
+        assert len(service.members(db, b)) == 3
+        assert service.member(db, b, world.users["b_educator"].id).role == Role.EDUCATOR
+        assert tokens.find_token(db, token_id).revoked_at is None
+
+
+def test_any_login_input_gets_a_clear_answer_never_a_500(client: TestClient, world: World) -> None:
+    from hypothesis import HealthCheck, given, settings
+    from hypothesis import strategies as st
+
+    token = csrf_from(client.get("/login").text)
+
+    @given(email=st.text(max_size=400), password=st.text(max_size=300), next_url=st.text(max_size=100))
+    @settings(max_examples=60, deadline=None, database=None, suppress_health_check=list(HealthCheck))
+    def answers(email: str, password: str, next_url: str) -> None:
+        response = client.post(
+            "/login",
+            data={"email": email, "password": password, "next": next_url, "csrf_token": token},
+            follow_redirects=False,
+        )
+        assert response.status_code in (401, 422, 429), response.status_code
+        assert response.headers["content-type"].startswith("text/html")
+
+    answers()

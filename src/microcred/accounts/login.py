@@ -16,6 +16,7 @@ from microcred.accounts.passwords import check_new_password, hash_password, need
 from microcred.accounts.principal import Actor
 from microcred.accounts.service import normalize_email
 from microcred.errors import InvalidInput, Throttled, Unauthenticated
+from microcred.inputs import without_control_characters
 from microcred.store.base import utcnow
 
 WRONG_LOGIN = "The email or password is not right."
@@ -49,7 +50,7 @@ def authenticate(
     must wait, doubling. The caller commits even when this raises, so that failures are remembered.
     """
     policy = policy or ThrottlePolicy()
-    key = normalize_email(email)[:320]
+    key = without_control_characters(normalize_email(email))[:320]
     now = utcnow()
     throttle = db.get(LoginThrottle, key)
     if throttle is not None and throttle.locked_until is not None and throttle.locked_until > now:

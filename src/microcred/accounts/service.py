@@ -26,6 +26,7 @@ from microcred.accounts.models import (
 from microcred.accounts.passwords import hash_password, one_time_password
 from microcred.accounts.principal import Actor
 from microcred.errors import Conflict, Forbidden, InvalidInput, NotFound
+from microcred.inputs import has_control_characters, single_line
 
 _EMAIL = re.compile(r"^[^@\s]{1,64}@[^@\s]+\.[^@\s]+$")
 _URL = re.compile(r"^https?://[^\s/$.?#][^\s]*$", re.IGNORECASE)
@@ -47,7 +48,7 @@ def _slugify(name: str) -> str:
 
 def check_email(email: str) -> str:
     normalized = normalize_email(email)
-    if len(normalized) > 320 or not _EMAIL.match(normalized):
+    if len(normalized) > 320 or not _EMAIL.match(normalized) or has_control_characters(normalized):
         raise InvalidInput(f"'{email}' is not an email address.", code="invalid_email")
     return normalized
 
@@ -69,9 +70,7 @@ def create_organisation(
     """Create an awarding body or provider; its legal name must be new (case and spacing aside)."""
     if not actor.is_platform_admin:
         raise Forbidden("Only a platform admin can create organisations.")
-    legal_name = " ".join(legal_name.split())
-    if not 2 <= len(legal_name) <= 300:
-        raise InvalidInput("The legal name must be between 2 and 300 characters.", code="invalid_name")
+    legal_name = single_line(legal_name, field="legal name", min_length=2, max_length=300, code="invalid_name")
     existing = db.scalar(select(Organisation).where(Organisation.name_key == _name_key(legal_name)))
     if existing is not None:
         raise Conflict(
@@ -120,7 +119,7 @@ def update_organisation(
 ) -> Organisation:
     changes: dict[str, object] = {}
     if legal_name is not None and legal_name != organisation.legal_name:
-        legal_name = " ".join(legal_name.split())
+        legal_name = single_line(legal_name, field="legal name", min_length=2, max_length=300, code="invalid_name")
         clash = db.scalar(
             select(Organisation).where(
                 Organisation.name_key == _name_key(legal_name), Organisation.id != organisation.id
@@ -222,7 +221,7 @@ def _check_homepage(homepage: str | None) -> str | None:
     if homepage is None or not homepage.strip():
         return None
     homepage = homepage.strip()
-    if len(homepage) > 500 or not _URL.match(homepage):
+    if len(homepage) > 500 or not _URL.match(homepage) or has_control_characters(homepage):
         raise InvalidInput(f"'{homepage}' is not a web address starting with http(s)://.", code="invalid_homepage")
     return homepage
 
@@ -230,13 +229,12 @@ def _check_homepage(homepage: str | None) -> str | None:
 def _check_identifiers(identifiers: Mapping[str, str] | None) -> list[tuple[str, str]]:
     checked = []
     for scheme, value in (identifiers or {}).items():
-        scheme, value = scheme.strip(), value.strip()
-        if not scheme or not value or len(scheme) > 60 or len(value) > 200:
-            raise InvalidInput(
-                "An identifier needs a scheme (up to 60 characters) and a value (up to 200), such as VAT=BE0123.",
-                code="invalid_identifier",
+        checked.append(
+            (
+                single_line(scheme, field="identifier scheme", max_length=60, code="invalid_identifier"),
+                single_line(value, field=f"value of identifier {scheme!r}", max_length=200, code="invalid_identifier"),
             )
-        checked.append((scheme, value))
+        )
     return checked
 
 
@@ -252,11 +250,13 @@ def create_user(
     email = check_email(email)
     if db.scalar(select(User.id).where(User.email == email)) is not None:
         raise Conflict(f"A user with the email {email} already exists.", code="user_exists")
-    display_name = " ".join(display_name.split()) or email.split("@")[0]
+    display_name = single_line(
+        display_name or email.split("@")[0], field="display name", max_length=200, code="invalid_name"
+    )
     password = one_time_password()
     user = User(
         email=email,
-        display_name=display_name[:200],
+        display_name=display_name,
         password_hash=hash_password(password),
         must_change_password=True,
         is_platform_admin=platform_admin,

@@ -14,6 +14,7 @@ from microcred.accounts.login import token_digest
 from microcred.accounts.models import ApiToken, Organisation, Role, User
 from microcred.accounts.principal import Actor, membership_role_of, outranks_or_equals
 from microcred.errors import Forbidden, InvalidInput, NotFound, Unauthenticated
+from microcred.inputs import single_line
 from microcred.store.base import utcnow
 
 TOKEN_PREFIX = "mct_"  # noqa: S105  (a marker, not a secret)
@@ -48,9 +49,7 @@ def create_api_token(
         )
     if actor.user is not None and actor.user.id != owner.id and actor_role != Role.ORG_ADMIN:
         raise Forbidden("Only an organisation admin can create tokens for someone else.")
-    name = " ".join(name.split())
-    if not 1 <= len(name) <= 100:
-        raise InvalidInput("Give the token a name of 1 to 100 characters, saying what uses it.", code="invalid_name")
+    name = single_line(name, field="token name", max_length=100, code="invalid_name")
     if expires_in_days is not None and not 1 <= expires_in_days <= MAX_LIFETIME_DAYS:
         raise InvalidInput(f"A token lives 1 to {MAX_LIFETIME_DAYS} days.", code="invalid_expiry")
     secret = TOKEN_PREFIX + secrets.token_urlsafe(32)
