@@ -7,9 +7,11 @@ and exit with status 1; nothing is half-written, since each command is one trans
 from __future__ import annotations
 
 import sys
+import time
 import uuid
 from collections.abc import Iterator
 from contextlib import contextmanager
+from pathlib import Path
 from typing import Annotated
 
 import typer
@@ -30,10 +32,12 @@ db_app = typer.Typer(help="The database schema.", no_args_is_help=True)
 org_app = typer.Typer(help="Organisations: awarding bodies and providers.", no_args_is_help=True)
 user_app = typer.Typer(help="People and their roles.", no_args_is_help=True)
 token_app = typer.Typer(help="API tokens for machine clients.", no_args_is_help=True)
+taxonomy_app = typer.Typer(help="The ESCO skills and occupations taxonomy.", no_args_is_help=True)
 app.add_typer(db_app, name="db")
 app.add_typer(org_app, name="org")
 app.add_typer(user_app, name="user")
 app.add_typer(token_app, name="token")
+app.add_typer(taxonomy_app, name="taxonomy")
 
 out = Console()
 err = Console(stderr=True)
@@ -236,6 +240,49 @@ def demo_create() -> None:
     for account in accounts:
         table.add_row(account.email, account.role.label, account.one_time_password or "(existing account)")
     out.print(table)
+
+
+@taxonomy_app.command("import")
+def taxonomy_import(
+    path: Annotated[
+        Path, typer.Argument(help="The ESCO CSV export: its zip, a folder of its zips, or the unzipped folder.")
+    ],
+    version: Annotated[
+        str | None, typer.Option(help="ESCO version, if the file names do not say (e.g. 1.2.0).")
+    ] = None,
+    language: Annotated[str, typer.Option(help="Language of the labels to read.")] = "en",
+    strict: Annotated[bool, typer.Option(help="Refuse relations that point at concepts the export lacks.")] = False,
+) -> None:
+    """Import (or update to) an ESCO release from the official CSV export. Safe to run again."""
+    from microcred.taxonomy import service as taxonomy
+
+    _require_schema()
+    started = time.perf_counter()
+    with transaction() as db:
+        report = taxonomy.import_esco(db, path, version=version, language=language, strict=strict)
+    seconds = time.perf_counter() - started
+    if report.unchanged:
+        out.print(f"ESCO {report.version} is already imported; nothing changed ({seconds:.1f} s).")
+        return
+    counts = report.counts
+    out.print(
+        f"Imported ESCO {report.version} in {seconds:.1f} s: {counts['skills']:,} skills, "
+        f"{counts['occupations']:,} occupations, {counts['isco_groups']:,} ISCO groups, "
+        f"{counts['skill_groups']:,} skill groups, {counts['occupation_skills']:,} occupation-skill relations."
+    )
+    table = Table("what", "added", "changed", "retired or removed")
+    for name, change in report.changes.items():
+        table.add_row(
+            name.replace("_", " "),
+            f"{change['added']:,}",
+            f"{change['changed']:,}",
+            f"{change.get('retired', change.get('removed', 0)):,}",
+        )
+    out.print(table)
+    if report.skipped:
+        out.print(f"Skipped {len(report.skipped)} relations that point at concepts the export lacks, e.g.:")
+        for line in report.skipped[:3]:
+            out.print(f"  {line}", highlight=False)
 
 
 def _redacted(url: str) -> str:
