@@ -163,11 +163,18 @@ def _members(path: Path) -> Iterator[_Member]:
     elif path.is_dir():
         for item in sorted(path.rglob("*")):
             if item.is_file() and item.suffix.lower() == ".csv":
-                yield _Member(str(item.relative_to(path)), partial(item.open, "rb"), item.stat().st_size)
+                yield _Member(str(item.relative_to(path)), _opener(item), item.stat().st_size)
             elif item.is_file() and item.suffix.lower() == ".zip" and zipfile.is_zipfile(item):
                 yield from _zip_members(item)
     else:
         raise EscoImportError(f"{path} does not exist: give the ESCO CSV export's zip or its folder.")
+
+
+def _opener(item: Path) -> Callable[[], IO[bytes]]:
+    def open_file() -> IO[bytes]:
+        return item.open("rb")
+
+    return open_file
 
 
 def _zip_members(path: Path) -> Iterator[_Member]:
