@@ -15,6 +15,7 @@ from microcred.cli import app
 from microcred.config import get_settings
 from microcred.errors import Unauthenticated
 from microcred.store import Database
+from microcred.store.migrate import head_revision
 
 runner = CliRunner()
 
@@ -60,8 +61,8 @@ def test_db_upgrade_on_an_empty_database_then_again(monkeypatch: pytest.MonkeyPa
         assert run("db", "current") == (0, "empty (no migrations applied)\n")
         code, output = run("org", "list")
         assert code == 1 and "run `microcred db upgrade` first" in output
-        assert run("db", "upgrade") == (0, "Database upgraded from empty to 0001.\n")
-        assert run("db", "upgrade") == (0, "Database already at revision 0001.\n")
+        assert run("db", "upgrade") == (0, f"Database upgraded from empty to {head_revision()}.\n")
+        assert run("db", "upgrade") == (0, f"Database already at revision {head_revision()}.\n")
         assert (tmp_path / "data" / "microcred.db").exists()
     finally:
         get_settings.cache_clear()

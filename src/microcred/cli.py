@@ -174,7 +174,7 @@ def user_create(
                 db, operator, organisation, email=email, role=role, display_name=name
             )
             if platform_admin:
-                membership.user.is_platform_admin = True
+                service.grant_platform_admin(db, operator, membership.user)
             where = f" as {role.label.lower()} of {organisation.legal_name}"
         else:
             _user, password = service.create_user(

@@ -31,6 +31,7 @@ class Settings(BaseSettings):
         default=None, description="Send cookies over HTTPS only; follows base_url when unset."
     )
     session_hours: float = Field(default=12.0, gt=0, description="Idle lifetime of a login session.")
+    session_max_days: float = Field(default=7.0, gt=0, description="A session ends this long after login, used or not.")
     max_body_bytes: int = Field(default=10 * 1024 * 1024, gt=0, description="Larger request bodies get 413.")
     login_free_failures: int = Field(
         default=5, ge=1, description="Failed logins for one account before each further try waits."

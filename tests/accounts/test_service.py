@@ -146,3 +146,23 @@ def test_invalid_email_is_refused(db: Session, world: World) -> None:
     with pytest.raises(InvalidInput, match="not an email address"):
         service.add_member(db, operator, organisation, email="not-an-email", role=Role.LEARNER)
     assert db.scalar(select(User).where(User.email == "not-an-email")) is None
+
+
+def test_an_organisations_audit_log_shows_only_its_own_and_its_members_logins_since_joining(
+    db: Session, world: World
+) -> None:
+    a, b = service.organisation_for(db, operator, "a"), service.organisation_for(db, operator, "b")
+    service.add_member(db, operator, b, email="secret.hire@b.example", role=Role.LEARNER)
+    login.authenticate(db, "org_admin@b.example", world.passwords["org_admin@b.example"])
+    db.commit()
+    # B's admin joins A afterwards; A must not see B's history or B's admin's earlier logins.
+    service.add_member(db, operator, a, email="org_admin@b.example", role=Role.LEARNER)
+    db.commit()
+    login.authenticate(db, "org_admin@b.example", world.passwords["org_admin@b.example"])
+    db.commit()
+    events = audit.events_for_organisation(db, a)
+    summaries = [event.summary for event in events]
+    assert not any("secret.hire" in summary for summary in summaries)
+    assert summaries.count("org_admin@b.example logged in") == 1
+    assert all(event.organisation_id in (a.id, None) for event in events)
+    assert any("secret.hire" in event.summary for event in audit.events_for_organisation(db, b))

@@ -16,7 +16,7 @@ from microcred.accounts import audit
 from microcred.accounts.principal import Actor
 from microcred.store import Database
 from microcred.store.base import Base
-from microcred.store.migrate import alembic_config, current_revision, upgrade
+from microcred.store.migrate import alembic_config, current_revision, head_revision, upgrade
 from tests.conftest import PG_SERVER_URL, _pg_admin_conninfo
 
 
@@ -29,7 +29,7 @@ def test_migrations_match_the_models(database: Database) -> None:
 def test_health_ping_names_dialect_and_revision(database: Database) -> None:
     report = database.ping()
     assert report["ok"] is True
-    assert report["revision"] == "0001"
+    assert report["revision"] == head_revision()
     assert report["dialect"] == database.engine.dialect.name
 
 
@@ -43,6 +43,16 @@ def test_audit_log_is_append_only_in_the_database(database: Database, statement:
         assert connection.execute(text("SELECT action FROM audit_events")).scalars().all() == ["test.event"]
 
 
+@pytest.mark.pg
+def test_postgres_refuses_to_truncate_the_audit_log(pg_server_url: str) -> None:
+    database = Database(pg_server_url)
+    try:
+        with pytest.raises(DBAPIError, match="append-only"), database.engine.begin() as connection:
+            connection.execute(text("TRUNCATE audit_events"))
+    finally:
+        database.dispose()
+
+
 def test_upgrade_is_idempotent_and_downgrade_reverses_it(tmp_path) -> None:  # type: ignore[no-untyped-def]
     from alembic import command
 
@@ -50,11 +60,11 @@ def test_upgrade_is_idempotent_and_downgrade_reverses_it(tmp_path) -> None:  # t
     assert current_revision(url) is None
     upgrade(url)
     upgrade(url)
-    assert current_revision(url) == "0001"
+    assert current_revision(url) == head_revision()
     command.downgrade(alembic_config(url), "base")
     assert current_revision(url) is None
     upgrade(url)
-    assert current_revision(url) == "0001"
+    assert current_revision(url) == head_revision()
 
 
 @pytest.mark.pg
@@ -67,7 +77,7 @@ def test_postgres_upgrade_downgrade_on_a_fresh_database(pg_server_url: str) -> N
         try:
             url = make_url(PG_SERVER_URL).set(database=name).render_as_string(hide_password=False)
             upgrade(url)
-            assert current_revision(url) == "0001"
+            assert current_revision(url) == head_revision()
             command.downgrade(alembic_config(url), "base")
             database = Database(url)
             with database.engine.connect() as connection:

@@ -14,6 +14,7 @@ from microcred.accounts.models import Role
 from microcred.accounts.principal import Actor
 from microcred.config import Settings
 from microcred.store import Database
+from microcred.store.migrate import head_revision
 from microcred.web.app import create_app, route_access_table
 from tests.conftest import TEST_SECRET, World
 
@@ -40,7 +41,7 @@ def assert_error(response, status: int, code: str) -> dict[str, str]:  # type: i
 def test_health_reports_the_database(client: TestClient, database: Database) -> None:
     body = client.get("/health").json()
     assert body["status"] == "ok"
-    assert body["database"] == {"ok": True, "dialect": database.engine.dialect.name, "revision": "0001"}
+    assert body["database"] == {"ok": True, "dialect": database.engine.dialect.name, "revision": head_revision()}
 
 
 def test_health_says_when_the_database_is_down(tmp_path) -> None:  # type: ignore[no-untyped-def]
@@ -77,7 +78,9 @@ def test_anonymous_api_calls_get_401(client: TestClient) -> None:
     assert_error(response, 401, "unauthenticated")
     assert response.headers["www-authenticate"] == "Bearer"
     assert_error(client.get("/api/me", headers={"Authorization": "Bearer mct_forged"}), 401, "invalid_token")
-    assert_error(client.get("/api/me", headers={"Authorization": "Basic abc"}), 401, "invalid_token")
+    # Another scheme (a proxy's Basic auth) is not ours: the caller is simply not signed in.
+    assert_error(client.get("/api/me", headers={"Authorization": "Basic abc"}), 401, "unauthenticated")
+    assert client.get("/login", headers={"Authorization": "Basic abc"}).status_code == 200
 
 
 def test_token_sees_itself_and_only_its_organisation(client: TestClient, database: Database, world: World) -> None:
@@ -242,7 +245,10 @@ def test_admin_of_a_gets_404_for_anything_of_b(
         if org == "a" and "{user}" not in path and "{token}" not in path:
             continue
         response = client.request(method, url, json=body, headers=a_admin)
-        assert_error(response, 404, response.json()["error"])
+        expected = (
+            "organisation_not_found" if org == "b" else ("member_not_found" if "{user}" in path else "token_not_found")
+        )
+        assert_error(response, 404, expected)
     # Nothing changed in B.
     with database.session() as session:
         b = service.organisation_for(session, Actor.operator(), "b")
@@ -276,3 +282,66 @@ def test_a_route_without_an_access_declaration_is_refused(app: FastAPI) -> None:
 
     with pytest.raises(RuntimeError, match=r"\['GET'\] /api/forgotten"):
         check_access_declared(app)
+
+
+def test_a_token_cannot_outlive_itself_through_the_tokens_it_makes(
+    client: TestClient, database: Database, world: World
+) -> None:
+    with database.session() as db:
+        organisation = service.organisation_for(db, Actor.operator(), "a")
+        _token, secret = tokens.create_api_token(
+            db,
+            Actor.operator(),
+            organisation,
+            owner=world.users["a_educator"],
+            role=Role.EDUCATOR,
+            name="short",
+            expires_in_days=2,
+        )
+    headers = {"Authorization": f"Bearer {secret}"}
+    forever = client.post("/api/orgs/a/tokens", json={"name": "forever", "role": "learner"}, headers=headers)
+    assert_error(forever, 422, "invalid_expiry")
+    longer = client.post(
+        "/api/orgs/a/tokens", json={"name": "longer", "role": "learner", "expires_in_days": 30}, headers=headers
+    )
+    assert_error(longer, 422, "invalid_expiry")
+    same = client.post(
+        "/api/orgs/a/tokens", json={"name": "ok", "role": "learner", "expires_in_days": 1}, headers=headers
+    )
+    assert same.status_code == 201
+
+
+def test_identifiers_can_be_replaced_and_bad_values_are_named(
+    client: TestClient, database: Database, world: World
+) -> None:
+    admin = bearer(database, world, "a", Role.ORG_ADMIN)
+    for value in ("BE1", "BE2"):
+        response = client.patch("/api/orgs/a", json={"identifiers": {"VAT": value}}, headers=admin)
+        assert response.status_code == 200 and response.json()["identifiers"] == {"VAT": value}
+    assert_error(
+        client.patch("/api/orgs/a", json={"identifiers": {"VAT": "1", " vat ": "2"}}, headers=admin),
+        422,
+        "invalid_identifier",
+    )
+    assert_error(client.patch("/api/orgs/a", json={"legal_name": "ß" * 300}, headers=admin), 422, "invalid_name")
+    clash = assert_error(
+        client.patch("/api/orgs/a", json={"legal_name": "beta institute"}, headers=admin), 409, "organisation_exists"
+    )
+    assert "Beta" not in clash["detail"]  # nothing of the other organisation is echoed
+    assert_error(client.get("/api/orgs/a/audit?before=99999999999999999999", headers=admin), 422, "invalid_request")
+
+
+def test_removing_a_member_revokes_their_tokens_there(client: TestClient, database: Database, world: World) -> None:
+    learner = bearer(database, world, "a", Role.LEARNER)
+    admin = bearer(database, world, "a", Role.ORG_ADMIN)
+    assert client.get("/api/orgs/a", headers=learner).status_code == 200
+    assert client.delete(f"/api/orgs/a/members/{world.users['a_learner'].id}", headers=admin).status_code == 204
+    with database.session() as db:
+        service.add_member(
+            db,
+            Actor.operator(),
+            service.organisation_for(db, Actor.operator(), "a"),
+            email="learner@a.example",
+            role=Role.LEARNER,
+        )
+    assert_error(client.get("/api/orgs/a", headers=learner), 401, "invalid_token")

@@ -103,10 +103,11 @@ def test_logout_ends_the_session(client: TestClient, world: World) -> None:
     log_in(client, "learner@a.example", world.passwords["learner@a.example"])
     assert client.get("/dashboard").status_code == 200
     old_cookie = client.cookies.get("mc_session")
+    assert old_cookie
     response = post_form(client, "/dashboard", "/logout", {})
     assert response.status_code == 303 and response.headers["location"] == "/login"
     assert client.get("/dashboard", follow_redirects=False).headers["location"] == "/login?next=/dashboard"
-    client.cookies.set("mc_session", old_cookie or "")
+    client.cookies.set("mc_session", old_cookie)
     assert client.get("/dashboard", follow_redirects=False).status_code == 303  # the server forgot it
 
 
@@ -268,7 +269,8 @@ def test_platform_admin_creates_an_organisation_from_the_page(client: TestClient
 
 
 def test_secrets_never_reach_the_logs(client: TestClient, world: World, caplog: pytest.LogCaptureFixture) -> None:
-    caplog.set_level(logging.DEBUG)
+    # With SQL logging on, every statement and its parameters are logged: what we store shows up there.
+    caplog.set_level(logging.INFO, logger="sqlalchemy.engine")
     password = world.passwords["org_admin@a.example"]
     log_in(client, "org_admin@a.example", password)
     created = post_form(client, "/orgs/a/tokens", "/orgs/a/tokens", {"name": "ci", "role": "learner"})
@@ -276,8 +278,45 @@ def test_secrets_never_reach_the_logs(client: TestClient, world: World, caplog: 
     session_cookie = client.cookies.get("mc_session")
     assert session_cookie
     logged = caplog.text
+    assert "INSERT INTO api_tokens" in logged and "INSERT INTO login_sessions" in logged
     for value in (password, secret, session_cookie, TEST_SECRET):
         assert value not in logged
+
+
+def test_login_csrf_holds_whatever_the_content_type_spelling(client: TestClient, world: World) -> None:
+    password = world.passwords["learner@a.example"]
+    body = f"email=learner%40a.example&password={password}"
+    for content_type in ("Application/X-WWW-Form-Urlencoded", "text/plain", "multipart/form-data; boundary=x"):
+        response = client.post("/login", content=body, headers={"content-type": content_type}, follow_redirects=False)
+        assert response.status_code in (400, 403), content_type  # refused, or unreadable as a form
+        assert "mc_session" not in response.headers.get("set-cookie", "")
+
+
+def test_session_cookie_lives_with_the_browser_and_the_server_caps_it(client: TestClient, world: World) -> None:
+    from datetime import timedelta
+
+    from sqlalchemy import update
+
+    from microcred.accounts.models import LoginSession
+
+    page = client.get("/login")
+    response = client.post(
+        "/login",
+        data={
+            "email": "learner@a.example",
+            "password": world.passwords["learner@a.example"],
+            "csrf_token": csrf_from(page.text),
+        },
+        follow_redirects=False,
+    )
+    cookie = next(c for c in response.headers.get_list("set-cookie") if c.startswith("mc_session=")).lower()
+    assert "max-age" not in cookie and "expires" not in cookie
+    assert client.get("/dashboard").status_code == 200
+    with client.app.state.database.session() as db:  # type: ignore[attr-defined]
+        from microcred.store.base import utcnow
+
+        db.execute(update(LoginSession).values(created_at=utcnow() - timedelta(days=8)))
+    assert client.get("/dashboard", follow_redirects=False).status_code == 303
 
 
 ORG_PAGES = [

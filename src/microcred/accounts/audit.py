@@ -42,17 +42,29 @@ def record(
     return event
 
 
+# Events about a person's own account, kept without an organisation, that their organisations may read.
+ACCOUNT_ACTIONS = ("login.succeeded", "login.failed", "logout", "password.changed")
+
+
 def events_for_organisation(
     db: Session, organisation: Organisation, *, limit: int = 50, before_id: int | None = None
 ) -> list[AuditEvent]:
-    """The organisation's events and the account events (logins) of its current members, newest first."""
-    member_ids = select(Membership.user_id).where(Membership.organisation_id == organisation.id)
+    """The organisation's events, and its members' own account events since they joined, newest first."""
+    member_since = (
+        select(Membership.id)
+        .where(
+            Membership.organisation_id == organisation.id,
+            Membership.user_id == AuditEvent.actor_user_id,
+            Membership.created_at <= AuditEvent.occurred_at,
+        )
+        .exists()
+    )
     query = (
         select(AuditEvent)
         .where(
             or_(
                 AuditEvent.organisation_id == organisation.id,
-                AuditEvent.organisation_id.is_(None) & AuditEvent.actor_user_id.in_(member_ids),
+                AuditEvent.organisation_id.is_(None) & AuditEvent.action.in_(ACCOUNT_ACTIONS) & member_since,
             )
         )
         .order_by(AuditEvent.id.desc())

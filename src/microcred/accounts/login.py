@@ -8,6 +8,8 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 
 from sqlalchemy import delete, select
+from sqlalchemy.dialects.postgresql import insert as postgresql_insert
+from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.orm import Session, selectinload
 
 from microcred.accounts import audit
@@ -47,24 +49,16 @@ def authenticate(
     """The user with this email and password, or an error that does not say which of the two was wrong.
 
     Failures are counted per email, whether or not an account has it; past the free failures each try
-    must wait, doubling. The caller commits even when this raises, so that failures are remembered.
+    must wait, doubling. Each try is counted as a failure and committed *before* the password is checked,
+    so that parallel guesses cannot slip past the count; a success then clears it. The caller commits the
+    outcome (the audit event) even when this raises.
     """
     policy = policy or ThrottlePolicy()
     key = without_control_characters(normalize_email(email))[:320]
-    now = utcnow()
-    throttle = db.get(LoginThrottle, key)
-    if throttle is not None and throttle.locked_until is not None and throttle.locked_until > now:
-        wait = max(1, int((throttle.locked_until - now).total_seconds() + 0.999))
-        raise Throttled(f"Too many failed logins for this account: try again in {wait} seconds.", retry_after=wait)
+    failures = _reserve_attempt(db, key, policy)
     user = db.scalar(select(User).where(User.email == key))
     matched = verify_password(user.password_hash if user else None, password)
     if user is None or not matched or not user.is_active:
-        throttle = throttle or LoginThrottle(email=key, failures=0)
-        throttle.failures += 1
-        throttle.last_failure_at = now
-        delay = policy.delay_after(throttle.failures)
-        throttle.locked_until = now + timedelta(seconds=delay) if delay else None
-        db.merge(throttle)
         audit.record(
             db,
             Actor(user=None, label=key, ip=ip),
@@ -73,11 +67,10 @@ def authenticate(
             object_id=user.id if user else None,
             actor_user_id=user.id if user else None,
             summary=f"Failed login for {key}",
-            failures=throttle.failures,
+            failures=failures,
         )
         raise Unauthenticated(WRONG_LOGIN, code="invalid_credentials")
-    if throttle is not None:
-        db.delete(throttle)
+    db.execute(delete(LoginThrottle).where(LoginThrottle.email == key))
     if needs_rehash(user.password_hash):
         user.password_hash = hash_password(password)
     audit.record(
@@ -89,6 +82,34 @@ def authenticate(
         summary=f"{user.email} logged in",
     )
     return user
+
+
+def _reserve_attempt(db: Session, key: str, policy: ThrottlePolicy) -> int:
+    """Count one more try for `key` in its own short transaction, or raise Throttled while it must wait.
+
+    The row is created if missing and then updated in place, so the database serialises concurrent tries
+    for the same email (a row lock on PostgreSQL, the write lock on SQLite) and none reads a stale count.
+    """
+    now = utcnow()
+    insert = postgresql_insert if db.get_bind().dialect.name == "postgresql" else sqlite_insert
+    db.execute(
+        insert(LoginThrottle)
+        .values(email=key, failures=0, last_failure_at=now, locked_until=None)
+        .on_conflict_do_nothing(index_elements=["email"])
+    )
+    throttle = db.scalar(select(LoginThrottle).where(LoginThrottle.email == key).with_for_update())
+    assert throttle is not None
+    if throttle.locked_until is not None and throttle.locked_until > now:
+        db.commit()
+        wait = max(1, int((throttle.locked_until - now).total_seconds() + 0.999))
+        raise Throttled(f"Too many failed logins for this account: try again in {wait} seconds.", retry_after=wait)
+    throttle.failures += 1
+    throttle.last_failure_at = now
+    delay = policy.delay_after(throttle.failures)
+    throttle.locked_until = now + timedelta(seconds=delay) if delay else None
+    failures = throttle.failures
+    db.commit()
+    return failures
 
 
 def start_session(
@@ -112,19 +133,24 @@ def start_session(
     return token
 
 
-def session_user(db: Session, token: str, *, hours: float) -> User | None:
-    """The active user behind a session token, sliding the session's expiry forward as it is used."""
+def session_user(db: Session, token: str, *, hours: float, max_days: float = 7.0) -> User | None:
+    """The active user behind a session token; the session slides forward while used, up to `max_days`."""
     login = db.scalar(
         select(LoginSession)
         .options(selectinload(LoginSession.user))
         .where(LoginSession.token_hash == token_digest(token))
     )
     now = utcnow()
-    if login is None or login.expires_at <= now or not login.user.is_active:
+    if (
+        login is None
+        or login.expires_at <= now
+        or login.created_at + timedelta(days=max_days) <= now
+        or not login.user.is_active
+    ):
         return None
-    if now - login.last_seen_at >= SESSION_TOUCH_INTERVAL:
+    if now - login.last_seen_at >= min(SESSION_TOUCH_INTERVAL, timedelta(hours=hours / 4)):
         login.last_seen_at = now
-        login.expires_at = now + timedelta(hours=hours)
+        login.expires_at = min(now + timedelta(hours=hours), login.created_at + timedelta(days=max_days))
         db.flush()
     return login.user
 

@@ -11,11 +11,13 @@ import unicodedata
 import uuid
 from collections.abc import Iterable, Mapping
 
-from sqlalchemy import func, select
+from sqlalchemy import delete, func, select, update
 from sqlalchemy.orm import Session, selectinload
 
 from microcred.accounts import audit
 from microcred.accounts.models import (
+    ApiToken,
+    LoginSession,
     Membership,
     Organisation,
     OrganisationIdentifier,
@@ -27,6 +29,7 @@ from microcred.accounts.passwords import hash_password, one_time_password
 from microcred.accounts.principal import Actor
 from microcred.errors import Conflict, Forbidden, InvalidInput, NotFound
 from microcred.inputs import has_control_characters, single_line
+from microcred.store.base import utcnow
 
 _EMAIL = re.compile(r"^[^@\s]{1,64}@[^@\s]+\.[^@\s]+$")
 _URL = re.compile(r"^https?://[^\s/$.?#][^\s]*$", re.IGNORECASE)
@@ -38,7 +41,10 @@ def normalize_email(email: str) -> str:
 
 
 def _name_key(name: str) -> str:
-    return " ".join(unicodedata.normalize("NFKC", name).casefold().split())
+    key = " ".join(unicodedata.normalize("NFKC", name).casefold().split())
+    if len(key) > 300:
+        raise InvalidInput("The legal name is too long once folded for comparison.", code="invalid_name")
+    return key
 
 
 def _slugify(name: str) -> str:
@@ -117,6 +123,7 @@ def update_organisation(
     homepage: str | None = None,
     identifiers: Mapping[str, str] | None = None,
 ) -> Organisation:
+    require_role(db, actor, organisation, [Role.ORG_ADMIN])
     changes: dict[str, object] = {}
     if legal_name is not None and legal_name != organisation.legal_name:
         legal_name = single_line(legal_name, field="legal name", min_length=2, max_length=300, code="invalid_name")
@@ -126,7 +133,8 @@ def update_organisation(
             )
         )
         if clash is not None:
-            raise Conflict(f"An organisation named '{clash.legal_name}' already exists.", code="organisation_exists")
+            # Not echoing the other organisation's name: members of one must not learn about another.
+            raise Conflict("Another organisation already uses this legal name.", code="organisation_exists")
         organisation.legal_name, organisation.name_key = legal_name, _name_key(legal_name)
         changes["legal_name"] = legal_name
     if country is not None:
@@ -136,9 +144,10 @@ def update_organisation(
         organisation.homepage = _check_homepage(homepage)
         changes["homepage"] = organisation.homepage
     if identifiers is not None:
-        organisation.identifiers = [
-            OrganisationIdentifier(scheme=scheme, value=value) for scheme, value in _check_identifiers(identifiers)
-        ]
+        checked = _check_identifiers(identifiers)
+        organisation.identifiers.clear()
+        db.flush()  # the old rows go before the new ones arrive, or (organisation, scheme) would clash
+        organisation.identifiers.extend(OrganisationIdentifier(scheme=scheme, value=value) for scheme, value in checked)
         changes["identifiers"] = dict(identifiers)
     db.flush()
     if changes:
@@ -235,6 +244,9 @@ def _check_identifiers(identifiers: Mapping[str, str] | None) -> list[tuple[str,
                 single_line(value, field=f"value of identifier {scheme!r}", max_length=200, code="invalid_identifier"),
             )
         )
+    schemes = [scheme.casefold() for scheme, _value in checked]
+    if len(set(schemes)) != len(schemes):
+        raise InvalidInput("Each identifier scheme may appear once.", code="invalid_identifier")
     return checked
 
 
@@ -242,7 +254,13 @@ def _check_identifiers(identifiers: Mapping[str, str] | None) -> list[tuple[str,
 
 
 def create_user(
-    db: Session, actor: Actor, *, email: str, display_name: str, platform_admin: bool = False
+    db: Session,
+    actor: Actor,
+    *,
+    email: str,
+    display_name: str,
+    platform_admin: bool = False,
+    organisation: Organisation | None = None,
 ) -> tuple[User, str]:
     """Create a person with a one-time password, returned once and never stored in clear."""
     if not actor.is_platform_admin and platform_admin:
@@ -269,6 +287,7 @@ def create_user(
         "user.created",
         object_type="user",
         object_id=user.id,
+        organisation=organisation,
         summary=f"Created user {email}" + (" (platform admin)" if platform_admin else ""),
         actor_user_id=actor.user.id if actor.user else user.id,
         platform_admin=platform_admin,
@@ -292,9 +311,13 @@ def add_member(
     user = db.scalar(select(User).where(User.email == email))
     password = None
     if user is None:
-        user, password = create_user(db, actor, email=email, display_name=display_name)
+        user, password = create_user(db, actor, email=email, display_name=display_name, organisation=organisation)
     elif _membership(db, organisation, user.id) is not None:
         raise Conflict(f"{email} is already a member of {organisation.legal_name}.", code="member_exists")
+    elif user.must_change_password:
+        # Nobody has taken this account up yet: whoever created it elsewhere knows its one-time password,
+        # so it must not carry this organisation's role. A fresh password goes to this admin instead.
+        password = _reissue_one_time_password(db, actor, user, organisation)
     membership = Membership(user_id=user.id, organisation_id=organisation.id, role=role)
     db.add(membership)
     db.flush()
@@ -309,6 +332,42 @@ def add_member(
         role=role.value,
     )
     return membership, password
+
+
+def _reissue_one_time_password(db: Session, actor: Actor, user: User, organisation: Organisation) -> str:
+    password = one_time_password()
+    user.password_hash = hash_password(password)
+    db.execute(delete(LoginSession).where(LoginSession.user_id == user.id))
+    db.execute(
+        update(ApiToken).where(ApiToken.user_id == user.id, ApiToken.revoked_at.is_(None)).values(revoked_at=utcnow())
+    )
+    audit.record(
+        db,
+        actor,
+        "user.one_time_password_reissued",
+        object_type="user",
+        object_id=user.id,
+        organisation=organisation,
+        summary=f"Issued a new one-time password to {user.email}, who had not logged in yet",
+    )
+    return password
+
+
+def grant_platform_admin(db: Session, actor: Actor, user: User) -> None:
+    if not actor.is_platform_admin:
+        raise Forbidden("Only a platform admin can make someone a platform admin.")
+    if user.is_platform_admin:
+        return
+    user.is_platform_admin = True
+    audit.record(
+        db,
+        actor,
+        "user.platform_admin_granted",
+        object_type="user",
+        object_id=user.id,
+        actor_user_id=actor.user.id if actor.user else user.id,
+        summary=f"Made {user.email} a platform admin",
+    )
 
 
 def members(db: Session, organisation: Organisation) -> list[Membership]:
@@ -361,6 +420,11 @@ def remove_member(db: Session, actor: Actor, organisation: Organisation, user_id
         _keep_one_admin(db, organisation)
     email = membership.user.email
     db.delete(membership)
+    db.execute(
+        update(ApiToken)
+        .where(ApiToken.user_id == user_id, ApiToken.organisation_id == organisation.id, ApiToken.revoked_at.is_(None))
+        .values(revoked_at=utcnow())
+    )
     db.flush()
     audit.record(
         db,

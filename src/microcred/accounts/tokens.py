@@ -52,6 +52,14 @@ def create_api_token(
     name = single_line(name, field="token name", max_length=100, code="invalid_name")
     if expires_in_days is not None and not 1 <= expires_in_days <= MAX_LIFETIME_DAYS:
         raise InvalidInput(f"A token lives 1 to {MAX_LIFETIME_DAYS} days.", code="invalid_expiry")
+    expires_at = utcnow() + timedelta(days=expires_in_days) if expires_in_days else None
+    # A short-lived token must not outlive itself through the tokens it makes.
+    if actor.token is not None and actor.token.expires_at is not None:  # noqa: SIM102
+        if expires_at is None or expires_at > actor.token.expires_at:
+            raise InvalidInput(
+                f"A token can only create tokens that expire by its own expiry ({actor.token.expires_at:%Y-%m-%d}).",
+                code="invalid_expiry",
+            )
     secret = TOKEN_PREFIX + secrets.token_urlsafe(32)
     token = ApiToken(
         organisation_id=organisation.id,
@@ -60,7 +68,7 @@ def create_api_token(
         name=name,
         prefix=secret[:12],
         token_hash=token_digest(secret),
-        expires_at=utcnow() + timedelta(days=expires_in_days) if expires_in_days else None,
+        expires_at=expires_at,
     )
     db.add(token)
     db.flush()

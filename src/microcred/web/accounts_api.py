@@ -206,7 +206,9 @@ def audit_log(
     caller: OrgAdmin,
     db: DB,
     limit: Annotated[int, Query(ge=1, le=audit.MAX_PAGE)] = 50,
-    before: Annotated[int | None, Query(ge=1, description="Only events with a smaller id (paging)")] = None,
+    before: Annotated[
+        int | None, Query(ge=1, le=2**31 - 1, description="Only events with a smaller id (paging)")
+    ] = None,
 ) -> list[AuditEventOut]:
     events = audit.events_for_organisation(db, _organisation(caller), limit=limit, before_id=before)
     return [AuditEventOut.model_validate(event) for event in events]

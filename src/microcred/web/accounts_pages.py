@@ -104,8 +104,7 @@ def login_submit(
         httponly=True,
         secure=settings.secure_cookies,
         samesite="lax",
-        path="/",
-        max_age=int(settings.session_hours * 3600),
+        path="/",  # no Max-Age: the server ends idle and old sessions; the browser forgets it when closed
     )
     response.delete_cookie(csrf_cookie_name(settings), path="/")
     return response
@@ -304,7 +303,11 @@ def tokens_revoke(request: Request, org: str, token_id: uuid.UUID, caller: AnyMe
 
 @router.get("/orgs/{org}/audit", response_class=HTMLResponse)
 def audit_page(
-    request: Request, org: str, caller: OrgAdmin, db: DB, before: Annotated[int | None, Query(ge=1)] = None
+    request: Request,
+    org: str,
+    caller: OrgAdmin,
+    db: DB,
+    before: Annotated[int | None, Query(ge=1, le=2**31 - 1)] = None,
 ) -> Response:
     assert caller.organisation is not None
     events = audit.events_for_organisation(db, caller.organisation, limit=50, before_id=before)

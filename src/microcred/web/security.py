@@ -28,6 +28,9 @@ SAFE_METHODS = frozenset({"GET", "HEAD", "OPTIONS"})
 CSRF_FIELD = "csrf_token"
 CSRF_HEADER = "x-csrf-token"
 _UNRESOLVED = object()
+FORM_TYPES = frozenset({"application/x-www-form-urlencoded", "multipart/form-data"})
+# What a page on another site may POST here without a CORS preflight.
+CROSS_SITE_TYPES = FORM_TYPES | {"text/plain"}
 
 
 def settings_of(request: Request) -> Settings:
@@ -64,10 +67,10 @@ def resolve_actor(request: Request, db: Session) -> Actor | None:
         return cast(Actor | None, known)
     settings = settings_of(request)
     actor = None
-    authorization = request.headers.get("authorization", "")
-    if authorization:
-        scheme, _, secret = authorization.partition(" ")
-        if scheme.lower() != "bearer" or not secret.strip():
+    scheme, _, secret = request.headers.get("authorization", "").partition(" ")
+    # Other schemes (a proxy's Basic auth, say) are not ours to judge: the caller is simply not signed in.
+    if scheme.lower() == "bearer":
+        if not secret.strip():
             raise Unauthenticated("Send the API token as 'Authorization: Bearer <token>'.", code="invalid_token")
         token = tokens.authenticate_token(db, secret.strip())
         db.commit()  # last_used_at
@@ -75,7 +78,9 @@ def resolve_actor(request: Request, db: Session) -> Actor | None:
     else:
         session_token = request.cookies.get(session_cookie_name(settings))
         if session_token:
-            user = login.session_user(db, session_token, hours=settings.session_hours)
+            user = login.session_user(
+                db, session_token, hours=settings.session_hours, max_days=settings.session_max_days
+            )
             db.commit()  # sliding expiry
             if user is not None:
                 actor = Actor.person(user, ip=client_ip(request))
@@ -126,7 +131,7 @@ class Access:
 
     @classmethod
     def public(cls) -> Access:
-        return cls("anyone", login_required=False)
+        return cls("anyone", login_required=False, allow_pending_password=True)
 
     @classmethod
     def signed_in(cls, *, allow_pending_password: bool = False) -> Access:
@@ -200,22 +205,22 @@ def _csrf_digest(request: Request, basis: str) -> str:
 
 
 async def verify_csrf(request: Request) -> None:
-    """Refuse state-changing requests that ride on the browser's cookies without this site's token.
+    """Refuse state-changing requests that a page on another site could make with this browser.
 
-    Applied to every route. Bearer-token calls carry no ambient credentials and are exempt; so are JSON
-    calls without a session cookie, which a browser on another site cannot authenticate.
+    Applied to every route. Such a request either rides on the session cookie, or (for the login form)
+    uses one of the content types a cross-site page may send without asking: both need this site's token.
+    Bearer-token calls, and JSON calls without a session cookie, carry nothing a foreign page could abuse.
     """
-    if request.method in SAFE_METHODS or request.headers.get("authorization"):
+    if request.method in SAFE_METHODS or request.headers.get("authorization", "").lower().startswith("bearer "):
         return
     settings = settings_of(request)
-    content_type = request.headers.get("content-type", "")
-    is_form = content_type.startswith(("application/x-www-form-urlencoded", "multipart/form-data"))
+    media_type = request.headers.get("content-type", "").split(";")[0].strip().lower()
     session_token = request.cookies.get(session_cookie_name(settings))
-    if not is_form and session_token is None:
+    if session_token is None and media_type not in CROSS_SITE_TYPES:
         return
     basis = session_token or request.cookies.get(csrf_cookie_name(settings))
     sent = request.headers.get(CSRF_HEADER)
-    if sent is None and is_form:
+    if sent is None and media_type in FORM_TYPES:
         form = await request.form()
         value = form.get(CSRF_FIELD)
         sent = value if isinstance(value, str) else None
