@@ -1,6 +1,8 @@
 # microcred: `make run` to try it, `make test` to test it. Both set up everything they need.
 PYTHON ?= python3
 VENV := .venv
+# The dev convenience: import ESCO from ../shared when it is there and MICROCRED_ESCO_PATH is unset.
+export MICROCRED_ESCO_PATH ?= $(wildcard ../shared/esco/v1.1.1)
 BIN := $(VENV)/bin
 PIP := $(BIN)/python -m pip --quiet --disable-pip-version-check
 
@@ -23,10 +25,11 @@ $(VENV)/.dev: $(VENV)/.runtime requirements-dev.lock
 install: $(VENV)/.runtime
 install-dev: $(VENV)/.dev
 
-## Set up a SQLite database under ./var, the demo organisation, and serve on http://127.0.0.1:8000
+## Set up a SQLite database under ./var, the demo organisation and ESCO, and serve on http://127.0.0.1:8000
 run: install
 	$(BIN)/microcred db upgrade
 	$(BIN)/microcred demo
+	$(BIN)/microcred taxonomy ensure
 	$(BIN)/microcred serve
 
 ## Set up what the tests need (PostgreSQL, Redis, Debian's chromium), check the code, run every test

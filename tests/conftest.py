@@ -83,22 +83,70 @@ def sqlite_template(tmp_path_factory: pytest.TempPathFactory) -> Path:
     return path
 
 
-@pytest.fixture(params=["sqlite", pytest.param("pg", marks=pytest.mark.pg)])
-def database_url(request: pytest.FixtureRequest, tmp_path: Path) -> str:
-    """An empty, migrated database: a copy of the SQLite template, or the run's PostgreSQL database emptied."""
+def _fresh_copy(
+    request: pytest.FixtureRequest, tmp_path: Path, sqlite_fixture: str, pg_fixture: str, keep: tuple[str, ...] = ()
+) -> str:
     if request.param == "sqlite":
         path = tmp_path / "microcred.db"
-        shutil.copy(request.getfixturevalue("sqlite_template"), path)
+        shutil.copy(request.getfixturevalue(sqlite_fixture), path)
         return f"sqlite:///{path}"
-    url: str = request.getfixturevalue("pg_server_url")
+    url: str = request.getfixturevalue(pg_fixture)
     database = Database(url)
-    tables = ", ".join(f'"{table.name}"' for table in Base.metadata.sorted_tables)
+    tables = ", ".join(f'"{t.name}"' for t in Base.metadata.sorted_tables if not t.name.startswith(keep or "\0"))
     with database.engine.begin() as connection:
         # The audit log refuses TRUNCATE; a superuser in replica mode skips triggers to reset it for a test.
         connection.execute(text("SET LOCAL session_replication_role = replica"))
         connection.execute(text(f"TRUNCATE {tables} RESTART IDENTITY CASCADE"))
     database.dispose()
     return url
+
+
+@pytest.fixture(params=["sqlite", pytest.param("pg", marks=pytest.mark.pg)])
+def database_url(request: pytest.FixtureRequest, tmp_path: Path) -> str:
+    """An empty, migrated database: a copy of the SQLite template, or the run's PostgreSQL database emptied."""
+    return _fresh_copy(request, tmp_path, "sqlite_template", "pg_server_url")
+
+
+# The real ESCO v1.1.1, imported once per run into a template (SQLite) and a second database (PostgreSQL).
+
+ESCO_V111 = SHARED / "esco" / "v1.1.1"
+
+
+def _import_esco(url: str) -> None:
+    from microcred.taxonomy import service as taxonomy
+
+    database = Database(url)
+    with database.session() as db:
+        taxonomy.import_esco(db, ESCO_V111)
+    database.dispose()
+
+
+@pytest.fixture(scope="session")
+def sqlite_esco_template(sqlite_template: Path) -> Path:
+    path = sqlite_template.with_name("esco-template.db")
+    shutil.copy(sqlite_template, path)
+    _import_esco(f"sqlite:///{path}")
+    return path
+
+
+@pytest.fixture(scope="session")
+def pg_esco_url(pg_server_url: str) -> Iterator[str]:
+    name = f"microcred_esco_{uuid.uuid4().hex[:12]}"
+    with psycopg.connect(_pg_admin_conninfo(), autocommit=True) as admin:
+        admin.execute(f'CREATE DATABASE "{name}"')
+        url = make_url(PG_SERVER_URL).set(database=name).render_as_string(hide_password=False)
+        try:
+            upgrade(url)
+            _import_esco(url)
+            yield url
+        finally:
+            admin.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+
+
+@pytest.fixture(params=["sqlite", pytest.param("pg", marks=pytest.mark.pg)])
+def esco_database_url(request: pytest.FixtureRequest, tmp_path: Path) -> str:
+    """A migrated database holding ESCO v1.1.1 and nothing else; override `database_url` with it."""
+    return _fresh_copy(request, tmp_path, "sqlite_esco_template", "pg_esco_url", keep=("esco_",))
 
 
 @pytest.fixture

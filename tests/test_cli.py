@@ -174,3 +174,26 @@ def test_demo_is_created_once_and_kept(cli_env: str) -> None:
             "learner@demo.example": "learner",
         }
     database.dispose()
+
+
+def test_taxonomy_import_and_ensure(cli_env: str, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    from tests.taxonomy.test_importer import mini_export
+
+    monkeypatch.delenv("MICROCRED_ESCO_PATH", raising=False)
+    get_settings.cache_clear()
+    code, output = run("taxonomy", "ensure")
+    assert code == 0 and "No ESCO taxonomy yet" in output and "esco.ec.europa.eu" in output
+    assert "microcred taxonomy import PATH" in output
+
+    folder = mini_export(tmp_path / "v1.2.0")
+    code, output = run("taxonomy", "import", str(folder))
+    assert code == 0, output
+    assert "Imported ESCO 1.2.0" in output and "3 skills, 2 occupations" in output
+    assert run("taxonomy", "import", str(folder))[1].startswith("ESCO 1.2.0 is already imported; nothing changed")
+
+    monkeypatch.setenv("MICROCRED_ESCO_PATH", str(folder))
+    get_settings.cache_clear()
+    code, output = run("taxonomy", "ensure")
+    assert code == 0 and "already imported" in output
+    code, output = run("taxonomy", "import", str(tmp_path / "missing"))
+    assert code == 1 and "does not exist" in output

@@ -39,8 +39,8 @@ app.add_typer(user_app, name="user")
 app.add_typer(token_app, name="token")
 app.add_typer(taxonomy_app, name="taxonomy")
 
-out = Console()
-err = Console(stderr=True)
+out = Console(soft_wrap=True)
+err = Console(stderr=True, soft_wrap=True)
 
 
 @contextmanager
@@ -283,6 +283,35 @@ def taxonomy_import(
         out.print(f"Skipped {len(report.skipped)} relations that point at concepts the export lacks, e.g.:")
         for line in report.skipped[:3]:
             out.print(f"  {line}", highlight=False)
+
+
+ESCO_DOWNLOAD = "https://esco.ec.europa.eu/en/use-esco/download"
+
+
+@taxonomy_app.command("ensure")
+def taxonomy_ensure() -> None:
+    """Import ESCO from MICROCRED_ESCO_PATH if set (a no-op when unchanged), or say how to get it."""
+    from microcred.taxonomy import service as taxonomy
+
+    _require_schema()
+    path = get_settings().esco_path
+    if path is not None and path.exists():
+        taxonomy_import(path, version=None, language="en", strict=False)
+        return
+    with transaction() as db:
+        current = taxonomy.release(db)
+    if path is not None:
+        err.print(f"[yellow]MICROCRED_ESCO_PATH is {path}, which does not exist.[/yellow]", highlight=False)
+    if current is not None:
+        out.print(f"Using ESCO {current.version}, imported {current.imported_at:%Y-%m-%d}.")
+        return
+    out.print(
+        "No ESCO taxonomy yet: careers, skills and matching stay empty until you import it.\n"
+        f"Download the ESCO CSV export (classification, English, CSV) from {ESCO_DOWNLOAD}\n"
+        "and run `microcred taxonomy import PATH` (the zip or its folder), or set MICROCRED_ESCO_PATH\n"
+        "to it and run `make run` again.",
+        highlight=False,
+    )
 
 
 def _redacted(url: str) -> str:

@@ -7,7 +7,7 @@ import secrets
 from functools import lru_cache
 from pathlib import Path
 
-from pydantic import Field, SecretStr
+from pydantic import Field, SecretStr, field_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 
@@ -37,7 +37,15 @@ class Settings(BaseSettings):
         default=5, ge=1, description="Failed logins for one account before each further try waits."
     )
     login_max_delay_seconds: int = Field(default=900, ge=1, description="The longest wait after failures.")
+    esco_path: Path | None = Field(
+        default=None, description="ESCO CSV export that `microcred taxonomy ensure` (and `make run`) imports."
+    )
     log_level: str = "INFO"
+
+    @field_validator("esco_path", "database_url", "secret_key", mode="before")
+    @classmethod
+    def _empty_is_unset(cls, value: object) -> object:
+        return None if isinstance(value, str) and not value.strip() else value
 
     @property
     def resolved_database_url(self) -> str:

@@ -1,0 +1,56 @@
+"""HTML routes of the taxonomy stage: career fields, careers and skills, open to everyone."""
+
+from __future__ import annotations
+
+from typing import Annotated
+
+from fastapi import APIRouter, Depends, Request
+from fastapi.responses import HTMLResponse, Response
+
+from microcred.taxonomy import service as taxonomy
+from microcred.web.security import DB, Access, Caller
+from microcred.web.templating import render
+
+router = APIRouter(include_in_schema=False)
+Anyone = Annotated[Caller, Depends(Access.public())]
+
+
+@router.get("/careers", response_class=HTMLResponse)
+def career_fields(request: Request, caller: Anyone, db: DB) -> Response:
+    sizes = taxonomy.career_field_sizes(db)
+    return render(
+        request,
+        "career_fields.html",
+        caller,
+        db=db,
+        title="Explore careers",
+        fields=taxonomy.CAREER_FIELDS,
+        sizes=sizes,
+        release=taxonomy.release(db),
+    )
+
+
+@router.get("/careers/fields/{slug}", response_class=HTMLResponse)
+def career_field(request: Request, slug: str, caller: Anyone, db: DB) -> Response:
+    field = taxonomy.career_field(slug)
+    return render(
+        request,
+        "career_field.html",
+        caller,
+        db=db,
+        title=field.name,
+        field=field,
+        careers=taxonomy.careers_in_field(db, slug),
+    )
+
+
+@router.get("/careers/{career_id}", response_class=HTMLResponse)
+def career(request: Request, career_id: str, caller: Anyone, db: DB) -> Response:
+    found = taxonomy.career(db, career_id)
+    return render(request, "career.html", caller, db=db, title=found.occupation.preferred_label, career=found)
+
+
+@router.get("/skills/{skill_id}", response_class=HTMLResponse)
+def skill(request: Request, skill_id: str, caller: Anyone, db: DB) -> Response:
+    found = taxonomy.skill_detail(db, skill_id)
+    return render(request, "skill.html", caller, db=db, title=found.skill.preferred_label, detail=found)
