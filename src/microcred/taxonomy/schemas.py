@@ -67,3 +67,11 @@ class SkillOut(BaseModel):
     collections: list[str]
     essential_for: list[CareerRef]
     optional_for: list[CareerRef]
+
+
+class SearchHit(BaseModel):
+    uri: str
+    id: str
+    label: str
+    score: float
+    matched: str

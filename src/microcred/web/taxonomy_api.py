@@ -4,9 +4,10 @@ from __future__ import annotations
 
 from typing import Annotated
 
-from fastapi import APIRouter, Depends
+from fastapi import APIRouter, Depends, Query
 
 from microcred.errors import NotFound
+from microcred.taxonomy import search
 from microcred.taxonomy import service as taxonomy
 from microcred.taxonomy.models import EscoOccupation, EscoSkill
 from microcred.taxonomy.schemas import (
@@ -15,6 +16,7 @@ from microcred.taxonomy.schemas import (
     CareerOut,
     CareerRef,
     ReleaseOut,
+    SearchHit,
     SkillOut,
     SkillRef,
 )
@@ -78,6 +80,24 @@ def career_field(slug: str, caller: Anyone, db: DB) -> CareerFieldDetail:
     return CareerFieldDetail(
         **field_out(field, {slug: len(careers)}).model_dump(), career_list=[career_ref(c) for c in careers]
     )
+
+
+Query_ = Annotated[str, Query(min_length=1, max_length=search.MAX_QUERY_LENGTH, description="What to look for")]
+Limit = Annotated[int, Query(ge=1, le=100)]
+
+
+def hits_out(hits: list[search.Hit]) -> list[SearchHit]:
+    return [SearchHit(uri=h.uri, id=short_id(h.uri), label=h.label, score=h.score, matched=h.matched) for h in hits]
+
+
+@router.get("/skills", response_model=list[SearchHit], summary="Search ESCO skills by any of their labels")
+def search_skills(caller: Anyone, db: DB, q: Query_, limit: Limit = 10) -> list[SearchHit]:
+    return hits_out(search.search_skills(db, q, limit))
+
+
+@router.get("/careers", response_model=list[SearchHit], summary="Search careers (ESCO occupations) by title")
+def search_careers(caller: Anyone, db: DB, q: Query_, limit: Limit = 10) -> list[SearchHit]:
+    return hits_out(search.search_occupations(db, q, limit))
 
 
 @router.get("/careers/{career_id}", response_model=CareerOut, summary="A career (ESCO occupation) and its skills")

@@ -7,6 +7,8 @@ from typing import Annotated
 from fastapi import APIRouter, Depends, Request
 from fastapi.responses import HTMLResponse, Response
 
+from microcred.errors import MicrocredError
+from microcred.taxonomy import search
 from microcred.taxonomy import service as taxonomy
 from microcred.web.security import DB, Access, Caller
 from microcred.web.templating import render
@@ -54,3 +56,27 @@ def career(request: Request, career_id: str, caller: Anyone, db: DB) -> Response
 def skill(request: Request, skill_id: str, caller: Anyone, db: DB) -> Response:
     found = taxonomy.skill_detail(db, skill_id)
     return render(request, "skill.html", caller, db=db, title=found.skill.preferred_label, detail=found)
+
+
+@router.get("/search", response_class=HTMLResponse)
+def search_page(request: Request, caller: Anyone, db: DB, q: str = "") -> Response:
+    careers: list[search.Hit] = []
+    skills: list[search.Hit] = []
+    error = None
+    if q.strip():
+        try:
+            careers, skills = search.search_occupations(db, q, 15), search.search_skills(db, q, 15)
+        except MicrocredError as problem:
+            error = problem.detail
+    return render(
+        request,
+        "search.html",
+        caller,
+        db=db,
+        title="Search careers and skills",
+        q=q,
+        careers=careers,
+        skills=skills,
+        error=error,
+        status_code=422 if error else 200,
+    )

@@ -1,0 +1,163 @@
+"""Finding ESCO skills and occupations by what people type.
+
+Every surface form of a concept (preferred label, alternative labels, hidden labels) is indexed, and a
+concept scores by its best-matching form. Lexical scoring is a character n-gram TF-IDF cosine, which
+catches exact words, prefixes and typos alike; an exact match of a whole form and a prefix match of a
+form add a bonus so that "Java" finds Java before JavaScript. The index is built once per ESCO release
+and process, from the database, and kept in memory.
+"""
+
+from __future__ import annotations
+
+import bisect
+import re
+import threading
+import unicodedata
+from dataclasses import dataclass
+
+import numpy as np
+from numpy.typing import NDArray
+from scipy import sparse
+from sklearn.feature_extraction.text import TfidfVectorizer
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from microcred.errors import InvalidInput
+from microcred.inputs import has_control_characters
+from microcred.taxonomy.importer import current_release
+from microcred.taxonomy.models import EscoOccupation, EscoSkill
+
+MAX_QUERY_LENGTH = 200
+EXACT_BONUS = 0.5
+PREFERRED_BONUS = 0.1  # an exact match of the preferred label beats one of another concept's alternative label
+PREFIX_BONUS = 0.15
+
+
+def normalize(text: str) -> str:
+    folded = unicodedata.normalize("NFKC", text).casefold()
+    return " ".join(re.sub(r"[^\w+#.\s-]", " ", folded).split())
+
+
+@dataclass(frozen=True)
+class Hit:
+    uri: str
+    label: str
+    score: float
+    matched: str  # the surface form that matched best
+
+
+class LexicalIndex:
+    """Surface forms of one kind of concept, vectorised; forms of one concept are stored contiguously."""
+
+    def __init__(self, concepts: list[tuple[str, str, list[str]]]) -> None:
+        self.uris = [uri for uri, _label, _forms in concepts]
+        self.labels = [label for _uri, label, _forms in concepts]
+        forms: list[str] = []
+        owners: list[int] = []
+        for position, (_uri, label, others) in enumerate(concepts):
+            for form in dict.fromkeys(normalize(f) for f in [label, *others]):
+                if form:
+                    forms.append(form)
+                    owners.append(position)
+        self.forms = forms
+        self.owners = np.asarray(owners, dtype=np.int32)
+        self.starts = np.flatnonzero(np.r_[True, self.owners[1:] != self.owners[:-1]])
+        self.is_preferred = np.zeros(len(forms), dtype=bool)
+        self.is_preferred[self.starts] = True
+        self.vectorizer = TfidfVectorizer(analyzer="char_wb", ngram_range=(3, 4), sublinear_tf=True, dtype=np.float32)
+        # Stored feature-major, so a query touches only the rows of the n-grams it contains.
+        self.by_feature: sparse.csr_matrix = self.vectorizer.fit_transform(forms).T.tocsr()
+        self.sorted_forms = sorted((form, index) for index, form in enumerate(forms))
+        self.exact: dict[str, list[int]] = {}
+        for index, form in enumerate(forms):
+            self.exact.setdefault(form, []).append(index)
+
+    def form_scores(self, query: str) -> NDArray[np.float32]:
+        """Cosine similarity of the query to every form, plus the exact and prefix bonuses."""
+        vector = self.vectorizer.transform([query])
+        scores = np.zeros(len(self.forms), dtype=np.float32)
+        if vector.nnz:
+            product = (vector @ self.by_feature).tocsr()
+            scores[product.indices] = product.data
+        for index in self.exact.get(query, ()):
+            scores[index] += EXACT_BONUS + (PREFERRED_BONUS if self.is_preferred[index] else 0.0)
+        start = bisect.bisect_left(self.sorted_forms, (query, -1))
+        for form, index in self.sorted_forms[start : start + 200]:
+            if not form.startswith(query):
+                break
+            scores[index] += PREFIX_BONUS
+        return scores
+
+    def search(self, query: str, limit: int) -> list[Hit]:
+        normalized = normalize(query)
+        if not normalized:
+            return []
+        scores = self.form_scores(normalized)
+        best = np.maximum.reduceat(scores, self.starts)
+        count = min(limit, len(best))
+        top = np.argpartition(-best, count - 1)[:count]
+        top = top[np.argsort(-best[top], kind="stable")]
+        hits = []
+        for position in top:
+            if best[position] <= 0:
+                break
+            start = self.starts[position]
+            end = self.starts[position + 1] if position + 1 < len(self.starts) else len(self.forms)
+            matched = self.forms[start + int(np.argmax(scores[start:end]))]
+            hits.append(Hit(self.uris[position], self.labels[position], round(float(best[position]), 4), matched))
+        return hits
+
+
+class _Cache:
+    """One index per kind and ESCO release, built on first use and shared by the process's threads."""
+
+    def __init__(self) -> None:
+        self.lock = threading.Lock()
+        self.indexes: dict[tuple[str, str], LexicalIndex] = {}
+
+    def get(self, db: Session, kind: str) -> LexicalIndex | None:
+        release = current_release(db)
+        if release is None:
+            return None
+        key = (kind, release.checksum)
+        with self.lock:
+            if key not in self.indexes:
+                self.indexes = {k: v for k, v in self.indexes.items() if k[1] == release.checksum}
+                self.indexes[key] = LexicalIndex(_concepts(db, kind))
+            return self.indexes[key]
+
+
+_cache = _Cache()
+
+
+def _concepts(db: Session, kind: str) -> list[tuple[str, str, list[str]]]:
+    model = EscoSkill if kind == "skills" else EscoOccupation
+    rows = db.execute(
+        select(model.uri, model.preferred_label, model.alt_labels, model.hidden_labels)
+        .where(model.status != "obsolete")
+        .order_by(model.uri)
+    )
+    return [(uri, label, [*alt, *hidden]) for uri, label, alt, hidden in rows]
+
+
+def check_query(query: str) -> str:
+    query = query.strip()
+    if not query:
+        raise InvalidInput("Type something to search for.", code="empty_query")
+    if len(query) > MAX_QUERY_LENGTH:
+        raise InvalidInput(f"A search is at most {MAX_QUERY_LENGTH} characters.", code="query_too_long")
+    if has_control_characters(query):
+        raise InvalidInput("The search contains control characters.", code="invalid_query")
+    return query
+
+
+def search_skills(db: Session, query: str, limit: int = 10) -> list[Hit]:
+    """ESCO skills ranked for a query (exact, prefix and fuzzy over every label), best first."""
+    index = _cache.get(db, "skills")
+    return index.search(check_query(query), limit) if index else []
+
+
+def search_occupations(db: Session, query: str, limit: int = 10) -> list[Hit]:
+    """ESCO occupations ranked for a query (a job title, say), best first."""
+    index = _cache.get(db, "occupations")
+    return index.search(check_query(query), limit) if index else []

@@ -1,0 +1,65 @@
+"""Searching the real ESCO v1.1.1 by label: exact, prefix and fuzzy, skills and careers."""
+
+from __future__ import annotations
+
+import pytest
+from fastapi.testclient import TestClient
+from sqlalchemy.orm import Session
+
+from microcred.errors import InvalidInput
+from microcred.taxonomy import search
+
+
+@pytest.fixture
+def database_url(esco_database_url: str) -> str:
+    return esco_database_url
+
+
+@pytest.mark.parametrize(
+    ("query", "expected_first"),
+    [
+        ("Java", "Java (computer programming)"),
+        ("javascript", "JavaScript"),
+        ("pyhton", "Python (computer programming)"),  # a typo
+        ("project management", "project management"),  # the preferred label beats alternatives elsewhere
+        ("manage a team of sales staff", "manage sales teams"),
+    ],
+)
+def test_skills_rank_the_obvious_answer_first(db: Session, query: str, expected_first: str) -> None:
+    hits = search.search_skills(db, query, limit=5)
+    assert hits[0].label == expected_first
+    assert [h.score for h in hits] == sorted((h.score for h in hits), reverse=True)
+
+
+def test_occupations_match_job_titles(db: Session) -> None:
+    assert search.search_occupations(db, "data scientist", 1)[0].label == "data scientist"
+    assert "software developer" in [h.label for h in search.search_occupations(db, "software engineer", 3)]
+
+
+def test_the_matched_form_is_reported(db: Session) -> None:
+    hit = search.search_skills(db, "python programming", 1)[0]
+    assert hit.label == "Python (computer programming)"
+    assert hit.matched != ""
+
+
+@pytest.mark.parametrize(
+    ("query", "code"), [("   ", "empty_query"), ("x" * 201, "query_too_long"), ("java\x00", "invalid_query")]
+)
+def test_bad_queries_are_named(db: Session, query: str, code: str) -> None:
+    with pytest.raises(InvalidInput) as problem:
+        search.search_skills(db, query)
+    assert problem.value.code == code
+
+
+def test_search_api_and_page(client: TestClient) -> None:
+    skills = client.get("/api/skills", params={"q": "welding", "limit": 3}).json()
+    assert len(skills) == 3 and all({"uri", "id", "label", "score", "matched"} <= set(hit) for hit in skills)
+    assert any("weld" in hit["label"] for hit in skills)
+    careers = client.get("/api/careers", params={"q": "nurse"}).json()
+    assert any("nurse" in hit["label"] for hit in careers)
+    assert client.get("/api/skills", params={"q": ""}).json()["error"] == "invalid_request"
+    assert client.get("/api/skills", params={"q": "a\x01"}).json()["error"] == "invalid_query"
+    page = client.get("/search", params={"q": "teacher"})
+    assert page.status_code == 200 and '<h2 id="career-results">Careers</h2>' in page.text
+    assert "teacher" in page.text
+    assert client.get("/search", params={"q": "x" * 300}).status_code == 422
