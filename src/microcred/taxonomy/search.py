@@ -140,6 +140,11 @@ def _concepts(db: Session, kind: str) -> list[tuple[str, str, list[str]]]:
     return [(uri, label, [*alt, *hidden]) for uri, label, alt, hidden in rows]
 
 
+def skill_index(db: Session) -> LexicalIndex | None:
+    """The lexical index of the current release's skills, for other stages' matching (extraction)."""
+    return _cache.get(db, "skills")
+
+
 def check_query(query: str) -> str:
     query = query.strip()
     if not query:

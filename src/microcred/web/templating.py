@@ -28,7 +28,7 @@ def navigation(caller: Caller | None, organisation: Organisation | None, role: R
     """The main menu: what this person may reach, given their role in the organisation in view."""
     if caller is None or caller.actor is None:
         return [NavLink("Home", "/"), NavLink("Careers", "/careers"), NavLink("Log in", "/login")]
-    links = [NavLink("Dashboard", "/dashboard"), NavLink("Careers", "/careers")]
+    links = [NavLink("Dashboard", "/dashboard"), NavLink("My skills", "/profile"), NavLink("Careers", "/careers")]
     if organisation is not None and role is not None:
         base = f"/orgs/{organisation.slug}"
         links.append(NavLink("Organisation", base))
