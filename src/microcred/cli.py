@@ -6,6 +6,7 @@ and exit with status 1; nothing is half-written, since each command is one trans
 
 from __future__ import annotations
 
+import json
 import sys
 import time
 import uuid
@@ -33,11 +34,15 @@ org_app = typer.Typer(help="Organisations: awarding bodies and providers.", no_a
 user_app = typer.Typer(help="People and their roles.", no_args_is_help=True)
 token_app = typer.Typer(help="API tokens for machine clients.", no_args_is_help=True)
 taxonomy_app = typer.Typer(help="The ESCO skills and occupations taxonomy.", no_args_is_help=True)
+skills_app = typer.Typer(help="ESCO skills read from text.", no_args_is_help=True)
+occupations_app = typer.Typer(help="ESCO occupations for job titles.", no_args_is_help=True)
 app.add_typer(db_app, name="db")
 app.add_typer(org_app, name="org")
 app.add_typer(user_app, name="user")
 app.add_typer(token_app, name="token")
 app.add_typer(taxonomy_app, name="taxonomy")
+app.add_typer(skills_app, name="skills")
+app.add_typer(occupations_app, name="occupations")
 
 out = Console(soft_wrap=True)
 err = Console(stderr=True, soft_wrap=True)
@@ -312,6 +317,55 @@ def taxonomy_ensure() -> None:
         "to it and run `make run` again.",
         highlight=False,
     )
+
+
+@skills_app.command("extract")
+def skills_extract(
+    top: Annotated[int, typer.Option(help="How many skills per text.", min=1, max=200)] = 10,
+    as_json: Annotated[bool, typer.Option("--json", help="One JSON list per input line.")] = False,
+) -> None:
+    """Read one text per line from standard input; print the ESCO skills of each, best first."""
+    from microcred.skills.extract import extract_skills
+
+    _require_schema()
+    with transaction() as db:
+        for number, line in enumerate(sys.stdin, start=1):
+            text = line.rstrip("\n")
+            try:
+                found = extract_skills(db, text, top=top) if text.strip() else []
+            except MicrocredError as error:
+                err.print(f"line {number}: {error.detail}", highlight=False)
+                found = []
+            rows = [{"uri": f.uri, "label": f.label, "score": f.score} for f in found]
+            _print_ranking(rows, as_json)
+
+
+@occupations_app.command("match")
+def occupations_match(
+    top: Annotated[int, typer.Option(help="How many occupations per title.", min=1, max=200)] = 10,
+    as_json: Annotated[bool, typer.Option("--json", help="One JSON list per input line.")] = False,
+) -> None:
+    """Read one job title per line from standard input; print the ESCO occupations of each, best first."""
+    from microcred.taxonomy import search
+
+    _require_schema()
+    with transaction() as db:
+        for number, line in enumerate(sys.stdin, start=1):
+            title = line.strip()
+            try:
+                hits = search.search_occupations(db, title, top) if title else []
+            except MicrocredError as error:
+                err.print(f"line {number}: {error.detail}", highlight=False)
+                hits = []
+            _print_ranking([{"uri": h.uri, "label": h.label, "score": h.score} for h in hits], as_json)
+
+
+def _print_ranking(rows: list[dict[str, object]], as_json: bool) -> None:
+    if as_json:
+        sys.stdout.write(json.dumps(rows, ensure_ascii=False) + "\n")
+    else:
+        sys.stdout.write("; ".join(f"{row['label']} ({row['score']:.2f})" for row in rows) + "\n")
+    sys.stdout.flush()
 
 
 def _redacted(url: str) -> str:
