@@ -328,6 +328,13 @@ ORG_PAGES = [
     ("POST", "/orgs/{org}/tokens"),
     ("POST", "/orgs/{org}/tokens/{token}/revoke"),
     ("GET", "/orgs/{org}/audit"),
+    ("GET", "/orgs/{org}/cohorts"),
+    ("POST", "/orgs/{org}/cohorts"),
+    ("GET", "/orgs/{org}/cohorts/{cohort}"),
+    ("POST", "/orgs/{org}/cohorts/{cohort}/open"),
+    ("GET", "/orgs/{org}/cohorts/{cohort}/learners/{user}"),
+    ("POST", "/orgs/{org}/cohorts/{cohort}/learners/{user}"),
+    ("GET", "/orgs/{org}/cohorts/{cohort}/exports/skills-distribution.csv"),
 ]
 
 
@@ -340,7 +347,16 @@ def test_every_org_page_is_in_the_isolation_list(app) -> None:  # type: ignore[n
         for m in row["methods"]
         if row["path"].startswith("/orgs/{org}")
     }
-    assert pages == {(m, p.replace("{user}", "{user_id}").replace("{token}", "{token_id}")) for m, p in ORG_PAGES}
+    assert pages == {
+        (
+            m,
+            p.replace("{user}", "{user_id}")
+            .replace("{token}", "{token_id}")
+            .replace("{cohort}", "{cohort_id}")
+            .replace("skills-distribution.csv", "{name}.csv"),
+        )
+        for m, p in ORG_PAGES
+    }
 
 
 @pytest.mark.parametrize(("method", "path"), ORG_PAGES)
@@ -355,13 +371,24 @@ def test_admin_of_a_gets_an_html_404_for_pages_of_b(client: TestClient, world: W
             db, Actor.operator(), b, owner=world.users["b_educator"], role=Role.EDUCATOR, name="b's own"
         )
         token_id = token.id
+        from microcred.skills import cohorts
+
+        b_cohort = cohorts.create_cohort(db, Actor.operator(), b, name="B's cohort")
+        b_cohort_id, b_code = b_cohort.id, b_cohort.access_code
     log_in(client, "org_admin@a.example", world.passwords["org_admin@a.example"])
     csrf = csrf_from(client.get("/dashboard").text)
-    form = {"csrf_token": csrf, "email": "spy@evil.example", "role": "org_admin", "name": "spy"}
+    form = {
+        "csrf_token": csrf,
+        "email": "spy@evil.example",
+        "role": "org_admin",
+        "name": "spy",
+        "status": "completed",
+        "open": "no",
+    }
     for org in ("b", "a"):
-        if org == "a" and "{user}" not in path and "{token}" not in path:
+        if org == "a" and not any(part in path for part in ("{user}", "{token}", "{cohort}")):
             continue
-        url = path.format(org=org, user=world.users["b_educator"].id, token=token_id)
+        url = path.format(org=org, user=world.users["b_educator"].id, token=token_id, cohort=b_cohort_id)
         response = client.request(method, url, data=form if method == "POST" else None, follow_redirects=False)
         assert response.status_code == 404, (url, response.status_code)
         assert response.headers["content-type"].startswith("text/html")
@@ -370,6 +397,8 @@ def test_admin_of_a_gets_an_html_404_for_pages_of_b(client: TestClient, world: W
         assert len(service.members(db, b)) == 3
         assert service.member(db, b, world.users["b_educator"].id).role == Role.EDUCATOR
         assert tokens.find_token(db, token_id).revoked_at is None
+        assert cohorts.cohort_by_code(db, b_code).open  # still open, still B's
+        assert len(cohorts.cohorts(db, service.organisation_for(db, Actor.operator(), "b"))) == 1
 
 
 def test_any_login_input_gets_a_clear_answer_never_a_500(client: TestClient, world: World) -> None:

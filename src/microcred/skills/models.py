@@ -6,9 +6,10 @@ import uuid
 from datetime import date, datetime
 from enum import StrEnum
 
-from sqlalchemy import CheckConstraint, Enum, ForeignKey, Integer, String, Text
+from sqlalchemy import CheckConstraint, Enum, ForeignKey, Integer, String, Text, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
+from microcred.accounts.models import User
 from microcred.store.base import Base, new_id, utcnow
 
 
@@ -79,3 +80,47 @@ class ExperienceSkill(Base):
     score: Mapped[float | None]
 
     experience: Mapped[Experience] = relationship(back_populates="skills")
+
+
+class CohortStatus(StrEnum):
+    IN_PROGRESS = "in_progress"
+    COMPLETED = "completed"
+
+    @property
+    def label(self) -> str:
+        return "In progress" if self is CohortStatus.IN_PROGRESS else "Completed"
+
+
+class Cohort(Base):
+    __tablename__ = "cohorts"
+
+    id: Mapped[uuid.UUID] = mapped_column(primary_key=True, default=new_id)
+    organisation_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("organisations.id", ondelete="CASCADE"), index=True)
+    created_by: Mapped[uuid.UUID | None] = mapped_column(ForeignKey("users.id", ondelete="SET NULL"))
+    name: Mapped[str] = mapped_column(String(200))
+    description: Mapped[str] = mapped_column(Text, default="")
+    access_code: Mapped[str] = mapped_column(String(16), unique=True)
+    open: Mapped[bool] = mapped_column(default=True)
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+
+    members: Mapped[list[CohortMember]] = relationship(back_populates="cohort", cascade="all, delete-orphan")
+
+
+class CohortMember(Base):
+    __tablename__ = "cohort_members"
+    __table_args__ = (UniqueConstraint("cohort_id", "user_id"),)
+
+    id: Mapped[uuid.UUID] = mapped_column(primary_key=True, default=new_id)
+    cohort_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("cohorts.id", ondelete="CASCADE"), index=True)
+    user_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"), index=True)
+    joined_at: Mapped[datetime] = mapped_column(default=utcnow)
+    status: Mapped[str] = mapped_column(String(20), default=CohortStatus.IN_PROGRESS.value)
+    outcome: Mapped[str] = mapped_column(String(500), default="")
+    share_skills: Mapped[bool] = mapped_column(default=True)
+    share_experiences: Mapped[bool] = mapped_column(default=False)
+    share_careers: Mapped[bool] = mapped_column(default=True)
+    completed_at: Mapped[datetime | None]
+    position: Mapped[int] = mapped_column(Integer, default=0)
+
+    cohort: Mapped[Cohort] = relationship(back_populates="members")
+    user: Mapped[User] = relationship()

@@ -9,14 +9,15 @@ from typing import Annotated, Any
 from fastapi import APIRouter, Depends, Form, Request
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
 
-from microcred.accounts.models import User
-from microcred.errors import InvalidInput, MicrocredError
+from microcred.accounts.models import Organisation, Role, User
+from microcred.errors import InvalidInput, MicrocredError, NotFound
+from microcred.skills import cohorts
 from microcred.skills import service as skills
-from microcred.skills.models import Experience, ExperienceKind
+from microcred.skills.models import CohortStatus, Experience, ExperienceKind
 from microcred.taxonomy import search
 from microcred.taxonomy import service as taxonomy
 from microcred.web.errors import STATUS
-from microcred.web.security import DB, Access, Caller
+from microcred.web.security import DB, Access, Caller, settings_of
 from microcred.web.templating import render
 
 router = APIRouter(include_in_schema=False)
@@ -206,3 +207,244 @@ def delete(request: Request, experience_id: uuid.UUID, caller: SignedIn, db: DB)
     skills.delete_experience(db, _user(caller), experience_id)
     db.commit()
     return RedirectResponse("/profile", status_code=303)
+
+
+# Cohorts: educators ------------------------------------------------------------------------------------
+
+Educators = Annotated[Caller, Depends(Access.members(Role.ORG_ADMIN, Role.EDUCATOR))]
+EXPORTS = {
+    "profiles-summary": ("Profiles summary", cohorts.export_profiles_summary),
+    "skills-distribution": ("Skills distribution", cohorts.export_skills_distribution),
+    "careers-distribution": ("Careers distribution", cohorts.export_careers_distribution),
+}
+
+
+def _org(caller: Caller) -> Organisation:
+    assert caller.organisation is not None
+    return caller.organisation
+
+
+@router.get("/orgs/{org}/cohorts", response_class=HTMLResponse)
+def cohorts_page(request: Request, org: str, caller: Educators, db: DB, error: str = "") -> Response:
+    return render(request, "cohorts.html", caller, title="Cohorts", cohorts=cohorts.cohorts(db, _org(caller)))
+
+
+@router.post("/orgs/{org}/cohorts", response_class=HTMLResponse)
+def create_cohort(
+    request: Request,
+    org: str,
+    caller: Educators,
+    db: DB,
+    name: Text,
+    description: Annotated[str, Form(max_length=2000)] = "",
+) -> Response:
+    try:
+        found = cohorts.create_cohort(db, caller.signed_in, _org(caller), name=name, description=description)
+    except MicrocredError as error:
+        db.rollback()
+        return render(
+            request,
+            "cohorts.html",
+            caller,
+            title="Cohorts",
+            cohorts=cohorts.cohorts(db, _org(caller)),
+            error=error.detail,
+            status_code=STATUS[error.kind],
+        )
+    db.commit()
+    return RedirectResponse(f"/orgs/{org}/cohorts/{found.id}", status_code=303)
+
+
+@router.get("/orgs/{org}/cohorts/{cohort_id}", response_class=HTMLResponse)
+def cohort_page(
+    request: Request, org: str, cohort_id: uuid.UUID, caller: Educators, db: DB, status: str = "", q: str = ""
+) -> Response:
+    found = cohorts.cohort(db, _org(caller), cohort_id)
+    if status:
+        cohorts.check_status(status)
+    distribution = cohorts.skills_distribution(db, found)
+    settings = settings_of(request)
+    return render(
+        request,
+        "cohort.html",
+        caller,
+        title=found.name,
+        cohort=found,
+        rows=cohorts.learner_rows(db, found, status=status, text=q),
+        status=status,
+        q=q,
+        statuses=list(CohortStatus),
+        distribution=distribution[:25],
+        peak=max((d.users for d in distribution), default=1),
+        exports=EXPORTS,
+        join_link=f"{settings.base_url.rstrip('/')}/join/{found.access_code}",
+    )
+
+
+@router.post("/orgs/{org}/cohorts/{cohort_id}/learners/{user_id}", response_class=HTMLResponse)
+def cohort_progress(
+    request: Request,
+    org: str,
+    cohort_id: uuid.UUID,
+    user_id: uuid.UUID,
+    caller: Educators,
+    db: DB,
+    status: Annotated[str, Form(max_length=20)],
+    outcome: Annotated[str, Form(max_length=500)] = "",
+) -> Response:
+    cohorts.set_progress(
+        db, caller.signed_in, _org(caller), cohort_id, user_id, status=cohorts.check_status(status), outcome=outcome
+    )
+    db.commit()
+    return RedirectResponse(f"/orgs/{org}/cohorts/{cohort_id}", status_code=303)
+
+
+@router.post("/orgs/{org}/cohorts/{cohort_id}/open", response_class=HTMLResponse)
+def cohort_open(
+    request: Request,
+    org: str,
+    cohort_id: uuid.UUID,
+    caller: Educators,
+    db: DB,
+    open: Annotated[str, Form(max_length=5)],
+) -> Response:
+    cohorts.set_open(db, caller.signed_in, _org(caller), cohort_id, open == "yes")
+    db.commit()
+    return RedirectResponse(f"/orgs/{org}/cohorts/{cohort_id}", status_code=303)
+
+
+@router.get("/orgs/{org}/cohorts/{cohort_id}/learners/{user_id}", response_class=HTMLResponse)
+def cohort_learner(
+    request: Request, org: str, cohort_id: uuid.UUID, user_id: uuid.UUID, caller: Educators, db: DB
+) -> Response:
+    found = cohorts.cohort(db, _org(caller), cohort_id)
+    member = next((m for m in found.members if m.user_id == user_id), None)
+    if member is None:
+        raise NotFound("That learner is not in this cohort.", code="cohort_member_not_found")
+    learner = member.user
+    shared_profile = skills.profile(db, learner) if member.share_skills else None
+    items = skills.experiences(db, learner) if member.share_experiences else None
+    matches = skills.career_matches(db, learner, limit=10) if member.share_careers and member.share_skills else None
+    return render(
+        request,
+        "cohort_learner.html",
+        caller,
+        title=learner.display_name,
+        cohort=found,
+        member=member,
+        profile=shared_profile,
+        experiences=items,
+        matches=matches,
+    )
+
+
+@router.get("/orgs/{org}/cohorts/{cohort_id}/exports/{name}.csv")
+def cohort_export(org: str, cohort_id: uuid.UUID, name: str, caller: Educators, db: DB) -> Response:
+    if name not in EXPORTS:
+        raise NotFound(f"There is no export called {name}.", code="export_not_found")
+    found = cohorts.cohort(db, _org(caller), cohort_id)
+    title, make = EXPORTS[name]
+    filename = f"{title} - {found.name}.csv".replace('"', "")
+    return Response(
+        make(db, found),
+        media_type="text/csv; charset=utf-8",
+        headers={"Content-Disposition": f'attachment; filename="{filename}"'},
+    )
+
+
+# Cohorts: learners -------------------------------------------------------------------------------------
+
+
+@router.get("/join", response_class=HTMLResponse)
+@router.get("/join/{code}", response_class=HTMLResponse)
+def join_page(request: Request, caller: SignedIn, db: DB, code: str = "") -> Response:
+    found = None
+    error = None
+    if code:
+        try:
+            found = cohorts.cohort_by_code(db, code)
+        except MicrocredError as problem:
+            error = problem.detail
+    return render(
+        request,
+        "join.html",
+        caller,
+        db=db,
+        title="Join a cohort",
+        code=code,
+        cohort=found,
+        error=error,
+        status_code=404 if error else 200,
+    )
+
+
+@router.post("/join", response_class=HTMLResponse)
+def join(
+    request: Request,
+    caller: SignedIn,
+    db: DB,
+    code: Annotated[str, Form(max_length=40)],
+    share_skills: Annotated[str, Form(max_length=5)] = "",
+    share_experiences: Annotated[str, Form(max_length=5)] = "",
+    share_careers: Annotated[str, Form(max_length=5)] = "",
+) -> Response:
+    try:
+        cohorts.join_cohort(
+            db,
+            _user(caller),
+            code,
+            share_skills=share_skills == "yes",
+            share_experiences=share_experiences == "yes",
+            share_careers=share_careers == "yes",
+        )
+    except MicrocredError as error:
+        db.rollback()
+        return render(
+            request,
+            "join.html",
+            caller,
+            db=db,
+            title="Join a cohort",
+            code=code,
+            cohort=None,
+            error=error.detail,
+            status_code=STATUS[error.kind],
+        )
+    db.commit()
+    return RedirectResponse("/profile/cohorts", status_code=303)
+
+
+@router.get("/profile/cohorts", response_class=HTMLResponse)
+def my_cohorts_page(request: Request, caller: SignedIn, db: DB) -> Response:
+    return render(
+        request, "my_cohorts.html", caller, db=db, title="My cohorts", memberships=cohorts.my_cohorts(db, _user(caller))
+    )
+
+
+@router.post("/profile/cohorts/{cohort_id}/sharing", response_class=HTMLResponse)
+def my_sharing(
+    request: Request,
+    cohort_id: uuid.UUID,
+    caller: SignedIn,
+    db: DB,
+    share_skills: Annotated[str, Form(max_length=5)] = "",
+    share_experiences: Annotated[str, Form(max_length=5)] = "",
+    share_careers: Annotated[str, Form(max_length=5)] = "",
+) -> Response:
+    cohorts.set_sharing(
+        db,
+        _user(caller),
+        cohort_id,
+        share_skills=share_skills == "yes",
+        share_experiences=share_experiences == "yes",
+        share_careers=share_careers == "yes",
+    )
+    db.commit()
+    return RedirectResponse("/profile/cohorts", status_code=303)
+
+
+@router.post("/profile/cohorts/{cohort_id}/leave", response_class=HTMLResponse)
+def leave(request: Request, cohort_id: uuid.UUID, caller: SignedIn, db: DB) -> Response:
+    cohorts.leave_cohort(db, _user(caller), cohort_id)
+    db.commit()
+    return RedirectResponse("/profile/cohorts", status_code=303)

@@ -1,0 +1,141 @@
+"""Educator cohorts: invitations by code and link, progress, sharing under the learner's control, exports."""
+
+from __future__ import annotations
+
+import csv
+import io
+import re
+
+import pytest
+from fastapi.testclient import TestClient
+
+from microcred.accounts import service as accounts
+from microcred.skills import service as skills
+from microcred.skills.models import ExperienceKind
+from microcred.store import Database
+from microcred.taxonomy import search
+from tests.conftest import World, csrf_from, log_in
+
+
+@pytest.fixture
+def database_url(esco_database_url: str) -> str:
+    return esco_database_url
+
+
+def log_out(client: TestClient) -> None:
+    client.post("/logout", data={"csrf_token": csrf_from(client.get("/dashboard").text)})
+
+
+def give_skills(database: Database, email: str, labels: list[str]) -> None:
+    with database.session() as db:
+        user = accounts.user_by_email(db, email)
+        item = skills.add_experience(db, user, kind=ExperienceKind.JOB, title="Assistant")
+        for label in labels:
+            skills.set_skill(db, user, item.id, search.search_skills(db, label, 1)[0].uri, 4)
+
+
+def test_a_cohort_from_invitation_to_exports(client: TestClient, world: World, database: Database) -> None:
+    log_in(client, "educator@a.example", world.passwords["educator@a.example"])
+    page = client.get("/orgs/a/cohorts")
+    assert page.status_code == 200
+    created = client.post(
+        "/orgs/a/cohorts",
+        data={
+            "csrf_token": csrf_from(page.text),
+            "name": "Evening ICT group",
+            "description": "Assess your digital skills.",
+        },
+        follow_redirects=False,
+    )
+    cohort_url = created.headers["location"]
+    cohort_page = client.get(cohort_url).text
+    code = re.search(r'<code id="access-code">(\w+)</code>', cohort_page).group(1)  # type: ignore[union-attr]
+    assert len(code) == 10 and f"/join/{code}" in cohort_page
+    log_out(client)
+
+    # Two learners join: one from organisation B by link (becomes a learner of A), one by typing the code.
+    for email, shares in (
+        ("learner@b.example", {"share_skills": "yes", "share_careers": "yes"}),
+        ("learner@a.example", {"share_skills": "yes"}),
+    ):
+        log_in(client, email, world.passwords[email])
+        join = client.get(f"/join/{code.lower()}")
+        assert join.status_code == 200 and "Evening ICT group" in join.text
+        joined = client.post(
+            "/join", data={"csrf_token": csrf_from(join.text), "code": code.lower(), **shares}, follow_redirects=False
+        )
+        assert joined.headers["location"] == "/profile/cohorts"
+        again = client.post("/join", data={"csrf_token": csrf_from(join.text), "code": code})
+        assert again.status_code == 409 and "already" in again.text
+        log_out(client)
+    give_skills(database, "learner@b.example", ["Python (computer programming)", "SQL", "JavaScript"])
+    give_skills(database, "learner@a.example", ["SQL", "adult education"])
+
+    log_in(client, "educator@a.example", world.passwords["educator@a.example"])
+    listing = client.get(cohort_url).text
+    assert "learner@b.example" in listing and "learner@a.example" in listing
+    assert '<meter min="0" max="2" value="2">' in listing  # SQL, held by both
+    filtered = client.get(cohort_url, params={"q": "b.example"}).text
+    assert "learner@b.example" in filtered and "learner@a.example" not in filtered
+
+    skills_csv = list(csv.reader(io.StringIO(client.get(f"{cohort_url}/exports/skills-distribution.csv").text)))
+    assert skills_csv[0] == ["skill", "user", "skill_url"]
+    assert skills_csv[1][:2] == ["SQL", "2"] and skills_csv[1][2].startswith("http://data.europa.eu/esco/skill/")
+    summary = client.get(f"{cohort_url}/exports/profiles-summary.csv")
+    assert summary.headers["content-type"].startswith("text/csv")
+    assert summary.headers["content-disposition"] == 'attachment; filename="Profiles summary - Evening ICT group.csv"'
+    rows = {row["email"]: row for row in csv.DictReader(io.StringIO(summary.text))}
+    assert rows["learner@b.example"]["skills"] == "3" and rows["learner@a.example"]["experiences"] == ""
+    assert client.get(f"{cohort_url}/exports/careers-distribution.csv").text.startswith("career,user,career_url")
+    assert client.get(f"{cohort_url}/exports/passwords.csv").status_code == 404
+
+    learner_b = world.users["b_learner"].id
+    progress = client.post(
+        f"{cohort_url}/learners/{learner_b}",
+        data={
+            "csrf_token": csrf_from(listing),
+            "status": "completed",
+            "outcome": "Ready for the Python micro-credential",
+        },
+        follow_redirects=False,
+    )
+    assert progress.status_code == 303
+    done = client.get(cohort_url, params={"status": "completed"}).text
+    assert "Ready for the Python micro-credential" in done and "learner@a.example" not in done
+    log_out(client)
+
+    # The learner withdraws their skills; the educator no longer sees or counts them.
+    log_in(client, "learner@b.example", world.passwords["learner@b.example"])
+    mine = client.get("/profile/cohorts")
+    cohort_id = cohort_url.rsplit("/", 1)[-1]
+    client.post(f"/profile/cohorts/{cohort_id}/sharing", data={"csrf_token": csrf_from(mine.text)})
+    log_out(client)
+    log_in(client, "educator@a.example", world.passwords["educator@a.example"])
+    skills_csv = list(csv.reader(io.StringIO(client.get(f"{cohort_url}/exports/skills-distribution.csv").text)))
+    assert {tuple(row[:2]) for row in skills_csv[1:]} == {("SQL", "1"), ("adult education", "1")}
+    learner_page = client.get(f"{cohort_url}/learners/{learner_b}").text
+    assert learner_page.count("Not shared.") == 3
+
+
+def test_cohorts_are_isolated_and_codes_checked(client: TestClient, world: World) -> None:
+    log_in(client, "educator@a.example", world.passwords["educator@a.example"])
+    page = client.get("/orgs/a/cohorts")
+    created = client.post(
+        "/orgs/a/cohorts", data={"csrf_token": csrf_from(page.text), "name": "Private"}, follow_redirects=False
+    )
+    cohort_path = created.headers["location"]
+    closed = client.post(
+        f"{cohort_path}/open", data={"csrf_token": csrf_from(page.text), "open": "no"}, follow_redirects=False
+    )
+    assert closed.status_code == 303
+    code = re.search(r'<code id="access-code">(\w+)</code>', client.get(cohort_path).text).group(1)  # type: ignore[union-attr]
+    log_out(client)
+    log_in(client, "educator@b.example", world.passwords["educator@b.example"])
+    assert client.get(cohort_path).status_code == 404
+    assert client.get(cohort_path.replace("/orgs/a/", "/orgs/b/")).status_code == 404
+    assert client.get(f"{cohort_path}/exports/skills-distribution.csv").status_code == 404
+    join = client.get(f"/join/{code}")
+    assert join.status_code == 404 and "No open cohort has this access code" in join.text
+    log_out(client)
+    log_in(client, "learner@a.example", world.passwords["learner@a.example"])
+    assert client.get("/orgs/a/cohorts").status_code == 403  # learners do not manage cohorts
