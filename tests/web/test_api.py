@@ -13,6 +13,7 @@ from microcred.accounts import service, tokens
 from microcred.accounts.models import Role
 from microcred.accounts.principal import Actor
 from microcred.config import Settings
+from microcred.skills import cohorts
 from microcred.store import Database
 from microcred.store.migrate import head_revision
 from microcred.web.app import create_app, route_access_table
@@ -211,6 +212,10 @@ ORG_ROUTES = [
     ("POST", "/api/orgs/{org}/tokens", {"name": "spy", "role": "learner"}),
     ("DELETE", "/api/orgs/{org}/tokens/{token}", None),
     ("GET", "/api/orgs/{org}/audit", None),
+    ("GET", "/api/orgs/{org}/cohorts", None),
+    ("POST", "/api/orgs/{org}/cohorts", {"name": "spy cohort"}),
+    ("GET", "/api/orgs/{org}/cohorts/{cohort}/learners", None),
+    ("GET", "/api/orgs/{org}/cohorts/{cohort}/skills-distribution", None),
 ]
 
 
@@ -222,9 +227,19 @@ def test_every_org_scoped_api_route_is_in_the_isolation_list(app: FastAPI) -> No
         if row["path"].startswith("/api/orgs/{org}")
     }
     listed = {
-        (method, path.replace("{user}", "{user_id}").replace("{token}", "{token_id}")) for method, path, _ in ORG_ROUTES
+        (
+            method,
+            path.replace("{user}", "{user_id}").replace("{token}", "{token_id}").replace("{cohort}", "{cohort_id}"),
+        )
+        for method, path, _ in ORG_ROUTES
     }
     assert scoped == listed
+
+
+def _rename(path: str, names: dict[str, str]) -> str:
+    for old, new in names.items():
+        path = path.replace(old, new)
+    return path
 
 
 @pytest.mark.parametrize(("method", "path", "body"), ORG_ROUTES)
@@ -238,15 +253,24 @@ def test_admin_of_a_gets_404_for_anything_of_b(
             session, Actor.operator(), b, owner=world.users["b_learner"], role=Role.LEARNER, name="b's"
         )
         b_token_id = b_token.id
+        b_cohort_id = cohorts.create_cohort(session, Actor.operator(), b, name="B's cohort").id
     b_user = world.users["b_learner"].id
     # B's things under B's address, and B's things smuggled under A's address.
     for org in ("b", "a"):
-        url = path.format(org=org, user=b_user, token=b_token_id)
-        if org == "a" and "{user}" not in path and "{token}" not in path:
+        url = path.format(org=org, user=b_user, token=b_token_id, cohort=b_cohort_id)
+        if org == "a" and not any(part in path for part in ("{user}", "{token}", "{cohort}")):
             continue
         response = client.request(method, url, json=body, headers=a_admin)
         expected = (
-            "organisation_not_found" if org == "b" else ("member_not_found" if "{user}" in path else "token_not_found")
+            "organisation_not_found"
+            if org == "b"
+            else (
+                "member_not_found"
+                if "{user}" in path
+                else "token_not_found"
+                if "{token}" in path
+                else "cohort_not_found"
+            )
         )
         assert_error(response, 404, expected)
     # Nothing changed in B.
@@ -259,6 +283,7 @@ def test_admin_of_a_gets_404_for_anything_of_b(
             "learner@b.example",
         }
         assert tokens.find_token(session, b_token_id).revoked_at is None
+        assert [c.name for c, _ in cohorts.cohorts(session, b)] == ["B's cohort"]
 
 
 def test_a_nonexistent_organisation_and_a_foreign_one_look_the_same(

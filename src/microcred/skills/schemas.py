@@ -86,3 +86,35 @@ class ExtractedOut(BaseModel):
     label: str
     score: float
     evidence: str
+
+
+class CohortIn(BaseModel):
+    name: str = Field(min_length=1, max_length=200)
+    description: str = Field(default="", max_length=2000)
+
+
+class CohortOut(BaseModel):
+    id: uuid.UUID
+    name: str
+    description: str
+    access_code: str
+    open: bool
+    learners: int
+
+
+class CohortLearnerOut(BaseModel):
+    user_id: uuid.UUID
+    name: str
+    email: str
+    status: str
+    outcome: str
+    experiences: int
+    skills: int | None
+    last_activity: str | None
+    shares: dict[str, bool]
+
+
+class DistributionOut(BaseModel):
+    label: str
+    uri: str
+    users: int

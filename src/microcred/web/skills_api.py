@@ -8,13 +8,18 @@ from typing import Annotated
 from fastapi import APIRouter, Depends, Query, Response
 from sqlalchemy.orm import Session
 
-from microcred.accounts.models import User
+from microcred.accounts.models import Organisation, Role, User
+from microcred.skills import cohorts
 from microcred.skills import service as skills
 from microcred.skills.extract import extract_skills
 from microcred.skills.match import MIN_PROFILE_SKILLS, MatchResult
 from microcred.skills.models import Experience
 from microcred.skills.schemas import (
     CareerMatchOut,
+    CohortIn,
+    CohortLearnerOut,
+    CohortOut,
+    DistributionOut,
     ExperienceIn,
     ExperienceOut,
     ExperienceSkillOut,
@@ -183,3 +188,81 @@ def extract(body: ExtractIn, caller: SignedIn, db: DB) -> list[ExtractedOut]:
         ExtractedOut(uri=f.uri, label=f.label, score=f.score, evidence=f.evidence)
         for f in extract_skills(db, body.text, top=body.top)
     ]
+
+
+# Cohorts -----------------------------------------------------------------------------------------------
+
+Educators = Annotated[Caller, Depends(Access.members(Role.ORG_ADMIN, Role.EDUCATOR))]
+
+
+def _org(caller: Caller) -> Organisation:
+    assert caller.organisation is not None
+    return caller.organisation
+
+
+@router.get("/orgs/{org}/cohorts", response_model=list[CohortOut], summary="Cohorts of an organisation")
+def list_cohorts(org: str, caller: Educators, db: DB) -> list[CohortOut]:
+    return [
+        CohortOut(id=c.id, name=c.name, description=c.description, access_code=c.access_code, open=c.open, learners=n)
+        for c, n in cohorts.cohorts(db, _org(caller))
+    ]
+
+
+@router.post("/orgs/{org}/cohorts", response_model=CohortOut, status_code=201, summary="Create a cohort")
+def create_cohort(org: str, body: CohortIn, caller: Educators, db: DB) -> CohortOut:
+    found = cohorts.create_cohort(db, caller.signed_in, _org(caller), name=body.name, description=body.description)
+    db.commit()
+    return CohortOut(
+        id=found.id,
+        name=found.name,
+        description=found.description,
+        access_code=found.access_code,
+        open=found.open,
+        learners=0,
+    )
+
+
+@router.get(
+    "/orgs/{org}/cohorts/{cohort_id}/learners",
+    response_model=list[CohortLearnerOut],
+    summary="A cohort's learners, their progress and what they share",
+)
+def cohort_learners(
+    org: str,
+    cohort_id: uuid.UUID,
+    caller: Educators,
+    db: DB,
+    status: Annotated[str, Query(max_length=20)] = "",
+    q: Annotated[str, Query(max_length=200)] = "",
+) -> list[CohortLearnerOut]:
+    if status:
+        cohorts.check_status(status)
+    found = cohorts.cohort(db, _org(caller), cohort_id)
+    return [
+        CohortLearnerOut(
+            user_id=row.member.user_id,
+            name=row.member.user.display_name,
+            email=row.member.user.email,
+            status=row.member.status,
+            outcome=row.member.outcome,
+            experiences=row.experiences,
+            skills=row.skills if row.member.share_skills else None,
+            last_activity=row.last_activity.isoformat() if row.last_activity else None,
+            shares={
+                "skills": row.member.share_skills,
+                "experiences": row.member.share_experiences,
+                "careers": row.member.share_careers,
+            },
+        )
+        for row in cohorts.learner_rows(db, found, status=status, text=q)
+    ]
+
+
+@router.get(
+    "/orgs/{org}/cohorts/{cohort_id}/skills-distribution",
+    response_model=list[DistributionOut],
+    summary="How many of the cohort's learners have each skill",
+)
+def cohort_skills(org: str, cohort_id: uuid.UUID, caller: Educators, db: DB) -> list[DistributionOut]:
+    found = cohorts.cohort(db, _org(caller), cohort_id)
+    return [DistributionOut(label=d.label, uri=d.uri, users=d.users) for d in cohorts.skills_distribution(db, found)]
