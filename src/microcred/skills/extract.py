@@ -3,8 +3,9 @@
 The text is cut into sentences; sentences that are boilerplate (benefits, pay, how to apply, equal
 opportunity statements) are dropped, since they produce false skills. Each remaining sentence is scored
 against every skill's surface forms, and a skill keeps its best sentence's score. A sentence scores a
-form by character n-gram similarity, and a phrase of the sentence that *is* a form (a whole label such
-as "JavaScript" or "HACCP") adds a bonus. The result is a ranking, never a threshold: people confirm.
+skill by the fused lexical and semantic similarity of search.py, and a phrase of the sentence that *is*
+one of the skill's forms (a whole label such as "JavaScript" or "HACCP") adds a bonus. The result is a
+ranking, never a threshold: people confirm.
 """
 
 from __future__ import annotations
@@ -74,27 +75,26 @@ def extract_skills(db: Session, text: str, *, top: int = 10) -> list[ExtractedSk
             "No ESCO taxonomy has been imported yet: run `microcred taxonomy import PATH`.", code="taxonomy_missing"
         )
     best = np.zeros(len(index.starts), dtype=np.float32)
+    best_forms = np.zeros(len(index.forms), dtype=np.float32)
     evidence = np.full(len(index.starts), -1, dtype=np.int32)
-    chunks = sentences(text)
+    chunks = [chunk for chunk in sentences(text) if search.normalize(chunk)]
+    vectors = index.encode(chunks) if chunks else None
     for number, sentence in enumerate(chunks):
         normalized = search.normalize(sentence)
-        if not normalized:
-            continue
-        scores = index.form_scores(normalized)
-        for phrase in _phrases(normalized):
+        phrases = _phrases(normalized)
+        scores, forms = index.concept_scores(normalized, vectors[number] if vectors is not None else None)
+        bonus = np.zeros_like(scores)
+        for phrase in phrases:
             for form in index.exact.get(phrase, ()):
-                scores[form] += PHRASE_BONUS
-        per_skill = np.maximum.reduceat(scores, index.starts)
-        better = per_skill > best
-        best[better] = per_skill[better]
+                bonus[index.owners[form]] = PHRASE_BONUS
+        scores = scores + bonus
+        better = scores > best
+        best[better] = scores[better]
         evidence[better] = number
-    count = min(top, len(best))
-    ranked = np.argpartition(-best, count - 1)[:count]
-    ranked = ranked[np.argsort(-best[ranked], kind="stable")]
+        np.maximum(best_forms, forms, out=best_forms)
     return [
-        ExtractedSkill(index.uris[i], index.labels[i], round(float(best[i]), 4), chunks[evidence[i]])
-        for i in ranked
-        if best[i] > 0
+        ExtractedSkill(hit.uri, hit.label, hit.score, chunks[evidence[index.position[hit.uri]]])
+        for hit in index.top(best, best_forms, top)
     ]
 
 

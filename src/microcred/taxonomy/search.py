@@ -3,17 +3,22 @@
 Every surface form of a concept (preferred label, alternative labels, hidden labels) is indexed, and a
 concept scores by its best-matching form. Lexical scoring is a character n-gram TF-IDF cosine, which
 catches exact words, prefixes and typos alike; an exact match of a whole form and a prefix match of a
-form add a bonus so that "Java" finds Java before JavaScript. The index is built once per ESCO release
-and process, from the database, and kept in memory.
+form add a bonus so that "Java" finds Java before JavaScript. When the release's sentence vectors are
+there (see embeddings.py), semantic similarity catches paraphrase, and the two are fused per query:
+each is scaled to 0..1 over all concepts and mixed, SEMANTIC_WEIGHT to the semantic side. The index is
+built once per ESCO release and process, from the database, and kept in memory.
 """
 
 from __future__ import annotations
 
 import bisect
+import logging
 import re
 import threading
 import unicodedata
+from collections.abc import Callable
 from dataclasses import dataclass
+from pathlib import Path
 
 import numpy as np
 from numpy.typing import NDArray
@@ -24,10 +29,13 @@ from sqlalchemy.orm import Session
 
 from microcred.errors import InvalidInput
 from microcred.inputs import has_control_characters
+from microcred.taxonomy import embeddings
 from microcred.taxonomy.importer import current_release
 from microcred.taxonomy.models import EscoOccupation, EscoSkill
 
+log = logging.getLogger("microcred.taxonomy")
 MAX_QUERY_LENGTH = 200
+SEMANTIC_WEIGHT = 0.7  # tuned on the TECH/HOUSE validation sets (bench/skills_quality.py); 0.6–0.8 all work
 EXACT_BONUS = 0.5
 PREFERRED_BONUS = 0.1  # an exact match of the preferred label beats one of another concept's alternative label
 PREFIX_BONUS = 0.15
@@ -51,6 +59,7 @@ class LexicalIndex:
 
     def __init__(self, concepts: list[tuple[str, str, list[str]]]) -> None:
         self.uris = [uri for uri, _label, _forms in concepts]
+        self.position = {uri: i for i, uri in enumerate(self.uris)}
         self.labels = [label for _uri, label, _forms in concepts]
         forms: list[str] = []
         owners: list[int] = []
@@ -71,6 +80,29 @@ class LexicalIndex:
         self.exact: dict[str, list[int]] = {}
         for index, form in enumerate(forms):
             self.exact.setdefault(form, []).append(index)
+        self.vectors: NDArray[np.float32] | None = None
+        self.encoder: embeddings.Encoder | None = None
+
+    def attach_vectors(self, encoder: embeddings.Encoder, vectors: NDArray[np.float32]) -> None:
+        if vectors.shape[0] != len(self.forms):
+            raise ValueError("the vectors do not belong to these forms")
+        self.encoder, self.vectors = encoder, np.ascontiguousarray(vectors, dtype=np.float32)
+
+    def encode(self, texts: list[str]) -> NDArray[np.float32] | None:
+        return self.encoder.queries(texts) if self.encoder is not None and self.vectors is not None else None
+
+    def concept_scores(
+        self, normalized: str, query_vector: NDArray[np.float32] | None
+    ) -> tuple[NDArray[np.float32], NDArray[np.float32]]:
+        """Per concept: the fused score; per form: the score that picks the matched form."""
+        forms = self.form_scores(normalized)
+        lexical = np.maximum.reduceat(forms, self.starts)
+        if query_vector is None or self.vectors is None:
+            return lexical, forms
+        similarity = self.vectors @ query_vector
+        semantic = np.maximum.reduceat(similarity, self.starts)
+        fused = SEMANTIC_WEIGHT * _scaled(semantic) + (1 - SEMANTIC_WEIGHT) * _scaled(lexical)
+        return fused.astype(np.float32), forms + similarity
 
     def form_scores(self, query: str) -> NDArray[np.float32]:
         """Cosine similarity of the query to every form, plus the exact and prefix bonuses."""
@@ -92,20 +124,28 @@ class LexicalIndex:
         normalized = normalize(query)
         if not normalized:
             return []
-        scores = self.form_scores(normalized)
-        best = np.maximum.reduceat(scores, self.starts)
+        vectors = self.encode([query])
+        best, forms = self.concept_scores(normalized, vectors[0] if vectors is not None else None)
+        return self.top(best, forms, limit)
+
+    def top(self, best: NDArray[np.float32], forms: NDArray[np.float32], limit: int) -> list[Hit]:
         count = min(limit, len(best))
-        top = np.argpartition(-best, count - 1)[:count]
-        top = top[np.argsort(-best[top], kind="stable")]
+        ranked = np.argpartition(-best, count - 1)[:count]
+        ranked = ranked[np.argsort(-best[ranked], kind="stable")]
         hits = []
-        for position in top:
+        for position in ranked:
             if best[position] <= 0:
                 break
             start = self.starts[position]
             end = self.starts[position + 1] if position + 1 < len(self.starts) else len(self.forms)
-            matched = self.forms[start + int(np.argmax(scores[start:end]))]
+            matched = self.forms[start + int(np.argmax(forms[start:end]))]
             hits.append(Hit(self.uris[position], self.labels[position], round(float(best[position]), 4), matched))
         return hits
+
+
+def _scaled(scores: NDArray[np.float32]) -> NDArray[np.float32]:
+    low, high = float(scores.min()), float(scores.max())
+    return (scores - low) / (high - low) if high > low else np.zeros_like(scores)
 
 
 class _Cache:
@@ -114,6 +154,13 @@ class _Cache:
     def __init__(self) -> None:
         self.lock = threading.Lock()
         self.indexes: dict[tuple[str, str], LexicalIndex] = {}
+        self.vectors_dir: Path | None = None
+        self.model = "off"
+
+    def configure(self, vectors_dir: Path | None, model: str) -> None:
+        with self.lock:
+            if (vectors_dir, model) != (self.vectors_dir, self.model):
+                self.vectors_dir, self.model, self.indexes = vectors_dir, model, {}
 
     def get(self, db: Session, kind: str) -> LexicalIndex | None:
         release = current_release(db)
@@ -123,8 +170,21 @@ class _Cache:
         with self.lock:
             if key not in self.indexes:
                 self.indexes = {k: v for k, v in self.indexes.items() if k[1] == release.checksum}
-                self.indexes[key] = LexicalIndex(_concepts(db, kind))
+                index = LexicalIndex(_concepts(db, kind))
+                self._attach(index, kind)
+                self.indexes[key] = index
             return self.indexes[key]
+
+    def _attach(self, index: LexicalIndex, kind: str) -> None:
+        """Vectors if they were built for this release and model; never built here, on a request's time."""
+        model = embeddings.encoder(self.model)
+        if model is None or self.vectors_dir is None:
+            return
+        path = embeddings.vectors_path(self.vectors_dir, model.name, kind, index.forms)
+        if path.exists():
+            index.attach_vectors(model, embeddings.load_or_build(self.vectors_dir, model, kind, index.forms))
+        else:
+            log.warning("no %s vectors for this ESCO release yet: run `microcred taxonomy vectors`", kind)
 
 
 _cache = _Cache()
@@ -138,6 +198,31 @@ def _concepts(db: Session, kind: str) -> list[tuple[str, str, list[str]]]:
         .order_by(model.uri)
     )
     return [(uri, label, [*alt, *hidden]) for uri, label, alt, hidden in rows]
+
+
+def configure(vectors_dir: Path | None, model: str) -> None:
+    """Where the sentence vectors live and which model made them ("off" for lexical search only)."""
+    _cache.configure(vectors_dir, model)
+
+
+def build_vectors(db: Session, progress: Callable[[str, int, int], None] | None = None) -> dict[str, int]:
+    """Encode every surface form of the current release (slow: minutes), so searches can use them."""
+    model = embeddings.encoder(_cache.model)
+    if model is None or _cache.vectors_dir is None:
+        return {}
+    built = {}
+    for kind in ("skills", "occupations"):
+        index = LexicalIndex(_concepts(db, kind))
+
+        def report(done: int, total: int, kind: str = kind) -> None:
+            if progress:
+                progress(kind, done, total)
+
+        embeddings.load_or_build(_cache.vectors_dir, model, kind, index.forms, report)
+        built[kind] = len(index.forms)
+    with _cache.lock:
+        _cache.indexes = {}
+    return built
 
 
 def skill_index(db: Session) -> LexicalIndex | None:

@@ -19,6 +19,7 @@ from sqlalchemy.exc import SQLAlchemyError
 import microcred
 from microcred.config import Settings, get_settings
 from microcred.store import Database
+from microcred.taxonomy import search
 from microcred.web import accounts_api, accounts_pages, skills_api, skills_pages, taxonomy_api, taxonomy_pages
 from microcred.web.errors import install_error_handlers
 from microcred.web.middleware import BodySizeLimit, SecurityHeaders
@@ -53,6 +54,7 @@ def create_app(settings: Settings | None = None, database: Database | None = Non
     app.state.settings = settings
     app.state.database = database
     app.state.secret_key = settings.resolved_secret_key()
+    search.configure(settings.vectors_dir, settings.embeddings)
 
     @app.get("/health", tags=["health"], summary="Is the app up, and can it reach its database")
     def health(caller: Annotated[Caller, Depends(Access.public())]) -> JSONResponse:

