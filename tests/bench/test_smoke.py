@@ -1,0 +1,48 @@
+"""The benchmarks run end to end on tiny inputs (CI's smoke test; the figures come from `make bench`)."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import pytest
+
+from microcred.config import get_settings
+
+
+@pytest.fixture
+def database_url(esco_database_url: str) -> str:
+    return esco_database_url
+
+
+@pytest.fixture
+def bench_env(monkeypatch: pytest.MonkeyPatch, tmp_path: Path, database_url: str) -> None:
+    monkeypatch.setenv("MICROCRED_DATA_DIR", str(tmp_path))
+    monkeypatch.setenv("MICROCRED_DATABASE_URL", database_url)
+    monkeypatch.setenv("MICROCRED_EMBEDDINGS", "off")
+    get_settings.cache_clear()
+    yield
+    get_settings.cache_clear()
+
+
+def test_quality_bench_prints_ours_beside_the_baseline(bench_env: None, tmp_path: Path,
+                                                       capsys: pytest.CaptureFixture[str]) -> None:
+    from bench import skills_quality
+
+    out = tmp_path / "quality.json"
+    assert skills_quality.main(["--limit", "5", "--titles", "20", "--no-extractor-baseline", "--out", str(out)]) == 0
+    printed = capsys.readouterr().out
+    assert "TECH validation: 5 sentences" in printed and "HOUSE validation: 5 sentences" in printed
+    assert "TF-IDF baseline" in printed and "Job titles → occupations: 20 titles" in printed
+    report = json.loads(out.read_text())
+    ours = report["tech"]["results"]["microcred"]
+    assert 0 <= ours["RP@5"] <= 100 and "RP@5 vs best baseline" in ours
+
+
+def test_speed_bench_prints_ratios(bench_env: None, capsys: pytest.CaptureFixture[str]) -> None:
+    from bench import skills_speed
+
+    assert skills_speed.main(["--queries", "20"]) == 0
+    printed = capsys.readouterr().out
+    assert "ESCO v1.1.1 import (SQLite)" in printed and "ratio" in printed
+    assert "skill search, lexical (no vectors)" in printed and "career matching" in printed
