@@ -29,6 +29,7 @@ from microcred.skills.match import match_careers
 from microcred.store import Database
 from microcred.store.migrate import upgrade
 from microcred.taxonomy import search, service
+from microcred.taxonomy.importer import COLLECTIONS, REQUIRED_COLUMNS, _canonical
 from microcred.taxonomy.models import EscoOccupationSkill, EscoSkill
 
 ESCO = Path(__file__).resolve().parents[1].parent / "shared" / "esco" / "v1.1.1"
@@ -69,10 +70,14 @@ def timed(function, items: list) -> list[float]:  # type: ignore[no-untyped-def,
 
 
 def parse_only(path: Path) -> int:
+    """Read the same CSV files the importer reads, row by row, and do nothing with them."""
+    wanted = set(REQUIRED_COLUMNS) | set(COLLECTIONS)
     rows = 0
     for archive in sorted(path.glob("*.zip")):
         with zipfile.ZipFile(archive) as zipped:
             for name in zipped.namelist():
+                if _canonical(name, "en") not in wanted:
+                    continue
                 with zipped.open(name) as handle:
                     rows += sum(1 for _ in csv.reader(io.TextIOWrapper(handle, encoding="utf-8")))
     return rows

@@ -25,8 +25,9 @@ def bench_env(monkeypatch: pytest.MonkeyPatch, tmp_path: Path, database_url: str
     get_settings.cache_clear()
 
 
-def test_quality_bench_prints_ours_beside_the_baseline(bench_env: None, tmp_path: Path,
-                                                       capsys: pytest.CaptureFixture[str]) -> None:
+def test_quality_bench_prints_ours_beside_the_baseline(
+    bench_env: None, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
     from bench import skills_quality
 
     out = tmp_path / "quality.json"

