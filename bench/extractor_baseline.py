@@ -22,7 +22,8 @@ def ranking_extractor(extractor_class: Any, label_to_uri: dict[str, str]) -> Cal
     import torch
 
     class Ranked(extractor_class):  # type: ignore[misc,valid-type]
-        _dir = tempfile.mkdtemp(prefix="esco-extractor-") + "/"
+        # Its embedding cache goes to a scratch folder kept between runs, never into site-packages.
+        _dir = os.path.join(tempfile.gettempdir(), "microcred-bench-esco-extractor") + "/"
 
     package_dir = extractor_class._dir
     os.makedirs(Ranked._dir + "data", exist_ok=True)

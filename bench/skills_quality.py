@@ -164,7 +164,9 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--out", type=Path, default=Path(__file__).parent / "results" / "skills_quality.json")
     args = parser.parse_args(argv)
 
-    database = Database(get_settings().resolved_database_url)
+    settings = get_settings()
+    search.configure(settings.vectors_dir, settings.embeddings)
+    database = Database(settings.resolved_database_url)
     with database.sessions() as db:
         skills = db.execute(
             select(EscoSkill.uri, EscoSkill.preferred_label, EscoSkill.alt_labels).where(EscoSkill.status != "obsolete")
@@ -190,7 +192,10 @@ def main(argv: list[str] | None = None) -> int:
 
         ours("warm up", 1)
         ours_titles("warm up", 1)
-        report: dict[str, object] = {"tfidf_build_seconds": build_seconds}
+        index = search.skill_index(db)
+        semantic = index is not None and index.vectors is not None
+        print(f"microcred: {'lexical + semantic (' + settings.embeddings + ')' if semantic else 'lexical only'}")
+        report: dict[str, object] = {"tfidf_build_seconds": build_seconds, "semantic": semantic}
         printed = []
         for name in ("tech", "house"):
             cases, unmatched = skill_cases(
