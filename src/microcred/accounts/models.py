@@ -7,10 +7,10 @@ from datetime import datetime
 from enum import StrEnum
 from typing import Any
 
-from sqlalchemy import JSON, Enum, ForeignKey, Integer, String, Text, UniqueConstraint
+from sqlalchemy import JSON, ForeignKey, Integer, String, Text, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
-from microcred.store.base import Base, new_id, utcnow
+from microcred.store.base import Base, new_id, str_enum, utcnow
 
 
 class Role(StrEnum):
@@ -31,17 +31,6 @@ class OrganisationKind(StrEnum):
     AWARDING_BODY_AND_PROVIDER = "awarding_body_and_provider"
 
 
-def _enum(enum: type[StrEnum], name: str) -> Enum:
-    return Enum(
-        enum,
-        name=name,
-        native_enum=False,
-        create_constraint=True,
-        length=40,
-        values_callable=lambda members: [member.value for member in members],
-    )
-
-
 class Organisation(Base):
     __tablename__ = "organisations"
 
@@ -50,7 +39,7 @@ class Organisation(Base):
     legal_name: Mapped[str] = mapped_column(String(300))
     # The name folded for comparison, so "Acme" and " acme " are the same organisation.
     name_key: Mapped[str] = mapped_column(String(300), unique=True)
-    kind: Mapped[OrganisationKind] = mapped_column(_enum(OrganisationKind, "organisation_kind"))
+    kind: Mapped[OrganisationKind] = mapped_column(str_enum(OrganisationKind, "organisation_kind"))
     country: Mapped[str] = mapped_column(String(2))
     homepage: Mapped[str | None] = mapped_column(String(500))
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
@@ -97,7 +86,7 @@ class Membership(Base):
     id: Mapped[uuid.UUID] = mapped_column(primary_key=True, default=new_id)
     user_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"), index=True)
     organisation_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("organisations.id", ondelete="CASCADE"), index=True)
-    role: Mapped[Role] = mapped_column(_enum(Role, "role"))
+    role: Mapped[Role] = mapped_column(str_enum(Role, "role"))
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
 
     user: Mapped[User] = relationship(back_populates="memberships")
@@ -112,7 +101,7 @@ class ApiToken(Base):
     id: Mapped[uuid.UUID] = mapped_column(primary_key=True, default=new_id)
     organisation_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("organisations.id", ondelete="CASCADE"), index=True)
     user_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"), index=True)
-    role: Mapped[Role] = mapped_column(_enum(Role, "role"))
+    role: Mapped[Role] = mapped_column(str_enum(Role, "role"))
     name: Mapped[str] = mapped_column(String(100))
     # The first characters of the token, safe to show, so people can tell their tokens apart.
     prefix: Mapped[str] = mapped_column(String(16))

@@ -6,11 +6,11 @@ import uuid
 from datetime import date, datetime
 from enum import StrEnum
 
-from sqlalchemy import CheckConstraint, Enum, ForeignKey, Integer, String, Text, UniqueConstraint
+from sqlalchemy import CheckConstraint, ForeignKey, Integer, String, Text, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from microcred.accounts.models import User
-from microcred.store.base import Base, new_id, utcnow
+from microcred.store.base import Base, new_id, str_enum, utcnow
 
 
 class ExperienceKind(StrEnum):
@@ -34,23 +34,12 @@ class SkillSource(StrEnum):
     FROM_OCCUPATIONS = "from_occupations"  # goes together with the learner's skills in ESCO occupations
 
 
-def _enum(enum: type[StrEnum], name: str) -> Enum:
-    return Enum(
-        enum,
-        name=name,
-        native_enum=False,
-        create_constraint=True,
-        length=30,
-        values_callable=lambda members: [member.value for member in members],
-    )
-
-
 class Experience(Base):
     __tablename__ = "experiences"
 
     id: Mapped[uuid.UUID] = mapped_column(primary_key=True, default=new_id)
     user_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"), index=True)
-    kind: Mapped[ExperienceKind] = mapped_column(_enum(ExperienceKind, "experience_kind"))
+    kind: Mapped[ExperienceKind] = mapped_column(str_enum(ExperienceKind, "experience_kind", length=30))
     title: Mapped[str] = mapped_column(String(200))
     organisation: Mapped[str] = mapped_column(String(200), default="")
     description: Mapped[str] = mapped_column(Text, default="")
@@ -73,7 +62,7 @@ class ExperienceSkill(Base):
     experience_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("experiences.id", ondelete="CASCADE"), primary_key=True)
     skill_uri: Mapped[str] = mapped_column(String(255), ForeignKey("esco_skills.uri"), primary_key=True, index=True)
     strength: Mapped[int] = mapped_column(Integer, default=3)
-    source: Mapped[SkillSource] = mapped_column(_enum(SkillSource, "skill_source"))
+    source: Mapped[SkillSource] = mapped_column(str_enum(SkillSource, "skill_source", length=30))
     confirmed: Mapped[bool] = mapped_column(default=False)
     # Suggestions keep their rank; chosen skills go after them in the order they were added.
     position: Mapped[int] = mapped_column(Integer, default=0)
