@@ -9,7 +9,6 @@ from fastapi import APIRouter, Depends, Query, Response
 
 from microcred.accounts import audit, service, tokens
 from microcred.accounts.models import ApiToken, Membership, Organisation, Role
-from microcred.accounts.principal import Actor
 from microcred.accounts.schemas import (
     AuditEventOut,
     MemberCreated,
@@ -72,21 +71,15 @@ def token_out(token: ApiToken) -> TokenOut:
     )
 
 
-def _organisation(caller: Caller) -> Organisation:
-    assert caller.organisation is not None, "Access.members always resolves the organisation"
-    return caller.organisation
-
-
 @router.get("/me", response_model=MeOut, summary="Who am I")
 def me(caller: SignedIn, db: DB) -> MeOut:
-    actor: Actor = caller.signed_in
-    assert actor.user is not None
+    actor, user = caller.signed_in, caller.person
     return MeOut(
-        id=actor.user.id,
-        email=actor.user.email,
-        display_name=actor.user.display_name,
+        id=user.id,
+        email=user.email,
+        display_name=user.display_name,
         is_platform_admin=actor.is_platform_admin,
-        must_change_password=actor.user.must_change_password,
+        must_change_password=user.must_change_password,
         via="token" if actor.token else "session",
         organisations=[organisation_out(o, r) for o, r in service.organisations_visible_to(db, actor)],
     )
@@ -115,7 +108,7 @@ def create_organisation(body: OrganisationIn, caller: PlatformAdmin, db: DB) -> 
 
 @router.get("/orgs/{org}", response_model=OrganisationOut, summary="One organisation")
 def get_organisation(org: str, caller: AnyMember) -> OrganisationOut:
-    return organisation_out(_organisation(caller), caller.role)
+    return organisation_out(caller.org, caller.role)
 
 
 @router.patch("/orgs/{org}", response_model=OrganisationOut, summary="Change an organisation's details")
@@ -123,7 +116,7 @@ def update_organisation(org: str, body: OrganisationUpdate, caller: OrgAdmin, db
     organisation = service.update_organisation(
         db,
         caller.signed_in,
-        _organisation(caller),
+        caller.org,
         legal_name=body.legal_name,
         country=body.country,
         homepage=body.homepage,
@@ -135,7 +128,7 @@ def update_organisation(org: str, body: OrganisationUpdate, caller: OrgAdmin, db
 
 @router.get("/orgs/{org}/members", response_model=list[MemberOut], summary="Members and their roles")
 def list_members(org: str, caller: OrgAdmin, db: DB) -> list[MemberOut]:
-    return [member_out(m) for m in service.members(db, _organisation(caller))]
+    return [member_out(m) for m in service.members(db, caller.org)]
 
 
 @router.post("/orgs/{org}/members", response_model=MemberCreated, status_code=201, summary="Add a member")
@@ -143,7 +136,7 @@ def add_member(org: str, body: MemberIn, caller: OrgAdmin, db: DB) -> MemberCrea
     membership, password = service.add_member(
         db,
         caller.signed_in,
-        _organisation(caller),
+        caller.org,
         email=body.email,
         role=body.role,
         display_name=body.display_name,
@@ -154,37 +147,35 @@ def add_member(org: str, body: MemberIn, caller: OrgAdmin, db: DB) -> MemberCrea
 
 @router.get("/orgs/{org}/members/{user_id}", response_model=MemberOut, summary="One member")
 def get_member(org: str, user_id: uuid.UUID, caller: OrgAdmin, db: DB) -> MemberOut:
-    return member_out(service.member(db, _organisation(caller), user_id))
+    return member_out(service.member(db, caller.org, user_id))
 
 
 @router.patch("/orgs/{org}/members/{user_id}", response_model=MemberOut, summary="Change a member's role")
 def change_role(org: str, user_id: uuid.UUID, body: RoleChange, caller: OrgAdmin, db: DB) -> MemberOut:
-    membership = service.change_role(db, caller.signed_in, _organisation(caller), user_id, body.role)
+    membership = service.change_role(db, caller.signed_in, caller.org, user_id, body.role)
     db.commit()
     return member_out(membership)
 
 
 @router.delete("/orgs/{org}/members/{user_id}", status_code=204, summary="Remove a member")
 def remove_member(org: str, user_id: uuid.UUID, caller: OrgAdmin, db: DB) -> Response:
-    service.remove_member(db, caller.signed_in, _organisation(caller), user_id)
+    service.remove_member(db, caller.signed_in, caller.org, user_id)
     db.commit()
     return Response(status_code=204)
 
 
 @router.get("/orgs/{org}/tokens", response_model=list[TokenOut], summary="API tokens (admins see all)")
 def list_tokens(org: str, caller: AnyMember, db: DB) -> list[TokenOut]:
-    return [token_out(t) for t in tokens.tokens_visible_to(db, caller.signed_in, _organisation(caller))]
+    return [token_out(t) for t in tokens.tokens_visible_to(db, caller.signed_in, caller.org)]
 
 
 @router.post("/orgs/{org}/tokens", response_model=TokenCreated, status_code=201, summary="Create an API token")
 def create_token(org: str, body: TokenIn, caller: AnyMember, db: DB) -> TokenCreated:
-    actor = caller.signed_in
-    assert actor.user is not None
     token, secret = tokens.create_api_token(
         db,
-        actor,
-        _organisation(caller),
-        owner=actor.user,
+        caller.signed_in,
+        caller.org,
+        owner=caller.person,
         role=body.role,
         name=body.name,
         expires_in_days=body.expires_in_days,
@@ -195,7 +186,7 @@ def create_token(org: str, body: TokenIn, caller: AnyMember, db: DB) -> TokenCre
 
 @router.delete("/orgs/{org}/tokens/{token_id}", status_code=204, summary="Revoke an API token")
 def revoke_token(org: str, token_id: uuid.UUID, caller: AnyMember, db: DB) -> Response:
-    tokens.revoke_api_token(db, caller.signed_in, _organisation(caller), token_id)
+    tokens.revoke_api_token(db, caller.signed_in, caller.org, token_id)
     db.commit()
     return Response(status_code=204)
 
@@ -210,5 +201,5 @@ def audit_log(
         int | None, Query(ge=1, le=2**31 - 1, description="Only events with a smaller id (paging)")
     ] = None,
 ) -> list[AuditEventOut]:
-    events = audit.events_for_organisation(db, _organisation(caller), limit=limit, before_id=before)
+    events = audit.events_for_organisation(db, caller.org, limit=limit, before_id=before)
     return [AuditEventOut.model_validate(event) for event in events]

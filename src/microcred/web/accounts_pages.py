@@ -136,8 +136,7 @@ def password_submit(
     new_password: Annotated[str, Form(max_length=1000)],
     confirm_password: Annotated[str, Form(max_length=1000)],
 ) -> Response:
-    actor = caller.signed_in
-    assert actor.user is not None
+    actor, user = caller.signed_in, caller.person
     if new_password != confirm_password:
         return render(
             request,
@@ -151,7 +150,7 @@ def password_submit(
         login.change_password(
             db,
             actor,
-            actor.user,
+            user,
             current_password=current_password,
             new_password=new_password,
             keep_session=request.cookies.get(session_cookie_name(settings_of(request))),
@@ -178,19 +177,17 @@ def dashboard(request: Request, caller: SignedIn, db: DB) -> Response:
 
 @router.get("/orgs/{org}", response_class=HTMLResponse)
 def organisation_page(request: Request, org: str, caller: AnyMember) -> Response:
-    assert caller.organisation is not None
-    return render(request, "organisation.html", caller, title=caller.organisation.legal_name)
+    return render(request, "organisation.html", caller, title=caller.org.legal_name)
 
 
 def _members_page(request: Request, caller: Caller, db: DB, status_code: int = 200, **context: Any) -> Response:
-    assert caller.organisation is not None
     return render(
         request,
         "members.html",
         caller,
         title="Members",
         status_code=status_code,
-        members=service.members(db, caller.organisation),
+        members=service.members(db, caller.org),
         roles=list(Role),
         **context,
     )
@@ -211,10 +208,9 @@ def members_add(
     role: Annotated[Role, Form()],
     display_name: Annotated[str, Form(max_length=200)] = "",
 ) -> Response:
-    assert caller.organisation is not None
     try:
         membership, password = service.add_member(
-            db, caller.signed_in, caller.organisation, email=email, role=role, display_name=display_name
+            db, caller.signed_in, caller.org, email=email, role=role, display_name=display_name
         )
     except MicrocredError as error:
         db.rollback()
@@ -235,9 +231,8 @@ def members_add(
 def members_change_role(
     request: Request, org: str, user_id: uuid.UUID, caller: OrgAdmin, db: DB, role: Annotated[Role, Form()]
 ) -> Response:
-    assert caller.organisation is not None
     try:
-        service.change_role(db, caller.signed_in, caller.organisation, user_id, role)
+        service.change_role(db, caller.signed_in, caller.org, user_id, role)
     except MicrocredError as error:
         db.rollback()
         return _members_page(request, caller, db, status_code=STATUS[error.kind], error=error.detail)
@@ -246,7 +241,7 @@ def members_change_role(
 
 
 def _tokens_page(request: Request, caller: Caller, db: DB, status_code: int = 200, **context: Any) -> Response:
-    assert caller.organisation is not None and caller.role is not None
+    assert caller.role is not None
     actor_rank = ROLE_RANK[caller.role]
     return render(
         request,
@@ -254,7 +249,7 @@ def _tokens_page(request: Request, caller: Caller, db: DB, status_code: int = 20
         caller,
         title="API tokens",
         status_code=status_code,
-        tokens=tokens.tokens_visible_to(db, caller.signed_in, caller.organisation),
+        tokens=tokens.tokens_visible_to(db, caller.signed_in, caller.org),
         grantable_roles=[r for r in Role if ROLE_RANK[r] <= actor_rank],
         now=utcnow(),
         **context,
@@ -277,14 +272,13 @@ def tokens_create(
     expires_in_days: Annotated[str, Form(max_length=10)] = "",
 ) -> Response:
     actor = caller.signed_in
-    assert caller.organisation is not None and actor.user is not None
     try:
         days = int(expires_in_days) if expires_in_days.strip() else None
     except ValueError:
         return _tokens_page(request, caller, db, status_code=422, error="Expiry must be a whole number of days.")
     try:
         _token, secret = tokens.create_api_token(
-            db, actor, caller.organisation, owner=actor.user, role=role, name=name, expires_in_days=days
+            db, actor, caller.org, owner=caller.person, role=role, name=name, expires_in_days=days
         )
     except MicrocredError as error:
         db.rollback()
@@ -295,8 +289,7 @@ def tokens_create(
 
 @router.post("/orgs/{org}/tokens/{token_id}/revoke", response_class=HTMLResponse)
 def tokens_revoke(request: Request, org: str, token_id: uuid.UUID, caller: AnyMember, db: DB) -> Response:
-    assert caller.organisation is not None
-    tokens.revoke_api_token(db, caller.signed_in, caller.organisation, token_id)
+    tokens.revoke_api_token(db, caller.signed_in, caller.org, token_id)
     db.commit()
     return _redirect(f"/orgs/{org}/tokens")
 
@@ -309,8 +302,7 @@ def audit_page(
     db: DB,
     before: Annotated[int | None, Query(ge=1, le=2**31 - 1)] = None,
 ) -> Response:
-    assert caller.organisation is not None
-    events = audit.events_for_organisation(db, caller.organisation, limit=50, before_id=before)
+    events = audit.events_for_organisation(db, caller.org, limit=50, before_id=before)
     next_before = events[-1].id if len(events) == 50 else None
     return render(request, "audit.html", caller, title="Audit log", events=events, next_before=next_before)
 

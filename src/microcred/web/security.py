@@ -19,7 +19,7 @@ from fastapi.routing import APIRoute
 from sqlalchemy.orm import Session
 
 from microcred.accounts import login, service, tokens
-from microcred.accounts.models import Organisation, Role
+from microcred.accounts.models import Organisation, Role, User
 from microcred.accounts.principal import Actor
 from microcred.config import Settings
 from microcred.errors import Forbidden, Unauthenticated
@@ -101,6 +101,19 @@ class Caller:
         if self.actor is None:
             raise Unauthenticated("Log in first.")
         return self.actor
+
+    @property
+    def person(self) -> User:
+        """The signed-in person (a token acts for its owner)."""
+        user = self.signed_in.user
+        assert user is not None, "signed-in callers are people or their tokens"
+        return user
+
+    @property
+    def org(self) -> Organisation:
+        """The organisation of a route declared with Access.members, which always resolves it."""
+        assert self.organisation is not None, "only Access.members routes have an organisation"
+        return self.organisation
 
 
 class Access:

@@ -8,7 +8,7 @@ from typing import Annotated
 from fastapi import APIRouter, Depends, Query, Response
 from sqlalchemy.orm import Session
 
-from microcred.accounts.models import Organisation, Role, User
+from microcred.accounts.models import Role
 from microcred.skills import cohorts
 from microcred.skills import service as skills
 from microcred.skills.extract import extract_skills
@@ -35,12 +35,6 @@ from microcred.web.security import DB, Access, Caller
 
 router = APIRouter(prefix="/api", tags=["skills"])
 SignedIn = Annotated[Caller, Depends(Access.signed_in())]
-
-
-def _user(caller: Caller) -> User:
-    user = caller.signed_in.user
-    assert user is not None, "signed-in callers are people or their tokens"
-    return user
 
 
 def experience_out(db: Session, item: Experience) -> ExperienceOut:
@@ -101,31 +95,31 @@ def matches_out(result: MatchResult) -> MatchesOut:
 
 @router.get("/me/experiences", response_model=list[ExperienceOut], summary="My experiences and their skills")
 def list_experiences(caller: SignedIn, db: DB) -> list[ExperienceOut]:
-    return [experience_out(db, item) for item in skills.experiences(db, _user(caller))]
+    return [experience_out(db, item) for item in skills.experiences(db, caller.person)]
 
 
 @router.post("/me/experiences", response_model=ExperienceOut, status_code=201, summary="Add an experience")
 def add_experience(body: ExperienceIn, caller: SignedIn, db: DB) -> ExperienceOut:
-    item = skills.add_experience(db, _user(caller), **body.model_dump())
+    item = skills.add_experience(db, caller.person, **body.model_dump())
     db.commit()
     return experience_out(db, item)
 
 
 @router.get("/me/experiences/{experience_id}", response_model=ExperienceOut, summary="One of my experiences")
 def get_experience(experience_id: uuid.UUID, caller: SignedIn, db: DB) -> ExperienceOut:
-    return experience_out(db, skills.experience(db, _user(caller), experience_id))
+    return experience_out(db, skills.experience(db, caller.person, experience_id))
 
 
 @router.put("/me/experiences/{experience_id}", response_model=ExperienceOut, summary="Change an experience")
 def update_experience(experience_id: uuid.UUID, body: ExperienceIn, caller: SignedIn, db: DB) -> ExperienceOut:
-    item = skills.update_experience(db, _user(caller), experience_id, **body.model_dump())
+    item = skills.update_experience(db, caller.person, experience_id, **body.model_dump())
     db.commit()
     return experience_out(db, item)
 
 
 @router.delete("/me/experiences/{experience_id}", status_code=204, summary="Delete an experience")
 def delete_experience(experience_id: uuid.UUID, caller: SignedIn, db: DB) -> Response:
-    skills.delete_experience(db, _user(caller), experience_id)
+    skills.delete_experience(db, caller.person, experience_id)
     db.commit()
     return Response(status_code=204)
 
@@ -136,9 +130,9 @@ def delete_experience(experience_id: uuid.UUID, caller: SignedIn, db: DB) -> Res
     summary="Add or confirm a skill on an experience, with its strength",
 )
 def set_skill(experience_id: uuid.UUID, skill_id: str, body: StrengthIn, caller: SignedIn, db: DB) -> ExperienceOut:
-    skills.set_skill(db, _user(caller), experience_id, taxonomy.skill_uri(skill_id), body.strength)
+    skills.set_skill(db, caller.person, experience_id, taxonomy.skill_uri(skill_id), body.strength)
     db.commit()
-    return experience_out(db, skills.experience(db, _user(caller), experience_id))
+    return experience_out(db, skills.experience(db, caller.person, experience_id))
 
 
 @router.delete(
@@ -147,7 +141,7 @@ def set_skill(experience_id: uuid.UUID, skill_id: str, body: StrengthIn, caller:
     summary="Remove a skill or a suggestion from an experience",
 )
 def remove_skill(experience_id: uuid.UUID, skill_id: str, caller: SignedIn, db: DB) -> Response:
-    skills.remove_skill(db, _user(caller), experience_id, taxonomy.skill_uri(skill_id))
+    skills.remove_skill(db, caller.person, experience_id, taxonomy.skill_uri(skill_id))
     db.commit()
     return Response(status_code=204)
 
@@ -158,16 +152,16 @@ def remove_skill(experience_id: uuid.UUID, skill_id: str, caller: SignedIn, db: 
     summary="Suggest skills from the description and from skills that go together",
 )
 def suggest(experience_id: uuid.UUID, caller: SignedIn, db: DB) -> ExperienceOut:
-    skills.suggest_skills(db, _user(caller), experience_id)
+    skills.suggest_skills(db, caller.person, experience_id)
     db.commit()
-    return experience_out(db, skills.experience(db, _user(caller), experience_id))
+    return experience_out(db, skills.experience(db, caller.person, experience_id))
 
 
 @router.get("/me/profile", response_model=list[ProfileSkillOut], summary="My confirmed skills, strongest first")
 def my_profile(caller: SignedIn, db: DB) -> list[ProfileSkillOut]:
     return [
         ProfileSkillOut(uri=s.uri, label=s.label, strength=s.strength, experiences=s.experiences, kinds=s.kinds)
-        for s in skills.profile(db, _user(caller))
+        for s in skills.profile(db, caller.person)
     ]
 
 
@@ -179,7 +173,7 @@ def my_matches(
     field: Annotated[str | None, Query(description="Only careers of this career field (slug)")] = None,
 ) -> MatchesOut:
     prefixes = taxonomy.career_field(field).isco_prefixes if field else ()
-    return matches_out(skills.career_matches(db, _user(caller), limit=limit, isco_prefixes=prefixes))
+    return matches_out(skills.career_matches(db, caller.person, limit=limit, isco_prefixes=prefixes))
 
 
 @router.post("/skills/extract", response_model=list[ExtractedOut], summary="ESCO skills ranked for a text")
@@ -195,22 +189,17 @@ def extract(body: ExtractIn, caller: SignedIn, db: DB) -> list[ExtractedOut]:
 Educators = Annotated[Caller, Depends(Access.members(Role.ORG_ADMIN, Role.EDUCATOR))]
 
 
-def _org(caller: Caller) -> Organisation:
-    assert caller.organisation is not None
-    return caller.organisation
-
-
 @router.get("/orgs/{org}/cohorts", response_model=list[CohortOut], summary="Cohorts of an organisation")
 def list_cohorts(org: str, caller: Educators, db: DB) -> list[CohortOut]:
     return [
         CohortOut(id=c.id, name=c.name, description=c.description, access_code=c.access_code, open=c.open, learners=n)
-        for c, n in cohorts.cohorts(db, _org(caller))
+        for c, n in cohorts.cohorts(db, caller.org)
     ]
 
 
 @router.post("/orgs/{org}/cohorts", response_model=CohortOut, status_code=201, summary="Create a cohort")
 def create_cohort(org: str, body: CohortIn, caller: Educators, db: DB) -> CohortOut:
-    found = cohorts.create_cohort(db, caller.signed_in, _org(caller), name=body.name, description=body.description)
+    found = cohorts.create_cohort(db, caller.signed_in, caller.org, name=body.name, description=body.description)
     db.commit()
     return CohortOut(
         id=found.id,
@@ -237,7 +226,7 @@ def cohort_learners(
 ) -> list[CohortLearnerOut]:
     if status:
         cohorts.check_status(status)
-    found = cohorts.cohort(db, _org(caller), cohort_id)
+    found = cohorts.cohort(db, caller.org, cohort_id)
     return [
         CohortLearnerOut(
             user_id=row.member.user_id,
@@ -264,5 +253,5 @@ def cohort_learners(
     summary="How many of the cohort's learners have each skill",
 )
 def cohort_skills(org: str, cohort_id: uuid.UUID, caller: Educators, db: DB) -> list[DistributionOut]:
-    found = cohorts.cohort(db, _org(caller), cohort_id)
+    found = cohorts.cohort(db, caller.org, cohort_id)
     return [DistributionOut(label=d.label, uri=d.uri, users=d.users) for d in cohorts.skills_distribution(db, found)]

@@ -9,7 +9,7 @@ from typing import Annotated, Any
 from fastapi import APIRouter, Depends, Form, Request
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
 
-from microcred.accounts.models import Organisation, Role, User
+from microcred.accounts.models import Role
 from microcred.errors import InvalidInput, MicrocredError, NotFound
 from microcred.skills import cohorts
 from microcred.skills import service as skills
@@ -25,12 +25,6 @@ SignedIn = Annotated[Caller, Depends(Access.signed_in())]
 Text = Annotated[str, Form(max_length=200)]
 
 
-def _user(caller: Caller) -> User:
-    user = caller.signed_in.user
-    assert user is not None
-    return user
-
-
 def _date(value: str, what: str) -> date | None:
     if not value.strip():
         return None
@@ -42,7 +36,7 @@ def _date(value: str, what: str) -> date | None:
 
 @router.get("/profile", response_class=HTMLResponse)
 def profile_page(request: Request, caller: SignedIn, db: DB) -> Response:
-    user = _user(caller)
+    user = caller.person
     items = skills.experiences(db, user)
     labels = _labels(db, items)
     return render(
@@ -60,7 +54,7 @@ def profile_page(request: Request, caller: SignedIn, db: DB) -> Response:
 @router.get("/profile/careers", response_class=HTMLResponse)
 def careers_page(request: Request, caller: SignedIn, db: DB, field: str = "") -> Response:
     prefixes = taxonomy.career_field(field).isco_prefixes if field else ()
-    result = skills.career_matches(db, _user(caller), limit=30, isco_prefixes=prefixes)
+    result = skills.career_matches(db, caller.person, limit=30, isco_prefixes=prefixes)
     return render(
         request,
         "career_matches.html",
@@ -95,7 +89,7 @@ def create_experience(
     try:
         item = skills.add_experience(
             db,
-            _user(caller),
+            caller.person,
             kind=kind,
             title=title,
             organisation=organisation,
@@ -104,7 +98,7 @@ def create_experience(
             ended_on=_date(ended_on, "end"),
         )
         if description.strip():
-            skills.suggest_skills(db, _user(caller), item.id)
+            skills.suggest_skills(db, caller.person, item.id)
     except MicrocredError as error:
         db.rollback()
         return render(
@@ -138,7 +132,7 @@ def _labels(db: DB, items: list[Experience]) -> dict[str, str]:
 def _experience_page(
     request: Request, caller: Caller, db: DB, experience_id: uuid.UUID, status_code: int = 200, **context: Any
 ) -> Response:
-    item = skills.experience(db, _user(caller), experience_id)
+    item = skills.experience(db, caller.person, experience_id)
     return render(
         request,
         "experience.html",
@@ -178,7 +172,7 @@ def set_skill(
 ) -> Response:
     try:
         value = int(strength) if strength.strip().isdigit() else strength
-        skills.set_skill(db, _user(caller), experience_id, taxonomy.skill_uri(skill), skills.check_strength(value))
+        skills.set_skill(db, caller.person, experience_id, taxonomy.skill_uri(skill), skills.check_strength(value))
     except MicrocredError as error:
         db.rollback()
         return _experience_page(request, caller, db, experience_id, status_code=STATUS[error.kind], error=error.detail)
@@ -190,21 +184,21 @@ def set_skill(
 def remove_skill(
     request: Request, experience_id: uuid.UUID, caller: SignedIn, db: DB, skill: Annotated[str, Form(max_length=255)]
 ) -> Response:
-    skills.remove_skill(db, _user(caller), experience_id, taxonomy.skill_uri(skill))
+    skills.remove_skill(db, caller.person, experience_id, taxonomy.skill_uri(skill))
     db.commit()
     return RedirectResponse(f"/profile/experiences/{experience_id}", status_code=303)
 
 
 @router.post("/profile/experiences/{experience_id}/suggestions", response_class=HTMLResponse)
 def suggest(request: Request, experience_id: uuid.UUID, caller: SignedIn, db: DB) -> Response:
-    skills.suggest_skills(db, _user(caller), experience_id)
+    skills.suggest_skills(db, caller.person, experience_id)
     db.commit()
     return RedirectResponse(f"/profile/experiences/{experience_id}", status_code=303)
 
 
 @router.post("/profile/experiences/{experience_id}/delete", response_class=HTMLResponse)
 def delete(request: Request, experience_id: uuid.UUID, caller: SignedIn, db: DB) -> Response:
-    skills.delete_experience(db, _user(caller), experience_id)
+    skills.delete_experience(db, caller.person, experience_id)
     db.commit()
     return RedirectResponse("/profile", status_code=303)
 
@@ -219,14 +213,9 @@ EXPORTS = {
 }
 
 
-def _org(caller: Caller) -> Organisation:
-    assert caller.organisation is not None
-    return caller.organisation
-
-
 @router.get("/orgs/{org}/cohorts", response_class=HTMLResponse)
 def cohorts_page(request: Request, org: str, caller: Educators, db: DB, error: str = "") -> Response:
-    return render(request, "cohorts.html", caller, title="Cohorts", cohorts=cohorts.cohorts(db, _org(caller)))
+    return render(request, "cohorts.html", caller, title="Cohorts", cohorts=cohorts.cohorts(db, caller.org))
 
 
 @router.post("/orgs/{org}/cohorts", response_class=HTMLResponse)
@@ -239,7 +228,7 @@ def create_cohort(
     description: Annotated[str, Form(max_length=2000)] = "",
 ) -> Response:
     try:
-        found = cohorts.create_cohort(db, caller.signed_in, _org(caller), name=name, description=description)
+        found = cohorts.create_cohort(db, caller.signed_in, caller.org, name=name, description=description)
     except MicrocredError as error:
         db.rollback()
         return render(
@@ -247,7 +236,7 @@ def create_cohort(
             "cohorts.html",
             caller,
             title="Cohorts",
-            cohorts=cohorts.cohorts(db, _org(caller)),
+            cohorts=cohorts.cohorts(db, caller.org),
             error=error.detail,
             status_code=STATUS[error.kind],
         )
@@ -259,7 +248,7 @@ def create_cohort(
 def cohort_page(
     request: Request, org: str, cohort_id: uuid.UUID, caller: Educators, db: DB, status: str = "", q: str = ""
 ) -> Response:
-    found = cohorts.cohort(db, _org(caller), cohort_id)
+    found = cohorts.cohort(db, caller.org, cohort_id)
     if status:
         cohorts.check_status(status)
     distribution = cohorts.skills_distribution(db, found)
@@ -293,7 +282,7 @@ def cohort_progress(
     outcome: Annotated[str, Form(max_length=500)] = "",
 ) -> Response:
     cohorts.set_progress(
-        db, caller.signed_in, _org(caller), cohort_id, user_id, status=cohorts.check_status(status), outcome=outcome
+        db, caller.signed_in, caller.org, cohort_id, user_id, status=cohorts.check_status(status), outcome=outcome
     )
     db.commit()
     return RedirectResponse(f"/orgs/{org}/cohorts/{cohort_id}", status_code=303)
@@ -308,7 +297,7 @@ def cohort_open(
     db: DB,
     open: Annotated[str, Form(max_length=5)],
 ) -> Response:
-    cohorts.set_open(db, caller.signed_in, _org(caller), cohort_id, open == "yes")
+    cohorts.set_open(db, caller.signed_in, caller.org, cohort_id, open == "yes")
     db.commit()
     return RedirectResponse(f"/orgs/{org}/cohorts/{cohort_id}", status_code=303)
 
@@ -317,7 +306,7 @@ def cohort_open(
 def cohort_learner(
     request: Request, org: str, cohort_id: uuid.UUID, user_id: uuid.UUID, caller: Educators, db: DB
 ) -> Response:
-    found = cohorts.cohort(db, _org(caller), cohort_id)
+    found = cohorts.cohort(db, caller.org, cohort_id)
     member = next((m for m in found.members if m.user_id == user_id), None)
     if member is None:
         raise NotFound("That learner is not in this cohort.", code="cohort_member_not_found")
@@ -342,7 +331,7 @@ def cohort_learner(
 def cohort_export(org: str, cohort_id: uuid.UUID, name: str, caller: Educators, db: DB) -> Response:
     if name not in EXPORTS:
         raise NotFound(f"There is no export called {name}.", code="export_not_found")
-    found = cohorts.cohort(db, _org(caller), cohort_id)
+    found = cohorts.cohort(db, caller.org, cohort_id)
     title, make = EXPORTS[name]
     filename = f"{title} - {found.name}.csv".replace('"', "")
     return Response(
@@ -391,7 +380,7 @@ def join(
     try:
         cohorts.join_cohort(
             db,
-            _user(caller),
+            caller.person,
             code,
             share_skills=share_skills == "yes",
             share_experiences=share_experiences == "yes",
@@ -417,7 +406,7 @@ def join(
 @router.get("/profile/cohorts", response_class=HTMLResponse)
 def my_cohorts_page(request: Request, caller: SignedIn, db: DB) -> Response:
     return render(
-        request, "my_cohorts.html", caller, db=db, title="My cohorts", memberships=cohorts.my_cohorts(db, _user(caller))
+        request, "my_cohorts.html", caller, db=db, title="My cohorts", memberships=cohorts.my_cohorts(db, caller.person)
     )
 
 
@@ -433,7 +422,7 @@ def my_sharing(
 ) -> Response:
     cohorts.set_sharing(
         db,
-        _user(caller),
+        caller.person,
         cohort_id,
         share_skills=share_skills == "yes",
         share_experiences=share_experiences == "yes",
@@ -445,6 +434,6 @@ def my_sharing(
 
 @router.post("/profile/cohorts/{cohort_id}/leave", response_class=HTMLResponse)
 def leave(request: Request, cohort_id: uuid.UUID, caller: SignedIn, db: DB) -> Response:
-    cohorts.leave_cohort(db, _user(caller), cohort_id)
+    cohorts.leave_cohort(db, caller.person, cohort_id)
     db.commit()
     return RedirectResponse("/profile/cohorts", status_code=303)
