@@ -54,6 +54,18 @@ class Hit:
     matched: str  # the surface form that matched best
 
 
+def surface_forms(concepts: list[tuple[str, str, list[str]]]) -> tuple[list[str], list[int]]:
+    """Each concept's distinct normalised labels, preferred first, with the position of their concept."""
+    forms: list[str] = []
+    owners: list[int] = []
+    for position, (_uri, label, others) in enumerate(concepts):
+        for form in dict.fromkeys(normalize(f) for f in [label, *others]):
+            if form:
+                forms.append(form)
+                owners.append(position)
+    return forms, owners
+
+
 class LexicalIndex:
     """Surface forms of one kind of concept, vectorised; forms of one concept are stored contiguously."""
 
@@ -61,13 +73,7 @@ class LexicalIndex:
         self.uris = [uri for uri, _label, _forms in concepts]
         self.position = {uri: i for i, uri in enumerate(self.uris)}
         self.labels = [label for _uri, label, _forms in concepts]
-        forms: list[str] = []
-        owners: list[int] = []
-        for position, (_uri, label, others) in enumerate(concepts):
-            for form in dict.fromkeys(normalize(f) for f in [label, *others]):
-                if form:
-                    forms.append(form)
-                    owners.append(position)
+        forms, owners = surface_forms(concepts)
         self.forms = forms
         self.owners = np.asarray(owners, dtype=np.int32)
         self.starts = np.flatnonzero(np.r_[True, self.owners[1:] != self.owners[:-1]])
@@ -216,14 +222,14 @@ def build_vectors(db: Session, progress: Callable[[str, int, int], None] | None 
         return {}
     built = {}
     for kind in ("skills", "occupations"):
-        index = LexicalIndex(_concepts(db, kind))
+        forms, _owners = surface_forms(_concepts(db, kind))  # the very forms the index will hold
 
         def report(done: int, total: int, kind: str = kind) -> None:
             if progress:
                 progress(kind, done, total)
 
-        embeddings.load_or_build(_cache.vectors_dir, model, kind, index.forms, report)
-        built[kind] = len(index.forms)
+        embeddings.load_or_build(_cache.vectors_dir, model, kind, forms, report)
+        built[kind] = len(forms)
     with _cache.lock:
         _cache.indexes = {}
     return built
