@@ -5,6 +5,7 @@ from __future__ import annotations
 from alembic import context
 
 import microcred.accounts.models  # noqa: F401  (registers the tables on Base.metadata)
+import microcred.design.models  # noqa: F401
 import microcred.skills.models  # noqa: F401
 import microcred.taxonomy.models  # noqa: F401
 from microcred.store.base import Base

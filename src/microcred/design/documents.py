@@ -1,0 +1,908 @@
+"""Specifications as machine-readable documents: ELM learning opportunities and Open Badges 3.0 achievements.
+
+ELM: a `LearningOpportunity` whose `learningAchievementSpecification` is a `Qualification`, in the shape of
+the Commission's Annex I sample (eqfLevel, nqfLevel, creditPoint, volumeOfLearning, learningOutcome with
+relatedESCOSkill, mode, learningSetting, entryRequirement, …). Elements ELM has no property for on a
+specification (supervision, what it stacks towards, identified needs) are `additionalNote`s whose subject
+names them. Concepts use the Commission's URIs where we know them, else `urn:microcred:` ones.
+
+Open Badges 3.0: an `Achievement` with achievementType `MicroCredential`, OB3's own terms where they exist
+(name, description, criteria, creator, creditsAvailable, fieldOfStudy, humanCode, inLanguage, alignment to
+EQF, NQF, ISCED-F, quality assurance and ESCO skills), and the remaining Annex I elements as extension
+terms (named as the Dutch edubadges profile names them where it has them: participationType,
+assessmentType, supervisionType, identityChecked, ECTS), defined through W3C's undefined-terms context.
+
+Both import back into an equal specification; `from_document` also reads a whole ELM credential (the
+Commission's Annex I sample) and takes the specification out of its achievement.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+import uuid
+from dataclasses import dataclass
+from decimal import Decimal
+from typing import Any
+
+from microcred.design import vocab
+from microcred.design.schemas import SpecificationContent
+from microcred.errors import InvalidInput
+
+ELM_CONTEXT = "http://data.europa.eu/snb/model/context/edc-ap"
+OB3_CONTEXTS = [
+    "https://www.w3.org/ns/credentials/v2",
+    "https://purl.imsglobal.org/spec/ob/v3p0/context-3.0.3.json",
+    "https://www.w3.org/ns/credentials/undefined-terms/v2",
+]
+ESCO_SCHEME = "http://data.europa.eu/esco/concept-scheme/skills"
+MAX_DOCUMENT_BYTES = 2 * 1024 * 1024
+NOTE_SUBJECTS = {
+    "supervision": "Supervision and identity verification",
+    "towards": "Stackable towards",
+    "needs": "Identified skill needs",
+    "further": "Further information",
+    "non_attendees": "Assessment open to non-attendees",
+}
+
+
+@dataclass(frozen=True)
+class Provider:
+    """The organisation offering the specification, as documents name it."""
+
+    id: str
+    name: str
+    homepage: str | None = None
+
+
+# Helpers ----------
+
+
+class _Ids:
+    """`urn:epass:<kind>:<n>` ids, numbered per document as the Commission's samples number them."""
+
+    def __init__(self) -> None:
+        self.counts: dict[str, int] = {}
+
+    def __call__(self, kind: str) -> str:
+        self.counts[kind] = self.counts.get(kind, 0) + 1
+        return f"urn:epass:{kind}:{self.counts[kind]}"
+
+
+def _concept(uri: str, label: str, language: str = "en", **extra: Any) -> dict[str, Any]:
+    return {"id": uri, "type": "Concept", "prefLabel": {language: label}, **extra}
+
+
+def _text(value: Any) -> str:
+    """The text of an ELM language map (English first), or a plain string."""
+    if isinstance(value, str):
+        return value
+    if isinstance(value, dict):
+        for language in ("en", *value.keys()):
+            found = value.get(language)
+            if isinstance(found, str):
+                return found
+            if isinstance(found, list) and found and isinstance(found[0], str):
+                return found[0]
+    if isinstance(value, list) and value:
+        return _text(value[0])
+    return ""
+
+
+def _list(value: Any) -> list[Any]:
+    if value is None:
+        return []
+    return value if isinstance(value, list) else [value]
+
+
+def _hours_duration(hours: Decimal) -> str:
+    minutes = int((hours * 60).to_integral_value())
+    whole, rest = divmod(minutes, 60)
+    return f"PT{whole}H" + (f"{rest}M" if rest else "")
+
+
+DURATION = re.compile(
+    r"^P(?:(?P<years>\d+(?:\.\d+)?)Y)?(?:(?P<months>\d+(?:\.\d+)?)M)?(?:(?P<weeks>\d+(?:\.\d+)?)W)?"
+    r"(?:(?P<days>\d+(?:\.\d+)?)D)?(?:T(?:(?P<hours>\d+(?:\.\d+)?)H)?(?:(?P<minutes>\d+(?:\.\d+)?)M)?"
+    r"(?:(?P<seconds>\d+(?:\.\d+)?)S)?)?$"
+)
+
+
+def duration_hours(text: str, *, field: str) -> Decimal:
+    """Hours in an ISO 8601 duration (a month as 30.44 days, a year as 365.25), or an error naming the field."""
+    found = DURATION.match(text.strip()) if isinstance(text, str) else None
+    if not found or text.strip() in ("P", "PT"):
+        raise InvalidInput(
+            f"{field}: {str(text)[:40]!r} is not an ISO 8601 duration such as PT60H.", code="invalid_document"
+        )
+    parts = {key: Decimal(value or 0) for key, value in found.groupdict().items()}
+    return (
+        parts["years"] * Decimal("8766")
+        + parts["months"] * Decimal("730.5")
+        + parts["weeks"] * 168
+        + parts["days"] * 24
+        + parts["hours"]
+        + parts["minutes"] / 60
+        + parts["seconds"] / 3600
+    )
+
+
+# ELM export ----------
+
+
+def _organisation(ids: _Ids, name: str, country: str | None, homepage: str | None, region: str = "") -> dict[str, Any]:
+    node: dict[str, Any] = {"id": ids("org"), "type": "Organisation", "legalName": {"en": name}}
+    if country or region:
+        location: dict[str, Any] = {"id": ids("location"), "type": "Location"}
+        if country:
+            location["address"] = {
+                "id": ids("address"),
+                "type": "Address",
+                "countryCode": _concept(vocab.country_uri(country), vocab.country_name(country) or country),
+            }
+        if region:
+            location["geographicName"] = {"en": region}
+        node["location"] = location
+    if homepage:
+        node["homepage"] = {"id": ids("webResource"), "type": "WebResource", "contentURL": homepage}
+    return node
+
+
+def _note(ids: _Ids, subject: str, text: str) -> dict[str, Any]:
+    return {
+        "id": ids("note"),
+        "type": "Note",
+        "subject": _concept(f"urn:microcred:note:{subject}", NOTE_SUBJECTS[subject]),
+        "noteLiteral": {"en": text},
+    }
+
+
+def to_elm(
+    content: SpecificationContent,
+    *,
+    provider: Provider,
+    skill_labels: dict[str, str],
+    opportunity_id: str | None = None,
+) -> dict[str, Any]:
+    """An ELM LearningOpportunity JSON-LD document whose Qualification carries every Annex I element."""
+    ids = _Ids()
+    c = content
+    qualification: dict[str, Any] = {
+        "id": ids("qualification"),
+        "type": "Qualification",
+        "title": {"en": c.title},
+    }
+    if c.description:
+        qualification["description"] = {"en": c.description}
+    if c.code:
+        qualification["identifier"] = [
+            {"id": ids("identifier"), "type": "Identifier", "schemeName": "Course code", "notation": c.code}
+        ]
+    if c.eqf_level is not None:
+        qualification["eqfLevel"] = _concept(vocab.eqf_uri(c.eqf_level), f"Level {c.eqf_level}")
+    if c.nqf is not None:
+        qualification["nqfLevel"] = [
+            _concept(
+                f"urn:microcred:nqf:{uuid.uuid5(uuid.NAMESPACE_URL, c.nqf.framework + '|' + c.nqf.level)}",
+                f"{c.nqf.framework} Level {c.nqf.level}",
+                notation=c.nqf.level,
+            )
+        ]
+    if c.qf_ehea_cycle:
+        qualification["educationLevel"] = [
+            _concept(f"urn:microcred:qf-ehea:{c.qf_ehea_cycle}", vocab.QF_EHEA_LABELS[c.qf_ehea_cycle])
+        ]
+    if c.credits is not None:
+        system = vocab.CREDIT_SYSTEMS[c.credits.system]
+        qualification["creditPoint"] = [
+            {
+                "id": ids("creditPoint"),
+                "type": "CreditPoint",
+                "framework": _concept(system.uri, system.name, notation=system.code),
+                "point": _decimal_text(c.credits.value),
+            }
+        ]
+    if c.workload_hours is not None:
+        qualification["volumeOfLearning"] = _hours_duration(c.workload_hours)
+    if c.learning_outcomes:
+        qualification["learningOutcome"] = [
+            {
+                "id": ids("learningOutcome"),
+                "type": "LearningOutcome",
+                "title": {"en": outcome.text},
+                **(
+                    {
+                        "relatedESCOSkill": [
+                            _concept(
+                                uri, skill_labels.get(uri, uri), inScheme={"id": ESCO_SCHEME, "type": "ConceptScheme"}
+                            )
+                            for uri in outcome.skills
+                        ]
+                    }
+                    if outcome.skills
+                    else {}
+                ),
+            }
+            for outcome in c.learning_outcomes
+        ]
+    if c.learning_setting:
+        term = vocab.LEARNING_SETTINGS[c.learning_setting]
+        qualification["learningSetting"] = _concept(term.uri, term.label)
+    if c.participation:
+        term = vocab.PARTICIPATION[c.participation]
+        qualification["mode"] = [_concept(term.uri, term.label)]
+    if c.languages:
+        qualification["language"] = [
+            _concept(vocab.language_uri(code), vocab.language_name(code) or code) for code in c.languages
+        ]
+    if c.field:
+        qualification["thematicArea"] = [_concept(vocab.isced_uri(c.field), vocab.ISCED_F[c.field], notation=c.field)]
+    if c.audiences:
+        qualification["targetGroup"] = [_concept(vocab.AUDIENCES[a].uri, vocab.AUDIENCES[a].label) for a in c.audiences]
+    if c.prerequisites:
+        qualification["entryRequirement"] = {"id": ids("note"), "type": "Note", "noteLiteral": {"en": c.prerequisites}}
+    if c.stackability is not None:
+        qualification["isPartialQualification"] = c.stackability.partial_qualification
+    if c.awarding_bodies:
+        qualification["awardingOpportunity"] = [
+            {
+                "id": ids("awardingOpportunity"),
+                "type": "AwardingOpportunity",
+                "awardingBody": [
+                    _organisation(ids, body.name, body.country, body.homepage) for body in c.awarding_bodies
+                ],
+            }
+        ]
+    if c.assessment is not None:
+        assessment_type = vocab.ASSESSMENT_TYPES[c.assessment.type]
+        spec: dict[str, Any] = {
+            "id": ids("assessmentSpecification"),
+            "type": "LearningAssessmentSpecification",
+            "title": {"en": assessment_type.label},
+            "dcType": _concept(assessment_type.uri, assessment_type.label),
+        }
+        if c.assessment.description:
+            spec["description"] = {"en": c.assessment.description}
+        if c.assessment.grading:
+            spec["gradingScheme"] = {
+                "id": ids("gradingScheme"),
+                "type": "GradingScheme",
+                "title": {"en": c.assessment.grading},
+            }
+        qualification["provenBy"] = [spec]
+    if c.quality_assurance is not None:
+        qa = c.quality_assurance
+        term = vocab.QA_TYPES[qa.type]
+        accreditation: dict[str, Any] = {
+            "id": ids("accreditation"),
+            "type": "Accreditation",
+            "dcType": _concept(term.uri, term.label),
+            "title": {"en": term.label},
+        }
+        if qa.body:
+            accreditation["accreditingAgent"] = {"id": ids("org"), "type": "Organisation", "legalName": {"en": qa.body}}
+        if qa.description:
+            accreditation["description"] = {"en": qa.description}
+        if qa.url:
+            accreditation["landingPage"] = [{"id": ids("webResource"), "type": "WebResource", "contentURL": qa.url}]
+        qualification["accreditation"] = [accreditation]
+    notes = []
+    if c.supervision:
+        notes.append(_note(ids, "supervision", vocab.SUPERVISION[c.supervision].label))
+    if c.stackability is not None:
+        stack = "stackable" if c.stackability.stackable else "stand-alone"
+        notes.append(_note(ids, "towards", stack + (f": {c.stackability.towards}" if c.stackability.towards else "")))
+    if c.assessment is not None and c.assessment.open_to_non_attendees:
+        notes.append(_note(ids, "non_attendees", "yes"))
+    if c.needs_evidence:
+        notes.append(_note(ids, "needs", c.needs_evidence))
+    if c.further_information:
+        notes.append(_note(ids, "further", c.further_information))
+    if notes:
+        qualification["additionalNote"] = notes
+
+    opportunity: dict[str, Any] = {
+        "@context": ELM_CONTEXT,
+        "id": opportunity_id or f"urn:epass:learningOpportunity:{uuid.uuid4()}",
+        "type": "LearningOpportunity",
+        "title": {"en": c.title},
+        "providedBy": _organisation(ids, provider.name, c.issuer_country, provider.homepage, c.issuer_region),
+        "learningAchievementSpecification": qualification,
+    }
+    if c.homepage:
+        opportunity["homepage"] = [{"id": ids("webResource"), "type": "WebResource", "contentURL": c.homepage}]
+    if c.offer_start or c.offer_end:
+        period: dict[str, Any] = {"id": ids("period"), "type": "PeriodOfTime"}
+        if c.offer_start:
+            period["startDate"] = f"{c.offer_start.isoformat()}T00:00:00Z"
+        if c.offer_end:
+            period["endDate"] = f"{c.offer_end.isoformat()}T00:00:00Z"
+        opportunity["temporal"] = period
+    if c.duration_weeks is not None:
+        opportunity["duration"] = _hours_duration(c.duration_weeks * 168)
+    if c.delivery:
+        term = vocab.DELIVERY[c.delivery]
+        opportunity["learningSchedule"] = _concept(term.uri, term.label)
+    if c.price is not None:
+        opportunity["priceDetail"] = [
+            {
+                "id": ids("priceDetail"),
+                "type": "PriceDetail",
+                "amount": {
+                    "id": ids("amount"),
+                    "type": "Amount",
+                    "value": _decimal_text(c.price.amount),
+                    "unit": _concept(
+                        f"http://publications.europa.eu/resource/authority/currency/{c.price.currency}",
+                        c.price.currency,
+                    ),
+                },
+            }
+        ]
+    return opportunity
+
+
+def _decimal_text(value: Decimal) -> str:
+    return format(value.normalize(), "f")
+
+
+# ELM import ----------
+
+
+def _types(node: Any) -> set[str]:
+    return set(_list(node.get("type"))) if isinstance(node, dict) else set()
+
+
+def from_elm(document: dict[str, Any]) -> dict[str, Any]:
+    """Specification content (a dict, validated by the caller) from an ELM opportunity, qualification or credential."""
+    types = _types(document)
+    issuer: Any = {}
+    achievement: Any = {}
+    opportunity: Any = {}
+    if "EuropeanDigitalCredential" in types or "VerifiableCredential" in types:
+        subject = _list(document.get("credentialSubject"))[0] if document.get("credentialSubject") else {}
+        achievement = _list(subject.get("hasClaim"))[0] if isinstance(subject, dict) and subject.get("hasClaim") else {}
+        qualification = _list(achievement.get("specifiedBy"))[0] if achievement.get("specifiedBy") else {}
+        issuer = document.get("issuer") if isinstance(document.get("issuer"), dict) else {}
+        if not qualification:
+            raise InvalidInput(
+                "credentialSubject.hasClaim.specifiedBy: the credential has no specification to import.",
+                code="invalid_document",
+            )
+    elif "LearningOpportunity" in types:
+        opportunity = document
+        qualification = document.get("learningAchievementSpecification") or {}
+        if not isinstance(qualification, dict) or not qualification:
+            raise InvalidInput(
+                "learningAchievementSpecification: the learning opportunity specifies no qualification.",
+                code="invalid_document",
+            )
+        issuer = document.get("providedBy") if isinstance(document.get("providedBy"), dict) else {}
+    elif types & {"Qualification", "LearningAchievementSpecification"}:
+        qualification = document
+    else:
+        raise InvalidInput(
+            "type: expected an ELM LearningOpportunity, Qualification or EuropeanDigitalCredential.",
+            code="invalid_document",
+        )
+    q = qualification
+    out: dict[str, Any] = {
+        "title": _text(q.get("title")) or _text(achievement.get("title")) or _text(opportunity.get("title"))
+    }
+    out["description"] = _text(q.get("description")) or _text(opportunity.get("description"))
+    for identifier in _list(q.get("identifier")):
+        if isinstance(identifier, dict) and identifier.get("schemeName") == "Course code":
+            out["code"] = str(identifier.get("notation", ""))
+    location: Any = issuer.get("location") if isinstance(issuer.get("location"), dict) else {}
+    country = _concept_id(((location or {}).get("address") or {}).get("countryCode"))
+    if country:
+        out["issuer_country"] = vocab.country_from_uri(country) or country
+    if (location or {}).get("geographicName"):
+        out["issuer_region"] = _text(location["geographicName"])
+    bodies = [
+        body
+        for opportunity_node in _list(q.get("awardingOpportunity"))
+        for body in _list(opportunity_node.get("awardingBody"))
+    ] or _list((achievement.get("awardedBy") or {}).get("awardingBody") if achievement else None)
+    out["awarding_bodies"] = [_awarding_body(body) for body in bodies if isinstance(body, dict)]
+    out["learning_outcomes"] = [
+        {
+            "text": _text(outcome.get("title")),
+            "skills": [_concept_id(skill) for skill in _list(outcome.get("relatedESCOSkill")) if _concept_id(skill)],
+        }
+        for outcome in _list(q.get("learningOutcome"))
+        if isinstance(outcome, dict)
+    ]
+    if q.get("volumeOfLearning"):
+        out["workload_hours"] = str(duration_hours(q["volumeOfLearning"], field="volumeOfLearning"))
+    credit = next(iter(_list(q.get("creditPoint"))), None)
+    if isinstance(credit, dict):
+        framework = credit.get("framework") or {}
+        system = next(
+            (
+                s.code
+                for s in vocab.CREDIT_SYSTEMS.values()
+                if s.uri == _concept_id(framework)
+                or framework.get("notation") == s.code
+                or _text(framework.get("prefLabel")) in (s.name, s.code)
+            ),
+            _text(framework.get("prefLabel")) or "?",
+        )
+        out["credits"] = {"system": system, "value": str(credit.get("point"))}
+    eqf = _concept_id(q.get("eqfLevel"))
+    if eqf:
+        level = eqf.rstrip("/").rsplit("/", 1)[-1]
+        out["eqf_level"] = int(level) if level.isdigit() else level
+    nqf = next(iter(_list(q.get("nqfLevel"))), None)
+    if isinstance(nqf, dict):
+        label = _text(nqf.get("prefLabel"))
+        found = re.match(r"^(.*?)\s+level\s+(\S+)$", label, re.IGNORECASE)
+        framework, level = (found.group(1), found.group(2)) if found else (label, str(nqf.get("notation", "")))
+        out["nqf"] = {"framework": framework, "level": str(nqf.get("notation") or level)}
+    cycle = _concept_id(next(iter(_list(q.get("educationLevel"))), None))
+    if cycle and cycle.startswith("urn:microcred:qf-ehea:"):
+        out["qf_ehea_cycle"] = cycle.rsplit(":", 1)[-1]
+    out.update(_assessment_from_elm(q, achievement))
+    mode = next(iter(_list(q.get("mode"))), None)
+    if mode:
+        out["participation"] = _term_code(vocab.PARTICIPATION, mode, "mode")
+    if q.get("learningSetting"):
+        out["learning_setting"] = _term_code(vocab.LEARNING_SETTINGS, q["learningSetting"], "learningSetting")
+    out["languages"] = [
+        vocab.language_from_uri(_concept_id(language) or "") or _concept_id(language)
+        for language in _list(q.get("language"))
+    ]
+    area = next(iter(_list(q.get("thematicArea"))), None)
+    if area:
+        out["field"] = (_concept_id(area) or "").rstrip("/").rsplit("/", 1)[-1]
+    out["audiences"] = [_term_code(vocab.AUDIENCES, group, "targetGroup") for group in _list(q.get("targetGroup"))]
+    if q.get("entryRequirement"):
+        out["prerequisites"] = _text((q["entryRequirement"] or {}).get("noteLiteral"))
+    accreditation = next(iter(_list(q.get("accreditation"))), None)
+    if isinstance(accreditation, dict):
+        out["quality_assurance"] = {
+            "type": _term_code(vocab.QA_TYPES, accreditation.get("dcType") or {}, "accreditation.dcType"),
+            "body": _text((accreditation.get("accreditingAgent") or {}).get("legalName")),
+            "description": _text(accreditation.get("description")),
+            "url": next(
+                (page.get("contentURL") for page in _list(accreditation.get("landingPage")) if isinstance(page, dict)),
+                None,
+            ),
+        }
+    notes = {
+        _concept_id(note.get("subject") or {}) or "": _text(note.get("noteLiteral"))
+        for note in _list(q.get("additionalNote"))
+        if isinstance(note, dict)
+    }
+    if "urn:microcred:note:supervision" in notes:
+        out["supervision"] = _term_code(
+            vocab.SUPERVISION, {"prefLabel": {"en": notes["urn:microcred:note:supervision"]}}, "supervision"
+        )
+    towards = notes.get("urn:microcred:note:towards")
+    partial = q.get("isPartialQualification")
+    if towards is not None or partial is not None:
+        stackable = towards.startswith("stackable") if towards is not None else bool(partial)
+        rest = towards.split(": ", 1)[1] if towards and ": " in towards else ""
+        out["stackability"] = {"stackable": stackable, "partial_qualification": bool(partial), "towards": rest}
+    if notes.get("urn:microcred:note:non_attendees") == "yes" and isinstance(out.get("assessment"), dict):
+        out["assessment"]["open_to_non_attendees"] = True
+    out["needs_evidence"] = notes.get("urn:microcred:note:needs", "")
+    out["further_information"] = notes.get("urn:microcred:note:further", "")
+    homepage = next(iter(_list(opportunity.get("homepage") or q.get("homepage"))), None)
+    if isinstance(homepage, dict) and homepage.get("contentURL"):
+        out["homepage"] = homepage["contentURL"]
+    period = opportunity.get("temporal") or {}
+    if isinstance(period, dict):
+        for key, target in (("startDate", "offer_start"), ("endDate", "offer_end")):
+            if period.get(key):
+                out[target] = str(period[key])[:10]
+    duration = opportunity.get("duration") or q.get("maximumDuration")
+    if duration:
+        weeks = duration_hours(duration, field="duration") / 168
+        out["duration_weeks"] = str(weeks.quantize(Decimal("0.1")))
+    if opportunity.get("learningSchedule"):
+        out["delivery"] = _term_code(vocab.DELIVERY, opportunity["learningSchedule"], "learningSchedule")
+    price = next(iter(_list(opportunity.get("priceDetail"))), None)
+    if isinstance(price, dict) and isinstance(price.get("amount"), dict):
+        amount = price["amount"]
+        currency = (_concept_id(amount.get("unit")) or "EUR").rsplit("/", 1)[-1]
+        out["price"] = {"amount": str(amount.get("value")), "currency": currency}
+    return out
+
+
+def _concept_id(node: Any) -> str | None:
+    if isinstance(node, str):
+        return node
+    if isinstance(node, dict) and isinstance(node.get("id"), str):
+        return str(node["id"])
+    return None
+
+
+def _term_code(terms: dict[str, vocab.Term], node: Any, field: str) -> str:
+    node = node if isinstance(node, dict) else {"id": node}
+    label = _text(node.get("prefLabel"))
+    found = vocab.term_by_uri_or_label(terms, _concept_id(node), label)
+    if found is None:
+        found = _synonym(terms, label)
+    if found is None:
+        raise InvalidInput(
+            f"{field}: {label or _concept_id(node)!r} is not a value we know "
+            f"({', '.join(t.label for t in terms.values())}).",
+            code="invalid_document",
+        )
+    return found.code
+
+
+# Labels in other documents (the Commission's samples, edubadges) that mean one of our terms.
+SYNONYMS = {
+    "artefact": "project",
+    "project": "project",
+    "written": "written_exam",
+    "exam": "written_exam",
+    "testing": "written_exam",
+    "oral": "oral_exam",
+    "portfolio": "portfolio",
+    "practical": "practical",
+    "application of a skill": "practical",
+    "recognition of prior learning": "rpl",
+    "self": "self",
+    "peer": "peer",
+    "unsupervised without id": "unsupervised_no_id",
+    "unsupervised with no": "unsupervised_no_id",
+    "supervised without id": "supervised_no_id",
+    "supervised with no": "supervised_no_id",
+    "supervised online": "supervised_online_id",
+    "onsite with identity": "supervised_onsite_id",
+    "on-site": "onsite",
+    "face-to-face": "onsite",
+    "in person": "onsite",
+}
+
+
+def _synonym(terms: dict[str, vocab.Term], label: str) -> vocab.Term | None:
+    folded = label.casefold()
+    for phrase, code in SYNONYMS.items():
+        if phrase in folded and code in terms:
+            return terms[code]
+    return None
+
+
+def _awarding_body(node: dict[str, Any]) -> dict[str, Any]:
+    location = node.get("location") if isinstance(node.get("location"), dict) else {}
+    country = _concept_id(((location or {}).get("address") or {}).get("countryCode"))
+    homepage = next(iter(_list(node.get("homepage"))), None)
+    return {
+        "name": _text(node.get("legalName")) or _text(node.get("prefLabel")),
+        "country": vocab.country_from_uri(country) if country else None,
+        "homepage": homepage.get("contentURL") if isinstance(homepage, dict) else None,
+    }
+
+
+def _assessment_from_elm(q: dict[str, Any], achievement: dict[str, Any]) -> dict[str, Any]:
+    """The assessment from the specification (provenBy) or from a credential's LearningAssessment."""
+    out: dict[str, Any] = {}
+    spec = next(iter(_list(q.get("provenBy"))), None)
+    assessment = next(iter(_list(achievement.get("provenBy"))), None) if achievement else None
+    if spec is None and isinstance(assessment, dict):
+        spec = assessment.get("specifiedBy")
+    if isinstance(spec, dict):
+        grading = spec.get("gradingScheme") or {}
+        out["assessment"] = {
+            "type": _term_code(
+                vocab.ASSESSMENT_TYPES, spec.get("dcType") or {"prefLabel": spec.get("title")}, "provenBy.dcType"
+            ),
+            "description": _text(spec.get("description")) or _text(grading.get("description")),
+            "grading": _text(grading.get("title")),
+        }
+    if isinstance(assessment, dict) and assessment.get("idVerification"):
+        out["supervision"] = _term_code(vocab.SUPERVISION, assessment["idVerification"], "provenBy.idVerification")
+    return out
+
+
+# Open Badges 3.0 ----------
+
+
+def to_ob3(
+    content: SpecificationContent,
+    *,
+    provider: Provider,
+    skill_labels: dict[str, str],
+    achievement_id: str | None = None,
+    version: int | None = None,
+) -> dict[str, Any]:
+    """An Open Badges 3.0 Achievement (achievementType MicroCredential) carrying every Annex I element."""
+    c = content
+    narrative = "\n".join(f"- {outcome.text}" for outcome in c.learning_outcomes)
+    if c.assessment and c.assessment.description:
+        narrative += f"\n\nAssessment: {c.assessment.description}"
+    creator: dict[str, Any] = {"id": provider.id, "type": ["Profile"], "name": provider.name}
+    if provider.homepage:
+        creator["url"] = provider.homepage
+    if c.issuer_country or c.issuer_region:
+        creator["address"] = {"type": ["Address"]}
+        if c.issuer_country:
+            creator["address"]["addressCountryCode"] = c.issuer_country
+            creator["address"]["addressCountry"] = vocab.country_name(c.issuer_country)
+        if c.issuer_region:
+            creator["address"]["addressRegion"] = c.issuer_region
+    alignment: list[dict[str, Any]] = []
+    if c.eqf_level is not None:
+        alignment.append(
+            {
+                "type": ["Alignment"],
+                "targetType": "ext:EQF",
+                "targetName": f"EQF level {c.eqf_level}",
+                "targetCode": str(c.eqf_level),
+                "targetUrl": vocab.eqf_uri(c.eqf_level),
+            }
+        )
+    if c.nqf is not None:
+        alignment.append(
+            {
+                "type": ["Alignment"],
+                "targetType": "ext:NQF",
+                "targetName": f"{c.nqf.framework} level {c.nqf.level}",
+                "targetFramework": c.nqf.framework,
+                "targetCode": c.nqf.level,
+                "targetUrl": f"urn:microcred:nqf:{uuid.uuid5(uuid.NAMESPACE_URL, c.nqf.framework + '|' + c.nqf.level)}",
+            }
+        )
+    if c.qf_ehea_cycle:
+        alignment.append(
+            {
+                "type": ["Alignment"],
+                "targetType": "ext:QF-EHEA",
+                "targetName": vocab.QF_EHEA_LABELS[c.qf_ehea_cycle],
+                "targetCode": c.qf_ehea_cycle,
+                "targetUrl": f"urn:microcred:qf-ehea:{c.qf_ehea_cycle}",
+            }
+        )
+    if c.field:
+        alignment.append(
+            {
+                "type": ["Alignment"],
+                "targetType": "ext:ISCED-F",
+                "targetName": vocab.ISCED_F[c.field],
+                "targetCode": c.field,
+                "targetUrl": vocab.isced_uri(c.field),
+            }
+        )
+    if c.quality_assurance is not None:
+        qa = c.quality_assurance
+        entry = {
+            "type": ["Alignment"],
+            "targetType": "ext:QualityAssurance",
+            "targetName": vocab.QA_TYPES[qa.type].label,
+            "targetCode": qa.type,
+            "targetUrl": qa.url or vocab.QA_TYPES[qa.type].uri,
+        }
+        if qa.body:
+            entry["targetFramework"] = qa.body
+        if qa.description:
+            entry["targetDescription"] = qa.description
+        alignment.append(entry)
+    for uri in c.skill_uris():
+        alignment.append(
+            {
+                "type": ["Alignment"],
+                "targetType": "ceasn:Competency",
+                "targetFramework": "ESCO",
+                "targetName": skill_labels.get(uri, uri),
+                "targetUrl": uri,
+            }
+        )
+    achievement: dict[str, Any] = {
+        "@context": OB3_CONTEXTS,
+        "id": achievement_id or f"urn:uuid:{uuid.uuid4()}",
+        "type": ["Achievement"],
+        "achievementType": "MicroCredential",
+        "name": c.title,
+        "description": c.description or c.title,
+        "criteria": {"narrative": narrative or c.title},
+        "creator": creator,
+    }
+    if version is not None:
+        achievement["version"] = str(version)
+    if c.code:
+        achievement["humanCode"] = c.code
+    if c.languages:
+        achievement["inLanguage"] = c.languages[0]
+    if c.credits is not None:
+        achievement["creditsAvailable"] = float(c.credits.value)
+    if c.field:
+        achievement["fieldOfStudy"] = vocab.ISCED_F[c.field]
+    if alignment:
+        achievement["alignment"] = alignment
+    if c.audiences:
+        achievement["tag"] = [vocab.AUDIENCES[a].label for a in c.audiences]
+    # Annex I elements OB3 has no term for (edubadges' names where it has them).
+    extension: dict[str, Any] = {
+        "languages": c.languages or None,
+        "learningOutcomes": [o.model_dump(mode="json") for o in c.learning_outcomes],
+        "awardingBodies": [b.model_dump(mode="json", exclude_none=True) for b in c.awarding_bodies],
+        "studyLoad": _decimal_text(c.workload_hours) if c.workload_hours is not None else None,
+        "creditSystem": c.credits.system if c.credits else None,
+        "ECTS": float(c.credits.value) if c.credits and c.credits.system == "ECTS" else None,
+        "participationType": c.participation,
+        "learningSetting": c.learning_setting,
+        "deliveryMode": c.delivery,
+        "durationWeeks": _decimal_text(c.duration_weeks) if c.duration_weeks is not None else None,
+        "assessmentType": c.assessment.type if c.assessment else None,
+        "gradingScheme": c.assessment.grading if c.assessment and c.assessment.grading else None,
+        "assessmentDescription": c.assessment.description if c.assessment and c.assessment.description else None,
+        "openToNonAttendees": True if c.assessment and c.assessment.open_to_non_attendees else None,
+        "supervisionType": c.supervision,
+        "identityChecked": c.supervision in ("supervised_online_id", "supervised_onsite_id") if c.supervision else None,
+        "prerequisites": c.prerequisites or None,
+        "stackability": c.stackability.model_dump(mode="json") if c.stackability else None,
+        "furtherInformation": c.further_information or None,
+        "homepage": c.homepage,
+        "audiences": c.audiences or None,
+        "price": c.price.model_dump(mode="json") if c.price else None,
+        "needsEvidence": c.needs_evidence or None,
+        "offerStart": c.offer_start.isoformat() if c.offer_start else None,
+        "offerEnd": c.offer_end.isoformat() if c.offer_end else None,
+    }
+    achievement.update({key: value for key, value in extension.items() if value is not None})
+    return achievement
+
+
+def from_ob3(document: Any) -> dict[str, Any]:
+    """Specification content from an OB3 Achievement, or the achievement of an OpenBadgeCredential."""
+    types = _types(document)
+    if "OpenBadgeCredential" in types or "AchievementCredential" in types:
+        subject = _list(document.get("credentialSubject"))[0] if document.get("credentialSubject") else {}
+        document = subject.get("achievement") if isinstance(subject, dict) else None
+        if not isinstance(document, dict):
+            raise InvalidInput("credentialSubject.achievement: the badge has no achievement.", code="invalid_document")
+        types = _types(document)
+    if "Achievement" not in types:
+        raise InvalidInput("type: expected an Open Badges 3.0 Achievement.", code="invalid_document")
+    d = document
+    out: dict[str, Any] = {
+        "title": d.get("name", ""),
+        "description": "" if d.get("description") == d.get("name") else d.get("description", ""),
+        "code": d.get("humanCode", ""),
+    }
+    creator: Any = d.get("creator") if isinstance(d.get("creator"), dict) else {}
+    address = (creator or {}).get("address") or {}
+    if address.get("addressCountryCode"):
+        out["issuer_country"] = address["addressCountryCode"]
+    if address.get("addressRegion"):
+        out["issuer_region"] = address["addressRegion"]
+    out["languages"] = d.get("languages") or ([d["inLanguage"].split("-")[0]] if d.get("inLanguage") else [])
+    if d.get("learningOutcomes") is not None:
+        out["learning_outcomes"] = d["learningOutcomes"]
+    else:  # a plain OB3 achievement: its criteria's list items, its ESCO alignments on the first
+        items = [
+            line[2:].strip()
+            for line in str((d.get("criteria") or {}).get("narrative", "")).splitlines()
+            if line.startswith("- ")
+        ]
+        skills = [
+            a.get("targetUrl")
+            for a in _list(d.get("alignment"))
+            if isinstance(a, dict) and str(a.get("targetUrl", "")).startswith("http://data.europa.eu/esco/skill/")
+        ]
+        out["learning_outcomes"] = [{"text": text, "skills": skills if i == 0 else []} for i, text in enumerate(items)]
+    out["awarding_bodies"] = (
+        d["awardingBodies"]
+        if "awardingBodies" in d
+        else (
+            [{"name": creator.get("name", ""), "country": address.get("addressCountryCode")}]
+            if creator.get("name")
+            else []
+        )
+    )
+    if d.get("studyLoad") is not None:
+        out["workload_hours"] = str(d["studyLoad"])
+    if d.get("creditsAvailable") is not None:
+        out["credits"] = {
+            "system": d.get("creditSystem") or ("ECTS" if d.get("ECTS") is not None else "?"),
+            "value": str(d["creditsAvailable"]),
+        }
+    elif d.get("ECTS") is not None:
+        out["credits"] = {"system": "ECTS", "value": str(d["ECTS"])}
+    for entry in _list(d.get("alignment")):
+        if not isinstance(entry, dict):
+            continue
+        kind = entry.get("targetType")
+        if kind == "ext:EQF":
+            code = str(entry.get("targetCode", ""))
+            out["eqf_level"] = int(code) if code.isdigit() else code
+        elif kind == "ext:NQF":
+            out["nqf"] = {"framework": entry.get("targetFramework", ""), "level": str(entry.get("targetCode", ""))}
+        elif kind == "ext:QF-EHEA":
+            out["qf_ehea_cycle"] = entry.get("targetCode")
+        elif kind == "ext:ISCED-F":
+            out["field"] = entry.get("targetCode")
+        elif kind == "ext:QualityAssurance":
+            url = entry.get("targetUrl")
+            out["quality_assurance"] = {
+                "type": entry.get("targetCode") if entry.get("targetCode") in vocab.QA_TYPES else "external",
+                "body": entry.get("targetFramework", ""),
+                "description": entry.get("targetDescription", ""),
+                "url": None if not url or str(url).startswith("urn:") else url,
+            }
+    if d.get("assessmentType"):
+        out["assessment"] = {
+            "type": d["assessmentType"]
+            if d["assessmentType"] in vocab.ASSESSMENT_TYPES
+            else _term_code(vocab.ASSESSMENT_TYPES, {"prefLabel": {"en": d["assessmentType"]}}, "assessmentType"),
+            "description": d.get("assessmentDescription", ""),
+            "grading": d.get("gradingScheme", ""),
+            "open_to_non_attendees": bool(d.get("openToNonAttendees", False)),
+        }
+    if d.get("participationType"):
+        value = d["participationType"]
+        out["participation"] = (
+            value
+            if value in vocab.PARTICIPATION
+            else _term_code(vocab.PARTICIPATION, {"prefLabel": {"en": value.split(" or ")[-1]}}, "participationType")
+        )
+    if d.get("supervisionType"):
+        value = d["supervisionType"]
+        out["supervision"] = (
+            value
+            if value in vocab.SUPERVISION
+            else _term_code(vocab.SUPERVISION, {"prefLabel": {"en": value}}, "supervisionType")
+        )
+    for source, target in (
+        ("learningSetting", "learning_setting"),
+        ("deliveryMode", "delivery"),
+        ("durationWeeks", "duration_weeks"),
+        ("prerequisites", "prerequisites"),
+        ("stackability", "stackability"),
+        ("furtherInformation", "further_information"),
+        ("homepage", "homepage"),
+        ("audiences", "audiences"),
+        ("price", "price"),
+        ("needsEvidence", "needs_evidence"),
+        ("offerStart", "offer_start"),
+        ("offerEnd", "offer_end"),
+    ):
+        if d.get(source) is not None:
+            out[target] = d[source]
+    return out
+
+
+# Either ----------
+
+
+def load_document(raw: bytes | str) -> dict[str, Any]:
+    """A JSON document from untrusted bytes, with a clear error if it is not one."""
+    if len(raw) > MAX_DOCUMENT_BYTES:
+        raise InvalidInput(
+            f"The document is larger than {MAX_DOCUMENT_BYTES // 1024 // 1024} MiB.", code="document_too_large"
+        )
+    try:
+        document = json.loads(raw)
+    except (ValueError, UnicodeDecodeError) as error:
+        raise InvalidInput(f"The file is not JSON: {error}.", code="invalid_document") from None
+    if not isinstance(document, dict):
+        raise InvalidInput("The document must be a JSON object.", code="invalid_document")
+    return document
+
+
+def from_document(document: dict[str, Any]) -> tuple[str, dict[str, Any]]:
+    """("elm" or "ob3", specification content) from whichever of the two the document is."""
+    contexts = [c for c in _list(document.get("@context")) if isinstance(c, str)]
+    types = _types(document)
+    try:
+        if ELM_CONTEXT in contexts or types & {"EuropeanDigitalCredential", "LearningOpportunity", "Qualification"}:
+            return "elm", from_elm(document)
+        if any("purl.imsglobal.org/spec/ob/" in c for c in contexts) or types & {
+            "Achievement",
+            "OpenBadgeCredential",
+            "AchievementCredential",
+        }:
+            return "ob3", from_ob3(document)
+    except (AttributeError, TypeError, KeyError) as error:  # a node of the wrong shape somewhere
+        raise InvalidInput(
+            f"The document's structure is not as ELM/OB3 define it ({error}).", code="invalid_document"
+        ) from None
+    raise InvalidInput(
+        "This is neither an ELM document (context http://data.europa.eu/snb/model/context/edc-ap) nor an "
+        "Open Badges 3.0 achievement.",
+        code="invalid_document",
+    )
