@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import re
 from collections.abc import Iterator
 from pathlib import Path
@@ -197,3 +198,37 @@ def test_taxonomy_import_and_ensure(cli_env: str, tmp_path: Path, monkeypatch: p
     assert code == 0 and "already imported" in output
     code, output = run("taxonomy", "import", str(tmp_path / "missing"))
     assert code == 1 and "does not exist" in output
+
+
+def test_spec_import_check_and_export(cli_env: str, tmp_path: Path) -> None:
+    shared = Path(__file__).resolve().parents[1].parent / "shared" / "fixtures"
+    assert run("org", "create", "Uni Zed", "--country", "IE", "--slug", "zed")[0] == 0
+    code, output = run("spec", "import", str(shared / "elm" / "Sample-MC-Annex1-unsigned.jsonld"), "--org", "zed")
+    assert code == 0, output
+    spec_id = re.search(r"specification ([0-9a-f-]{36})", output).group(1)  # type: ignore[union-attr]
+    assert "still missing: Type of quality assurance" in output
+
+    code, output = run("spec", "check", spec_id, "--json")
+    report = json.loads(output)
+    assert code == 1 and report["publishable"] is False and report["blocking"][0].startswith("Type of quality")
+
+    code, output = run("spec", "export", spec_id, "--format", "ob3")
+    exported = json.loads(output)
+    assert code == 0 and exported["achievementType"] == "MicroCredential"
+    assert exported["name"] == "Digital micro-credential creation"
+    exported["alignment"].append(
+        {"type": ["Alignment"], "targetType": "ext:QualityAssurance", "targetName": "QQI", "targetCode": "external"}
+    )
+    again = tmp_path / "again.json"
+    again.write_text(json.dumps(exported))
+    code, output = run("spec", "import", str(again), "--org", "zed")
+    assert code == 0 and "still missing" not in output, output
+    second = re.search(r"specification ([0-9a-f-]{36})", output).group(1)  # type: ignore[union-attr]
+    assert run("spec", "check", second)[0] == 0
+
+    bad = tmp_path / "bad.json"
+    bad.write_text('{"type": "Qualification", "eqfLevel": {"id": "http://data.europa.eu/snb/eqf/12"}}')
+    code, output = run("spec", "import", str(bad), "--org", "zed")
+    assert code == 1 and "eqf_level" in output and str(bad) in output
+    assert run("spec", "export", spec_id, "--format", "pdf")[0] == 1
+    assert run("spec", "check", "not-an-id")[0] == 2

@@ -1,4 +1,4 @@
-"""The command line: `microcred serve`, `db`, `org`, `user`, `token`, `demo`.
+"""The command line: `microcred serve`, `db`, `org`, `user`, `token`, `demo`, `taxonomy`, `skills`, `spec`.
 
 Every command reads the same settings as the app (MICROCRED_* variables). Errors print their sentence
 and exit with status 1; nothing is half-written, since each command is one transaction.
@@ -36,6 +36,7 @@ token_app = typer.Typer(help="API tokens for machine clients.", no_args_is_help=
 taxonomy_app = typer.Typer(help="The ESCO skills and occupations taxonomy.", no_args_is_help=True)
 skills_app = typer.Typer(help="ESCO skills read from text.", no_args_is_help=True)
 occupations_app = typer.Typer(help="ESCO occupations for job titles.", no_args_is_help=True)
+spec_app = typer.Typer(help="Micro-credential specifications: import, check, export.", no_args_is_help=True)
 app.add_typer(db_app, name="db")
 app.add_typer(org_app, name="org")
 app.add_typer(user_app, name="user")
@@ -43,6 +44,7 @@ app.add_typer(token_app, name="token")
 app.add_typer(taxonomy_app, name="taxonomy")
 app.add_typer(skills_app, name="skills")
 app.add_typer(occupations_app, name="occupations")
+app.add_typer(spec_app, name="spec")
 
 out = Console(soft_wrap=True)
 err = Console(stderr=True, soft_wrap=True)
@@ -401,6 +403,87 @@ def occupations_match(
                 err.print(f"line {number}: {error.detail}", highlight=False)
                 hits = []
             _print_ranking([{"uri": h.uri, "label": h.label, "score": h.score} for h in hits], as_json)
+
+
+def _spec_id(value: str) -> uuid.UUID:
+    try:
+        return uuid.UUID(value)
+    except ValueError:
+        err.print(f"[red]Error:[/red] '{value}' is not a specification id (a UUID).")
+        raise typer.Exit(2) from None
+
+
+@spec_app.command("import")
+def spec_import(
+    path: Annotated[
+        Path, typer.Argument(help="An ELM (learning opportunity, qualification or credential) or OB3 file.")
+    ],
+    org: Annotated[str, typer.Option("--org", help="The organisation's slug.")],
+) -> None:
+    """Create a draft specification from an ELM or Open Badges 3.0 document; prints its id."""
+    from microcred.design import service as design
+
+    _require_schema()
+    try:
+        raw = path.read_bytes()
+    except OSError as error:
+        err.print(f"[red]Error:[/red] cannot read {path}: {error.strerror}.")
+        raise typer.Exit(1) from None
+    with transaction() as db:
+        organisation = service.organisation_for(db, Actor.operator(), org)
+        try:
+            kind, spec = design.import_document(db, Actor.operator(), organisation, raw)
+        except MicrocredError as error:
+            error.detail = f"{path}: {error.detail}"
+            raise
+        report = design.report(db, organisation, spec)
+        spec_id = spec.id
+    out.print(f"Imported {kind.upper()} as specification {spec_id}", highlight=False)
+    for line in report.blocking:
+        out.print(f"  still missing: {line}", highlight=False)
+
+
+@spec_app.command("check")
+def spec_check(
+    spec_id: Annotated[str, typer.Argument(help="The specification's id.")],
+    as_json: Annotated[bool, typer.Option("--json", help="The whole report as JSON.")] = False,
+) -> None:
+    """The design report; exit status 0 only when the specification may be published."""
+    from microcred.design import service as design
+
+    parsed = _spec_id(spec_id)
+    _require_schema()
+    with transaction() as db:
+        spec, organisation = design.find(db, parsed)
+        report = design.report(db, organisation, spec)
+    if as_json:
+        sys.stdout.write(report.model_dump_json() + "\n")
+    else:
+        out.print("Publishable." if report.publishable else "Not publishable yet:", highlight=False)
+        for line in report.blocking:
+            out.print(f"  - {line}", highlight=False)
+        for dimension in report.etf:
+            out.print(f"ETF {dimension.label}: {dimension.met}/{dimension.total}", highlight=False)
+    raise typer.Exit(0 if report.publishable else 1)
+
+
+@spec_app.command("export")
+def spec_export(
+    spec_id: Annotated[str, typer.Argument(help="The specification's id.")],
+    fmt: Annotated[str, typer.Option("--format", help="elm or ob3.")] = "elm",
+    edition: Annotated[int | None, typer.Option("--edition", help="An edition number (default: the latest).")] = None,
+) -> None:
+    """The latest edition (the draft if none was published) as ELM JSON-LD or an OB3 Achievement."""
+    from microcred.design import service as design
+
+    parsed = _spec_id(spec_id)
+    _require_schema()
+    with transaction() as db:
+        spec, organisation = design.find(db, parsed)
+        document = design.export(
+            db, organisation, spec, fmt=fmt, base_url=get_settings().base_url, edition_number=edition
+        )
+    sys.stdout.write(json.dumps(document, indent=2, ensure_ascii=False) + "\n")
 
 
 def _print_ranking(rows: list[dict[str, object]], as_json: bool) -> None:

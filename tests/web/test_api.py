@@ -13,11 +13,14 @@ from microcred.accounts import service, tokens
 from microcred.accounts.models import Role
 from microcred.accounts.principal import Actor
 from microcred.config import Settings
+from microcred.design import service as design
+from microcred.design.schemas import SpecificationContent
 from microcred.skills import cohorts
 from microcred.store import Database
 from microcred.store.migrate import head_revision
 from microcred.web.app import create_app, route_access_table
 from tests.conftest import TEST_SECRET, World
+from tests.design.fixtures import annex_i_minimum
 
 
 def bearer(database: Database, world: World, org: str, role: Role) -> dict[str, str]:
@@ -216,6 +219,20 @@ ORG_ROUTES = [
     ("POST", "/api/orgs/{org}/cohorts", {"name": "spy cohort"}),
     ("GET", "/api/orgs/{org}/cohorts/{cohort}/learners", None),
     ("GET", "/api/orgs/{org}/cohorts/{cohort}/skills-distribution", None),
+    ("GET", "/api/orgs/{org}/specifications", None),
+    ("POST", "/api/orgs/{org}/specifications", {"title": "spy"}),
+    ("POST", "/api/orgs/{org}/specifications/import", {"type": "Qualification", "title": {"en": "spy"}}),
+    ("GET", "/api/orgs/{org}/specifications/{spec}", None),
+    ("PUT", "/api/orgs/{org}/specifications/{spec}", {"title": "hijacked"}),
+    ("GET", "/api/orgs/{org}/specifications/{spec}/report", None),
+    ("POST", "/api/orgs/{org}/specifications/{spec}/publish", {}),
+    ("POST", "/api/orgs/{org}/specifications/{spec}/review", {}),
+    ("POST", "/api/orgs/{org}/specifications/{spec}/withdraw", None),
+    ("GET", "/api/orgs/{org}/specifications/{spec}/editions/1", None),
+    ("GET", "/api/orgs/{org}/specifications/{spec}/export", None),
+    ("GET", "/api/orgs/{org}/design/profiles", None),
+    ("PUT", "/api/orgs/{org}/design/profiles", {"profiles": ["cmf"]}),
+    ("GET", "/api/orgs/{org}/design/overdue-reviews", None),
 ]
 
 
@@ -229,7 +246,11 @@ def test_every_org_scoped_api_route_is_in_the_isolation_list(app: FastAPI) -> No
     listed = {
         (
             method,
-            path.replace("{user}", "{user_id}").replace("{token}", "{token_id}").replace("{cohort}", "{cohort_id}"),
+            path.replace("{user}", "{user_id}")
+            .replace("{token}", "{token_id}")
+            .replace("{cohort}", "{cohort_id}")
+            .replace("{spec}", "{spec_id}")
+            .replace("editions/1", "editions/{number}"),
         )
         for method, path, _ in ORG_ROUTES
     }
@@ -254,11 +275,14 @@ def test_admin_of_a_gets_404_for_anything_of_b(
         )
         b_token_id = b_token.id
         b_cohort_id = cohorts.create_cohort(session, Actor.operator(), b, name="B's cohort").id
+        b_spec = design.create(session, Actor.operator(), b, SpecificationContent.model_validate(annex_i_minimum()))
+        b_spec_id = b_spec.id
+        design.publish(session, Actor.operator(), b, b_spec_id)
     b_user = world.users["b_learner"].id
     # B's things under B's address, and B's things smuggled under A's address.
     for org in ("b", "a"):
-        url = path.format(org=org, user=b_user, token=b_token_id, cohort=b_cohort_id)
-        if org == "a" and not any(part in path for part in ("{user}", "{token}", "{cohort}")):
+        url = path.format(org=org, user=b_user, token=b_token_id, cohort=b_cohort_id, spec=b_spec_id)
+        if org == "a" and not any(part in path for part in ("{user}", "{token}", "{cohort}", "{spec}")):
             continue
         response = client.request(method, url, json=body, headers=a_admin)
         expected = (
@@ -270,6 +294,8 @@ def test_admin_of_a_gets_404_for_anything_of_b(
                 else "token_not_found"
                 if "{token}" in path
                 else "cohort_not_found"
+                if "{cohort}" in path
+                else "specification_not_found"
             )
         )
         assert_error(response, 404, expected)
@@ -284,6 +310,10 @@ def test_admin_of_a_gets_404_for_anything_of_b(
         }
         assert tokens.find_token(session, b_token_id).revoked_at is None
         assert [c.name for c, _ in cohorts.cohorts(session, b)] == ["B's cohort"]
+        b_spec = design.get(session, b, b_spec_id)
+        assert design.status(b_spec) == "published" and b_spec.title == "Digital content for teams"
+        assert [r.spec.id for r in design.specifications(session, b)] == [b_spec_id]
+        assert design.profiles_of(session, b) == ()
 
 
 def test_a_nonexistent_organisation_and_a_foreign_one_look_the_same(

@@ -335,6 +335,17 @@ ORG_PAGES = [
     ("GET", "/orgs/{org}/cohorts/{cohort}/learners/{user}"),
     ("POST", "/orgs/{org}/cohorts/{cohort}/learners/{user}"),
     ("GET", "/orgs/{org}/cohorts/{cohort}/exports/skills-distribution.csv"),
+    ("GET", "/orgs/{org}/specifications"),
+    ("POST", "/orgs/{org}/specifications"),
+    ("GET", "/orgs/{org}/specifications/new"),
+    ("GET", "/orgs/{org}/specifications/{spec}"),
+    ("GET", "/orgs/{org}/specifications/{spec}/edit"),
+    ("POST", "/orgs/{org}/specifications/{spec}/edit"),
+    ("POST", "/orgs/{org}/specifications/{spec}/publish"),
+    ("POST", "/orgs/{org}/specifications/{spec}/review"),
+    ("POST", "/orgs/{org}/specifications/{spec}/withdraw"),
+    ("GET", "/orgs/{org}/specifications/{spec}/editions/1"),
+    ("POST", "/orgs/{org}/design/profiles"),
 ]
 
 
@@ -353,6 +364,8 @@ def test_every_org_page_is_in_the_isolation_list(app) -> None:  # type: ignore[n
             p.replace("{user}", "{user_id}")
             .replace("{token}", "{token_id}")
             .replace("{cohort}", "{cohort_id}")
+            .replace("{spec}", "{spec_id}")
+            .replace("editions/1", "editions/{number}")
             .replace("skills-distribution.csv", "{name}.csv"),
         )
         for m, p in ORG_PAGES
@@ -375,6 +388,13 @@ def test_admin_of_a_gets_an_html_404_for_pages_of_b(client: TestClient, world: W
 
         b_cohort = cohorts.create_cohort(db, Actor.operator(), b, name="B's cohort")
         b_cohort_id, b_code = b_cohort.id, b_cohort.access_code
+        from microcred.design import service as design
+        from microcred.design.schemas import SpecificationContent
+        from tests.design.fixtures import annex_i_minimum
+
+        b_spec = design.create(db, Actor.operator(), b, SpecificationContent.model_validate(annex_i_minimum()))
+        b_spec_id = b_spec.id
+        design.publish(db, Actor.operator(), b, b_spec_id)
     log_in(client, "org_admin@a.example", world.passwords["org_admin@a.example"])
     csrf = csrf_from(client.get("/dashboard").text)
     form = {
@@ -384,11 +404,15 @@ def test_admin_of_a_gets_an_html_404_for_pages_of_b(client: TestClient, world: W
         "name": "spy",
         "status": "completed",
         "open": "no",
+        "title": "hijacked",
+        "profiles": "cmf",
     }
     for org in ("b", "a"):
-        if org == "a" and not any(part in path for part in ("{user}", "{token}", "{cohort}")):
+        if org == "a" and not any(part in path for part in ("{user}", "{token}", "{cohort}", "{spec}")):
             continue
-        url = path.format(org=org, user=world.users["b_educator"].id, token=token_id, cohort=b_cohort_id)
+        url = path.format(
+            org=org, user=world.users["b_educator"].id, token=token_id, cohort=b_cohort_id, spec=b_spec_id
+        )
         response = client.request(method, url, data=form if method == "POST" else None, follow_redirects=False)
         assert response.status_code == 404, (url, response.status_code)
         assert response.headers["content-type"].startswith("text/html")
@@ -398,6 +422,9 @@ def test_admin_of_a_gets_an_html_404_for_pages_of_b(client: TestClient, world: W
         assert service.member(db, b, world.users["b_educator"].id).role == Role.EDUCATOR
         assert tokens.find_token(db, token_id).revoked_at is None
         assert cohorts.cohort_by_code(db, b_code).open  # still open, still B's
+        b_spec = design.get(db, b, b_spec_id)
+        assert design.status(b_spec) == "published" and len(b_spec.editions) == 1 and b_spec.withdrawn_at is None
+        assert [r.spec.id for r in design.specifications(db, b)] == [b_spec_id] and design.profiles_of(db, b) == ()
         assert len(cohorts.cohorts(db, service.organisation_for(db, Actor.operator(), "b"))) == 1
 
 

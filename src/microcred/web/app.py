@@ -20,7 +20,16 @@ import microcred
 from microcred.config import Settings, get_settings
 from microcred.store import Database
 from microcred.taxonomy import search
-from microcred.web import accounts_api, accounts_pages, skills_api, skills_pages, taxonomy_api, taxonomy_pages
+from microcred.web import (
+    accounts_api,
+    accounts_pages,
+    design_api,
+    design_pages,
+    skills_api,
+    skills_pages,
+    taxonomy_api,
+    taxonomy_pages,
+)
 from microcred.web.errors import install_error_handlers
 from microcred.web.middleware import BodySizeLimit, SecurityHeaders
 from microcred.web.security import Access, Caller, access_of, verify_csrf
@@ -92,6 +101,8 @@ def create_app(settings: Settings | None = None, database: Database | None = Non
     app.include_router(taxonomy_pages.router)
     app.include_router(skills_api.router)
     app.include_router(skills_pages.router)
+    app.include_router(design_api.router)
+    app.include_router(design_pages.router)
     app.mount("/static/docs", StaticFiles(directory=SWAGGER_UI_FILES), name="docs-static")
     app.mount("/static", StaticFiles(directory=Path(__file__).parent / "static"), name="static")
     install_error_handlers(app)

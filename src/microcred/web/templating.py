@@ -33,7 +33,7 @@ def navigation(caller: Caller | None, organisation: Organisation | None, role: R
         base = f"/orgs/{organisation.slug}"
         links.append(NavLink("Organisation", base))
         if role in (Role.ORG_ADMIN, Role.EDUCATOR):
-            links.append(NavLink("Cohorts", f"{base}/cohorts"))
+            links += [NavLink("Micro-credentials", f"{base}/specifications"), NavLink("Cohorts", f"{base}/cohorts")]
         if role == Role.ORG_ADMIN:
             links += [NavLink("Members", f"{base}/members"), NavLink("Audit log", f"{base}/audit")]
         links.append(NavLink("API tokens", f"{base}/tokens"))
