@@ -14,7 +14,7 @@ from datetime import date, datetime
 from decimal import Decimal
 from typing import Annotated, Any
 
-from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
+from pydantic import BaseModel, ConfigDict, Field, ValidationInfo, field_validator, model_validator
 
 from microcred.design import vocab
 from microcred.inputs import has_control_characters
@@ -179,35 +179,11 @@ class SpecificationContent(Strict):
     def _issuer_country(cls, code: str | None) -> str | None:
         return _country_code(code)
 
-    @field_validator("qf_ehea_cycle")
+    @field_validator("qf_ehea_cycle", "participation", "learning_setting", "delivery", "supervision", "field")
     @classmethod
-    def _cycle(cls, value: str | None) -> str | None:
-        return None if value is None else _code(value, vocab.QF_EHEA_CYCLES, "QF-EHEA cycle")
-
-    @field_validator("participation")
-    @classmethod
-    def _participation(cls, value: str | None) -> str | None:
-        return None if value is None else _code(value, vocab.PARTICIPATION, "form of participation")
-
-    @field_validator("learning_setting")
-    @classmethod
-    def _setting(cls, value: str | None) -> str | None:
-        return None if value is None else _code(value, vocab.LEARNING_SETTINGS, "learning setting")
-
-    @field_validator("delivery")
-    @classmethod
-    def _delivery(cls, value: str | None) -> str | None:
-        return None if value is None else _code(value, vocab.DELIVERY, "delivery mode")
-
-    @field_validator("supervision")
-    @classmethod
-    def _supervision(cls, value: str | None) -> str | None:
-        return None if value is None else _code(value, vocab.SUPERVISION, "supervision and identity verification")
-
-    @field_validator("field")
-    @classmethod
-    def _field(cls, value: str | None) -> str | None:
-        return None if value is None else _code(value, vocab.ISCED_F, "ISCED-F field")
+    def _coded(cls, value: str | None, info: ValidationInfo) -> str | None:
+        allowed, what = CODED[info.field_name or ""]
+        return None if value is None else _code(value, allowed, what)
 
     @field_validator("audiences")
     @classmethod
@@ -222,6 +198,16 @@ class SpecificationContent(Strict):
 
     def skill_uris(self) -> list[str]:
         return list(dict.fromkeys(uri for outcome in self.learning_outcomes for uri in outcome.skills))
+
+
+CODED: dict[str, tuple[dict[str, Any], str]] = {
+    "qf_ehea_cycle": (vocab.QF_EHEA_CYCLES, "QF-EHEA cycle"),
+    "participation": (vocab.PARTICIPATION, "form of participation"),
+    "learning_setting": (vocab.LEARNING_SETTINGS, "learning setting"),
+    "delivery": (vocab.DELIVERY, "delivery mode"),
+    "supervision": (vocab.SUPERVISION, "supervision and identity verification"),
+    "field": (vocab.ISCED_F, "ISCED-F field"),
+}
 
 
 def _code(value: str, allowed: dict[str, Any], what: str) -> str:
