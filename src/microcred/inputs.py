@@ -7,6 +7,7 @@ refused here with a sentence rather than deep in the database with a 500.
 from __future__ import annotations
 
 import re
+from datetime import date
 
 from microcred.errors import InvalidInput
 
@@ -30,3 +31,14 @@ def single_line(value: str, *, field: str, max_length: int, min_length: int = 1,
     if not min_length <= len(cleaned) <= max_length:
         raise InvalidInput(f"The {field} must be {min_length} to {max_length} characters long.", code=code)
     return cleaned
+
+
+def optional_date(value: object, *, field: str, code: str) -> date | None:
+    """A date typed as 2024-09-30, or None when the field was left empty."""
+    text = str(value or "").strip()
+    if not text:
+        return None
+    try:
+        return date.fromisoformat(text)
+    except ValueError:
+        raise InvalidInput(f"The {field} must look like 2024-09-30.", code=code) from None

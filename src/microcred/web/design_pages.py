@@ -16,6 +16,7 @@ from microcred.design import service as design
 from microcred.design.models import Specification
 from microcred.design.schemas import SpecificationContent
 from microcred.errors import InvalidInput, MicrocredError, NotFound
+from microcred.inputs import optional_date
 from microcred.skills.extract import extract_skills
 from microcred.taxonomy import service as taxonomy
 from microcred.web.errors import STATUS
@@ -356,23 +357,17 @@ def specification_page(request: Request, org: str, spec_id: uuid.UUID, caller: D
     return _spec_page(request, caller, db, design.get(db, caller.org, spec_id))
 
 
-def _date_field(value: Any, what: str) -> date | None:
-    text = str(value or "").strip()
-    if not text:
-        return None
-    try:
-        return date.fromisoformat(text)
-    except ValueError:
-        raise InvalidInput(f"The {what} must look like 2027-06-30.", code="invalid_review_date") from None
-
-
 async def _act(request: Request, caller: Caller, db: DB, spec_id: uuid.UUID, action: str) -> Response:
     design.get(db, caller.org, spec_id)  # another organisation's: 404 before anything else
     form = await request.form()
     try:
         if action == "publish":
             design.publish(
-                db, caller.signed_in, caller.org, spec_id, review_due=_date_field(form.get("review_due"), "review date")
+                db,
+                caller.signed_in,
+                caller.org,
+                spec_id,
+                review_due=optional_date(form.get("review_due"), field="review date", code="invalid_review_date"),
             )
         elif action == "review":
             design.review(
@@ -380,7 +375,9 @@ async def _act(request: Request, caller: Caller, db: DB, spec_id: uuid.UUID, act
                 caller.signed_in,
                 caller.org,
                 spec_id,
-                next_review=_date_field(form.get("next_review"), "next review date"),
+                next_review=optional_date(
+                    form.get("next_review"), field="next review date", code="invalid_review_date"
+                ),
                 note=str(form.get("note", ""))[:2000],
             )
         else:

@@ -3,14 +3,14 @@
 from __future__ import annotations
 
 import uuid
-from datetime import date
 from typing import Annotated, Any
 
 from fastapi import APIRouter, Depends, Form, Request
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
 
 from microcred.accounts.models import Role
-from microcred.errors import InvalidInput, MicrocredError, NotFound
+from microcred.errors import MicrocredError, NotFound
+from microcred.inputs import optional_date
 from microcred.skills import cohorts
 from microcred.skills import service as skills
 from microcred.skills.models import CohortStatus, Experience, ExperienceKind
@@ -23,15 +23,6 @@ from microcred.web.templating import render
 router = APIRouter(include_in_schema=False)
 SignedIn = Annotated[Caller, Depends(Access.signed_in())]
 Text = Annotated[str, Form(max_length=200)]
-
-
-def _date(value: str, what: str) -> date | None:
-    if not value.strip():
-        return None
-    try:
-        return date.fromisoformat(value.strip())
-    except ValueError:
-        raise InvalidInput(f"The {what} date must look like 2024-09-30.", code="invalid_dates") from None
 
 
 @router.get("/profile", response_class=HTMLResponse)
@@ -94,8 +85,8 @@ def create_experience(
             title=title,
             organisation=organisation,
             description=description,
-            started_on=_date(started_on, "start"),
-            ended_on=_date(ended_on, "end"),
+            started_on=optional_date(started_on, field="start date", code="invalid_dates"),
+            ended_on=optional_date(ended_on, field="end date", code="invalid_dates"),
         )
         if description.strip():
             skills.suggest_skills(db, caller.person, item.id)
