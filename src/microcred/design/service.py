@@ -76,7 +76,7 @@ def unknown_skills(db: Session, content: SpecificationContent) -> set[str]:
     return set(uris) - set(taxonomy.skills_by_uri(db, uris))
 
 
-def _prefill(content: SpecificationContent, organisation: Organisation) -> SpecificationContent:
+def prefilled(content: SpecificationContent, organisation: Organisation) -> SpecificationContent:
     """A new draft starts with the organisation as issuer and awarding body, which most are."""
     country = organisation.country if vocab.country_name(organisation.country) else None
     homepage = organisation.homepage if organisation.homepage and len(organisation.homepage) <= 500 else None
@@ -96,7 +96,7 @@ def create(
     db: Session, actor: Actor, organisation: Organisation, content: SpecificationContent, *, prefill: bool = True
 ) -> Specification:
     if prefill:
-        content = _prefill(content, organisation)
+        content = prefilled(content, organisation)
     check_skills(db, content)
     spec = Specification(
         organisation_id=organisation.id,
@@ -159,6 +159,13 @@ def update(
     return spec
 
 
+def find_edition(spec: Specification, number: int) -> Edition:
+    found = next((e for e in spec.editions if e.number == number), None)
+    if found is None:
+        raise NotFound(f"There is no edition {number}.", code="edition_not_found")
+    return found
+
+
 def latest(spec: Specification) -> Edition | None:
     return spec.editions[-1] if spec.editions else None
 
@@ -205,13 +212,21 @@ def set_profiles(db: Session, actor: Actor, organisation: Organisation, chosen: 
     return profiles_of(db, organisation)
 
 
-def report(db: Session, organisation: Organisation, spec: Specification, *, today: date | None = None) -> ReportOut:
+def report(
+    db: Session,
+    organisation: Organisation,
+    spec: Specification,
+    *,
+    today: date | None = None,
+    profiles: tuple[str, ...] | None = None,
+) -> ReportOut:
+    """The design report of the draft; `profiles` saves looking them up again when reporting on many."""
     content = content_of(spec)
     context = checks.Context(
         today=today or date.today(),
         editions=len(spec.editions),
         review_due=spec.review_due,
-        profiles=profiles_of(db, organisation),
+        profiles=profiles_of(db, organisation) if profiles is None else profiles,
         unknown_skills=tuple(sorted(unknown_skills(db, content))),
     )
     return checks.report(content, context)
@@ -343,7 +358,8 @@ def specifications(db: Session, organisation: Organisation, *, today: date | Non
         .where(Specification.organisation_id == organisation.id)
         .order_by(func.lower(Specification.title), Specification.created_at)
     )
-    return [Row(spec, status(spec), report(db, organisation, spec, today=today)) for spec in specs]
+    chosen = profiles_of(db, organisation)
+    return [Row(spec, status(spec), report(db, organisation, spec, today=today, profiles=chosen)) for spec in specs]
 
 
 def overdue_reviews(db: Session, organisation: Organisation, *, today: date | None = None) -> list[Specification]:
@@ -447,13 +463,8 @@ def export(
     """The latest edition (or a given one; the draft if none was published) as an ELM or OB3 document."""
     if fmt not in FORMATS:
         raise InvalidInput(f"Unknown format {fmt!r}: use elm or ob3.", code="unknown_format")
-    if edition_number is not None:
-        edition = next((e for e in spec.editions if e.number == edition_number), None)
-        if edition is None:
-            raise NotFound(f"There is no edition {edition_number}.", code="edition_not_found")
-    else:
-        edition = latest(spec)
-    content = edition_content(edition) if edition else content_of(spec)
+    chosen = find_edition(spec, edition_number) if edition_number is not None else latest(spec)
+    content = edition_content(chosen) if chosen else content_of(spec)
     base = base_url.rstrip("/")
     provider = documents.Provider(
         id=f"{base}/catalogue/providers/{organisation.slug}",
@@ -461,7 +472,7 @@ def export(
         homepage=organisation.homepage,
     )
     labels = {uri: skill.preferred_label for uri, skill in taxonomy.skills_by_uri(db, content.skill_uris()).items()}
-    address = f"{base}/catalogue/{spec.id}" + (f"/editions/{edition.number}" if edition else "")
+    address = f"{base}/catalogue/{spec.id}" + (f"/editions/{chosen.number}" if chosen else "")
     if fmt == "elm":
         return documents.to_elm(content, provider=provider, skill_labels=labels, opportunity_id=address)
     return documents.to_ob3(
@@ -469,7 +480,7 @@ def export(
         provider=provider,
         skill_labels=labels,
         achievement_id=address,
-        version=edition.number if edition else None,
+        version=chosen.number if chosen else None,
     )
 
 

@@ -278,6 +278,11 @@ def country_name(code: str) -> str | None:
     return country.name if country else None
 
 
+def countries() -> list[tuple[str, str]]:
+    """(alpha-2 code, English name) of every ISO 3166-1 country, by name."""
+    return sorted(((c.alpha_2, c.name) for c in pycountry.countries), key=lambda pair: pair[1])
+
+
 def country_uri(code: str) -> str:
     country = pycountry.countries.get(alpha_2=code.upper())
     assert country is not None

@@ -21,7 +21,6 @@ from microcred.design.schemas import (
     SpecificationOut,
     SpecificationRowOut,
 )
-from microcred.errors import NotFound
 from microcred.web.security import DB, Access, Caller, settings_of
 
 router = APIRouter(prefix="/api/orgs/{org}", tags=["design"])
@@ -141,11 +140,7 @@ def withdraw_specification(org: str, spec_id: uuid.UUID, caller: Designers, db: 
     summary="A published edition's content",
 )
 def get_edition(org: str, spec_id: uuid.UUID, number: int, caller: Designers, db: DB) -> SpecificationContent:
-    spec = design.get(db, caller.org, spec_id)
-    for edition in spec.editions:
-        if edition.number == number:
-            return design.edition_content(edition)
-    raise NotFound(f"There is no edition {number}.", code="edition_not_found")
+    return design.edition_content(design.find_edition(design.get(db, caller.org, spec_id), number))
 
 
 @router.get(

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import functools
 import uuid
 from datetime import date
 from typing import Annotated, Any
@@ -15,7 +16,7 @@ from microcred.design import checks, vocab
 from microcred.design import service as design
 from microcred.design.models import Specification
 from microcred.design.schemas import SpecificationContent
-from microcred.errors import InvalidInput, MicrocredError, NotFound
+from microcred.errors import InvalidInput, MicrocredError
 from microcred.inputs import optional_date
 from microcred.skills.extract import extract_skills
 from microcred.taxonomy import service as taxonomy
@@ -30,11 +31,12 @@ BLANK_OUTCOMES = 2  # empty outcome rows offered below the existing ones
 SUGGESTIONS = 5
 
 
+@functools.cache
 def _vocabularies() -> dict[str, Any]:
-    import pycountry
-
+    """The code lists the design templates show, built once per process."""
     return {
-        "countries": sorted(((c.alpha_2, c.name) for c in pycountry.countries), key=lambda pair: pair[1]),
+        "countries": vocab.countries(),
+        "country_name": vocab.country_name,
         "credit_systems": vocab.CREDIT_SYSTEMS,
         "cycles": vocab.QF_EHEA_LABELS,
         "assessment_types": vocab.ASSESSMENT_TYPES,
@@ -287,7 +289,7 @@ async def profiles_form(request: Request, org: str, caller: Admins, db: DB) -> R
 
 @router.get("/orgs/{org}/specifications/new", response_class=HTMLResponse)
 def new_specification_page(request: Request, org: str, caller: Designers, db: DB) -> Response:
-    content = design._prefill(SpecificationContent(), caller.org)
+    content = design.prefilled(SpecificationContent(), caller.org)
     return _form_page(request, caller, db, spec=None, values=content_to_form(content))
 
 
@@ -408,9 +410,7 @@ async def withdraw_form(request: Request, org: str, spec_id: uuid.UUID, caller: 
 @router.get("/orgs/{org}/specifications/{spec_id}/editions/{number}", response_class=HTMLResponse)
 def edition_page(request: Request, org: str, spec_id: uuid.UUID, number: int, caller: Designers, db: DB) -> Response:
     spec = design.get(db, caller.org, spec_id)
-    edition = next((e for e in spec.editions if e.number == number), None)
-    if edition is None:
-        raise NotFound(f"There is no edition {number}.", code="edition_not_found")
+    edition = design.find_edition(spec, number)
     content = design.edition_content(edition)
     return render(
         request,
