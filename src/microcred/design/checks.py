@@ -682,7 +682,7 @@ def etf_checklist(spec: SpecificationContent, context: Context) -> list[Dimensio
 
 
 def _rule(key: str, label: str, ok: bool, reason: str) -> CheckItemOut:
-    return CheckItemOut(key=key, label=label, status=MET if ok else MISSING, message="Met." if ok else reason)
+    return _item(key, label, ok, "Met.", reason)
 
 
 def _cmf(spec: SpecificationContent) -> list[CheckItemOut]:

@@ -26,7 +26,7 @@ from decimal import Decimal
 from typing import Any
 
 from microcred.design import vocab
-from microcred.design.schemas import SpecificationContent
+from microcred.design.schemas import NqfLevel, SpecificationContent
 from microcred.errors import InvalidInput
 
 ELM_CONTEXT = "http://data.europa.eu/snb/model/context/edc-ap"
@@ -93,6 +93,11 @@ def _list(value: Any) -> list[Any]:
     if value is None:
         return []
     return value if isinstance(value, list) else [value]
+
+
+def _nqf_uri(nqf: NqfLevel) -> str:
+    """A stable id for a national framework's level, the same in both formats."""
+    return f"urn:microcred:nqf:{uuid.uuid5(uuid.NAMESPACE_URL, nqf.framework + '|' + nqf.level)}"
 
 
 def _hours_duration(hours: Decimal) -> str:
@@ -183,7 +188,7 @@ def to_elm(
     if c.nqf is not None:
         qualification["nqfLevel"] = [
             _concept(
-                f"urn:microcred:nqf:{uuid.uuid5(uuid.NAMESPACE_URL, c.nqf.framework + '|' + c.nqf.level)}",
+                _nqf_uri(c.nqf),
                 f"{c.nqf.framework} Level {c.nqf.level}",
                 notation=c.nqf.level,
             )
@@ -475,9 +480,7 @@ def from_elm(document: dict[str, Any]) -> dict[str, Any]:
         if isinstance(note, dict)
     }
     if "urn:microcred:note:supervision" in notes:
-        out["supervision"] = _term_code(
-            vocab.SUPERVISION, {"prefLabel": {"en": notes["urn:microcred:note:supervision"]}}, "supervision"
-        )
+        out["supervision"] = _named(vocab.SUPERVISION, notes["urn:microcred:note:supervision"], "supervision")
     towards = notes.get("urn:microcred:note:towards")
     partial = q.get("isPartialQualification")
     if towards is not None or partial is not None:
@@ -531,6 +534,11 @@ def _term_code(terms: dict[str, vocab.Term], node: Any, field: str) -> str:
             code="invalid_document",
         )
     return found.code
+
+
+def _named(terms: dict[str, vocab.Term], name: str, field: str) -> str:
+    """The code of a term given by its code or its label, as our extension terms and edubadges give them."""
+    return _term_code(terms, {"prefLabel": {"en": name}}, field)
 
 
 # Labels in other documents (the Commission's samples, edubadges) that mean one of our terms.
@@ -644,7 +652,7 @@ def to_ob3(
                 "targetName": f"{c.nqf.framework} level {c.nqf.level}",
                 "targetFramework": c.nqf.framework,
                 "targetCode": c.nqf.level,
-                "targetUrl": f"urn:microcred:nqf:{uuid.uuid5(uuid.NAMESPACE_URL, c.nqf.framework + '|' + c.nqf.level)}",
+                "targetUrl": _nqf_uri(c.nqf),
             }
         )
     if c.qf_ehea_cycle:
@@ -826,27 +834,17 @@ def from_ob3(document: Any) -> dict[str, Any]:
             }
     if d.get("assessmentType"):
         out["assessment"] = {
-            "type": d["assessmentType"]
-            if d["assessmentType"] in vocab.ASSESSMENT_TYPES
-            else _term_code(vocab.ASSESSMENT_TYPES, {"prefLabel": {"en": d["assessmentType"]}}, "assessmentType"),
+            "type": _named(vocab.ASSESSMENT_TYPES, d["assessmentType"], "assessmentType"),
             "description": d.get("assessmentDescription", ""),
             "grading": d.get("gradingScheme", ""),
             "open_to_non_attendees": bool(d.get("openToNonAttendees", False)),
         }
-    if d.get("participationType"):
-        value = d["participationType"]
-        out["participation"] = (
-            value
-            if value in vocab.PARTICIPATION
-            else _term_code(vocab.PARTICIPATION, {"prefLabel": {"en": value.split(" or ")[-1]}}, "participationType")
+    if d.get("participationType"):  # edubadges says "onsite or blended": the last is the wider
+        out["participation"] = _named(
+            vocab.PARTICIPATION, d["participationType"].split(" or ")[-1], "participationType"
         )
     if d.get("supervisionType"):
-        value = d["supervisionType"]
-        out["supervision"] = (
-            value
-            if value in vocab.SUPERVISION
-            else _term_code(vocab.SUPERVISION, {"prefLabel": {"en": value}}, "supervisionType")
-        )
+        out["supervision"] = _named(vocab.SUPERVISION, d["supervisionType"], "supervisionType")
     for source, target in (
         ("learningSetting", "learning_setting"),
         ("deliveryMode", "delivery"),
