@@ -118,3 +118,25 @@ def test_the_educator_pages_flag_a_missing_element_and_publish_once_fixed(client
     assert "Spreadsheets for small business" in listing.text and "Annex I complete" in listing.text
     edition = client.get(f"{spec_url}/editions/1")
     assert edition.status_code == 200 and "A published edition never changes" in edition.text
+
+
+def test_overdue_reviews_are_listed_with_their_real_status(
+    client: TestClient, database: Database, world: World
+) -> None:
+    from datetime import date, timedelta
+
+    from sqlalchemy import update
+
+    from microcred.design.models import Specification
+
+    educator = bearer(database, world, "a", Role.EDUCATOR)
+    spec = client.post("/api/orgs/a/specifications", json=annex_i_minimum(), headers=educator).json()
+    client.post(f"/api/orgs/a/specifications/{spec['id']}/publish", json={}, headers=educator)
+    assert client.get("/api/orgs/a/design/overdue-reviews", headers=educator).json() == []
+    with database.session() as db:
+        db.execute(update(Specification).values(review_due=date.today() - timedelta(days=1)))
+    client.put(f"/api/orgs/a/specifications/{spec['id']}", json=annex_i_minimum(eqf_level=5), headers=educator)
+    rows = client.get("/api/orgs/a/design/overdue-reviews", headers=educator).json()
+    assert [(r["id"], r["status"], r["latest_edition"], r["publishable"]) for r in rows] == [
+        (spec["id"], "changed", 1, True)
+    ]

@@ -47,20 +47,21 @@ def specification_out(db: DB, caller: Caller, spec: Specification) -> Specificat
     )
 
 
+def row_out(row: design.Row) -> SpecificationRowOut:
+    return SpecificationRowOut(
+        id=row.spec.id,
+        title=row.spec.title,
+        status=row.status,
+        latest_edition=row.spec.editions[-1].number if row.spec.editions else None,
+        review_due=row.spec.review_due,
+        publishable=row.report.publishable,
+        missing=len(row.report.blocking),
+    )
+
+
 @router.get("/specifications", response_model=list[SpecificationRowOut], summary="The organisation's specifications")
 def list_specifications(org: str, caller: Designers, db: DB) -> list[SpecificationRowOut]:
-    return [
-        SpecificationRowOut(
-            id=row.spec.id,
-            title=row.spec.title,
-            status=row.status,
-            latest_edition=row.spec.editions[-1].number if row.spec.editions else None,
-            review_due=row.spec.review_due,
-            publishable=row.report.publishable,
-            missing=len(row.report.blocking),
-        )
-        for row in design.specifications(db, caller.org)
-    ]
+    return [row_out(row) for row in design.specifications(db, caller.org)]
 
 
 @router.post(
@@ -180,15 +181,6 @@ def put_profiles(org: str, body: ProfilesIn, caller: Admins, db: DB) -> list[str
     "/design/overdue-reviews", response_model=list[SpecificationRowOut], summary="Published specifications past review"
 )
 def overdue_reviews(org: str, caller: Designers, db: DB) -> list[SpecificationRowOut]:
-    return [
-        SpecificationRowOut(
-            id=spec.id,
-            title=spec.title,
-            status="overdue",
-            latest_edition=spec.editions[-1].number if spec.editions else None,
-            review_due=spec.review_due,
-            publishable=True,
-            missing=0,
-        )
-        for spec in design.overdue_reviews(db, caller.org)
-    ]
+    overdue = [spec.id for spec in design.overdue_reviews(db, caller.org)]
+    rows = {row.spec.id: row for row in design.specifications(db, caller.org)}
+    return [row_out(rows[spec_id]) for spec_id in overdue]
