@@ -225,6 +225,14 @@ def test_spec_import_check_and_export(cli_env: str, tmp_path: Path) -> None:
     assert code == 0 and "still missing" not in output, output
     second = re.search(r"specification ([0-9a-f-]{36})", output).group(1)  # type: ignore[union-attr]
     assert run("spec", "check", second)[0] == 0
+    code, output = run("spec", "publish", spec_id)
+    assert code == 1 and "cannot be published yet: Type of quality assurance" in output
+    code, output = run("spec", "publish", second)
+    assert code == 0 and "Published edition 1" in output, output
+    code, output = run("spec", "publish", second)
+    assert code == 1 and "Nothing changed since edition 1" in output
+    code, output = run("spec", "reindex")
+    assert code == 0 and "1 published micro-credentials listed" in output, output
 
     bad = tmp_path / "bad.json"
     bad.write_text('{"type": "Qualification", "eqfLevel": {"id": "http://data.europa.eu/snb/eqf/12"}}')

@@ -26,7 +26,7 @@ from microcred.accounts.principal import Actor
 from microcred.config import get_settings
 from microcred.errors import MicrocredError
 from microcred.store import Database
-from microcred.store.migrate import current_revision, upgrade
+from microcred.store.migrate import current_revision, head_revision, upgrade
 
 app = typer.Typer(help="microcred: micro-credentials end to end.", no_args_is_help=True, pretty_exceptions_enable=False)
 db_app = typer.Typer(help="The database schema.", no_args_is_help=True)
@@ -108,6 +108,13 @@ def db_upgrade(revision: Annotated[str, typer.Argument(help="Target revision.")]
         out.print(f"Database already at revision {after}.")
     else:
         out.print(f"Database upgraded from {before or 'empty'} to {after}.")
+    if after == head_revision():
+        from microcred.design import catalogue
+
+        with transaction() as db:
+            listed = catalogue.ensure(db)
+        if listed is not None:
+            out.print(f"Catalogue filled with {listed} published micro-credentials.")
 
 
 @db_app.command("current")
@@ -441,6 +448,31 @@ def spec_import(
     out.print(f"Imported {kind.upper()} as specification {spec_id}", highlight=False)
     for line in report.blocking:
         out.print(f"  still missing: {line}", highlight=False)
+
+
+@spec_app.command("publish")
+def spec_publish(spec_id: Annotated[str, typer.Argument(help="The specification's id.")]) -> None:
+    """Publish the draft as the next edition and list it in the catalogue (refused while Annex I is incomplete)."""
+    from microcred.design import service as design
+
+    parsed = _spec_id(spec_id)
+    _require_schema()
+    with transaction() as db:
+        _spec, organisation = design.find(db, parsed)
+        edition = design.publish(db, Actor.operator(), organisation, parsed)
+        number, due = edition.number, edition.review_due
+    out.print(f"Published edition {number}; review due by {due.isoformat()}.", highlight=False)
+
+
+@spec_app.command("reindex")
+def spec_reindex() -> None:
+    """Rebuild the public catalogue from the published editions (after an ESCO import changed skill labels)."""
+    from microcred.design import catalogue
+
+    _require_schema()
+    with transaction() as db:
+        listed = catalogue.rebuild(db)
+    out.print(f"Catalogue rebuilt: {listed} published micro-credentials listed.")
 
 
 @spec_app.command("check")

@@ -16,13 +16,15 @@ from microcred.accounts import audit
 from microcred.accounts.principal import Actor
 from microcred.store import Database
 from microcred.store.base import Base
-from microcred.store.migrate import alembic_config, current_revision, head_revision, upgrade
+from microcred.store.migrate import alembic_config, current_revision, head_revision, include_object, upgrade
 from tests.conftest import PG_SERVER_URL, _pg_admin_conninfo
 
 
 def test_migrations_match_the_models(database: Database) -> None:
     with database.engine.connect() as connection:
-        differences = compare_metadata(MigrationContext.configure(connection), Base.metadata)
+        differences = compare_metadata(
+            MigrationContext.configure(connection, opts={"include_object": include_object}), Base.metadata
+        )
     assert differences == []
 
 

@@ -9,9 +9,10 @@ from __future__ import annotations
 
 import uuid
 from datetime import date, datetime
+from decimal import Decimal
 from typing import Any
 
-from sqlalchemy import JSON, ForeignKey, Integer, String, UniqueConstraint
+from sqlalchemy import JSON, ForeignKey, Index, Integer, Numeric, String, Text, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from microcred.store.base import Base, new_id, utcnow
@@ -62,3 +63,42 @@ class DesignProfile(Base):
         ForeignKey("organisations.id", ondelete="CASCADE"), primary_key=True
     )
     profile: Mapped[str] = mapped_column(String(20), primary_key=True)
+
+
+class CatalogueEntry(Base):
+    """The latest published edition of a specification that is not withdrawn, flattened for searching.
+
+    Rows are only inserted and deleted, never updated: publishing a new edition replaces the row. The
+    full-text index follows the rows by itself (an FTS5 table kept by triggers on SQLite, a generated
+    `tsvector` column on PostgreSQL; see migration 0007), so neither appears in this model.
+    """
+
+    __tablename__ = "catalogue_entries"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)  # the FTS5 rowid
+    specification_id: Mapped[uuid.UUID] = mapped_column(
+        ForeignKey("specifications.id", ondelete="CASCADE"), unique=True
+    )
+    organisation_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("organisations.id", ondelete="CASCADE"), index=True)
+    edition_number: Mapped[int] = mapped_column(Integer)
+    title: Mapped[str] = mapped_column(String(300))
+    body: Mapped[str] = mapped_column(Text)  # description, outcomes, skill labels, awarding bodies, provider
+    eqf_level: Mapped[int | None] = mapped_column(Integer, index=True)
+    hours: Mapped[Decimal | None] = mapped_column(Numeric(6, 1), index=True)
+    credits: Mapped[Decimal | None] = mapped_column(Numeric(5, 2))
+    credit_system: Mapped[str | None] = mapped_column(String(4))
+    price: Mapped[Decimal | None] = mapped_column(Numeric(9, 2))
+    currency: Mapped[str | None] = mapped_column(String(3))
+    published_at: Mapped[datetime] = mapped_column(index=True)
+    summary: Mapped[dict[str, Any]] = mapped_column(JSON)  # what a result card shows, so a page needs no joins
+
+
+class CatalogueTerm(Base):
+    """One facet value of a catalogue entry (field, skill, EQF level, mode, language…), for filters and counts."""
+
+    __tablename__ = "catalogue_terms"
+    __table_args__ = (Index("ix_catalogue_terms_facet_value", "facet", "value", "entry_id"),)
+
+    entry_id: Mapped[int] = mapped_column(ForeignKey("catalogue_entries.id", ondelete="CASCADE"), primary_key=True)
+    facet: Mapped[str] = mapped_column(String(12), primary_key=True)
+    value: Mapped[str] = mapped_column(String(200), primary_key=True)

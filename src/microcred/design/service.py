@@ -14,7 +14,7 @@ from sqlalchemy.orm import Session, selectinload
 from microcred.accounts import audit
 from microcred.accounts.models import Organisation
 from microcred.accounts.principal import Actor
-from microcred.design import checks, documents, vocab
+from microcred.design import catalogue, checks, documents, vocab
 from microcred.design.models import DesignProfile, Edition, Specification
 from microcred.design.schemas import AwardingBody, ReportOut, SpecificationContent
 from microcred.errors import Conflict, InvalidInput, NotFound
@@ -269,6 +269,7 @@ def publish(
     spec.withdrawn_at = None
     db.flush()
     db.refresh(spec)
+    catalogue.index(db, spec, organisation)
     audit.record(
         db,
         actor,
@@ -332,6 +333,7 @@ def withdraw(db: Session, actor: Actor, organisation: Organisation, spec_id: uui
     if not spec.editions:
         raise Conflict("A draft that was never published cannot be withdrawn.", code="not_published")
     spec.withdrawn_at = utcnow()
+    catalogue.index(db, spec, organisation)
     audit.record(
         db,
         actor,

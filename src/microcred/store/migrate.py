@@ -41,3 +41,19 @@ def current_revision(database_url: str) -> str | None:
             return MigrationContext.configure(connection).get_current_revision()
     finally:
         engine.dispose()
+
+
+# The full-text indexes live outside the models (see migration 0007): autogenerate leaves them alone.
+_SEARCH_TABLES = ("catalogue_fts",)
+
+
+def include_object(obj: object, name: str | None, type_: str, reflected: bool, compare_to: object) -> bool:
+    if type_ == "table" and name is not None and name.startswith(_SEARCH_TABLES):
+        return False
+    if (
+        type_ == "column"
+        and name == "search"
+        and getattr(getattr(obj, "table", None), "name", "") == "catalogue_entries"
+    ):
+        return False
+    return not (type_ == "index" and name == "ix_catalogue_entries_search")

@@ -10,6 +10,7 @@ import microcred.skills.models  # noqa: F401
 import microcred.taxonomy.models  # noqa: F401
 from microcred.store.base import Base
 from microcred.store.engine import make_engine
+from microcred.store.migrate import include_object
 
 config = context.config
 
@@ -21,6 +22,7 @@ def run_migrations() -> None:
             connection=connection,
             target_metadata=Base.metadata,
             render_as_batch=connection.dialect.name == "sqlite",
+            include_object=include_object,
         )
         with context.begin_transaction():
             context.run_migrations()

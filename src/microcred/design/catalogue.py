@@ -1,0 +1,646 @@
+"""The public catalogue: published micro-credentials, searched in full text, filtered, counted by facet, compared.
+
+Only the latest edition of a published specification that is not withdrawn is listed. Publishing and
+withdrawing keep the catalogue in step (`index`); `rebuild` redoes it all, e.g. after an ESCO import
+changed the skill labels that are searched.
+
+Each listed specification is one `CatalogueEntry` (title and searchable body, numbers to filter and
+sort on, a summary to show) and its `CatalogueTerm`s, one per facet value. Filters within a facet are
+alternatives (English or French), filters of different facets all apply. Facet counts are disjunctive,
+as shoppers expect: a facet's counts ignore that facet's own selection, so that choosing English still
+shows how many French ones there are.
+"""
+
+from __future__ import annotations
+
+import re
+import uuid
+from collections.abc import Iterable, Mapping, Sequence
+from dataclasses import dataclass
+from decimal import Decimal
+from typing import Any, Literal
+
+from pydantic import BaseModel, Field, ValidationError, field_validator
+from sqlalchemy import ColumnElement, Select, delete, func, insert, literal_column, select, table
+from sqlalchemy.orm import Session, selectinload
+
+from microcred.accounts.models import Organisation
+from microcred.design import checks, vocab
+from microcred.design.models import CatalogueEntry, CatalogueTerm, Edition, Specification
+from microcred.design.schemas import ESCO_SKILL, SpecificationContent
+from microcred.errors import InvalidInput, NotFound
+from microcred.taxonomy import service as taxonomy
+
+# Facets, in the order pages show them, with what each filters on.
+FACETS = {
+    "field": "Field (ISCED-F)",
+    "skill": "ESCO skill",
+    "eqf": "EQF level",
+    "size": "Size",
+    "mode": "Form of participation",
+    "delivery": "Delivery",
+    "language": "Language",
+    "provider": "Provider",
+    "qa": "Quality assurance",
+    "audience": "Audience",
+    "price": "Price",
+}
+SORTS = {
+    "relevance": "Best match",
+    "newest": "Newest",
+    "title": "Title",
+    "workload": "Workload, smallest first",
+    "price": "Price, lowest first",
+    "level": "EQF level, lowest first",
+}
+MAX_COMPARE = 4
+MAX_WORDS = 12
+TOP_VALUES = 20  # a facet shows at most this many values (skills have thousands)
+WORD = re.compile(r"\w+")
+SLUG = re.compile(r"^[a-z0-9][a-z0-9-]{0,62}$")
+
+
+# Indexing ----------------------------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Flat:
+    """A catalogue entry as plain rows, ready to insert (also what the benchmark generates)."""
+
+    entry: dict[str, Any]
+    terms: list[tuple[str, str]]
+
+
+def flatten(
+    spec_id: uuid.UUID,
+    organisation: Organisation,
+    edition: Edition,
+    content: SpecificationContent,
+    skill_labels: Mapping[str, str],
+) -> Flat:
+    skills = content.skill_uris()
+    size = checks.size(content).typology
+    body = [
+        content.description,
+        *(o.text for o in content.learning_outcomes),
+        *(skill_labels[uri] for uri in skills if uri in skill_labels),
+        *(b.name for b in content.awarding_bodies),
+        organisation.legal_name,
+        content.code,
+    ]
+    terms: list[tuple[str, str]] = [("provider", organisation.slug)]
+    if content.field:
+        terms += [("field", content.field[:n]) for n in (2, 3, 4) if len(content.field) >= n]
+    terms += [("skill", uri) for uri in skills]
+    if content.eqf_level:
+        terms.append(("eqf", str(content.eqf_level)))
+    if size:
+        terms.append(("size", size))
+    if content.participation:
+        terms.append(("mode", content.participation))
+    if content.delivery:
+        terms.append(("delivery", content.delivery))
+    terms += [("language", code) for code in content.languages]
+    if content.quality_assurance:
+        terms.append(("qa", content.quality_assurance.type))
+    terms += [("audience", code) for code in content.audiences]
+    if content.price is not None:
+        terms.append(("price", "free" if content.price.amount == 0 else "paid"))
+    summary = {
+        "title": content.title,
+        "description": content.description[:300],
+        "provider": {"slug": organisation.slug, "name": organisation.legal_name},
+        "awarding_bodies": [b.name for b in content.awarding_bodies],
+        "edition": edition.number,
+        "eqf_level": content.eqf_level,
+        "workload_hours": _number(content.workload_hours),
+        "credits": content.credits.model_dump(mode="json") if content.credits else None,
+        "size": size,
+        "participation": content.participation,
+        "languages": content.languages,
+        "field": content.field,
+        "quality_assurance": content.quality_assurance.type if content.quality_assurance else None,
+        "price": content.price.model_dump(mode="json") if content.price else None,
+        "outcomes": len(content.learning_outcomes),
+        "skills": len(skills),
+        "offer_start": content.offer_start.isoformat() if content.offer_start else None,
+        "offer_end": content.offer_end.isoformat() if content.offer_end else None,
+    }
+    entry = {
+        "specification_id": spec_id,
+        "organisation_id": organisation.id,
+        "edition_number": edition.number,
+        "title": content.title,
+        "body": "\n".join(part for part in body if part),
+        "eqf_level": content.eqf_level,
+        "hours": content.workload_hours,
+        "credits": content.credits.value if content.credits else None,
+        "credit_system": content.credits.system if content.credits else None,
+        "price": content.price.amount if content.price else None,
+        "currency": content.price.currency if content.price else None,
+        "published_at": edition.published_at,
+        "summary": summary,
+    }
+    return Flat(entry, list(dict.fromkeys(terms)))
+
+
+def _number(value: Decimal | None) -> float | int | None:
+    if value is None:
+        return None
+    return int(value) if value == value.to_integral_value() else float(value)
+
+
+def insert_flat(db: Session, flats: Sequence[Flat]) -> None:
+    """Insert entries and their terms in two statements per batch (the catalogue's own rows only)."""
+    if not flats:
+        return
+    ids = db.scalars(
+        insert(CatalogueEntry).returning(CatalogueEntry.id, sort_by_parameter_order=True), [f.entry for f in flats]
+    ).all()
+    rows = [
+        {"entry_id": entry_id, "facet": f, "value": v}
+        for entry_id, flat in zip(ids, flats, strict=True)
+        for f, v in flat.terms
+    ]
+    if rows:
+        db.execute(insert(CatalogueTerm), rows)
+
+
+def index(db: Session, spec: Specification, organisation: Organisation) -> None:
+    """List the specification's latest edition, or take it out when it is withdrawn or unpublished."""
+    db.execute(delete(CatalogueEntry).where(CatalogueEntry.specification_id == spec.id))
+    if spec.withdrawn_at is not None or not spec.editions:
+        return
+    edition = spec.editions[-1]
+    content = SpecificationContent.model_validate(edition.content)
+    labels = _skill_labels(db, content.skill_uris())
+    insert_flat(db, [flatten(spec.id, organisation, edition, content, labels)])
+
+
+def rebuild(db: Session, *, batch: int = 500) -> int:
+    """Index every published specification again; returns how many are listed."""
+    db.execute(delete(CatalogueEntry))
+    organisations = {o.id: o for o in db.scalars(select(Organisation))}
+    listed = 0
+    query = (
+        select(Specification)
+        .options(selectinload(Specification.editions))
+        .where(Specification.withdrawn_at.is_(None), Specification.editions.any())
+        .order_by(Specification.id)
+    )
+    specs = list(db.scalars(query))
+    for start in range(0, len(specs), batch):
+        chunk = specs[start : start + batch]
+        contents = [SpecificationContent.model_validate(s.editions[-1].content) for s in chunk]
+        labels = _skill_labels(db, [uri for c in contents for uri in c.skill_uris()])
+        flats = [
+            flatten(s.id, organisations[s.organisation_id], s.editions[-1], c, labels)
+            for s, c in zip(chunk, contents, strict=True)
+        ]
+        insert_flat(db, flats)
+        listed += len(flats)
+    return listed
+
+
+def ensure(db: Session) -> int | None:
+    """Fill an empty catalogue from what is published (after the upgrade that added it); None if not needed."""
+    if db.scalar(select(func.count()).select_from(CatalogueEntry)):
+        return None
+    published = select(Specification.id).where(Specification.withdrawn_at.is_(None), Specification.editions.any())
+    if db.scalar(select(func.count()).select_from(published.subquery())) == 0:
+        return None
+    return rebuild(db)
+
+
+def _skill_labels(db: Session, uris: Iterable[str]) -> dict[str, str]:
+    wanted = list(dict.fromkeys(uris))
+    labels: dict[str, str] = {}
+    for start in range(0, len(wanted), 500):
+        found = taxonomy.skills_by_uri(db, wanted[start : start + 500])
+        labels.update({uri: skill.preferred_label for uri, skill in found.items()})
+    return labels
+
+
+# Queries -----------------------------------------------------------------------------------------------------
+
+Codes = list[str]
+
+
+class CatalogueQuery(BaseModel):
+    """What a catalogue search asks for; every value is checked, and a wrong one is named."""
+
+    q: str = Field(default="", max_length=200, description="Words to find in titles, outcomes and skills")
+    field: Codes = Field(default_factory=list, max_length=20, description="ISCED-F codes (broad, narrow or detailed)")
+    skill: Codes = Field(default_factory=list, max_length=20, description="ESCO skill URIs")
+    eqf: list[int] = Field(default_factory=list, max_length=8, description="EQF levels")
+    size: Codes = Field(default_factory=list, max_length=3, description="skill_credential, learning_unit, …")
+    mode: Codes = Field(default_factory=list, max_length=10, description="Forms of participation")
+    delivery: Codes = Field(default_factory=list, max_length=10)
+    language: Codes = Field(default_factory=list, max_length=20, description="ISO 639-1 codes")
+    provider: Codes = Field(default_factory=list, max_length=20, description="Provider organisation slugs")
+    qa: Codes = Field(default_factory=list, max_length=10, description="Types of quality assurance")
+    audience: Codes = Field(default_factory=list, max_length=10)
+    price: Codes = Field(default_factory=list, max_length=2, description="free or paid")
+    hours_min: Decimal | None = Field(default=None, ge=0, le=100_000)
+    hours_max: Decimal | None = Field(default=None, ge=0, le=100_000)
+    credits_min: Decimal | None = Field(default=None, ge=0, le=1000)
+    credits_max: Decimal | None = Field(default=None, ge=0, le=1000)
+    credit_system: str = Field(default="ECTS", description="The credit system credits_min/max are in")
+    price_max: Decimal | None = Field(default=None, ge=0, le=1_000_000)
+    currency: str = Field(default="EUR", description="The currency price_max is in")
+    sort: Literal["relevance", "newest", "title", "workload", "price", "level"] | None = None
+    page: int = Field(default=1, ge=1, le=500)
+    per_page: int = Field(default=20, ge=1, le=100)
+
+    @field_validator("field")
+    @classmethod
+    def _fields(cls, codes: list[str]) -> list[str]:
+        return _known(codes, vocab.ISCED_F, "ISCED-F field")
+
+    @field_validator("skill")
+    @classmethod
+    def _skills(cls, uris: list[str]) -> list[str]:
+        for uri in uris:
+            if not ESCO_SKILL.match(uri):
+                raise ValueError(f"{uri[:80]!r} is not an ESCO skill URI")
+        return list(dict.fromkeys(uris))
+
+    @field_validator("eqf")
+    @classmethod
+    def _levels(cls, levels: list[int]) -> list[int]:
+        for level in levels:
+            if level not in vocab.EQF_LEVELS:
+                raise ValueError(f"{level} is not an EQF level (1 to 8)")
+        return sorted(set(levels))
+
+    @field_validator("size")
+    @classmethod
+    def _sizes(cls, codes: list[str]) -> list[str]:
+        return _known(codes, {key: label for key, label, _, _ in checks.SIZES}, "size")
+
+    @field_validator("mode")
+    @classmethod
+    def _modes(cls, codes: list[str]) -> list[str]:
+        return _known(codes, vocab.PARTICIPATION, "form of participation")
+
+    @field_validator("delivery")
+    @classmethod
+    def _delivery(cls, codes: list[str]) -> list[str]:
+        return _known(codes, vocab.DELIVERY, "delivery")
+
+    @field_validator("language")
+    @classmethod
+    def _languages(cls, codes: list[str]) -> list[str]:
+        for code in codes:
+            if vocab.language_name(code) is None:
+                raise ValueError(f"{code[:20]!r} is not an ISO 639-1 language code")
+        return list(dict.fromkeys(code.lower() for code in codes))
+
+    @field_validator("provider")
+    @classmethod
+    def _providers(cls, slugs: list[str]) -> list[str]:
+        for slug in slugs:
+            if not SLUG.match(slug):
+                raise ValueError(f"{slug[:70]!r} is not an organisation slug")
+        return list(dict.fromkeys(slugs))
+
+    @field_validator("qa")
+    @classmethod
+    def _qa(cls, codes: list[str]) -> list[str]:
+        return _known(codes, vocab.QA_TYPES, "quality assurance type")
+
+    @field_validator("audience")
+    @classmethod
+    def _audiences(cls, codes: list[str]) -> list[str]:
+        return _known(codes, vocab.AUDIENCES, "audience")
+
+    @field_validator("price")
+    @classmethod
+    def _prices(cls, codes: list[str]) -> list[str]:
+        return _known(codes, {"free": "Free", "paid": "Paid"}, "price")
+
+    @field_validator("credit_system")
+    @classmethod
+    def _system(cls, code: str) -> str:
+        if code.upper() not in vocab.CREDIT_SYSTEMS:
+            raise ValueError(f"{code[:20]!r} is not a credit system ({', '.join(vocab.CREDIT_SYSTEMS)})")
+        return code.upper()
+
+    @field_validator("currency")
+    @classmethod
+    def _currency(cls, code: str) -> str:
+        if not vocab.currency_known(code):
+            raise ValueError(f"{code[:20]!r} is not an ISO 4217 currency code")
+        return code.upper()
+
+    def words(self) -> list[str]:
+        return WORD.findall(self.q.lower())[:MAX_WORDS]
+
+    def selected(self, facet: str) -> list[str]:
+        return [str(v) for v in getattr(self, facet)]
+
+    def chosen_sort(self) -> str:
+        if self.sort == "relevance" and not self.words():
+            return "newest"
+        return self.sort or ("relevance" if self.words() else "newest")
+
+
+def _known(codes: list[str], allowed: Mapping[str, Any], what: str) -> list[str]:
+    for code in codes:
+        if code not in allowed:
+            raise ValueError(f"{code[:40]!r} is not a known {what}")
+    return list(dict.fromkeys(codes))
+
+
+LIST_PARAMETERS = frozenset(FACETS)
+
+
+def parse_query(params: Mapping[str, Any], multi: Mapping[str, list[str]]) -> CatalogueQuery:
+    """A query from URL parameters (`multi` holds every value of the repeatable ones); errors name the parameter."""
+    data: dict[str, Any] = {}
+    for key, value in params.items():
+        if key in LIST_PARAMETERS:
+            data[key] = [v for v in multi.get(key, []) if v != ""]
+        elif value != "":
+            data[key] = value
+    unknown = sorted(set(data) - set(CatalogueQuery.model_fields))
+    if unknown:
+        raise InvalidInput(f"Unknown search parameter {unknown[0]!r}.", code="invalid_query")
+    try:
+        return CatalogueQuery.model_validate(data)
+    except ValidationError as error:
+        problem = error.errors()[0]
+        where = ".".join(str(part) for part in problem["loc"][:1])
+        message = problem["msg"].removeprefix("Value error, ")
+        raise InvalidInput(f"{where}: {message}", code="invalid_query") from None
+
+
+def check_query(db: Session, query: CatalogueQuery) -> None:
+    """What only the database can tell: providers and skills that do not exist."""
+    if query.provider:
+        known = set(db.scalars(select(Organisation.slug).where(Organisation.slug.in_(query.provider))))
+        missing = [slug for slug in query.provider if slug not in known]
+        if missing:
+            raise InvalidInput(f"provider: there is no provider {missing[0]!r}.", code="invalid_query")
+    if query.skill and taxonomy.release(db) is not None:
+        known = set(taxonomy.skills_by_uri(db, query.skill))
+        missing = [uri for uri in query.skill if uri not in known]
+        if missing:
+            raise InvalidInput(f"skill: {missing[0]} is not an ESCO skill.", code="unknown_skill")
+
+
+# Searching ---------------------------------------------------------------------------------------------------
+
+E = CatalogueEntry
+T = CatalogueTerm
+FTS = table("catalogue_fts")
+
+
+def _fts_match(words: list[str]) -> str:
+    """An FTS5 query: every word, the last one also as a prefix (people type it as they go)."""
+    *whole, last = words
+    return " ".join([f'"{w}"' for w in whole] + [f'"{last}"*'])
+
+
+def _tsquery(words: list[str]) -> str:
+    *whole, last = words
+    return " & ".join([f"'{w}'" for w in whole] + [f"'{last}':*"])
+
+
+def _text_condition(dialect: str, words: list[str]) -> ColumnElement[bool]:
+    if dialect == "postgresql":
+        tsquery = func.to_tsquery(literal_column("'english'::regconfig"), _tsquery(words))
+        return literal_column("catalogue_entries.search").op("@@")(tsquery)
+    matched: Select[Any] = (
+        select(literal_column("rowid"))
+        .select_from(FTS)
+        .where(literal_column("catalogue_fts").op("MATCH")(_fts_match(words)))
+    )
+    return E.id.in_(matched)
+
+
+def _conditions(dialect: str, query: CatalogueQuery, *, without: str | None = None) -> list[ColumnElement[bool]]:
+    """Every condition of the query, except the facet `without` (for its disjunctive counts)."""
+    found: list[ColumnElement[bool]] = []
+    words = query.words()
+    if words:
+        found.append(_text_condition(dialect, words))
+    for facet in FACETS:
+        values = query.selected(facet)
+        if values and facet != without:
+            found.append(E.id.in_(select(T.entry_id).where(T.facet == facet, T.value.in_(values))))
+    if query.hours_min is not None:
+        found.append(E.hours >= query.hours_min)
+    if query.hours_max is not None:
+        found.append(E.hours <= query.hours_max)
+    if query.credits_min is not None or query.credits_max is not None:
+        found.append(E.credit_system == query.credit_system)
+        if query.credits_min is not None:
+            found.append(E.credits >= query.credits_min)
+        if query.credits_max is not None:
+            found.append(E.credits <= query.credits_max)
+    if query.price_max is not None:
+        found += [E.price <= query.price_max, (E.currency == query.currency) | (E.price == 0)]
+    return found
+
+
+def _ordered(statement: Select[Any], dialect: str, query: CatalogueQuery) -> Select[Any]:
+    sort = query.chosen_sort()
+    if sort == "relevance":
+        words = query.words()
+        if dialect == "postgresql":
+            tsquery = func.to_tsquery(literal_column("'english'::regconfig"), _tsquery(words))
+            rank = func.ts_rank(literal_column("catalogue_entries.search"), tsquery)
+            return statement.order_by(rank.desc(), E.id)
+        ranked = (
+            select(
+                literal_column("rowid").label("rowid"),
+                func.bm25(literal_column("catalogue_fts"), 10.0, 1.0).label("rank"),
+            )
+            .select_from(FTS)
+            .where(literal_column("catalogue_fts").op("MATCH")(_fts_match(words)))
+            .subquery()
+        )
+        return statement.join(ranked, ranked.c.rowid == E.id).order_by(ranked.c.rank, E.id)
+    orders = {
+        "newest": [E.published_at.desc(), E.id],
+        "title": [func.lower(E.title), E.id],
+        "workload": [E.hours.is_(None), E.hours, E.id],
+        "price": [E.price.is_(None), E.price, E.id],
+        "level": [E.eqf_level.is_(None), E.eqf_level, E.id],
+    }
+    return statement.order_by(*orders[sort])
+
+
+class FacetValue(BaseModel):
+    value: str
+    label: str
+    count: int
+    selected: bool
+
+
+class Card(BaseModel):
+    id: uuid.UUID
+    edition: int
+    url: str
+    summary: dict[str, Any]
+
+
+class Results(BaseModel):
+    total: int
+    page: int
+    per_page: int
+    sort: str
+    items: list[Card]
+    facets: dict[str, list[FacetValue]]
+
+
+def search(db: Session, query: CatalogueQuery) -> Results:
+    check_query(db, query)
+    dialect = db.get_bind().dialect.name
+    conditions = _conditions(dialect, query)
+    total = db.scalar(select(func.count()).select_from(E).where(*conditions)) or 0
+    page = _ordered(select(E.specification_id, E.edition_number, E.summary).where(*conditions), dialect, query)
+    rows = db.execute(page.limit(query.per_page).offset((query.page - 1) * query.per_page)).all()
+    items = [Card(id=r[0], edition=r[1], url=f"/catalogue/{r[0]}", summary=r[2]) for r in rows]
+    return Results(
+        total=total,
+        page=query.page,
+        per_page=query.per_page,
+        sort=query.chosen_sort(),
+        items=items,
+        facets=facet_counts(db, query, conditions) if total else {},
+    )
+
+
+def facet_counts(
+    db: Session, query: CatalogueQuery, conditions: list[ColumnElement[bool]]
+) -> dict[str, list[FacetValue]]:
+    """Counts per facet value over the results; a facet with a selection is counted without it."""
+    dialect = db.get_bind().dialect.name
+    counts: dict[str, dict[str, int]] = {facet: {} for facet in FACETS}
+    open_facets = [facet for facet in FACETS if not query.selected(facet)]
+    groups: list[tuple[list[str], list[ColumnElement[bool]]]] = [(open_facets, conditions)]
+    groups += [([facet], _conditions(dialect, query, without=facet)) for facet in FACETS if query.selected(facet)]
+    for facets, where in groups:
+        matched = select(E.id).where(*where)
+        statement = (
+            select(T.facet, T.value, func.count())
+            .where(T.facet.in_(facets), T.entry_id.in_(matched))
+            .group_by(T.facet, T.value)
+        )
+        for facet, value, count in db.execute(statement):
+            counts[facet][value] = count
+    labels = _facet_labels(db, counts)
+    result: dict[str, list[FacetValue]] = {}
+    for facet, values in counts.items():
+        chosen = set(query.selected(facet))
+        ranked = sorted(values.items(), key=lambda item: (-item[1], item[0]))
+        shown = ranked[:TOP_VALUES] + [(v, values.get(v, 0)) for v in chosen if v not in dict(ranked[:TOP_VALUES])]
+        if facet in ("eqf", "field", "size"):
+            shown.sort(key=lambda item: _natural(facet, item[0]))
+        result[facet] = [
+            FacetValue(value=v, label=labels.get((facet, v), v), count=c, selected=v in chosen) for v, c in shown
+        ]
+    return result
+
+
+def _natural(facet: str, value: str) -> tuple[int, str]:
+    if facet == "size":
+        return next((i for i, (key, *_rest) in enumerate(checks.SIZES) if key == value), 9), value
+    return 0, value
+
+
+def _facet_labels(db: Session, counts: Mapping[str, Mapping[str, int]]) -> dict[tuple[str, str], str]:
+    labels: dict[tuple[str, str], str] = {}
+    for code, label in vocab.ISCED_F.items():
+        labels["field", code] = f"{code} {label}"
+    for level in vocab.EQF_LEVELS:
+        labels["eqf", str(level)] = f"EQF {level}"
+    for key, label, _low, _high in checks.SIZES:
+        labels["size", key] = label
+    for facet, terms in (
+        ("mode", vocab.PARTICIPATION),
+        ("delivery", vocab.DELIVERY),
+        ("qa", vocab.QA_TYPES),
+        ("audience", vocab.AUDIENCES),
+    ):
+        for code, term in terms.items():
+            labels[facet, code] = term.label
+    labels["price", "free"], labels["price", "paid"] = "Free", "Paid"
+    for code in counts.get("language", {}):
+        labels["language", code] = vocab.language_name(code) or code
+    slugs = list(counts.get("provider", {}))
+    if slugs:
+        for slug, name in db.execute(
+            select(Organisation.slug, Organisation.legal_name).where(Organisation.slug.in_(slugs))
+        ):
+            labels["provider", slug] = name
+    skills = sorted(counts.get("skill", {}), key=lambda uri: -counts["skill"][uri])[: TOP_VALUES * 2]
+    for uri, label in _skill_labels(db, skills).items():
+        labels["skill", uri] = label
+    return labels
+
+
+# One specification -------------------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Listed:
+    """A published specification as the public sees it: an edition's content, its provider, its editions."""
+
+    spec: Specification
+    organisation: Organisation
+    edition: Edition
+    content: SpecificationContent
+    skill_labels: dict[str, str]
+    listed: bool  # False once withdrawn: its editions stay readable for the credentials issued from them
+
+
+def published(db: Session, spec_id: uuid.UUID, number: int | None = None) -> Listed:
+    """The latest listed edition, or a given published edition (withdrawn ones too, for issued credentials)."""
+    spec = db.scalar(
+        select(Specification).options(selectinload(Specification.editions)).where(Specification.id == spec_id)
+    )
+    if spec is None or not spec.editions or (number is None and spec.withdrawn_at is not None):
+        raise NotFound("There is no such micro-credential in the catalogue.", code="not_in_catalogue")
+    if number is None:
+        edition = spec.editions[-1]
+    else:
+        edition = next((e for e in spec.editions if e.number == number), None)  # type: ignore[assignment]
+        if edition is None:
+            raise NotFound(f"This micro-credential has no edition {number}.", code="edition_not_found")
+    organisation = db.get(Organisation, spec.organisation_id)
+    assert organisation is not None
+    content = SpecificationContent.model_validate(edition.content)
+    return Listed(
+        spec=spec,
+        organisation=organisation,
+        edition=edition,
+        content=content,
+        skill_labels=_skill_labels(db, content.skill_uris()),
+        listed=spec.withdrawn_at is None,
+    )
+
+
+def compare(db: Session, ids: Sequence[str]) -> list[Listed]:
+    """Up to four listed micro-credentials side by side, in the order asked."""
+    chosen = list(dict.fromkeys(i for i in ids if i))
+    if not chosen:
+        raise InvalidInput("Choose at least one micro-credential to compare.", code="invalid_compare")
+    if len(chosen) > MAX_COMPARE:
+        raise InvalidInput(f"Compare at most {MAX_COMPARE} micro-credentials at a time.", code="invalid_compare")
+    parsed = []
+    for raw in chosen:
+        try:
+            parsed.append(uuid.UUID(raw))
+        except ValueError:
+            raise InvalidInput(f"id: {raw[:60]!r} is not a micro-credential id.", code="invalid_compare") from None
+    return [published(db, spec_id) for spec_id in parsed]
+
+
+def provider(db: Session, slug: str) -> Organisation:
+    found = db.scalar(select(Organisation).where(Organisation.slug == slug)) if SLUG.match(slug) else None
+    if found is None:
+        raise NotFound("There is no such provider.", code="provider_not_found")
+    return found

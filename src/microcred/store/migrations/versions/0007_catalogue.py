@@ -1,0 +1,124 @@
+"""The public catalogue: one searchable row per published specification, its facet values, a full-text index
+
+Revision ID: 0007
+Revises: 0006
+
+The full-text index differs by database and is kept by the database itself:
+- SQLite: an FTS5 table over (title, body) with external content, kept in step by triggers, tokenised
+  with the Porter stemmer over unicode61 with diacritics removed;
+- PostgreSQL: a generated `search` tsvector column (title weighted A, body B, the 'english' configuration)
+  with a GIN index.
+Neither is in the SQLAlchemy models; `microcred.store.migrate.include_object` keeps autogenerate from
+reporting them.
+"""
+
+from collections.abc import Sequence
+
+import sqlalchemy as sa
+from alembic import op
+
+revision: str = "0007"
+down_revision: str | None = "0006"
+branch_labels: str | Sequence[str] | None = None
+depends_on: str | Sequence[str] | None = None
+
+
+def upgrade() -> None:
+    op.create_table(
+        "catalogue_entries",
+        sa.Column("id", sa.Integer(), autoincrement=True, nullable=False),
+        sa.Column("specification_id", sa.Uuid(), nullable=False),
+        sa.Column("organisation_id", sa.Uuid(), nullable=False),
+        sa.Column("edition_number", sa.Integer(), nullable=False),
+        sa.Column("title", sa.String(length=300), nullable=False),
+        sa.Column("body", sa.Text(), nullable=False),
+        sa.Column("eqf_level", sa.Integer(), nullable=True),
+        sa.Column("hours", sa.Numeric(precision=6, scale=1), nullable=True),
+        sa.Column("credits", sa.Numeric(precision=5, scale=2), nullable=True),
+        sa.Column("credit_system", sa.String(length=4), nullable=True),
+        sa.Column("price", sa.Numeric(precision=9, scale=2), nullable=True),
+        sa.Column("currency", sa.String(length=3), nullable=True),
+        sa.Column("published_at", sa.DateTime(timezone=True), nullable=False),
+        sa.Column("summary", sa.JSON(), nullable=False),
+        sa.ForeignKeyConstraint(
+            ["organisation_id"],
+            ["organisations.id"],
+            name=op.f("fk_catalogue_entries_organisation_id_organisations"),
+            ondelete="CASCADE",
+        ),
+        sa.ForeignKeyConstraint(
+            ["specification_id"],
+            ["specifications.id"],
+            name=op.f("fk_catalogue_entries_specification_id_specifications"),
+            ondelete="CASCADE",
+        ),
+        sa.PrimaryKeyConstraint("id", name=op.f("pk_catalogue_entries")),
+        sa.UniqueConstraint("specification_id", name=op.f("uq_catalogue_entries_specification_id")),
+    )
+    with op.batch_alter_table("catalogue_entries", schema=None) as batch_op:
+        batch_op.create_index(batch_op.f("ix_catalogue_entries_eqf_level"), ["eqf_level"], unique=False)
+        batch_op.create_index(batch_op.f("ix_catalogue_entries_hours"), ["hours"], unique=False)
+        batch_op.create_index(batch_op.f("ix_catalogue_entries_organisation_id"), ["organisation_id"], unique=False)
+        batch_op.create_index(batch_op.f("ix_catalogue_entries_published_at"), ["published_at"], unique=False)
+
+    op.create_table(
+        "catalogue_terms",
+        sa.Column("entry_id", sa.Integer(), nullable=False),
+        sa.Column("facet", sa.String(length=12), nullable=False),
+        sa.Column("value", sa.String(length=200), nullable=False),
+        sa.ForeignKeyConstraint(
+            ["entry_id"],
+            ["catalogue_entries.id"],
+            name=op.f("fk_catalogue_terms_entry_id_catalogue_entries"),
+            ondelete="CASCADE",
+        ),
+        sa.PrimaryKeyConstraint("entry_id", "facet", "value", name=op.f("pk_catalogue_terms")),
+    )
+    with op.batch_alter_table("catalogue_terms", schema=None) as batch_op:
+        batch_op.create_index("ix_catalogue_terms_facet_value", ["facet", "value", "entry_id"], unique=False)
+
+    if op.get_bind().dialect.name == "postgresql":
+        op.execute(
+            "ALTER TABLE catalogue_entries ADD COLUMN search tsvector GENERATED ALWAYS AS ("
+            "setweight(to_tsvector('english', title), 'A') || setweight(to_tsvector('english', body), 'B')"
+            ") STORED"
+        )
+        op.execute("CREATE INDEX ix_catalogue_entries_search ON catalogue_entries USING gin (search)")
+    else:
+        op.execute(
+            "CREATE VIRTUAL TABLE catalogue_fts USING fts5(title, body, content='catalogue_entries', "
+            "content_rowid='id', tokenize='porter unicode61 remove_diacritics 2')"
+        )
+        op.execute(
+            "CREATE TRIGGER catalogue_fts_insert AFTER INSERT ON catalogue_entries BEGIN "
+            "INSERT INTO catalogue_fts(rowid, title, body) VALUES (new.id, new.title, new.body); END"
+        )
+        op.execute(
+            "CREATE TRIGGER catalogue_fts_delete AFTER DELETE ON catalogue_entries BEGIN "
+            "INSERT INTO catalogue_fts(catalogue_fts, rowid, title, body) "
+            "VALUES ('delete', old.id, old.title, old.body); END"
+        )
+        op.execute(
+            "CREATE TRIGGER catalogue_fts_update AFTER UPDATE ON catalogue_entries BEGIN "
+            "INSERT INTO catalogue_fts(catalogue_fts, rowid, title, body) "
+            "VALUES ('delete', old.id, old.title, old.body); "
+            "INSERT INTO catalogue_fts(rowid, title, body) VALUES (new.id, new.title, new.body); END"
+        )
+
+
+def downgrade() -> None:
+    if op.get_bind().dialect.name == "postgresql":
+        op.execute("DROP INDEX ix_catalogue_entries_search")
+    else:
+        for trigger in ("insert", "delete", "update"):
+            op.execute(f"DROP TRIGGER catalogue_fts_{trigger}")
+        op.execute("DROP TABLE catalogue_fts")
+    with op.batch_alter_table("catalogue_terms", schema=None) as batch_op:
+        batch_op.drop_index("ix_catalogue_terms_facet_value")
+    op.drop_table("catalogue_terms")
+    with op.batch_alter_table("catalogue_entries", schema=None) as batch_op:
+        batch_op.drop_index(batch_op.f("ix_catalogue_entries_published_at"))
+        batch_op.drop_index(batch_op.f("ix_catalogue_entries_organisation_id"))
+        batch_op.drop_index(batch_op.f("ix_catalogue_entries_hours"))
+        batch_op.drop_index(batch_op.f("ix_catalogue_entries_eqf_level"))
+    op.drop_table("catalogue_entries")
