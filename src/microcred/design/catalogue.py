@@ -5,7 +5,7 @@ withdrawing keep the catalogue in step (`index`); `rebuild` redoes it all, e.g. 
 changed the skill labels that are searched.
 
 Each listed specification is one `CatalogueEntry` (title and searchable body, numbers to filter and
-sort on, a summary to show) and its `CatalogueTerm`s, one per facet value. Filters within a facet are
+sort on, a summary to show) and its `CatalogueTerm`s, one per facet value (`CatalogueValue`). Filters within a facet are
 alternatives (English or French), filters of different facets all apply. Facet counts are disjunctive,
 as shoppers expect: a facet's counts ignore that facet's own selection, so that choosing English still
 shows how many French ones there are.
@@ -17,16 +17,20 @@ import re
 import uuid
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
+from datetime import datetime
 from decimal import Decimal
 from typing import Any, Literal
 
+import numpy as np
 from pydantic import BaseModel, Field, ValidationError, field_validator
-from sqlalchemy import ColumnElement, Select, delete, func, insert, literal_column, select, table
+from sqlalchemy import ColumnElement, Select, delete, func, insert, literal_column, select, table, text, tuple_
+from sqlalchemy.dialects.postgresql import insert as pg_insert
+from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.orm import Session, selectinload
 
 from microcred.accounts.models import Organisation
-from microcred.design import checks, vocab
-from microcred.design.models import CatalogueEntry, CatalogueTerm, Edition, Specification
+from microcred.design import catalogue_index, checks, vocab
+from microcred.design.models import CatalogueEntry, CatalogueTerm, CatalogueValue, Edition, Specification
 from microcred.design.schemas import ESCO_SKILL, SpecificationContent
 from microcred.errors import InvalidInput, NotFound
 from microcred.taxonomy import service as taxonomy
@@ -53,6 +57,7 @@ SORTS = {
     "price": "Price, lowest first",
     "level": "EQF level, lowest first",
 }
+E, T, V = CatalogueEntry, CatalogueTerm, CatalogueValue
 MAX_COMPARE = 4
 MAX_WORDS = 12
 TOP_VALUES = 20  # a facet shows at most this many values (skills have thousands)
@@ -151,19 +156,41 @@ def _number(value: Decimal | None) -> float | int | None:
 
 
 def insert_flat(db: Session, flats: Sequence[Flat]) -> None:
-    """Insert entries and their terms in two statements per batch (the catalogue's own rows only)."""
+    """Insert entries and their terms, a few statements per batch (the catalogue's own rows only)."""
     if not flats:
         return
     ids = db.scalars(
         insert(CatalogueEntry).returning(CatalogueEntry.id, sort_by_parameter_order=True), [f.entry for f in flats]
     ).all()
+    value_ids = _value_ids(db, {term for flat in flats for term in flat.terms})
     rows = [
-        {"entry_id": entry_id, "facet": f, "value": v}
+        {"entry_id": entry_id, "value_id": value_ids[term]}
         for entry_id, flat in zip(ids, flats, strict=True)
-        for f, v in flat.terms
+        for term in flat.terms
     ]
     if rows:
         db.execute(insert(CatalogueTerm), rows)
+
+
+def _value_ids(db: Session, wanted: set[tuple[str, str]], chunk: int = 400) -> dict[tuple[str, str], int]:
+    """The id of each (facet, value), adding the new ones (safely when two publish the same new value at once)."""
+    pairs = sorted(wanted)
+
+    def known(among: list[tuple[str, str]]) -> dict[tuple[str, str], int]:
+        found: dict[tuple[str, str], int] = {}
+        for start in range(0, len(among), chunk):
+            part = among[start : start + chunk]
+            statement = select(V.facet, V.value, V.id).where(tuple_(V.facet, V.value).in_(part))
+            found.update({(facet, value): value_id for facet, value, value_id in db.execute(statement)})
+        return found
+
+    found = known(pairs)
+    missing = [pair for pair in pairs if pair not in found]
+    if missing:
+        adding = pg_insert(V) if db.get_bind().dialect.name == "postgresql" else sqlite_insert(V)
+        db.execute(adding.on_conflict_do_nothing(), [{"facet": f, "value": v} for f, v in missing])
+        found.update(known(missing))
+    return found
 
 
 def index(db: Session, spec: Specification, organisation: Organisation) -> None:
@@ -251,6 +278,7 @@ class CatalogueQuery(BaseModel):
     sort: Literal["relevance", "newest", "title", "workload", "price", "level"] | None = None
     page: int = Field(default=1, ge=1, le=500)
     per_page: int = Field(default=20, ge=1, le=100)
+    facets: bool = Field(default=True, description="Count the results per facet value")
 
     @field_validator("field")
     @classmethod
@@ -391,8 +419,6 @@ def check_query(db: Session, query: CatalogueQuery) -> None:
 
 # Searching ---------------------------------------------------------------------------------------------------
 
-E = CatalogueEntry
-T = CatalogueTerm
 FTS = table("catalogue_fts")
 
 
@@ -419,16 +445,17 @@ def _text_condition(dialect: str, words: list[str]) -> ColumnElement[bool]:
     return E.id.in_(matched)
 
 
-def _conditions(dialect: str, query: CatalogueQuery, *, without: str | None = None) -> list[ColumnElement[bool]]:
-    """Every condition of the query, except the facet `without` (for its disjunctive counts)."""
+def sql_conditions(dialect: str, query: CatalogueQuery) -> list[ColumnElement[bool]]:
+    """The query as SQL conditions on catalogue_entries: what the in-memory arrays are tested against."""
     found: list[ColumnElement[bool]] = []
     words = query.words()
     if words:
         found.append(_text_condition(dialect, words))
     for facet in FACETS:
         values = query.selected(facet)
-        if values and facet != without:
-            found.append(E.id.in_(select(T.entry_id).where(T.facet == facet, T.value.in_(values))))
+        if values:
+            having = select(T.entry_id).join(V, V.id == T.value_id).where(V.facet == facet, V.value.in_(values))
+            found.append(E.id.in_(having))
     if query.hours_min is not None:
         found.append(E.hours >= query.hours_min)
     if query.hours_max is not None:
@@ -442,34 +469,6 @@ def _conditions(dialect: str, query: CatalogueQuery, *, without: str | None = No
     if query.price_max is not None:
         found += [E.price <= query.price_max, (E.currency == query.currency) | (E.price == 0)]
     return found
-
-
-def _ordered(statement: Select[Any], dialect: str, query: CatalogueQuery) -> Select[Any]:
-    sort = query.chosen_sort()
-    if sort == "relevance":
-        words = query.words()
-        if dialect == "postgresql":
-            tsquery = func.to_tsquery(literal_column("'english'::regconfig"), _tsquery(words))
-            rank = func.ts_rank(literal_column("catalogue_entries.search"), tsquery)
-            return statement.order_by(rank.desc(), E.id)
-        ranked = (
-            select(
-                literal_column("rowid").label("rowid"),
-                func.bm25(literal_column("catalogue_fts"), 10.0, 1.0).label("rank"),
-            )
-            .select_from(FTS)
-            .where(literal_column("catalogue_fts").op("MATCH")(_fts_match(words)))
-            .subquery()
-        )
-        return statement.join(ranked, ranked.c.rowid == E.id).order_by(ranked.c.rank, E.id)
-    orders = {
-        "newest": [E.published_at.desc(), E.id],
-        "title": [func.lower(E.title), E.id],
-        "workload": [E.hours.is_(None), E.hours, E.id],
-        "price": [E.price.is_(None), E.price, E.id],
-        "level": [E.eqf_level.is_(None), E.eqf_level, E.id],
-    }
-    return statement.order_by(*orders[sort])
 
 
 class FacetValue(BaseModel):
@@ -496,53 +495,143 @@ class Results(BaseModel):
 
 
 def search(db: Session, query: CatalogueQuery) -> Results:
+    """Full text in the database, then filters, sorting and facet counts over the in-memory arrays."""
     check_query(db, query)
-    dialect = db.get_bind().dialect.name
-    conditions = _conditions(dialect, query)
-    total = db.scalar(select(func.count()).select_from(E).where(*conditions)) or 0
-    page = _ordered(select(E.specification_id, E.edition_number, E.summary).where(*conditions), dialect, query)
-    rows = db.execute(page.limit(query.per_page).offset((query.page - 1) * query.per_page)).all()
-    items = [Card(id=r[0], edition=r[1], url=f"/catalogue/{r[0]}", summary=r[2]) for r in rows]
-    return Results(
-        total=total,
-        page=query.page,
-        per_page=query.per_page,
-        sort=query.chosen_sort(),
-        items=items,
-        facets=facet_counts(db, query, conditions) if total else {},
-    )
+    index = catalogue_index.current(db)
+    sort = query.chosen_sort()
+    base = np.ones(index.size, dtype=bool)
+    scores = None
+    words = query.words()
+    if words:
+        ids, ranks = _text_matches(db, words, ranked=sort == "relevance")
+        positions, keep = index.positions_of(ids)
+        base = index.mask_of(positions)
+        if ranks is not None:
+            scores = np.full(index.size, np.inf)
+            scores[positions] = np.asarray(ranks, dtype=np.float64)[keep]
+    base &= _ranges_mask(index, query)
+    selections = {facet: index.any_of(facet, query.selected(facet)) for facet in FACETS if query.selected(facet)}
+    combined = base.copy()
+    for mask in selections.values():
+        combined &= mask
+    matched = np.flatnonzero(combined)
+    ordered = matched[_order(index, matched, sort, scores)]
+    start = (query.page - 1) * query.per_page
+    page_ids = [int(i) for i in index.ids[ordered[start : start + query.per_page]]]
+    rows = {
+        row[0]: row
+        for row in db.execute(select(E.id, E.specification_id, E.edition_number, E.summary).where(E.id.in_(page_ids)))
+    }
+    items = [
+        Card(id=rows[i][1], edition=rows[i][2], url=f"/catalogue/{rows[i][1]}", summary=rows[i][3])
+        for i in page_ids
+        if i in rows  # withdrawn since the arrays were built: the next search has new arrays
+    ]
+    facets: dict[str, list[FacetValue]] = {}
+    if len(matched) and query.facets:
+        facets = _facets(db, index, query, base, combined, selections)
+    return Results(total=len(matched), page=query.page, per_page=query.per_page, sort=sort, items=items, facets=facets)
 
 
-def facet_counts(
-    db: Session, query: CatalogueQuery, conditions: list[ColumnElement[bool]]
+TEXT_MATCHES = {
+    (True, False): "SELECT id FROM catalogue_entries, to_tsquery('english', :words) AS q WHERE search @@ q",
+    (True, True): "SELECT id, -ts_rank(search, q) FROM catalogue_entries, to_tsquery('english', :words) AS q "
+    "WHERE search @@ q",
+    (False, False): "SELECT rowid FROM catalogue_fts WHERE catalogue_fts MATCH :words",
+    (False, True): "SELECT rowid, bm25(catalogue_fts, 10.0, 1.0) FROM catalogue_fts WHERE catalogue_fts MATCH :words",
+}
+
+
+def _text_matches(db: Session, words: list[str], *, ranked: bool) -> tuple[list[int], list[float] | None]:
+    """The ids of entries with every word, and their rank when asked (lower is better)."""
+    postgres = db.get_bind().dialect.name == "postgresql"
+    statement = TEXT_MATCHES[postgres, ranked]
+    rows = db.execute(text(statement), {"words": _tsquery(words) if postgres else _fts_match(words)}).all()
+    return [row[0] for row in rows], [row[1] for row in rows] if ranked else None
+
+
+def _ranges_mask(index: catalogue_index.FacetIndex, query: CatalogueQuery) -> catalogue_index.Mask:
+    """The numeric filters; an entry without the number never passes one (like SQL's NULL)."""
+    numbers = index.numbers
+    mask = np.ones(index.size, dtype=bool)
+    with np.errstate(invalid="ignore"):
+        if query.hours_min is not None:
+            mask &= numbers["hours"] >= float(query.hours_min)
+        if query.hours_max is not None:
+            mask &= numbers["hours"] <= float(query.hours_max)
+        if query.credits_min is not None or query.credits_max is not None:
+            mask &= index.credit_system == query.credit_system
+            if query.credits_min is not None:
+                mask &= numbers["credits"] >= float(query.credits_min)
+            if query.credits_max is not None:
+                mask &= numbers["credits"] <= float(query.credits_max)
+        if query.price_max is not None:
+            mask &= numbers["price"] <= float(query.price_max)
+            mask &= (index.currency == query.currency) | (numbers["price"] == 0)
+    return mask
+
+
+def _order(
+    index: catalogue_index.FacetIndex, matched: catalogue_index.Positions, sort: str, scores: Any
+) -> catalogue_index.Positions:
+    """The order of `matched` (positions) for the sort; ties by entry id, missing numbers last."""
+    ids = index.ids[matched]
+    if sort == "relevance" and scores is not None:
+        return np.lexsort((ids, scores[matched]))
+    if sort == "title":
+        return np.argsort(index.title_rank[matched], kind="stable")
+    if sort == "newest":
+        return np.lexsort((ids, -index.numbers["published"][matched]))
+    column = {"workload": "hours", "price": "price", "level": "eqf"}.get(sort)
+    if column is None:
+        return np.lexsort((ids, -index.numbers["published"][matched]))
+    values = index.numbers[column][matched]
+    return np.lexsort((ids, values, np.isnan(values)))
+
+
+def _facets(
+    db: Session,
+    index: catalogue_index.FacetIndex,
+    query: CatalogueQuery,
+    base: catalogue_index.Mask,
+    combined: catalogue_index.Mask,
+    selections: dict[str, catalogue_index.Mask],
 ) -> dict[str, list[FacetValue]]:
     """Counts per facet value over the results; a facet with a selection is counted without it."""
-    dialect = db.get_bind().dialect.name
-    counts: dict[str, dict[str, int]] = {facet: {} for facet in FACETS}
-    open_facets = [facet for facet in FACETS if not query.selected(facet)]
-    groups: list[tuple[list[str], list[ColumnElement[bool]]]] = [(open_facets, conditions)]
-    groups += [([facet], _conditions(dialect, query, without=facet)) for facet in FACETS if query.selected(facet)]
-    for facets, where in groups:
-        matched = select(E.id).where(*where)
-        statement = (
-            select(T.facet, T.value, func.count())
-            .where(T.facet.in_(facets), T.entry_id.in_(matched))
-            .group_by(T.facet, T.value)
-        )
-        for facet, value, count in db.execute(statement):
-            counts[facet][value] = count
-    labels = _facet_labels(db, counts)
-    result: dict[str, list[FacetValue]] = {}
-    for facet, values in counts.items():
-        chosen = set(query.selected(facet))
-        ranked = sorted(values.items(), key=lambda item: (-item[1], item[0]))
-        shown = ranked[:TOP_VALUES] + [(v, values.get(v, 0)) for v in chosen if v not in dict(ranked[:TOP_VALUES])]
+    everything = index.count(combined)
+    found: dict[str, list[tuple[str, int]]] = {}
+    for facet in FACETS:
+        codes = index.facet_codes.get(facet, np.zeros(0, dtype=np.int64))
+        if facet in selections:
+            others = base.copy()
+            for other, mask in selections.items():
+                if other != facet:
+                    others &= mask
+            counts = index.count(others)[codes]
+        else:
+            counts = everything[codes]
+        present = np.flatnonzero(counts)
+        top = present[np.lexsort((index.value_rank[codes[present]], -counts[present]))][:TOP_VALUES]
+        shown = [(index.values[int(codes[i])][1], int(counts[i])) for i in top]
+        listed = {value for value, _count in shown}
+        for value in query.selected(facet):
+            if value not in listed:
+                code = index.codes.get((facet, value))
+                shown.append((value, int(counts[np.flatnonzero(codes == code)[0]]) if code is not None else 0))
         if facet in ("eqf", "field", "size"):
             shown.sort(key=lambda item: _natural(facet, item[0]))
-        result[facet] = [
-            FacetValue(value=v, label=labels.get((facet, v), v), count=c, selected=v in chosen) for v, c in shown
+        else:
+            shown.sort(key=lambda item: (-item[1], item[0]))
+        found[facet] = shown
+    labels = _facet_labels(db, {facet: [value for value, _count in values] for facet, values in found.items()})
+    chosen = {facet: set(query.selected(facet)) for facet in FACETS}
+    return {
+        facet: [
+            FacetValue(value=v, label=labels.get((facet, v), v), count=c, selected=v in chosen[facet])
+            for v, c in values
         ]
-    return result
+        for facet, values in found.items()
+    }
 
 
 def _natural(facet: str, value: str) -> tuple[int, str]:
@@ -551,7 +640,7 @@ def _natural(facet: str, value: str) -> tuple[int, str]:
     return 0, value
 
 
-def _facet_labels(db: Session, counts: Mapping[str, Mapping[str, int]]) -> dict[tuple[str, str], str]:
+def _facet_labels(db: Session, shown: Mapping[str, list[str]]) -> dict[tuple[str, str], str]:
     labels: dict[tuple[str, str], str] = {}
     for code, label in vocab.ISCED_F.items():
         labels["field", code] = f"{code} {label}"
@@ -568,16 +657,15 @@ def _facet_labels(db: Session, counts: Mapping[str, Mapping[str, int]]) -> dict[
         for code, term in terms.items():
             labels[facet, code] = term.label
     labels["price", "free"], labels["price", "paid"] = "Free", "Paid"
-    for code in counts.get("language", {}):
+    for code in shown.get("language", []):
         labels["language", code] = vocab.language_name(code) or code
-    slugs = list(counts.get("provider", {}))
+    slugs = shown.get("provider", [])
     if slugs:
         for slug, name in db.execute(
             select(Organisation.slug, Organisation.legal_name).where(Organisation.slug.in_(slugs))
         ):
             labels["provider", slug] = name
-    skills = sorted(counts.get("skill", {}), key=lambda uri: -counts["skill"][uri])[: TOP_VALUES * 2]
-    for uri, label in _skill_labels(db, skills).items():
+    for uri, label in _skill_labels(db, shown.get("skill", [])).items():
         labels["skill", uri] = label
     return labels
 
@@ -644,3 +732,60 @@ def provider(db: Session, slug: str) -> Organisation:
     if found is None:
         raise NotFound("There is no such provider.", code="provider_not_found")
     return found
+
+
+class EditionOut(BaseModel):
+    number: int
+    published_at: datetime
+    changes: list[str]
+    url: str
+
+
+class ProviderOut(BaseModel):
+    slug: str
+    name: str
+    homepage: str | None
+    url: str
+
+
+class ListedOut(BaseModel):
+    """A catalogue page's data: the edition's content with every Annex I element, and where to get the documents."""
+
+    id: uuid.UUID
+    url: str
+    edition: int
+    listed: bool
+    provider: ProviderOut
+    content: SpecificationContent
+    skill_labels: dict[str, str]
+    size: str | None
+    editions: list[EditionOut]
+    documents: dict[str, str]
+
+
+def listed_out(found: Listed) -> ListedOut:
+    base = f"/catalogue/{found.spec.id}"
+    number = found.edition.number
+    export = f"/api/catalogue/{found.spec.id}/export?edition={number}&format="
+    return ListedOut(
+        id=found.spec.id,
+        url=f"{base}/editions/{number}",
+        edition=number,
+        listed=found.listed,
+        provider=ProviderOut(
+            slug=found.organisation.slug,
+            name=found.organisation.legal_name,
+            homepage=found.organisation.homepage,
+            url=f"/catalogue/providers/{found.organisation.slug}",
+        ),
+        content=found.content,
+        skill_labels=found.skill_labels,
+        size=checks.size(found.content).typology,
+        editions=[
+            EditionOut(
+                number=e.number, published_at=e.published_at, changes=e.changes, url=f"{base}/editions/{e.number}"
+            )
+            for e in found.spec.editions
+        ],
+        documents={"elm": export + "elm", "ob3": export + "ob3"},
+    )

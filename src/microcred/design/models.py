@@ -12,7 +12,7 @@ from datetime import date, datetime
 from decimal import Decimal
 from typing import Any
 
-from sqlalchemy import JSON, ForeignKey, Index, Integer, Numeric, String, Text, UniqueConstraint
+from sqlalchemy import JSON, BigInteger, ForeignKey, Index, Integer, Numeric, String, Text, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from microcred.store.base import Base, new_id, utcnow
@@ -93,12 +93,35 @@ class CatalogueEntry(Base):
     summary: Mapped[dict[str, Any]] = mapped_column(JSON)  # what a result card shows, so a page needs no joins
 
 
+class CatalogueValue(Base):
+    """A facet value (field 0613, language fr, an ESCO skill…) once, with the number the terms refer to."""
+
+    __tablename__ = "catalogue_values"
+    __table_args__ = (UniqueConstraint("facet", "value"),)
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
+    facet: Mapped[str] = mapped_column(String(12))
+    value: Mapped[str] = mapped_column(String(200))
+
+
 class CatalogueTerm(Base):
-    """One facet value of a catalogue entry (field, skill, EQF level, mode, language…), for filters and counts."""
+    """That an entry has a facet value: what filters and facet counts read."""
 
     __tablename__ = "catalogue_terms"
-    __table_args__ = (Index("ix_catalogue_terms_facet_value", "facet", "value", "entry_id"),)
+    __table_args__ = (Index("ix_catalogue_terms_value_entry", "value_id", "entry_id"),)
 
     entry_id: Mapped[int] = mapped_column(ForeignKey("catalogue_entries.id", ondelete="CASCADE"), primary_key=True)
-    facet: Mapped[str] = mapped_column(String(12), primary_key=True)
-    value: Mapped[str] = mapped_column(String(200), primary_key=True)
+    value_id: Mapped[int] = mapped_column(ForeignKey("catalogue_values.id", ondelete="CASCADE"), primary_key=True)
+
+
+class CatalogueState(Base):
+    """One row whose version changes (to a random number) with every change of catalogue_entries.
+
+    Database triggers set it, so cascaded deletes and bulk loads count too; processes that keep the
+    catalogue's arrays in memory compare it to know when to rebuild them (see catalogue_index).
+    """
+
+    __tablename__ = "catalogue_state"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=False)
+    version: Mapped[int] = mapped_column(BigInteger)

@@ -23,6 +23,8 @@ from microcred.taxonomy import search
 from microcred.web import (
     accounts_api,
     accounts_pages,
+    catalogue_api,
+    catalogue_pages,
     design_api,
     design_pages,
     skills_api,
@@ -103,6 +105,8 @@ def create_app(settings: Settings | None = None, database: Database | None = Non
     app.include_router(skills_pages.router)
     app.include_router(design_api.router)
     app.include_router(design_pages.router)
+    app.include_router(catalogue_api.router)
+    app.include_router(catalogue_pages.router)
     app.mount("/static/docs", StaticFiles(directory=SWAGGER_UI_FILES), name="docs-static")
     app.mount("/static", StaticFiles(directory=Path(__file__).parent / "static"), name="static")
     install_error_handlers(app)

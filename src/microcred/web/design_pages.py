@@ -31,12 +31,38 @@ BLANK_OUTCOMES = 2  # empty outcome rows offered below the existing ones
 SUGGESTIONS = 5
 
 
+# What a specification page shows, in order: the Annex I elements first, then what learners also ask.
+ANNEX_ELEMENTS = (
+    ("title", "Title"),
+    ("issuer", "Issuer country or region"),
+    ("awarding_bodies", "Awarding body"),
+    ("outcomes", "Learning outcomes"),
+    ("workload", "Notional workload"),
+    ("level", "Level"),
+    ("assessment", "Type of assessment"),
+    ("participation", "Form of participation"),
+    ("quality_assurance", "Quality assurance"),
+    ("prerequisites", "Prerequisites"),
+    ("supervision", "Supervision and identity verification"),
+    ("stackability", "Stackability"),
+    ("further_information", "Further information"),
+    ("languages", "Language(s)"),
+    ("delivery", "Delivery and duration"),
+    ("field", "Field (ISCED-F)"),
+    ("audiences", "Audience"),
+    ("price", "Price"),
+    ("offered", "Offered"),
+)
+
+
 @functools.cache
-def _vocabularies() -> dict[str, Any]:
+def vocabularies() -> dict[str, Any]:
     """The code lists the design templates show, built once per process."""
     return {
         "countries": vocab.countries(),
         "country_name": vocab.country_name,
+        "language_name": vocab.language_name,
+        "annex_elements": ANNEX_ELEMENTS,
         "credit_systems": vocab.CREDIT_SYSTEMS,
         "cycles": vocab.QF_EHEA_LABELS,
         "assessment_types": vocab.ASSESSMENT_TYPES,
@@ -260,7 +286,7 @@ def _form_page(
         error=error,
         saved=saved,
         status_code=status_code,
-        **_vocabularies(),
+        **vocabularies(),
     )
 
 
@@ -275,7 +301,7 @@ def specifications_page(request: Request, org: str, caller: Designers, db: DB) -
         rows=design.specifications(db, caller.org),
         overdue=design.overdue_reviews(db, caller.org),
         chosen=design.profiles_of(db, caller.org),
-        **_vocabularies(),
+        **vocabularies(),
     )
 
 
@@ -350,7 +376,7 @@ def _spec_page(
         today=date.today(),
         error=error,
         status_code=status_code,
-        **_vocabularies(),
+        **vocabularies(),
     )
 
 
@@ -422,5 +448,5 @@ def edition_page(request: Request, org: str, spec_id: uuid.UUID, number: int, ca
         edition=edition,
         c=content,
         labels={uri: s.preferred_label for uri, s in taxonomy.skills_by_uri(db, content.skill_uris()).items()},
-        **_vocabularies(),
+        **vocabularies(),
     )

@@ -27,8 +27,18 @@ class NavLink:
 def navigation(caller: Caller | None, organisation: Organisation | None, role: Role | None) -> list[NavLink]:
     """The main menu: what this person may reach, given their role in the organisation in view."""
     if caller is None or caller.actor is None:
-        return [NavLink("Home", "/"), NavLink("Careers", "/careers"), NavLink("Log in", "/login")]
-    links = [NavLink("Dashboard", "/dashboard"), NavLink("My skills", "/profile"), NavLink("Careers", "/careers")]
+        return [
+            NavLink("Home", "/"),
+            NavLink("Micro-credentials", "/catalogue"),
+            NavLink("Careers", "/careers"),
+            NavLink("Log in", "/login"),
+        ]
+    links = [
+        NavLink("Dashboard", "/dashboard"),
+        NavLink("My skills", "/profile"),
+        NavLink("Catalogue", "/catalogue"),
+        NavLink("Careers", "/careers"),
+    ]
     if organisation is not None and role is not None:
         base = f"/orgs/{organisation.slug}"
         links.append(NavLink("Organisation", base))

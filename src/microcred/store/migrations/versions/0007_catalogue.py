@@ -62,22 +62,57 @@ def upgrade() -> None:
         batch_op.create_index(batch_op.f("ix_catalogue_entries_published_at"), ["published_at"], unique=False)
 
     op.create_table(
-        "catalogue_terms",
-        sa.Column("entry_id", sa.Integer(), nullable=False),
+        "catalogue_values",
+        sa.Column("id", sa.Integer(), autoincrement=True, nullable=False),
         sa.Column("facet", sa.String(length=12), nullable=False),
         sa.Column("value", sa.String(length=200), nullable=False),
+        sa.PrimaryKeyConstraint("id", name=op.f("pk_catalogue_values")),
+        sa.UniqueConstraint("facet", "value", name=op.f("uq_catalogue_values_facet")),
+    )
+    op.create_table(
+        "catalogue_terms",
+        sa.Column("entry_id", sa.Integer(), nullable=False),
+        sa.Column("value_id", sa.Integer(), nullable=False),
         sa.ForeignKeyConstraint(
             ["entry_id"],
             ["catalogue_entries.id"],
             name=op.f("fk_catalogue_terms_entry_id_catalogue_entries"),
             ondelete="CASCADE",
         ),
-        sa.PrimaryKeyConstraint("entry_id", "facet", "value", name=op.f("pk_catalogue_terms")),
+        sa.ForeignKeyConstraint(
+            ["value_id"],
+            ["catalogue_values.id"],
+            name=op.f("fk_catalogue_terms_value_id_catalogue_values"),
+            ondelete="CASCADE",
+        ),
+        sa.PrimaryKeyConstraint("entry_id", "value_id", name=op.f("pk_catalogue_terms")),
     )
     with op.batch_alter_table("catalogue_terms", schema=None) as batch_op:
-        batch_op.create_index("ix_catalogue_terms_facet_value", ["facet", "value", "entry_id"], unique=False)
+        batch_op.create_index("ix_catalogue_terms_value_entry", ["value_id", "entry_id"], unique=False)
+
+    op.create_table(
+        "catalogue_state",
+        sa.Column("id", sa.Integer(), autoincrement=False, nullable=False),
+        sa.Column("version", sa.BigInteger(), nullable=False),
+        sa.PrimaryKeyConstraint("id", name=op.f("pk_catalogue_state")),
+    )
 
     if op.get_bind().dialect.name == "postgresql":
+        op.execute(
+            """
+            CREATE FUNCTION catalogue_changed() RETURNS trigger AS $$
+            BEGIN
+                INSERT INTO catalogue_state (id, version) VALUES (1, (random() * 9e18)::bigint)
+                ON CONFLICT (id) DO UPDATE SET version = excluded.version;
+                RETURN NULL;
+            END;
+            $$ LANGUAGE plpgsql
+            """
+        )
+        op.execute(
+            "CREATE TRIGGER catalogue_changed AFTER INSERT OR UPDATE OR DELETE ON catalogue_entries "
+            "FOR EACH STATEMENT EXECUTE FUNCTION catalogue_changed()"
+        )
         op.execute(
             "ALTER TABLE catalogue_entries ADD COLUMN search tsvector GENERATED ALWAYS AS ("
             "setweight(to_tsvector('english', title), 'A') || setweight(to_tsvector('english', body), 'B')"
@@ -104,18 +139,29 @@ def upgrade() -> None:
             "VALUES ('delete', old.id, old.title, old.body); "
             "INSERT INTO catalogue_fts(rowid, title, body) VALUES (new.id, new.title, new.body); END"
         )
+        for event in ("INSERT", "UPDATE", "DELETE"):
+            op.execute(
+                f"CREATE TRIGGER catalogue_changed_{event.lower()} AFTER {event} ON catalogue_entries BEGIN "  # noqa: S608
+                "INSERT INTO catalogue_state (id, version) VALUES (1, abs(random())) "
+                "ON CONFLICT (id) DO UPDATE SET version = excluded.version; END"
+            )
 
 
 def downgrade() -> None:
     if op.get_bind().dialect.name == "postgresql":
         op.execute("DROP INDEX ix_catalogue_entries_search")
+        op.execute("DROP TRIGGER catalogue_changed ON catalogue_entries")
+        op.execute("DROP FUNCTION catalogue_changed()")
     else:
         for trigger in ("insert", "delete", "update"):
             op.execute(f"DROP TRIGGER catalogue_fts_{trigger}")
+            op.execute(f"DROP TRIGGER catalogue_changed_{trigger}")
         op.execute("DROP TABLE catalogue_fts")
     with op.batch_alter_table("catalogue_terms", schema=None) as batch_op:
-        batch_op.drop_index("ix_catalogue_terms_facet_value")
+        batch_op.drop_index("ix_catalogue_terms_value_entry")
     op.drop_table("catalogue_terms")
+    op.drop_table("catalogue_values")
+    op.drop_table("catalogue_state")
     with op.batch_alter_table("catalogue_entries", schema=None) as batch_op:
         batch_op.drop_index(batch_op.f("ix_catalogue_entries_published_at"))
         batch_op.drop_index(batch_op.f("ix_catalogue_entries_organisation_id"))
