@@ -159,10 +159,12 @@ def insert_flat(db: Session, flats: Sequence[Flat]) -> None:
     """Insert entries and their terms, a few statements per batch (the catalogue's own rows only)."""
     if not flats:
         return
-    ids = db.scalars(
-        insert(CatalogueEntry).returning(CatalogueEntry.id, sort_by_parameter_order=True), [f.entry for f in flats]
-    ).all()
     value_ids = _value_ids(db, {term for flat in flats for term in flat.terms})
+    entries = [
+        {**flat.entry, "value_ids": np.array([value_ids[t] for t in flat.terms], dtype="<i4").tobytes()}
+        for flat in flats
+    ]
+    ids = db.scalars(insert(CatalogueEntry).returning(CatalogueEntry.id, sort_by_parameter_order=True), entries).all()
     rows = [
         {"entry_id": entry_id, "value_id": value_ids[term]}
         for entry_id, flat in zip(ids, flats, strict=True)
@@ -400,7 +402,7 @@ def parse_query(params: Mapping[str, Any], multi: Mapping[str, list[str]]) -> Ca
         problem = error.errors()[0]
         where = ".".join(str(part) for part in problem["loc"][:1])
         message = problem["msg"].removeprefix("Value error, ")
-        raise InvalidInput(f"{where}: {message}", code="invalid_query") from None
+        raise InvalidInput(f"{where}: {message.rstrip('.')}.", code="invalid_query") from None
 
 
 def check_query(db: Session, query: CatalogueQuery) -> None:

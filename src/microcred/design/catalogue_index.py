@@ -17,7 +17,6 @@ from __future__ import annotations
 import threading
 from collections.abc import Iterable
 from dataclasses import dataclass
-from itertools import chain
 from typing import Any
 
 import numpy as np
@@ -111,6 +110,7 @@ def load(db: Session) -> FacetIndex:
             cast(CatalogueEntry.price, Float),
             CatalogueEntry.currency,
             CatalogueEntry.published_at,
+            CatalogueEntry.value_ids,
         ).order_by(CatalogueEntry.id)
     ).all()
     ids = np.array([row[0] for row in entries], dtype=np.int64)
@@ -128,19 +128,14 @@ def load(db: Session) -> FacetIndex:
     ).all()
     value_ids = np.array([row[0] for row in value_rows], dtype=np.int64)
     values = [(row[1], row[2]) for row in value_rows]
-    # The terms as two integer columns, straight from the driver: the bulk of the work at 100,000 entries.
-    terms = db.connection().exec_driver_sql("SELECT entry_id, value_id FROM catalogue_terms").fetchall()
-    pairs = np.fromiter(chain.from_iterable(terms), dtype=np.int64, count=2 * len(terms)).reshape(-1, 2)
-    positions = np.searchsorted(ids, pairs[:, 0]) if len(ids) else np.zeros(0, dtype=np.int64)
-    codes = np.searchsorted(value_ids, pairs[:, 1]) if len(value_ids) else np.zeros(0, dtype=np.int64)
-    # A term of an entry newer than the entries read above: the next version will have it.
-    known = (positions < len(ids)) & (codes < len(value_ids))
-    known[known] &= (ids[positions[known]] == pairs[known, 0]) & (value_ids[codes[known]] == pairs[known, 1])
-    positions, codes = positions[known], codes[known]
-    by_entry = np.argsort(positions, kind="stable")
-    positions, codes = positions[by_entry], codes[by_entry]
+    # Each entry's value ids, packed: one concatenation makes the CSR table.
+    packed = [row[9] for row in entries]
+    lengths = np.array([len(blob) // 4 for blob in packed], dtype=np.int64)
     indptr = np.zeros(len(ids) + 1, dtype=np.int64)
-    np.cumsum(np.bincount(positions, minlength=len(ids)), out=indptr[1:])
+    np.cumsum(lengths, out=indptr[1:])
+    raw = np.frombuffer(b"".join(packed), dtype="<i4").astype(np.int64)
+    codes = np.searchsorted(value_ids, raw) if len(value_ids) else np.zeros(0, dtype=np.int64)
+    positions = np.repeat(np.arange(len(ids), dtype=np.int64), lengths)
     by_code = np.argsort(codes, kind="stable")
     bounds = np.searchsorted(codes[by_code], np.arange(len(values) + 1))
     postings = {values[c]: positions[by_code[bounds[c] : bounds[c + 1]]] for c in range(len(values))}

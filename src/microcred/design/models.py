@@ -12,7 +12,18 @@ from datetime import date, datetime
 from decimal import Decimal
 from typing import Any
 
-from sqlalchemy import JSON, BigInteger, ForeignKey, Index, Integer, Numeric, String, Text, UniqueConstraint
+from sqlalchemy import (
+    JSON,
+    BigInteger,
+    ForeignKey,
+    Index,
+    Integer,
+    LargeBinary,
+    Numeric,
+    String,
+    Text,
+    UniqueConstraint,
+)
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from microcred.store.base import Base, new_id, utcnow
@@ -91,6 +102,8 @@ class CatalogueEntry(Base):
     currency: Mapped[str | None] = mapped_column(String(3))
     published_at: Mapped[datetime] = mapped_column(index=True)
     summary: Mapped[dict[str, Any]] = mapped_column(JSON)  # what a result card shows, so a page needs no joins
+    # The ids of its CatalogueValues as little-endian int32: the in-memory arrays load from this in one read.
+    value_ids: Mapped[bytes] = mapped_column(LargeBinary)
 
 
 class CatalogueValue(Base):
