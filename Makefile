@@ -48,6 +48,7 @@ bench: $(VENV)/.bench
 	$(BIN)/microcred taxonomy ensure
 	$(BIN)/python -m bench.skills_quality
 	$(BIN)/python -m bench.skills_speed
+	$(BIN)/python -m bench.catalogue_speed
 
 lint: install-dev
 	$(BIN)/ruff check src tests

@@ -47,3 +47,13 @@ def test_speed_bench_prints_ratios(bench_env: None, capsys: pytest.CaptureFixtur
     printed = capsys.readouterr().out
     assert "ESCO v1.1.1 import (SQLite)" in printed and "ratio" in printed
     assert "skill search, lexical (no vectors)" in printed and "career matching" in printed
+
+
+@pytest.mark.pg
+def test_catalogue_bench_prints_both_databases_beside_a_like_scan(capsys: pytest.CaptureFixture[str]) -> None:
+    from bench import catalogue_speed
+
+    assert catalogue_speed.main(["--count", "300", "--queries", "12"]) == 0
+    printed = capsys.readouterr().out
+    assert "SQLite: 300 specifications" in printed and "PostgreSQL: 300 specifications" in printed
+    assert printed.count("filtered full text") == 2 and "LIKE scan" in printed and "p95 ratio" in printed

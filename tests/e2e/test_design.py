@@ -48,3 +48,49 @@ def test_educator_creates_sees_the_missing_element_fixes_it_and_publishes(
     assert page.locator("#editions").get_by_role("link", name="Edition 1").is_visible()
     ARTIFACTS.mkdir(exist_ok=True)
     page.screenshot(path=str(ARTIFACTS / "specification-published.png"), full_page=True)
+
+
+def test_a_visitor_searches_filters_and_compares_in_the_catalogue(
+    live_server: str,
+    world: World,
+    database,  # type: ignore[no-untyped-def]
+    page,  # type: ignore[no-untyped-def]
+) -> None:
+    from microcred.accounts.principal import Actor
+    from microcred.design import service as design
+    from microcred.design.schemas import SpecificationContent
+    from tests.design.fixtures import annex_i_minimum
+
+    with database.session() as db:
+        for org, title, language in (
+            ("a", "Spreadsheets for small business", "en"),
+            ("a", "Tableurs pour les petites entreprises", "fr"),
+            ("b", "Bookkeeping with spreadsheets", "en"),
+        ):
+            organisation = world.orgs[org]
+            content = SpecificationContent.model_validate(annex_i_minimum(title=title, languages=[language]))
+            spec = design.create(db, Actor.operator(), db.merge(organisation), content)
+            design.publish(db, Actor.operator(), db.merge(organisation), spec.id)
+
+    page.goto(f"{live_server}/")
+    page.get_by_role("navigation", name="Main").get_by_role("link", name="Micro-credentials").click()
+    assert page.locator("#results-heading").inner_text() == "3 micro-credentials"
+    page.get_by_label("Search words").fill("spreadsheets")
+    page.get_by_role("button", name="Search", exact=True).click()
+    assert page.locator("#results-heading").inner_text() == "2 micro-credentials for “spreadsheets”"
+
+    page.locator("#facet-provider").get_by_label("Beta Institute").check()
+    page.get_by_role("button", name="Apply filters").click()
+    assert page.locator("#results-heading").inner_text() == "1 micro-credential for “spreadsheets”"
+    assert page.locator("#facet-provider").get_by_label("Alpha Academy").is_visible()  # still offered, with its count
+    ARTIFACTS.mkdir(exist_ok=True)
+    page.screenshot(path=str(ARTIFACTS / "catalogue-search.png"), full_page=True)
+
+    page.goto(f"{live_server}/catalogue")
+    for label in page.get_by_label("Compare").all()[:2]:
+        label.check()
+    page.get_by_role("button", name="Compare the ticked ones").click()
+    page.wait_for_url(f"{live_server}/catalogue/compare?*")
+    assert page.locator("#comparison thead th").count() == 3
+    assert "Notional workload" in page.locator("#comparison").inner_text()
+    page.screenshot(path=str(ARTIFACTS / "catalogue-compare.png"), full_page=True)

@@ -23,7 +23,7 @@ from typing import Any, Literal
 
 import numpy as np
 from pydantic import BaseModel, Field, ValidationError, field_validator
-from sqlalchemy import ColumnElement, Select, delete, func, insert, literal_column, select, table, text, tuple_
+from sqlalchemy import ColumnElement, Select, delete, func, insert, literal_column, select, table
 from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.orm import Session, selectinload
@@ -174,16 +174,20 @@ def insert_flat(db: Session, flats: Sequence[Flat]) -> None:
         db.execute(insert(CatalogueTerm), rows)
 
 
-def _value_ids(db: Session, wanted: set[tuple[str, str]], chunk: int = 400) -> dict[tuple[str, str], int]:
+def _value_ids(db: Session, wanted: set[tuple[str, str]], chunk: int = 500) -> dict[tuple[str, str], int]:
     """The id of each (facet, value), adding the new ones (safely when two publish the same new value at once)."""
     pairs = sorted(wanted)
 
     def known(among: list[tuple[str, str]]) -> dict[tuple[str, str], int]:
+        by_facet: dict[str, list[str]] = {}
+        for facet, value in among:
+            by_facet.setdefault(facet, []).append(value)
         found: dict[tuple[str, str], int] = {}
-        for start in range(0, len(among), chunk):
-            part = among[start : start + chunk]
-            statement = select(V.facet, V.value, V.id).where(tuple_(V.facet, V.value).in_(part))
-            found.update({(facet, value): value_id for facet, value, value_id in db.execute(statement)})
+        for facet, values in by_facet.items():
+            for start in range(0, len(values), chunk):
+                part = values[start : start + chunk]
+                statement = select(V.value, V.id).where(V.facet == facet, V.value.in_(part))
+                found.update({(facet, value): value_id for value, value_id in db.execute(statement)})
         return found
 
     found = known(pairs)
@@ -535,9 +539,10 @@ def search(db: Session, query: CatalogueQuery) -> Results:
     return Results(total=len(matched), page=query.page, per_page=query.per_page, sort=sort, items=items, facets=facets)
 
 
+# (PostgreSQL?, ranked?) -> the statement, in each driver's own parameter style.
 TEXT_MATCHES = {
-    (True, False): "SELECT id FROM catalogue_entries, to_tsquery('english', :words) AS q WHERE search @@ q",
-    (True, True): "SELECT id, -ts_rank(search, q) FROM catalogue_entries, to_tsquery('english', :words) AS q "
+    (True, False): "SELECT id FROM catalogue_entries, to_tsquery('english', %(words)s) AS q WHERE search @@ q",
+    (True, True): "SELECT id, -ts_rank(search, q) FROM catalogue_entries, to_tsquery('english', %(words)s) AS q "
     "WHERE search @@ q",
     (False, False): "SELECT rowid FROM catalogue_fts WHERE catalogue_fts MATCH :words",
     (False, True): "SELECT rowid, bm25(catalogue_fts, 10.0, 1.0) FROM catalogue_fts WHERE catalogue_fts MATCH :words",
@@ -545,10 +550,18 @@ TEXT_MATCHES = {
 
 
 def _text_matches(db: Session, words: list[str], *, ranked: bool) -> tuple[list[int], list[float] | None]:
-    """The ids of entries with every word, and their rank when asked (lower is better)."""
+    """The ids of entries with every word, and their rank when asked (lower is better).
+
+    Straight through the driver's cursor: a common word matches tens of thousands of entries, and wrapping
+    each id in a SQLAlchemy row would cost more than the full-text lookup itself.
+    """
     postgres = db.get_bind().dialect.name == "postgresql"
-    statement = TEXT_MATCHES[postgres, ranked]
-    rows = db.execute(text(statement), {"words": _tsquery(words) if postgres else _fts_match(words)}).all()
+    cursor = db.connection().connection.cursor()
+    try:
+        cursor.execute(TEXT_MATCHES[postgres, ranked], {"words": _tsquery(words) if postgres else _fts_match(words)})
+        rows = cursor.fetchall()
+    finally:
+        cursor.close()
     return [row[0] for row in rows], [row[1] for row in rows] if ranked else None
 
 
