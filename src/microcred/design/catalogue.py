@@ -425,7 +425,7 @@ def check_query(db: Session, query: CatalogueQuery) -> None:
 
 # Searching ---------------------------------------------------------------------------------------------------
 
-FTS = table("catalogue_fts")
+FTS, SEARCH = table("catalogue_fts"), table("catalogue_search")  # full-text indexes (migration 0007)
 
 
 def _fts_match(words: list[str]) -> str:
@@ -442,7 +442,10 @@ def _tsquery(words: list[str]) -> str:
 def _text_condition(dialect: str, words: list[str]) -> ColumnElement[bool]:
     if dialect == "postgresql":
         tsquery = func.to_tsquery(literal_column("'english'::regconfig"), _tsquery(words))
-        return literal_column("catalogue_entries.search").op("@@")(tsquery)
+        having: Select[Any] = (
+            select(literal_column("entry_id")).select_from(SEARCH).where(literal_column("search").op("@@")(tsquery))
+        )
+        return E.id.in_(having)
     matched: Select[Any] = (
         select(literal_column("rowid"))
         .select_from(FTS)
@@ -541,8 +544,8 @@ def search(db: Session, query: CatalogueQuery) -> Results:
 
 # (PostgreSQL?, ranked?) -> the statement, in each driver's own parameter style.
 TEXT_MATCHES = {
-    (True, False): "SELECT id FROM catalogue_entries, to_tsquery('english', %(words)s) AS q WHERE search @@ q",
-    (True, True): "SELECT id, -ts_rank(search, q) FROM catalogue_entries, to_tsquery('english', %(words)s) AS q "
+    (True, False): "SELECT entry_id FROM catalogue_search, to_tsquery('english', %(words)s) AS q WHERE search @@ q",
+    (True, True): "SELECT entry_id, -ts_rank(search, q) FROM catalogue_search, to_tsquery('english', %(words)s) AS q "
     "WHERE search @@ q",
     (False, False): "SELECT rowid FROM catalogue_fts WHERE catalogue_fts MATCH :words",
     (False, True): "SELECT rowid, bm25(catalogue_fts, 10.0, 1.0) FROM catalogue_fts WHERE catalogue_fts MATCH :words",

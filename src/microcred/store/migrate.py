@@ -44,16 +44,9 @@ def current_revision(database_url: str) -> str | None:
 
 
 # The full-text indexes live outside the models (see migration 0007): autogenerate leaves them alone.
-_SEARCH_TABLES = ("catalogue_fts",)
+_SEARCH_TABLES = ("catalogue_fts", "catalogue_search")
 
 
 def include_object(obj: object, name: str | None, type_: str, reflected: bool, compare_to: object) -> bool:
-    if type_ == "table" and name is not None and name.startswith(_SEARCH_TABLES):
-        return False
-    if (
-        type_ == "column"
-        and name == "search"
-        and getattr(getattr(obj, "table", None), "name", "") == "catalogue_entries"
-    ):
-        return False
-    return not (type_ == "index" and name == "ix_catalogue_entries_search")
+    table = name if type_ == "table" else getattr(getattr(obj, "table", None), "name", None)
+    return not (isinstance(table, str) and table.startswith(_SEARCH_TABLES))

@@ -6,8 +6,8 @@ Revises: 0006
 The full-text index differs by database and is kept by the database itself:
 - SQLite: an FTS5 table over (title, body) with external content, kept in step by triggers, tokenised
   with the Porter stemmer over unicode61 with diacritics removed;
-- PostgreSQL: a generated `search` tsvector column (title weighted A, body B, the 'english' configuration)
-  with a GIN index.
+- PostgreSQL: a `catalogue_search` table of tsvectors (title weighted A, body B, the 'english'
+  configuration) with a GIN index, kept by a trigger.
 Neither is in the SQLAlchemy models; `microcred.store.migrate.include_object` keeps autogenerate from
 reporting them.
 """
@@ -114,12 +114,31 @@ def upgrade() -> None:
             "CREATE TRIGGER catalogue_changed AFTER INSERT OR UPDATE OR DELETE ON catalogue_entries "
             "FOR EACH STATEMENT EXECUTE FUNCTION catalogue_changed()"
         )
+        # A narrow table of its own: a common word matches a fifth of the catalogue, and reading those rows'
+        # ids from the wide entries table (summaries, bodies) costs several times more than from this one.
         op.execute(
-            "ALTER TABLE catalogue_entries ADD COLUMN search tsvector GENERATED ALWAYS AS ("
-            "setweight(to_tsvector('english', title), 'A') || setweight(to_tsvector('english', body), 'B')"
-            ") STORED"
+            "CREATE TABLE catalogue_search (entry_id integer PRIMARY KEY "
+            "REFERENCES catalogue_entries (id) ON DELETE CASCADE, search tsvector NOT NULL)"
         )
-        op.execute("CREATE INDEX ix_catalogue_entries_search ON catalogue_entries USING gin (search)")
+        op.execute("CREATE INDEX ix_catalogue_search_search ON catalogue_search USING gin (search)")
+        op.execute(
+            """
+            CREATE FUNCTION catalogue_search_row() RETURNS trigger AS $$
+            BEGIN
+                INSERT INTO catalogue_search (entry_id, search) VALUES (
+                    NEW.id,
+                    setweight(to_tsvector('english', NEW.title), 'A')
+                    || setweight(to_tsvector('english', NEW.body), 'B')
+                ) ON CONFLICT (entry_id) DO UPDATE SET search = excluded.search;
+                RETURN NULL;
+            END;
+            $$ LANGUAGE plpgsql
+            """
+        )
+        op.execute(
+            "CREATE TRIGGER catalogue_search_row AFTER INSERT OR UPDATE ON catalogue_entries "
+            "FOR EACH ROW EXECUTE FUNCTION catalogue_search_row()"
+        )
     else:
         op.execute(
             "CREATE VIRTUAL TABLE catalogue_fts USING fts5(title, body, content='catalogue_entries', "
@@ -150,7 +169,9 @@ def upgrade() -> None:
 
 def downgrade() -> None:
     if op.get_bind().dialect.name == "postgresql":
-        op.execute("DROP INDEX ix_catalogue_entries_search")
+        op.execute("DROP TRIGGER catalogue_search_row ON catalogue_entries")
+        op.execute("DROP FUNCTION catalogue_search_row()")
+        op.execute("DROP TABLE catalogue_search")
         op.execute("DROP TRIGGER catalogue_changed ON catalogue_entries")
         op.execute("DROP FUNCTION catalogue_changed()")
     else:
