@@ -118,7 +118,11 @@ def test_full_text_covers_titles_outcomes_and_esco_skill_labels_with_stemming_an
     assert found(db, q="analyses") == ["Data analysis with Python"]  # stemmed
     assert found(db, q="kitch") == ["Kitchen hygiene"]  # the last word as a prefix
     assert found(db, q="kitchen python") == []  # every word must match
-    assert found(db, q="Yonder", sort="title") == ["Caring for older people at home", "Kitchen hygiene"]
+    assert len(found(db, q="University of Zed")) == 4  # the awarding body
+    yonder = shelf["yon"]
+    accounts.update_organisation(db, ACTOR, yonder, legal_name="Yonder College")
+    [card] = catalogue.search(db, CatalogueQuery(q="kitchen")).items
+    assert card.summary["provider"] == {"slug": "yon", "name": "Yonder College"}  # renames show at once
     assert found(db, q='"); DROP TABLE x; -- * NEAR(') == []  # query syntax is never passed through
 
 

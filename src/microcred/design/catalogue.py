@@ -90,7 +90,6 @@ def flatten(
         *(o.text for o in content.learning_outcomes),
         *(skill_labels[uri] for uri in skills if uri in skill_labels),
         *(b.name for b in content.awarding_bodies),
-        organisation.legal_name,
         content.code,
     ]
     terms: list[tuple[str, str]] = [("provider", organisation.slug)]
@@ -114,7 +113,7 @@ def flatten(
     summary = {
         "title": content.title,
         "description": content.description[:300],
-        "provider": {"slug": organisation.slug, "name": organisation.legal_name},
+        "provider": {"slug": organisation.slug},  # its name is read when shown: organisations get renamed
         "awarding_bodies": [b.name for b in content.awarding_bodies],
         "edition": edition.number,
         "eqf_level": content.eqf_level,
@@ -529,10 +528,19 @@ def search(db: Session, query: CatalogueQuery) -> Results:
     page_ids = [int(i) for i in index.ids[ordered[start : start + query.per_page]]]
     rows = {
         row[0]: row
-        for row in db.execute(select(E.id, E.specification_id, E.edition_number, E.summary).where(E.id.in_(page_ids)))
+        for row in db.execute(
+            select(E.id, E.specification_id, E.edition_number, E.summary, Organisation.legal_name)
+            .join(Organisation, Organisation.id == E.organisation_id)
+            .where(E.id.in_(page_ids))
+        )
     }
     items = [
-        Card(id=rows[i][1], edition=rows[i][2], url=f"/catalogue/{rows[i][1]}", summary=rows[i][3])
+        Card(
+            id=rows[i][1],
+            edition=rows[i][2],
+            url=f"/catalogue/{rows[i][1]}",
+            summary={**rows[i][3], "provider": {**rows[i][3]["provider"], "name": rows[i][4]}},
+        )
         for i in page_ids
         if i in rows  # withdrawn since the arrays were built: the next search has new arrays
     ]
