@@ -63,7 +63,9 @@ def test_anyone_searches_filters_and_counts_over_the_api(client: TestClient, dat
     assert {"q", "eqf", "language", "hours_min", "price_max", "sort"} <= {p["name"] for p in schema["parameters"]}
 
 
-def test_a_listed_micro_credential_its_editions_and_documents(client: TestClient, database: Database, world: World) -> None:
+def test_a_listed_micro_credential_its_editions_and_documents(
+    client: TestClient, database: Database, world: World
+) -> None:
     ids = shelf(client, database, world)
     item = client.get(f"/api/catalogue/{ids['python']}").json()
     assert item["content"]["title"] == "Data analysis with Python" and item["listed"] is True
@@ -114,7 +116,8 @@ def test_the_catalogue_page_needs_no_account(client: TestClient, database: Datab
     assert 'name="language" value="fr" checked' in page.text
     assert f'href="/catalogue/{ids["care"]}"' in page.text and "Hidden draft" not in page.text
     detail = client.get(f"/catalogue/{ids['care']}").text
-    for element in ("Awarding body", "Learning outcomes", "Notional workload", "Type of assessment", "Quality assurance"):
+    elements = ("Awarding body", "Learning outcomes", "Notional workload", "Type of assessment", "Quality assurance")
+    for element in elements:
         assert f"<dt>{element}</dt>" in detail
     assert client.get("/catalogue", params={"eqf": "12"}).status_code == 422
     provider = client.get("/catalogue/providers/b", follow_redirects=False)
