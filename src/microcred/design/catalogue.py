@@ -163,13 +163,28 @@ def insert_flat(db: Session, flats: Sequence[Flat]) -> None:
         {**flat.entry, "value_ids": np.array([value_ids[t] for t in flat.terms], dtype="<i4").tobytes()}
         for flat in flats
     ]
-    ids = db.scalars(insert(CatalogueEntry).returning(CatalogueEntry.id, sort_by_parameter_order=True), entries).all()
+    db.execute(insert(CatalogueEntry), entries)
+    # Not RETURNING: in row order it would make PostgreSQL insert one row per statement.
+    spec_ids = [flat.entry["specification_id"] for flat in flats]
+    ids: dict[uuid.UUID, int] = {}
+    for start in range(0, len(spec_ids), 500):
+        found = select(E.specification_id, E.id).where(E.specification_id.in_(spec_ids[start : start + 500]))
+        ids.update({spec_id: entry_id for spec_id, entry_id in db.execute(found)})
     rows = [
-        {"entry_id": entry_id, "value_id": value_ids[term]}
-        for entry_id, flat in zip(ids, flats, strict=True)
+        {"entry_id": ids[flat.entry["specification_id"]], "value_id": value_ids[term]}
+        for flat in flats
         for term in flat.terms
     ]
-    if rows:
+    if db.get_bind().dialect.name == "postgresql" and len(rows) > 1000:
+        # A bulk load: psycopg's executemany sends a statement per row; COPY streams them all.
+        cursor = db.connection().connection.cursor()
+        try:
+            with cursor.copy("COPY catalogue_terms (entry_id, value_id) FROM STDIN") as copy:
+                for row in rows:
+                    copy.write_row((row["entry_id"], row["value_id"]))
+        finally:
+            cursor.close()
+    elif rows:
         db.execute(insert(CatalogueTerm), rows)
 
 
@@ -183,10 +198,13 @@ def _value_ids(db: Session, wanted: set[tuple[str, str]], chunk: int = 500) -> d
             by_facet.setdefault(facet, []).append(value)
         found: dict[tuple[str, str], int] = {}
         for facet, values in by_facet.items():
-            for start in range(0, len(values), chunk):
-                part = values[start : start + chunk]
-                statement = select(V.value, V.id).where(V.facet == facet, V.value.in_(part))
-                found.update({(facet, value): value_id for value, value_id in db.execute(statement)})
+            if len(values) > chunk:  # a bulk load: the facet's whole list is one cheap read
+                statement = select(V.value, V.id).where(V.facet == facet)
+                wanted_here = set(values)
+                found.update({(facet, v): i for v, i in db.execute(statement) if v in wanted_here})
+                continue
+            statement = select(V.value, V.id).where(V.facet == facet, V.value.in_(values))
+            found.update({(facet, value): value_id for value, value_id in db.execute(statement)})
         return found
 
     found = known(pairs)
