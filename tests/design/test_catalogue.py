@@ -222,6 +222,13 @@ def test_a_new_edition_replaces_the_listing_and_withdrawal_removes_it(db: Sessio
     # Its editions stay readable, for the credentials issued from them.
     first = catalogue.published(db, spec.id, 1)
     assert first.content.title == "Data analysis with Python" and not first.listed
+    # Offered again unchanged: the same edition is listed again, no new one.
+    again = design.publish(db, ACTOR, zed, spec.id)
+    db.commit()
+    assert again.number == 2 and len(spec.editions) == 2
+    assert [c.summary["title"] for c in catalogue.search(db, CatalogueQuery(q="analysis")).items] == [
+        "Data analysis with R"
+    ]
 
 
 def test_rebuild_lists_the_same_as_publishing_did(db: Session, shelf: dict[str, Any]) -> None:

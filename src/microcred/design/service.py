@@ -249,6 +249,8 @@ def publish(
         raise InvalidInput("It cannot be published yet: " + " ".join(found.blocking), code="not_publishable")
     content = content_of(spec)
     previous = latest(spec)
+    if previous is not None and edition_content(previous) == content and spec.withdrawn_at is not None:
+        return _relist(db, actor, organisation, spec, previous)
     if previous is not None and edition_content(previous) == content:
         raise Conflict(
             f"Nothing changed since edition {previous.number}; edit the draft to make a new edition.",
@@ -279,6 +281,23 @@ def publish(
         organisation=organisation,
         summary=f"Published edition {edition.number} of “{content.title}”",
         changes=changes[:20],
+    )
+    return edition
+
+
+def _relist(db: Session, actor: Actor, organisation: Organisation, spec: Specification, edition: Edition) -> Edition:
+    """A withdrawn specification offered again unchanged: its latest edition goes back into the catalogue."""
+    spec.withdrawn_at = None
+    db.flush()
+    catalogue.index(db, spec, organisation)
+    audit.record(
+        db,
+        actor,
+        "specification.relist",
+        object_type="specification",
+        object_id=spec.id,
+        organisation=organisation,
+        summary=f"Offered “{spec.title}” again (edition {edition.number})",
     )
     return edition
 

@@ -370,6 +370,9 @@ def _spec_page(
         spec=spec,
         c=content,
         status=design.status(spec),
+        relist=spec.withdrawn_at is not None
+        and bool(spec.editions)
+        and design.edition_content(spec.editions[-1]) == content,
         report=design.report(db, caller.org, spec),
         labels={uri: s.preferred_label for uri, s in taxonomy.skills_by_uri(db, content.skill_uris()).items()},
         latest_review=date.today() + design.REVIEW_AT_MOST,
