@@ -8,8 +8,11 @@ import re
 
 import pytest
 from fastapi.testclient import TestClient
+from sqlalchemy import func, select
 
 from microcred.accounts import service as accounts
+from microcred.accounts.principal import Actor
+from microcred.skills import cohorts
 from microcred.skills import service as skills
 from microcred.skills.models import ExperienceKind
 from microcred.store import Database
@@ -139,3 +142,51 @@ def test_cohorts_are_isolated_and_codes_checked(client: TestClient, world: World
     log_out(client)
     log_in(client, "learner@a.example", world.passwords["learner@a.example"])
     assert client.get("/orgs/a/cohorts").status_code == 403  # learners do not manage cohorts
+
+
+def test_a_learner_without_an_account_signs_up_from_the_join_link(
+    client: TestClient, database: Database, world: World
+) -> None:
+    from microcred.accounts.models import AuditEvent, User
+    from microcred.skills.models import Cohort
+
+    with database.session() as db:
+        educator = Actor.person(db.merge(world.users["a_educator"]))
+        cohort = cohorts.create_cohort(db, educator, db.merge(world.orgs["a"]), name="Open day")
+        code = cohort.access_code
+
+    page = client.get(f"/join/{code}")
+    assert page.status_code == 200 and "Open day" in page.text and 'id="sign-up"' in page.text
+    form = {"csrf_token": csrf_from(page.text), "code": code, "display_name": "Nia", "share_skills": "yes"}
+
+    # Bad input is named and leaves nothing behind: a weak password, a taken email, a wrong code.
+    weak = client.post("/join/sign-up", data={**form, "email": "nia@example.org", "password": "short"})
+    assert weak.status_code == 422 and "too short" in weak.text and 'value="nia@example.org"' in weak.text
+    taken = client.post("/join/sign-up", data={**form, "email": "learner@b.example", "password": "a long passphrase"})
+    assert taken.status_code == 409 and "log in to join" in taken.text
+    wrong = client.post(
+        "/join/sign-up",
+        data={**form, "code": "ZZZZZZZZZZ", "email": "nia@example.org", "password": "a long passphrase"},
+    )
+    assert wrong.status_code == 404
+    with database.session() as db:
+        assert db.scalar(select(func.count()).select_from(User).where(User.email == "nia@example.org")) == 0
+
+    joined = client.post(
+        "/join/sign-up",
+        data={**form, "email": "Nia@Example.org", "password": "a long passphrase"},
+        follow_redirects=False,
+    )
+    assert joined.status_code == 303 and joined.headers["location"] == "/profile/cohorts"
+    mine = client.get("/profile/cohorts")
+    assert mine.status_code == 200 and "Open day" in mine.text  # signed in by the sign-up
+    with database.session() as db:
+        user = db.scalar(select(User).where(User.email == "nia@example.org"))
+        assert user is not None and not user.must_change_password and not user.is_platform_admin
+        found = db.scalar(select(Cohort).where(Cohort.access_code == code))
+        assert found is not None and [m.user_id for m in found.members] == [user.id]
+        assert found.members[0].share_skills and not found.members[0].share_experiences
+        actions = set(db.scalars(select(AuditEvent.action).where(AuditEvent.actor_user_id == user.id)))
+        assert {"user.registered", "cohort.joined"} <= actions
+    log_out(client)
+    log_in(client, "nia@example.org", "a long passphrase")

@@ -25,7 +25,7 @@ from microcred.accounts.models import (
     Role,
     User,
 )
-from microcred.accounts.passwords import hash_password, one_time_password
+from microcred.accounts.passwords import check_new_password, hash_password, one_time_password
 from microcred.accounts.principal import Actor
 from microcred.errors import Conflict, Forbidden, InvalidInput, NotFound
 from microcred.inputs import has_control_characters, single_line
@@ -293,6 +293,32 @@ def create_user(
         platform_admin=platform_admin,
     )
     return user, password
+
+
+def register(db: Session, *, email: str, display_name: str, password: str) -> User:
+    """A person signing themselves up (invited by an open cohort's code): their own password, no admin rights."""
+    email = check_email(email)
+    check_new_password(password, email=email)
+    if db.scalar(select(User.id).where(User.email == email)) is not None:
+        raise Conflict("There is already an account with this email: log in to join.", code="user_exists")
+    display_name = single_line(
+        display_name or email.split("@")[0], field="display name", max_length=200, code="invalid_name"
+    )
+    user = User(
+        email=email, display_name=display_name, password_hash=hash_password(password), must_change_password=False
+    )
+    db.add(user)
+    db.flush()
+    audit.record(
+        db,
+        Actor.person(user),
+        "user.registered",
+        object_type="user",
+        object_id=user.id,
+        summary=f"{email} signed up",
+        actor_user_id=user.id,
+    )
+    return user
 
 
 def user_by_email(db: Session, email: str) -> User:

@@ -20,6 +20,7 @@ from sqlalchemy import func, select
 from sqlalchemy.orm import Session, selectinload
 
 from microcred.accounts import audit
+from microcred.accounts import service as accounts
 from microcred.accounts.models import Membership, Organisation, Role, User
 from microcred.accounts.principal import Actor
 from microcred.errors import Conflict, InvalidInput, NotFound
@@ -350,6 +351,35 @@ def join_cohort(
         summary=f"{user.email} joined {found.name}",
     )
     return member
+
+
+def sign_up_and_join(
+    db: Session,
+    code: str,
+    *,
+    email: str,
+    display_name: str,
+    password: str,
+    share_skills: bool = True,
+    share_experiences: bool = False,
+    share_careers: bool = True,
+) -> tuple[User, CohortMember]:
+    """A learner without an account follows the join link: the open cohort's code is their invitation.
+
+    The code is checked first, so a wrong one creates no account; any error leaves nothing behind (one
+    transaction, the caller's).
+    """
+    cohort_by_code(db, code)
+    user = accounts.register(db, email=email, display_name=display_name, password=password)
+    member = join_cohort(
+        db,
+        user,
+        code,
+        share_skills=share_skills,
+        share_experiences=share_experiences,
+        share_careers=share_careers,
+    )
+    return user, member
 
 
 def my_cohorts(db: Session, user: User) -> list[CohortMember]:

@@ -11,7 +11,7 @@ from fastapi import APIRouter, Depends, Form, Query, Request
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
 
 from microcred.accounts import audit, login, service, tokens
-from microcred.accounts.models import OrganisationKind, Role
+from microcred.accounts.models import OrganisationKind, Role, User
 from microcred.accounts.principal import ROLE_RANK
 from microcred.errors import MicrocredError, Throttled, Unauthenticated
 from microcred.store.base import utcnow
@@ -89,6 +89,12 @@ def login_submit(
             email=email,
             next=_safe_next(next),
         )
+    return signed_in_response(request, db, user, "/account/password" if user.must_change_password else _safe_next(next))
+
+
+def signed_in_response(request: Request, db: DB, user: User, target: str) -> Response:
+    """Start a browser session for the user (committing it with whatever else the request did) and go on."""
+    settings = settings_of(request)
     token = login.start_session(
         db,
         user,
@@ -97,7 +103,7 @@ def login_submit(
         user_agent=request.headers.get("user-agent"),
     )
     db.commit()
-    response = _redirect("/account/password" if user.must_change_password else _safe_next(next))
+    response = _redirect(target)
     response.set_cookie(
         session_cookie_name(settings),
         token,

@@ -16,12 +16,14 @@ from microcred.skills import service as skills
 from microcred.skills.models import CohortStatus, Experience, ExperienceKind
 from microcred.taxonomy import search
 from microcred.taxonomy import service as taxonomy
+from microcred.web.accounts_pages import signed_in_response
 from microcred.web.errors import STATUS
 from microcred.web.security import DB, Access, Caller, settings_of
 from microcred.web.templating import render
 
 router = APIRouter(include_in_schema=False)
 SignedIn = Annotated[Caller, Depends(Access.signed_in())]
+Anyone = Annotated[Caller, Depends(Access.public())]
 Text = Annotated[str, Form(max_length=200)]
 
 
@@ -337,7 +339,8 @@ def cohort_export(org: str, cohort_id: uuid.UUID, name: str, caller: Educators, 
 
 @router.get("/join", response_class=HTMLResponse)
 @router.get("/join/{code}", response_class=HTMLResponse)
-def join_page(request: Request, caller: SignedIn, db: DB, code: str = "") -> Response:
+def join_page(request: Request, caller: Anyone, db: DB, code: str = "") -> Response:
+    """The join link: signed-in people join; people without an account sign up and join in one step."""
     found = None
     error = None
     if code:
@@ -345,6 +348,21 @@ def join_page(request: Request, caller: SignedIn, db: DB, code: str = "") -> Res
             found = cohorts.cohort_by_code(db, code)
         except MicrocredError as problem:
             error = problem.detail
+    return _join_form(request, caller, db, code=code, cohort=found, error=error, status_code=404 if error else 200)
+
+
+def _join_form(
+    request: Request,
+    caller: Caller,
+    db: DB,
+    *,
+    code: str,
+    cohort: Any = None,
+    error: str | None = None,
+    status_code: int = 200,
+    email: str = "",
+    display_name: str = "",
+) -> Response:
     return render(
         request,
         "join.html",
@@ -352,10 +370,52 @@ def join_page(request: Request, caller: SignedIn, db: DB, code: str = "") -> Res
         db=db,
         title="Join a cohort",
         code=code,
-        cohort=found,
+        cohort=cohort,
         error=error,
-        status_code=404 if error else 200,
+        signed_in=caller.actor is not None and caller.actor.token is None,
+        email=email,
+        display_name=display_name,
+        status_code=status_code,
     )
+
+
+@router.post("/join/sign-up", response_class=HTMLResponse)
+def sign_up_and_join(
+    request: Request,
+    caller: Anyone,
+    db: DB,
+    code: Annotated[str, Form(max_length=40)],
+    email: Annotated[str, Form(max_length=320)],
+    password: Annotated[str, Form(max_length=1000)],
+    display_name: Annotated[str, Form(max_length=200)] = "",
+    share_skills: Annotated[str, Form(max_length=5)] = "",
+    share_experiences: Annotated[str, Form(max_length=5)] = "",
+    share_careers: Annotated[str, Form(max_length=5)] = "",
+) -> Response:
+    try:
+        user, _member = cohorts.sign_up_and_join(
+            db,
+            code,
+            email=email,
+            display_name=display_name,
+            password=password,
+            share_skills=share_skills == "yes",
+            share_experiences=share_experiences == "yes",
+            share_careers=share_careers == "yes",
+        )
+    except MicrocredError as error:
+        db.rollback()
+        return _join_form(
+            request,
+            caller,
+            db,
+            code=code,
+            error=error.detail,
+            status_code=STATUS[error.kind],
+            email=email,
+            display_name=display_name,
+        )
+    return signed_in_response(request, db, user, "/profile/cohorts")
 
 
 @router.post("/join", response_class=HTMLResponse)
@@ -379,17 +439,7 @@ def join(
         )
     except MicrocredError as error:
         db.rollback()
-        return render(
-            request,
-            "join.html",
-            caller,
-            db=db,
-            title="Join a cohort",
-            code=code,
-            cohort=None,
-            error=error.detail,
-            status_code=STATUS[error.kind],
-        )
+        return _join_form(request, caller, db, code=code, error=error.detail, status_code=STATUS[error.kind])
     db.commit()
     return RedirectResponse("/profile/cohorts", status_code=303)
 
