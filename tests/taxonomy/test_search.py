@@ -63,3 +63,18 @@ def test_search_api_and_page(client: TestClient) -> None:
     assert page.status_code == 200 and '<h2 id="career-results">Careers</h2>' in page.text
     assert "teacher" in page.text
     assert client.get("/search", params={"q": "x" * 300}).status_code == 422
+
+
+def test_a_concept_whose_labels_normalise_to_nothing_keeps_its_place() -> None:
+    from microcred.taxonomy.search import LexicalIndex
+
+    index = LexicalIndex(
+        [
+            ("urn:a", "teach adults", []),
+            ("urn:b", "???", ["!!"]),  # nothing left after normalising: it must not shift the others
+            ("urn:c", "use Python", ["Python programming"]),
+        ]
+    )
+    assert len(index.starts) == 3
+    assert [hit.uri for hit in index.search("python", 1)] == ["urn:c"]
+    assert [hit.uri for hit in index.search("teach adults", 1)] == ["urn:a"]

@@ -65,11 +65,13 @@ def surface_forms(concepts: list[tuple[str, str, list[str]]]) -> tuple[list[str]
     """Each concept's distinct normalised labels, preferred first, with the position of their concept."""
     forms: list[str] = []
     owners: list[int] = []
-    for position, (_uri, label, others) in enumerate(concepts):
-        for form in dict.fromkeys(normalize(f) for f in [label, *others]):
-            if form:
-                forms.append(form)
-                owners.append(position)
+    for position, (uri, label, others) in enumerate(concepts):
+        mine = [form for form in dict.fromkeys(normalize(f) for f in [label, *others]) if form]
+        # A label of punctuation alone normalises to nothing; the concept keeps a form all the same, or
+        # every concept after it would be scored as its neighbour.
+        for form in mine or [label.strip().casefold() or uri]:
+            forms.append(form)
+            owners.append(position)
     return forms, owners
 
 
