@@ -1,9 +1,11 @@
-"""Data Integrity proofs with Ed25519: the `eddsa-rdfc-2022` and `eddsa-jcs-2022` cryptosuites (W3C vc-di-eddsa).
+"""Data Integrity proofs: `eddsa-rdfc-2022` (the default), `eddsa-jcs-2022` (W3C vc-di-eddsa), and
+`ecdsa-rdfc-2019`, `ecdsa-jcs-2019` on P-256 and P-384 (W3C vc-di-ecdsa).
 
-Each step of the specification is a function, so that each is tested against the W3C vectors:
-transform (canonicalize the document), configure (canonicalize the proof options), hash (SHA-256 of the
-proof configuration, then of the document), sign and verify. Ed25519 is deterministic: the same key and
-input give the vectors' signature byte for byte.
+Each step of the specifications is a function, so that each is tested against the W3C vectors:
+transform (canonicalize the document), configure (canonicalize the proof options), hash (the proof
+configuration's hash, then the document's: SHA-256, or SHA-384 with P-384), sign and verify. Ed25519 is
+deterministic, so the same key and input give the vectors' signature byte for byte; ECDSA is not, so its
+vectors are verified and our signatures verify.
 """
 
 from __future__ import annotations
@@ -19,21 +21,40 @@ from cryptography.exceptions import InvalidSignature
 from microcred.trust import TrustError
 from microcred.trust.canon import jcs, rdfc
 from microcred.trust.loader import Loader
-from microcred.trust.multikey import Ed25519Key, key_from_verification_method, multibase_decode, multibase_encode
+from microcred.trust.multikey import (
+    EcdsaKey,
+    Ed25519Key,
+    Key,
+    key_from_verification_method,
+    multibase_decode,
+    multibase_encode,
+)
 
-SUITES = ("eddsa-rdfc-2022", "eddsa-jcs-2022")
+SUITES = ("eddsa-rdfc-2022", "eddsa-jcs-2022", "ecdsa-rdfc-2019", "ecdsa-jcs-2019")
 DATETIME = re.compile(r"^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}(\.\d+)?(Z|[+-]\d{2}:\d{2})$")
 
 
 def _suite(name: str) -> str:
     if name not in SUITES:
-        raise TrustError(f"Unknown cryptosuite {name[:40]!r}: use {' or '.join(SUITES)}.")
+        raise TrustError(f"Unknown cryptosuite {name[:40]!r}: use one of {', '.join(SUITES)}.")
     return name
+
+
+def _jcs(suite: str) -> bool:
+    return suite.endswith(("-jcs-2022", "-jcs-2019"))
+
+
+def _fits(suite: str, key: Key) -> None:
+    wanted = EcdsaKey if suite.startswith("ecdsa") else Ed25519Key
+    if not isinstance(key, wanted):
+        raise TrustError(
+            f"The cryptosuite {suite} needs {'a P-256 or P-384' if wanted is EcdsaKey else 'an Ed25519'} key."
+        )
 
 
 def transform(document: dict[str, Any], suite: str, loader: Loader | None = None) -> bytes:
     """The canonical form of the document to secure (with the previous proofs, in a chain)."""
-    if _suite(suite) == "eddsa-jcs-2022":
+    if _jcs(_suite(suite)):
         return jcs(document)
     return rdfc(document, loader).encode("utf-8")
 
@@ -50,14 +71,15 @@ def proof_config(options: dict[str, Any], document: dict[str, Any], loader: Load
     if "@context" in config and config["@context"] != document.get("@context"):
         raise TrustError("The proof's @context differs from the document's.")
     config["@context"] = document.get("@context")
-    if suite == "eddsa-jcs-2022":
+    if _jcs(suite):
         return jcs(config)
     return rdfc(config, loader).encode("utf-8")
 
 
-def hash_data(transformed: bytes, config: bytes) -> bytes:
-    """SHA-256 of the proof configuration followed by SHA-256 of the transformed document."""
-    return hashlib.sha256(config).digest() + hashlib.sha256(transformed).digest()
+def hash_data(transformed: bytes, config: bytes, algorithm: str = "Ed25519") -> bytes:
+    """The hash of the proof configuration followed by the hash of the transformed document."""
+    digest = hashlib.sha384 if algorithm == "P-384" else hashlib.sha256
+    return digest(config).digest() + digest(transformed).digest()
 
 
 def _unsecured(document: dict[str, Any]) -> dict[str, Any]:
@@ -66,7 +88,7 @@ def _unsecured(document: dict[str, Any]) -> dict[str, Any]:
 
 def add_proof(
     document: dict[str, Any],
-    key: Ed25519Key,
+    key: Key,
     *,
     suite: str = "eddsa-rdfc-2022",
     created: str | None = None,
@@ -78,6 +100,7 @@ def add_proof(
     """The document with one more proof (a proof set when it had one already)."""
     if key.private is None:
         raise TrustError("Signing needs the private key.")
+    _fits(_suite(suite), key)
     unsecured = _unsecured(document)
     options: dict[str, Any] = {"type": "DataIntegrityProof", "cryptosuite": _suite(suite)}
     if created is not None:
@@ -85,10 +108,10 @@ def add_proof(
     options["verificationMethod"] = verification_method or key.verification_method
     options["proofPurpose"] = proof_purpose
     options.update(extra or {})
-    if suite == "eddsa-jcs-2022":
+    if _jcs(suite):
         options["@context"] = unsecured.get("@context")
-    data = hash_data(transform(unsecured, suite, loader), proof_config(options, unsecured, loader))
-    proof = {**options, "proofValue": multibase_encode(key.private.sign(data))}
+    data = hash_data(transform(unsecured, suite, loader), proof_config(options, unsecured, loader), key.algorithm)
+    proof = {**options, "proofValue": multibase_encode(key.sign(data))}
     secured = copy.deepcopy(document)
     existing = secured.get("proof")
     if existing is None:
@@ -107,7 +130,7 @@ class Verified:
 
 
 def verify_proof(
-    document: dict[str, Any], proof: dict[str, Any], key: Ed25519Key | None = None, loader: Loader | None = None
+    document: dict[str, Any], proof: dict[str, Any], key: Key | None = None, loader: Loader | None = None
 ) -> Verified:
     """Check one proof of the document: `document` is secured minus every proof (add previous ones for chains)."""
     method = str(proof.get("verificationMethod", ""))
@@ -118,8 +141,9 @@ def verify_proof(
             raise TrustError("The proof has no proofValue.")
         signature = multibase_decode(value)
         resolved = key or key_from_verification_method(method)
-        data = hash_data(transform(document, suite, loader), proof_config(proof, document, loader))
-        resolved.public.verify(signature, data)
+        _fits(_suite(suite), resolved)
+        data = hash_data(transform(document, suite, loader), proof_config(proof, document, loader), resolved.algorithm)
+        resolved.verify(signature, data)
     except InvalidSignature:
         return Verified(False, method, suite, "The signature does not match the document: it was changed or forged.")
     except TrustError as error:

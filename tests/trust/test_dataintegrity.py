@@ -1,4 +1,4 @@
-"""eddsa-rdfc-2022 and eddsa-jcs-2022 against the W3C test vectors, step by step, byte for byte."""
+"""Data Integrity proofs against the W3C test vectors: EdDSA step by step and byte for byte, ECDSA verified."""
 
 from __future__ import annotations
 
@@ -11,12 +11,15 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from microcred.trust import TrustError, eddsa
+from microcred.trust import TrustError
+from microcred.trust import dataintegrity as di
 from microcred.trust.canon import CanonicalizationLimit, UnknownContext, rdfc
 from microcred.trust.loader import document_loader
-from microcred.trust.multikey import Ed25519Key, key_from_verification_method
+from microcred.trust.multikey import EcdsaKey, Ed25519Key, key_from_verification_method
 
-VECTORS = Path(__file__).resolve().parents[2].parent / "shared" / "fixtures" / "w3c" / "vc-di-eddsa" / "TestVectors"
+W3C = Path(__file__).resolve().parents[2].parent / "shared" / "fixtures" / "w3c"
+VECTORS = W3C / "vc-di-eddsa" / "TestVectors"
+ECDSA = W3C / "vc-di-ecdsa" / "TestVectors"
 # The W3C examples context the vectors use (https://www.w3.org/ns/credentials/examples/v2, as published).
 EXAMPLES = {
     "https://www.w3.org/ns/credentials/examples/v2": {
@@ -44,11 +47,11 @@ def key() -> Ed25519Key:
 @pytest.mark.parametrize(("suite", "folder", "tag"), CASES)
 def test_each_step_equals_the_vectors(key: Ed25519Key, suite: str, folder: str, tag: str) -> None:
     unsigned = load("unsigned.json")
-    transformed = eddsa.transform(unsigned, suite, LOADER)
+    transformed = di.transform(unsigned, suite, LOADER)
     assert transformed.decode().strip() == read(folder, f"canonDoc{tag}.txt")
-    config = eddsa.proof_config(load(folder, f"proofConfig{tag}.json"), unsigned, LOADER)
+    config = di.proof_config(load(folder, f"proofConfig{tag}.json"), unsigned, LOADER)
     assert config.decode().strip() == read(folder, f"proofCanon{tag}.txt")
-    data = eddsa.hash_data(transformed, config)
+    data = di.hash_data(transformed, config)
     assert data.hex() == read(folder, f"combinedHash{tag}.txt")
     assert data[32:].hex() == read(folder, f"docHash{tag}.txt")
     assert data[:32].hex() == read(folder, f"proofHash{tag}.txt")
@@ -56,7 +59,7 @@ def test_each_step_equals_the_vectors(key: Ed25519Key, suite: str, folder: str, 
     assert key.private.sign(data).hex() == read(folder, f"sigHex{tag}.txt")
 
     options = load(folder, f"proofConfig{tag}.json")
-    signed = eddsa.add_proof(
+    signed = di.add_proof(
         unsigned,
         key,
         suite=suite,
@@ -66,32 +69,32 @@ def test_each_step_equals_the_vectors(key: Ed25519Key, suite: str, folder: str, 
     )
     assert signed == load(folder, f"signed{tag}.json")
     assert signed["proof"]["proofValue"] == read(folder, f"sigBTC58{tag}.txt")
-    assert [r.verified for r in eddsa.verify(signed, LOADER)] == [True]
+    assert [r.verified for r in di.verify(signed, LOADER)] == [True]
 
 
 @pytest.mark.parametrize(("suite", "folder", "tag"), CASES)
 def test_the_vectors_signed_documents_verify_and_any_change_breaks_them(suite: str, folder: str, tag: str) -> None:
     signed = load(folder, f"signed{tag}.json")
-    assert eddsa.verify(signed, LOADER)[0].verified
+    assert di.verify(signed, LOADER)[0].verified
     changed = copy.deepcopy(signed)
     changed["credentialSubject"]["alumniOf"] = "The School of Forgery"
-    result = eddsa.verify(changed, LOADER)[0]
+    result = di.verify(changed, LOADER)[0]
     assert not result.verified and "does not match" in result.problem
     wrong_date = copy.deepcopy(signed)
     wrong_date["proof"]["created"] = "2024-02-24T23:36:38Z"
-    assert not eddsa.verify(wrong_date, LOADER)[0].verified
+    assert not di.verify(wrong_date, LOADER)[0].verified
 
 
 def test_proof_sets_and_chains_verify() -> None:
     for name, count in (("signedProofSet2.json", 2), ("signedProofChain2.json", 4)):
-        results = eddsa.verify(load("proof-set-chain", name), LOADER)
+        results = di.verify(load("proof-set-chain", name), LOADER)
         assert len(results) == count and all(r.verified for r in results), (name, results)
     chain = load("proof-set-chain", "signedProofChain2.json")
     chain["proof"][0]["proofValue"] = chain["proof"][1]["proofValue"]
-    assert [r.verified for r in eddsa.verify(chain, LOADER)][0] is False
+    assert [r.verified for r in di.verify(chain, LOADER)][0] is False
     chain["proof"][0]["proofValue"] = load("proof-set-chain", "signedProofChain2.json")["proof"][0]["proofValue"]
     chain["proof"] = chain["proof"][1:]  # a proof whose previous proof was taken away
-    assert any("previous proof is missing" in r.problem for r in eddsa.verify(chain, LOADER))
+    assert any("previous proof is missing" in r.problem for r in di.verify(chain, LOADER))
 
 
 def test_did_key_round_trip_and_bad_keys(key: Ed25519Key) -> None:
@@ -112,7 +115,7 @@ def test_an_unknown_context_is_named_never_fetched() -> None:
     document = load("unsigned.json")  # its examples context is not bundled: only tests add it
     with pytest.raises(UnknownContext, match="examples/v2 is not one microcred knows"):
         rdfc(document)
-    result = eddsa.verify(load("eddsa-rdfc-2022", "signedDataInt.json"))[0]
+    result = di.verify(load("eddsa-rdfc-2022", "signedDataInt.json"))[0]
     assert not result.verified and "not one microcred knows" in result.problem
 
 
@@ -130,7 +133,7 @@ def test_canonicalization_stops_past_its_limits() -> None:
 @settings(max_examples=25, deadline=None)
 @given(position=st.integers(min_value=0, max_value=10_000), byte=st.integers(min_value=1, max_value=255))
 def test_any_changed_byte_of_a_signed_credential_fails(key: Ed25519Key, position: int, byte: int) -> None:
-    signed = eddsa.add_proof(load("unsigned.json"), key, suite="eddsa-jcs-2022", created="2026-11-23T00:00:00Z")
+    signed = di.add_proof(load("unsigned.json"), key, suite="eddsa-jcs-2022", created="2026-11-23T00:00:00Z")
     raw = bytearray(json.dumps(signed).encode())
     index = position % len(raw)
     raw[index] = (raw[index] + byte) % 256
@@ -140,5 +143,39 @@ def test_any_changed_byte_of_a_signed_credential_fails(key: Ed25519Key, position
         return  # no longer JSON: refused before any proof is checked
     if tampered == signed:
         return  # the change did not alter the data (e.g. whitespace)
-    results = eddsa.verify(tampered, LOADER) if isinstance(tampered, dict) else []
+    results = di.verify(tampered, LOADER) if isinstance(tampered, dict) else []
     assert not results or not all(r.verified for r in results)
+
+
+ECDSA_CASES = [
+    ("ecdsa-rdfc-2019", "ecdsa-rdfc-2019-p256", "ECDSAP256", "p256KeyPair.json"),
+    ("ecdsa-rdfc-2019", "ecdsa-rdfc-2019-p384", "ECDSAP384", "p384KeyPair.json"),
+    ("ecdsa-jcs-2019", "ecdsa-jcs-2019-p256", "JCSECDSAP256", "p256KeyPair.json"),
+    ("ecdsa-jcs-2019", "ecdsa-jcs-2019-p384", "JCSECDSAP384", "p384KeyPair.json"),
+]
+
+
+@pytest.mark.parametrize(("suite", "folder", "tag", "pair"), ECDSA_CASES)
+def test_ecdsa_vectors_verify_and_our_signatures_too(suite: str, folder: str, tag: str, pair: str) -> None:
+    def text(name: str) -> str:
+        return (ECDSA / folder / name).read_text(encoding="utf-8").strip()
+
+    unsigned = json.loads((ECDSA / "unsigned.json").read_text())
+    transformed = di.transform(unsigned, suite, LOADER)
+    assert transformed.decode().strip() == text(f"canonDoc{tag}.txt")
+    options = json.loads(text(f"proofConfig{tag}.json"))
+    config = di.proof_config(options, unsigned, LOADER)
+    assert config.decode().strip() == text(f"proofCanon{tag}.txt")
+    keys = json.loads((ECDSA / pair).read_text())
+    key = EcdsaKey.from_multibase(keys["publicKeyMultibase"], keys["secretKeyMultibase"])
+    assert di.hash_data(transformed, config, key.algorithm).hex() == text(f"combinedHash{tag}.txt")
+    assert key.public_multibase == keys["publicKeyMultibase"] and key.private_multibase == keys["secretKeyMultibase"]
+
+    signed = json.loads(text(f"signed{tag}.json"))
+    assert [r.verified for r in di.verify(signed, LOADER)] == [True]
+    signed["name"] = "Changed"
+    assert [r.verified for r in di.verify(signed, LOADER)] == [False]
+    ours = di.add_proof(unsigned, key, suite=suite, created=options["created"], loader=LOADER)
+    assert [r.verified for r in di.verify(ours, LOADER)] == [True]
+    with pytest.raises(TrustError, match="needs an Ed25519 key"):
+        di.add_proof(unsigned, key, suite="eddsa-rdfc-2022", loader=LOADER)
