@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import os
 import secrets
+from collections.abc import Callable
 from functools import lru_cache
 from pathlib import Path
 
@@ -23,6 +24,11 @@ class Settings(BaseSettings):
     secret_key: SecretStr | None = Field(
         default=None,
         description="Signs CSRF tokens. Generated once into data_dir/secret.key when unset.",
+    )
+    master_key: SecretStr | None = Field(
+        default=None,
+        description="Seals organisations' private signing keys (32 bytes, base64url). "
+        "Generated once into data_dir/master.key when unset.",
     )
     host: str = "127.0.0.1"
     port: int = 8000
@@ -45,7 +51,7 @@ class Settings(BaseSettings):
     )
     log_level: str = "INFO"
 
-    @field_validator("esco_path", "database_url", "secret_key", mode="before")
+    @field_validator("esco_path", "database_url", "secret_key", "master_key", mode="before")
     @classmethod
     def _empty_is_unset(cls, value: object) -> object:
         return None if isinstance(value, str) and not value.strip() else value
@@ -70,13 +76,24 @@ class Settings(BaseSettings):
         """The configured secret, or one generated once and kept (mode 0600) in the data directory."""
         if self.secret_key is not None:
             return self.secret_key.get_secret_value().encode()
-        path = self.data_dir / "secret.key"
+        return self._kept("secret.key", lambda: secrets.token_urlsafe(48)).encode()
+
+    def resolved_master_key(self) -> str:
+        """The configured master key (base64url), or one generated once into the data directory (mode 0600)."""
+        if self.master_key is not None:
+            return self.master_key.get_secret_value()
+        from microcred.trust.keystore import new_master_key
+
+        return self._kept("master.key", new_master_key)
+
+    def _kept(self, name: str, make: Callable[[], str]) -> str:
+        path = self.data_dir / name
         if not path.exists():
             self.data_dir.mkdir(parents=True, exist_ok=True)
             descriptor = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
             with os.fdopen(descriptor, "w") as handle:
-                handle.write(secrets.token_urlsafe(48))
-        return path.read_text().strip().encode()
+                handle.write(make())
+        return path.read_text().strip()
 
 
 @lru_cache

@@ -59,3 +59,10 @@ class Forbidden(MicrocredError):
 class Throttled(MicrocredError):
     kind = ErrorKind.THROTTLED
     code = "too_many_attempts"
+
+
+class Unavailable(MicrocredError):
+    """The server cannot do this as configured (a missing or wrong master key, say): not the caller's fault."""
+
+    kind = ErrorKind.UNAVAILABLE
+    code = "unavailable"

@@ -15,6 +15,7 @@ from microcred.accounts.principal import Actor
 from microcred.config import Settings
 from microcred.design import service as design
 from microcred.design.schemas import SpecificationContent
+from microcred.issuing import keys
 from microcred.skills import cohorts
 from microcred.store import Database
 from microcred.store.migrate import head_revision
@@ -233,6 +234,8 @@ ORG_ROUTES = [
     ("GET", "/api/orgs/{org}/design/profiles", None),
     ("PUT", "/api/orgs/{org}/design/profiles", {"profiles": ["cmf"]}),
     ("GET", "/api/orgs/{org}/design/overdue-reviews", None),
+    ("GET", "/api/orgs/{org}/keys", None),
+    ("POST", "/api/orgs/{org}/keys/rotate", {"algorithm": "Ed25519"}),
 ]
 
 
@@ -314,6 +317,7 @@ def test_admin_of_a_gets_404_for_anything_of_b(
         assert design.status(b_spec) == "published" and b_spec.title == "Digital content for teams"
         assert [r.spec.id for r in design.specifications(session, b)] == [b_spec_id]
         assert design.profiles_of(session, b) == ()
+        assert keys.keys(session, b) == []  # no key was made or rotated for B
 
 
 def test_a_nonexistent_organisation_and_a_foreign_one_look_the_same(

@@ -164,6 +164,14 @@ def update_organisation(
     return organisation
 
 
+def organisation_by_slug(db: Session, slug: str) -> Organisation:
+    """An organisation by its public slug (what its public pages and DID document are addressed by)."""
+    found = db.scalar(select(Organisation).where(Organisation.slug == slug[:64]))
+    if found is None:
+        raise NotFound(f"There is no organisation '{slug[:64]}'.", code="organisation_not_found")
+    return found
+
+
 def organisation_for(db: Session, actor: Actor, slug: str) -> Organisation:
     """The organisation, if the actor belongs to it; otherwise NotFound, exactly as if it did not exist."""
     organisation = db.scalar(

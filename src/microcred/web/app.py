@@ -27,6 +27,7 @@ from microcred.web import (
     catalogue_pages,
     design_api,
     design_pages,
+    issuing_api,
     skills_api,
     skills_pages,
     taxonomy_api,
@@ -107,6 +108,7 @@ def create_app(settings: Settings | None = None, database: Database | None = Non
     app.include_router(design_pages.router)
     app.include_router(catalogue_api.router)
     app.include_router(catalogue_pages.router)
+    app.include_router(issuing_api.router)
     app.mount("/static/docs", StaticFiles(directory=SWAGGER_UI_FILES), name="docs-static")
     app.mount("/static", StaticFiles(directory=Path(__file__).parent / "static"), name="static")
     install_error_handlers(app)

@@ -1,0 +1,80 @@
+"""JSON routes of the issuing stage: an organisation's signing keys, and its public DID document."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Annotated
+
+from fastapi import APIRouter, Depends, Request
+from fastapi.responses import JSONResponse
+from pydantic import BaseModel, Field
+
+from microcred.accounts import service as accounts
+from microcred.accounts.models import Role
+from microcred.issuing import keys
+from microcred.issuing.models import SigningKey
+from microcred.web.security import DB, Access, Caller, settings_of
+
+router = APIRouter(tags=["issuing"])
+Admins = Annotated[Caller, Depends(Access.members(Role.ORG_ADMIN))]
+Anyone = Annotated[Caller, Depends(Access.public())]
+
+
+class KeyOut(BaseModel):
+    algorithm: str
+    public_key_multibase: str
+    did_key: str
+    verification_method: str = Field(description="As credentials name it: the organisation's did:web and the key")
+    created_at: datetime
+    retired_at: datetime | None
+
+
+class RotateIn(BaseModel):
+    algorithm: str = Field(default="Ed25519", description="Ed25519 or P-256")
+
+
+def key_out(request: Request, caller: Caller, row: SigningKey) -> KeyOut:
+    return KeyOut(
+        algorithm=row.algorithm,
+        public_key_multibase=row.public_multibase,
+        did_key=f"did:key:{row.public_multibase}",
+        verification_method=keys.verification_method(caller.org, row, settings_of(request).base_url),
+        created_at=row.created_at,
+        retired_at=row.retired_at,
+    )
+
+
+def _master(request: Request) -> bytes:
+    return keys.master_key(settings_of(request).resolved_master_key())
+
+
+@router.get(
+    "/api/orgs/{org}/keys", response_model=list[KeyOut], summary="The organisation's signing keys (public parts)"
+)
+def list_keys(org: str, request: Request, caller: Admins, db: DB) -> list[KeyOut]:
+    master = _master(request)
+    for algorithm in keys.ALGORITHMS:
+        keys.active(db, caller.signed_in, caller.org, algorithm, master)
+    db.commit()
+    return [key_out(request, caller, row) for row in keys.keys(db, caller.org)]
+
+
+@router.post(
+    "/api/orgs/{org}/keys/rotate",
+    response_model=KeyOut,
+    status_code=201,
+    summary="Retire the active key of an algorithm and make a new one (the old one still verifies)",
+)
+def rotate_key(org: str, body: RotateIn, request: Request, caller: Admins, db: DB) -> KeyOut:
+    row = keys.rotate(db, caller.signed_in, caller.org, body.algorithm, _master(request))
+    db.commit()
+    return key_out(request, caller, row)
+
+
+@router.get("/orgs/{slug}/did.json", summary="The organisation's DID document (did:web)", response_class=JSONResponse)
+def did_document(slug: str, request: Request, caller: Anyone, db: DB) -> JSONResponse:
+    organisation = accounts.organisation_by_slug(db, slug)
+    document = keys.did_document(db, organisation, settings_of(request).base_url)
+    return JSONResponse(
+        document, media_type="application/did+ld+json", headers={"Cache-Control": "public, max-age=300"}
+    )
