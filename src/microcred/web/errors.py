@@ -46,9 +46,12 @@ class BodyTooLarge(Exception):
         self.limit = limit
 
 
+VC_API = ("/credentials/", "/presentations/")  # W3C VC-API routes: JSON, and 400 for a bad request
+
+
 def wants_json(request: Request) -> bool:
     path = request.url.path
-    return path.startswith("/api/") or path == "/api" or path == "/health"
+    return path.startswith(("/api/", *VC_API)) or path == "/api" or path == "/health"
 
 
 def error_response(
@@ -92,7 +95,8 @@ def install_error_handlers(app: FastAPI) -> None:
 
     @app.exception_handler(RequestValidationError)
     async def validation_error(request: Request, error: RequestValidationError) -> Response:
-        return error_response(request, 422, "invalid_request", _describe_validation(list(error.errors())))
+        status = 400 if request.url.path.startswith(VC_API) else 422
+        return error_response(request, status, "invalid_request", _describe_validation(list(error.errors())))
 
     @app.exception_handler(BodyTooLarge)
     async def too_large(request: Request, error: BodyTooLarge) -> Response:

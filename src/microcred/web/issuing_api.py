@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from datetime import datetime
-from typing import Annotated
+from typing import Annotated, Any
 
 from fastapi import APIRouter, Depends, Request
 from fastapi.responses import JSONResponse
@@ -11,7 +11,8 @@ from pydantic import BaseModel, Field
 
 from microcred.accounts import service as accounts
 from microcred.accounts.models import Role
-from microcred.issuing import keys
+from microcred.errors import InvalidInput
+from microcred.issuing import credentials, keys
 from microcred.issuing.models import SigningKey
 from microcred.web.security import DB, Access, Caller, settings_of
 
@@ -78,3 +79,42 @@ def did_document(slug: str, request: Request, caller: Anyone, db: DB) -> JSONRes
     return JSONResponse(
         document, media_type="application/did+ld+json", headers={"Cache-Control": "public, max-age=300"}
     )
+
+
+# W3C VC-API ----------------------------------------------------------------------------------------------
+
+Issuers = Annotated[Caller, Depends(Access.tokens(Role.ORG_ADMIN, Role.EDUCATOR))]
+
+
+class IssueOptions(BaseModel):
+    cryptosuite: str | None = Field(default=None, description="eddsa-rdfc-2022 (default), eddsa-jcs-2022, …")
+
+
+class IssueIn(BaseModel):
+    credential: dict[str, Any]
+    options: IssueOptions = Field(default_factory=IssueOptions)
+
+
+@router.post(
+    "/credentials/issue",
+    status_code=201,
+    summary="W3C VC-API: sign a credential as the API token's organisation",
+    responses={400: {"description": "The credential breaks the VC data model; the detail says how"}},
+)
+def vc_api_issue(body: IssueIn, request: Request, caller: Issuers, db: DB) -> JSONResponse:
+    settings = settings_of(request)
+    try:
+        signed = credentials.issue(
+            db,
+            caller.signed_in,
+            caller.org,
+            body.credential,
+            base_url=settings.base_url,
+            master=_master(request),
+            cryptosuite=body.options.cryptosuite,
+        )
+    except InvalidInput as error:
+        db.rollback()
+        return JSONResponse({"error": error.code, "detail": error.detail}, status_code=400)
+    db.commit()
+    return JSONResponse({"verifiableCredential": signed}, status_code=201)

@@ -132,8 +132,10 @@ class Access:
         roles: tuple[Role, ...] = (),
         platform_admin: bool = False,
         allow_pending_password: bool = False,
+        token_organisation: bool = False,
     ) -> None:
         self.who = who
+        self.token_organisation = token_organisation
         self.login_required = login_required
         self.roles = roles
         self.platform_admin = platform_admin
@@ -159,6 +161,16 @@ class Access:
         chosen = roles or tuple(Role)
         return cls("members: " + ", ".join(role.value for role in chosen), login_required=True, roles=chosen)
 
+    @classmethod
+    def tokens(cls, *roles: Role) -> Access:
+        """API tokens only, acting in the token's organisation (routes without an {org}, such as the VC-API)."""
+        return cls(
+            "API tokens of: " + ", ".join(role.value for role in roles),
+            login_required=True,
+            roles=roles,
+            token_organisation=True,
+        )
+
     def __call__(self, request: Request, db: DB) -> Caller:
         actor = resolve_actor(request, db)
         if actor is None:
@@ -174,6 +186,13 @@ class Access:
             raise Forbidden("Choose a new password before going on.", code="password_change_required")
         if self.platform_admin and not actor.is_platform_admin:
             raise Forbidden("Only a platform admin can do this.")
+        if self.token_organisation:
+            if actor.token is None:
+                raise Unauthenticated("Send an API token as 'Authorization: Bearer <token>'.", code="token_required")
+            organisation = db.get(Organisation, actor.token.organisation_id)
+            assert organisation is not None
+            role = service.require_role(db, actor, organisation, self.roles)
+            return Caller(actor=actor, organisation=organisation, role=role)
         if self.roles:
             organisation = service.organisation_for(db, actor, request.path_params["org"])
             role = service.require_role(db, actor, organisation, self.roles)

@@ -1,0 +1,123 @@
+"""Signing credentials for an organisation: the VC-API's `/credentials/issue` and, later, issuance runs.
+
+A credential is checked against the VC data model before anything is signed, and refused with the reason
+(`InvalidInput`): a credential with a proof already, without VerifiableCredential among its types, with
+another issuer than the organisation, without a subject, with dates that are not dates or end before
+they begin, or with a JSON-LD context microcred does not ship.
+"""
+
+from __future__ import annotations
+
+import re
+from datetime import UTC, datetime
+from typing import Any
+
+from sqlalchemy.orm import Session
+
+from microcred.accounts import audit
+from microcred.accounts.models import Organisation
+from microcred.accounts.principal import Actor
+from microcred.errors import InvalidInput
+from microcred.issuing import keys
+from microcred.trust import TrustError, dataintegrity
+from microcred.trust.loader import document_loader
+
+V1 = "https://www.w3.org/2018/credentials/v1"
+V2 = "https://www.w3.org/ns/credentials/v2"
+DATETIME = re.compile(r"^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}(\.\d+)?(Z|[+-]\d{2}:\d{2})$")
+DEFAULT_SUITE = "eddsa-rdfc-2022"
+
+
+def _refuse(why: str) -> InvalidInput:
+    return InvalidInput(why, code="invalid_credential")
+
+
+def _date(credential: dict[str, Any], name: str) -> datetime | None:
+    value = credential.get(name)
+    if value is None:
+        return None
+    if not isinstance(value, str) or not DATETIME.match(value):
+        raise _refuse(f"{name} must be an XML Schema dateTime such as 2026-11-23T10:00:00Z.")
+    return datetime.fromisoformat(value.replace("Z", "+00:00"))
+
+
+def check_credential(credential: Any, issuer: str) -> dict[str, Any]:
+    """The credential, with its issuer filled in when absent, if it keeps the VC data model's rules."""
+    if not isinstance(credential, dict):
+        raise _refuse("credential must be a JSON object.")
+    if "proof" in credential:
+        raise _refuse("The credential already has a proof: send it without one.")
+    contexts = credential.get("@context")
+    if not isinstance(contexts, list) or not contexts or contexts[0] not in (V1, V2):
+        raise _refuse(f"@context must be a list that starts with {V2} (or {V1}).")
+    types = credential.get("type")
+    if not isinstance(types, list) or "VerifiableCredential" not in types:
+        raise _refuse("type must be a list that includes VerifiableCredential.")
+    if "id" in credential and not (isinstance(credential["id"], str) and ":" in credential["id"]):
+        raise _refuse("id must be a URL.")
+    given = credential.get("issuer", issuer)
+    given_id = given.get("id") if isinstance(given, dict) else given
+    if given_id != issuer:
+        raise _refuse(f"issuer must be this organisation, {issuer}, or be left out.")
+    subject = credential.get("credentialSubject")
+    subjects = subject if isinstance(subject, list) else [subject]
+    if not subjects or not all(isinstance(s, dict) and s for s in subjects):
+        raise _refuse("credentialSubject must be an object (or a list of objects) saying something of the subject.")
+    starts = "validFrom" if contexts[0] == V2 else "issuanceDate"
+    ends = "validUntil" if contexts[0] == V2 else "expirationDate"
+    begin, end = _date(credential, starts), _date(credential, ends)
+    if begin and end and end < begin:
+        raise _refuse(f"{ends} is before {starts}.")
+    checked = dict(credential)
+    checked.setdefault("issuer", issuer)
+    if contexts[0] == V1:
+        checked.setdefault("issuanceDate", _now())
+    return checked
+
+
+def _now() -> str:
+    return datetime.now(UTC).replace(microsecond=0).isoformat().replace("+00:00", "Z")
+
+
+def issue(
+    db: Session,
+    actor: Actor,
+    organisation: Organisation,
+    credential: Any,
+    *,
+    base_url: str,
+    master: bytes,
+    cryptosuite: str | None = None,
+) -> dict[str, Any]:
+    """The credential signed by the organisation's active key for the cryptosuite (eddsa-rdfc-2022 by default)."""
+    suite = cryptosuite or DEFAULT_SUITE
+    if suite not in dataintegrity.SUITES:
+        raise _refuse(f"options.cryptosuite must be one of {', '.join(dataintegrity.SUITES)}.")
+    issuer = keys.did_web(organisation, base_url)
+    checked = check_credential(credential, issuer)
+    algorithm = "P-256" if suite.startswith("ecdsa") else "Ed25519"
+    row = keys.active(db, actor, organisation, algorithm, master)
+    signer = keys.private_key(row, master)
+    try:
+        signed = dataintegrity.add_proof(
+            checked,
+            signer,
+            suite=suite,
+            created=_now(),
+            verification_method=keys.verification_method(organisation, row, base_url),
+            loader=document_loader(),
+        )
+    except TrustError as error:
+        raise _refuse(str(error)) from None
+    audit.record(
+        db,
+        actor,
+        "credential.issued",
+        object_type="credential",
+        object_id=str(checked.get("id", ""))[:200] or None,
+        organisation=organisation,
+        summary=f"Signed a credential with {suite}",
+        cryptosuite=suite,
+        key=row.public_multibase,
+    )
+    return signed

@@ -1,0 +1,91 @@
+"""POST /credentials/issue as the W3C VC-API drives it: a token's organisation signs, bad credentials get 400."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import pytest
+from fastapi.testclient import TestClient
+
+from microcred.accounts.models import Role
+from microcred.config import Settings
+from microcred.store import Database
+from microcred.trust import dataintegrity
+from microcred.trust.multikey import key_from_multibase
+from tests.conftest import World
+from tests.web.test_api import bearer
+
+
+def credential(**changes: Any) -> dict[str, Any]:
+    data: dict[str, Any] = {
+        "@context": ["https://www.w3.org/ns/credentials/v2"],
+        "id": "urn:uuid:8d8d9a58-3f43-4a5d-9b2b-0a5b1c3d4e5f",
+        "type": ["VerifiableCredential"],
+        "validFrom": "2026-11-23T00:00:00Z",
+        "credentialSubject": {"id": "did:example:learner", "name": "Ana"},
+    }
+    data.update(changes)
+    return {k: v for k, v in data.items() if v is not None}
+
+
+@pytest.mark.parametrize("suite", ["eddsa-rdfc-2022", "eddsa-jcs-2022", "ecdsa-rdfc-2019", None])
+def test_a_token_signs_as_its_organisation(
+    client: TestClient, database: Database, world: World, settings: Settings, suite: str | None
+) -> None:
+    token = bearer(database, world, "a", Role.EDUCATOR)
+    body: dict[str, Any] = {"credential": credential()}
+    if suite:
+        body["options"] = {"cryptosuite": suite}
+    response = client.post("/credentials/issue", json=body, headers=token)
+    assert response.status_code == 201, response.text
+    signed = response.json()["verifiableCredential"]
+    proof = signed["proof"]
+    assert proof["cryptosuite"] == (suite or "eddsa-rdfc-2022")
+    did = signed["issuer"]
+    assert did.endswith(":orgs:a") and proof["verificationMethod"].startswith(did + "#")
+    # The key the organisation's DID document lists verifies it.
+    document = client.get("/orgs/a/did.json").json()
+    method = next(m for m in document["verificationMethod"] if m["id"] == proof["verificationMethod"])
+    key = key_from_multibase(method["publicKeyMultibase"])
+    unsecured = {k: v for k, v in signed.items() if k != "proof"}
+    assert dataintegrity.verify_proof(unsecured, proof, key).verified
+    unsecured["credentialSubject"]["name"] = "Eve"
+    assert not dataintegrity.verify_proof(unsecured, proof, key).verified
+
+
+@pytest.mark.parametrize(
+    ("changes", "why"),
+    [
+        ({"type": ["Diploma"]}, "VerifiableCredential"),
+        ({"@context": ["https://example.org/ctx"]}, "@context must be a list"),
+        ({"issuer": "did:example:someone-else"}, "issuer must be this organisation"),
+        ({"credentialSubject": {}}, "credentialSubject"),
+        ({"validFrom": "yesterday"}, "validFrom must be an XML Schema dateTime"),
+        ({"validUntil": "2020-01-01T00:00:00Z"}, "validUntil is before validFrom"),
+        ({"proof": {"type": "DataIntegrityProof"}}, "already has a proof"),
+        (
+            {"@context": ["https://www.w3.org/ns/credentials/v2", "https://evil.example/context.jsonld"]},
+            "evil.example/context.jsonld is not one microcred knows",
+        ),
+    ],
+)
+def test_credentials_that_break_the_data_model_get_400_saying_why(
+    client: TestClient, database: Database, world: World, changes: dict[str, Any], why: str
+) -> None:
+    token = bearer(database, world, "a", Role.EDUCATOR)
+    response = client.post("/credentials/issue", json={"credential": credential(**changes)}, headers=token)
+    assert response.status_code == 400 and why in response.json()["detail"], response.text
+
+
+def test_only_an_issuing_token_may_issue(client: TestClient, database: Database, world: World) -> None:
+    body = {"credential": credential()}
+    anonymous = client.post("/credentials/issue", json=body)
+    assert anonymous.status_code == 401 and anonymous.headers["content-type"].startswith("application/json")
+    learner = bearer(database, world, "a", Role.LEARNER)
+    assert client.post("/credentials/issue", json=body, headers=learner).status_code == 403
+    token = bearer(database, world, "a", Role.EDUCATOR)
+    assert client.post("/credentials/issue", json={"nothing": 1}, headers=token).status_code == 400
+    wrong_suite = client.post(
+        "/credentials/issue", json={**body, "options": {"cryptosuite": "rsa-2020"}}, headers=token
+    )
+    assert wrong_suite.status_code == 400 and "options.cryptosuite" in wrong_suite.json()["detail"]
