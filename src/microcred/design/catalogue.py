@@ -22,7 +22,7 @@ from decimal import Decimal
 from typing import Any, Literal
 
 import numpy as np
-from pydantic import BaseModel, Field, ValidationError, field_validator
+from pydantic import BaseModel, Field, ValidationError, ValidationInfo, field_validator
 from sqlalchemy import ColumnElement, Select, delete, func, insert, literal_column, select, table
 from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
@@ -303,10 +303,11 @@ class CatalogueQuery(BaseModel):
     per_page: int = Field(default=20, ge=1, le=100)
     facets: bool = Field(default=True, description="Count the results per facet value")
 
-    @field_validator("field")
+    @field_validator("field", "size", "mode", "delivery", "qa", "audience", "price")
     @classmethod
-    def _fields(cls, codes: list[str]) -> list[str]:
-        return _known(codes, vocab.ISCED_F, "ISCED-F field")
+    def _coded(cls, codes: list[str], info: ValidationInfo) -> list[str]:
+        allowed, what = CODED[info.field_name or ""]
+        return _known(codes, allowed, what)
 
     @field_validator("skill")
     @classmethod
@@ -324,21 +325,6 @@ class CatalogueQuery(BaseModel):
                 raise ValueError(f"{level} is not an EQF level (1 to 8)")
         return sorted(set(levels))
 
-    @field_validator("size")
-    @classmethod
-    def _sizes(cls, codes: list[str]) -> list[str]:
-        return _known(codes, {key: label for key, label, _, _ in checks.SIZES}, "size")
-
-    @field_validator("mode")
-    @classmethod
-    def _modes(cls, codes: list[str]) -> list[str]:
-        return _known(codes, vocab.PARTICIPATION, "form of participation")
-
-    @field_validator("delivery")
-    @classmethod
-    def _delivery(cls, codes: list[str]) -> list[str]:
-        return _known(codes, vocab.DELIVERY, "delivery")
-
     @field_validator("language")
     @classmethod
     def _languages(cls, codes: list[str]) -> list[str]:
@@ -354,21 +340,6 @@ class CatalogueQuery(BaseModel):
             if not SLUG.match(slug):
                 raise ValueError(f"{slug[:70]!r} is not an organisation slug")
         return list(dict.fromkeys(slugs))
-
-    @field_validator("qa")
-    @classmethod
-    def _qa(cls, codes: list[str]) -> list[str]:
-        return _known(codes, vocab.QA_TYPES, "quality assurance type")
-
-    @field_validator("audience")
-    @classmethod
-    def _audiences(cls, codes: list[str]) -> list[str]:
-        return _known(codes, vocab.AUDIENCES, "audience")
-
-    @field_validator("price")
-    @classmethod
-    def _prices(cls, codes: list[str]) -> list[str]:
-        return _known(codes, {"free": "Free", "paid": "Paid"}, "price")
 
     @field_validator("credit_system")
     @classmethod
@@ -394,6 +365,18 @@ class CatalogueQuery(BaseModel):
         if self.sort == "relevance" and not self.words():
             return "newest"
         return self.sort or ("relevance" if self.words() else "newest")
+
+
+# The facets whose values come from a code list, with what a value is called in an error.
+CODED: dict[str, tuple[Mapping[str, Any], str]] = {
+    "field": (vocab.ISCED_F, "ISCED-F field"),
+    "size": ({key: label for key, label, _low, _high in checks.SIZES}, "size"),
+    "mode": (vocab.PARTICIPATION, "form of participation"),
+    "delivery": (vocab.DELIVERY, "delivery"),
+    "qa": (vocab.QA_TYPES, "quality assurance type"),
+    "audience": (vocab.AUDIENCES, "audience"),
+    "price": ({"free": "Free", "paid": "Paid"}, "price"),
+}
 
 
 def _known(codes: list[str], allowed: Mapping[str, Any], what: str) -> list[str]:

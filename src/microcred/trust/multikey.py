@@ -32,8 +32,24 @@ def multibase_decode(text: str) -> bytes:
         raise TrustError(f"{text[:20]!r} is not valid base58") from None
 
 
+class _DidKey:
+    """What every key type shares: its did:key and the verification method that names it."""
+
+    @property
+    def public_multibase(self) -> str:
+        raise NotImplementedError
+
+    @property
+    def did(self) -> str:
+        return f"did:key:{self.public_multibase}"
+
+    @property
+    def verification_method(self) -> str:
+        return f"{self.did}#{self.public_multibase}"
+
+
 @dataclass(frozen=True)
-class Ed25519Key:
+class Ed25519Key(_DidKey):
     public: Ed25519PublicKey
     private: Ed25519PrivateKey | None = None
 
@@ -69,14 +85,6 @@ class Ed25519Key:
         return multibase_encode(ED25519_PRIVATE + seed)
 
     @property
-    def did(self) -> str:
-        return f"did:key:{self.public_multibase}"
-
-    @property
-    def verification_method(self) -> str:
-        return f"{self.did}#{self.public_multibase}"
-
-    @property
     def algorithm(self) -> str:
         return "Ed25519"
 
@@ -107,7 +115,7 @@ CURVES = {
 
 
 @dataclass(frozen=True)
-class EcdsaKey:
+class EcdsaKey(_DidKey):
     curve: Curve
     public: ec.EllipticCurvePublicKey
     private: ec.EllipticCurvePrivateKey | None = None
@@ -154,14 +162,6 @@ class EcdsaKey:
             raise TrustError("This key has no private part.")
         secret = self.private.private_numbers().private_value.to_bytes(self.curve.size, "big")
         return multibase_encode(self.curve.private_prefix + secret)
-
-    @property
-    def did(self) -> str:
-        return f"did:key:{self.public_multibase}"
-
-    @property
-    def verification_method(self) -> str:
-        return f"{self.did}#{self.public_multibase}"
 
     def sign(self, data: bytes) -> bytes:
         """ECDSA over `data` with the curve's hash, as r ‖ s (IEEE P1363)."""
