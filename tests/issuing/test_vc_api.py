@@ -89,3 +89,60 @@ def test_only_an_issuing_token_may_issue(client: TestClient, database: Database,
         "/credentials/issue", json={**body, "options": {"cryptosuite": "rsa-2020"}}, headers=token
     )
     assert wrong_suite.status_code == 400 and "options.cryptosuite" in wrong_suite.json()["detail"]
+
+
+def test_issued_credentials_carry_status_and_can_be_revoked_suspended_and_reinstated(
+    client: TestClient, database: Database, world: World
+) -> None:
+    from microcred.trust import statuslist
+    from microcred.trust.loader import document_loader
+
+    token = bearer(database, world, "a", Role.EDUCATOR)
+    signed = client.post("/credentials/issue", json={"credential": credential(id=None)}, headers=token).json()
+    vc = signed["verifiableCredential"]
+    assert vc["id"].startswith("urn:uuid:")
+    entries = {e["statusPurpose"]: e for e in vc["credentialStatus"]}
+    assert set(entries) == {"revocation", "suspension"}
+
+    def read(purpose: str) -> bool:
+        url = entries[purpose]["statusListCredential"]
+        response = client.get(url[url.index("/status/") :])
+        assert response.status_code == 200 and response.headers["cache-control"].startswith("public")
+        document = response.json()
+        did = client.get("/orgs/a/did.json").json()
+        method = next(m for m in did["verificationMethod"] if m["id"] == document["proof"]["verificationMethod"])
+        unsecured = {k: v for k, v in document.items() if k != "proof"}
+        key = key_from_multibase(method["publicKeyMultibase"])
+        assert dataintegrity.verify_proof(unsecured, document["proof"], key, document_loader()).verified
+        return statuslist.status_of(entries[purpose], document)
+
+    assert not read("revocation") and not read("suspension")
+    url = entries["revocation"]["statusListCredential"]
+    first = client.get(url[url.index("/status/") :])
+    assert client.get(url[url.index("/status/") :], headers={"If-None-Match": first.headers["etag"]}).status_code == 304
+
+    def update(purpose: str, value: bool, reason: str = "Assessment found to be plagiarised") -> Any:
+        body = {
+            "credentialId": vc["id"],
+            "credentialStatus": [{"type": "BitstringStatusListEntry", "statusPurpose": purpose, "status": value}],
+            "reason": reason,
+        }
+        return client.post("/credentials/status", json=body, headers=token)
+
+    assert update("suspension", True).json() == {"credentialId": vc["id"], "revoked": False, "suspended": True}
+    assert read("suspension")
+    assert update("suspension", True).status_code == 400  # already suspended
+    assert update("suspension", False).json()["suspended"] is False and not read("suspension")
+    assert "reason" in update("revocation", True, reason="").json()["detail"]
+    assert update("revocation", True).json()["revoked"] is True and read("revocation")
+    final = update("revocation", False)
+    assert final.status_code == 400 and "final" in final.json()["detail"]
+    # Another organisation's token cannot touch it.
+    other = bearer(database, world, "b", Role.EDUCATOR)
+    body = {
+        "credentialId": vc["id"],
+        "credentialStatus": [{"statusPurpose": "suspension", "status": True}],
+        "reason": "spite",
+    }
+    assert client.post("/credentials/status", json=body, headers=other).status_code == 404
+    assert client.get("/status/00000000-0000-0000-0000-000000000000").status_code == 404

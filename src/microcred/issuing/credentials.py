@@ -1,5 +1,8 @@
 """Signing credentials for an organisation: the VC-API's `/credentials/issue` and, later, issuance runs.
 
+Every credential gets an id (a urn:uuid when it has none) and its places in the organisation's
+revocation and suspension lists (`credentialStatus`) before it is signed.
+
 A credential is checked against the VC data model before anything is signed, and refused with the reason
 (`InvalidInput`): a credential with a proof already, without VerifiableCredential among its types, with
 another issuer than the organisation, without a subject, with dates that are not dates or end before
@@ -9,6 +12,7 @@ they begin, or with a JSON-LD context microcred does not ship.
 from __future__ import annotations
 
 import re
+import uuid
 from datetime import UTC, datetime
 from typing import Any
 
@@ -18,7 +22,7 @@ from microcred.accounts import audit
 from microcred.accounts.models import Organisation
 from microcred.accounts.principal import Actor
 from microcred.errors import InvalidInput
-from microcred.issuing import keys
+from microcred.issuing import keys, status
 from microcred.trust import TrustError, dataintegrity
 from microcred.trust.loader import document_loader
 
@@ -95,6 +99,10 @@ def issue(
         raise _refuse(f"options.cryptosuite must be one of {', '.join(dataintegrity.SUITES)}.")
     issuer = keys.did_web(organisation, base_url)
     checked = check_credential(credential, issuer)
+    if "credentialStatus" in checked:
+        raise _refuse("credentialStatus is ours to give: send the credential without it.")
+    checked.setdefault("id", f"urn:uuid:{uuid.uuid4()}")
+    checked["credentialStatus"] = status.allocate(db, organisation, str(checked["id"]), base_url)
     algorithm = "P-256" if suite.startswith("ecdsa") else "Ed25519"
     row = keys.active(db, actor, organisation, algorithm, master)
     signer = keys.private_key(row, master)

@@ -2,17 +2,20 @@
 
 from __future__ import annotations
 
+import hashlib
+import json
+import uuid
 from datetime import datetime
 from typing import Annotated, Any
 
 from fastapi import APIRouter, Depends, Request
-from fastapi.responses import JSONResponse
+from fastapi.responses import JSONResponse, Response
 from pydantic import BaseModel, Field
 
 from microcred.accounts import service as accounts
 from microcred.accounts.models import Role
-from microcred.errors import InvalidInput
-from microcred.issuing import credentials, keys
+from microcred.errors import Conflict, InvalidInput
+from microcred.issuing import credentials, keys, status
 from microcred.issuing.models import SigningKey
 from microcred.web.security import DB, Access, Caller, settings_of
 
@@ -118,3 +121,56 @@ def vc_api_issue(body: IssueIn, request: Request, caller: Issuers, db: DB) -> JS
         return JSONResponse({"error": error.code, "detail": error.detail}, status_code=400)
     db.commit()
     return JSONResponse({"verifiableCredential": signed}, status_code=201)
+
+
+class StatusUpdate(BaseModel):
+    type: str = Field(default="BitstringStatusListEntry")
+    statusPurpose: str = Field(description="revocation or suspension")  # noqa: N815 (the VC-API's name)
+    status: bool = Field(description="true revokes or suspends; false reinstates a suspended credential")
+
+
+class StatusIn(BaseModel):
+    credentialId: str = Field(max_length=300)  # noqa: N815
+    credentialStatus: list[StatusUpdate] = Field(min_length=1, max_length=2)  # noqa: N815
+    reason: str = Field(default="", max_length=500, description="Why: kept in the audit log")
+
+
+@router.post(
+    "/credentials/status",
+    summary="W3C VC-API: revoke, suspend or reinstate a credential this organisation issued",
+    responses={400: {"description": "Not a possible change; the detail says why"}},
+)
+def vc_api_status(body: StatusIn, request: Request, caller: Issuers, db: DB) -> JSONResponse:
+    result: dict[str, bool] = {}
+    try:
+        for update in body.credentialStatus:
+            result = status.change(
+                db,
+                caller.signed_in,
+                caller.org,
+                body.credentialId,
+                purpose=update.statusPurpose,
+                value=update.status,
+                reason=body.reason,
+            )
+    except (InvalidInput, Conflict) as error:
+        db.rollback()
+        return JSONResponse({"error": error.code, "detail": error.detail}, status_code=400)
+    db.commit()
+    return JSONResponse(
+        {"credentialId": body.credentialId, "revoked": result["revocation"], "suspended": result["suspension"]}
+    )
+
+
+@router.get(
+    "/status/{list_id}", summary="A Bitstring Status List credential (public, cached)", response_class=JSONResponse
+)
+def status_list(list_id: uuid.UUID, request: Request, caller: Anyone, db: DB) -> Response:
+    signed = status.list_credential(db, list_id, base_url=settings_of(request).base_url, master=_master(request))
+    db.commit()
+    body = json.dumps(signed, separators=(",", ":")).encode()
+    etag = '"' + hashlib.sha256(body).hexdigest()[:32] + '"'
+    headers = {"Cache-Control": "public, max-age=300", "ETag": etag}
+    if request.headers.get("if-none-match") == etag:
+        return Response(status_code=304, headers=headers)
+    return Response(body, media_type="application/vc+ld+json", headers=headers)

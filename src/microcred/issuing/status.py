@@ -1,0 +1,167 @@
+"""Revocation and suspension: each credential's places in its organisation's Bitstring Status Lists.
+
+Every credential gets a position in a revocation list and one in a suspension list, drawn at random among
+the free ones. Revoking is for good; suspending can be undone. Each change needs a reason and lands in
+the audit log. The lists are published as signed BitstringStatusListCredentials at /status/<id>, signed
+again only after a change.
+"""
+
+from __future__ import annotations
+
+import uuid
+from datetime import UTC, datetime
+from typing import Any
+
+from sqlalchemy import select
+from sqlalchemy.exc import IntegrityError
+from sqlalchemy.orm import Session
+
+from microcred.accounts import audit
+from microcred.accounts.models import Organisation
+from microcred.accounts.principal import Actor
+from microcred.errors import Conflict, InvalidInput, NotFound
+from microcred.inputs import single_line
+from microcred.issuing import keys
+from microcred.issuing.models import StatusEntry, StatusList
+from microcred.store.base import utcnow
+from microcred.trust import dataintegrity, statuslist
+from microcred.trust.loader import document_loader
+
+FULL = 0.75  # a list takes new credentials until three quarters of it is used, so random draws stay quick
+
+
+def list_url(base_url: str, list_id: uuid.UUID) -> str:
+    return f"{base_url.rstrip('/')}/status/{list_id}"
+
+
+def _open_list(db: Session, organisation: Organisation, purpose: str) -> StatusList:
+    found = db.scalar(
+        select(StatusList)
+        .where(
+            StatusList.organisation_id == organisation.id,
+            StatusList.purpose == purpose,
+            StatusList.used < StatusList.size * FULL,
+        )
+        .order_by(StatusList.created_at)
+        .limit(1)
+    )
+    if found is None:
+        bits = statuslist.new_bitstring()
+        found = StatusList(organisation_id=organisation.id, purpose=purpose, size=len(bits) * 8, bits=bytes(bits))
+        db.add(found)
+        db.flush()
+    return found
+
+
+def allocate(db: Session, organisation: Organisation, credential_id: str, base_url: str) -> list[dict[str, Any]]:
+    """The credential's `credentialStatus`: a random free position in a revocation and a suspension list."""
+    entries = []
+    for purpose in statuslist.PURPOSES:
+        chosen = _open_list(db, organisation, purpose)
+        for _attempt in range(32):
+            position = statuslist.random_free_index(chosen.size, ())
+            taken = db.scalar(
+                select(StatusEntry.id).where(StatusEntry.list_id == chosen.id, StatusEntry.position == position)
+            )
+            if taken is None:
+                break
+        else:
+            raise Conflict("No free status list position was found; try again.", code="status_list_busy")
+        try:
+            with db.begin_nested():
+                db.add(StatusEntry(list_id=chosen.id, position=position, credential_id=credential_id))
+        except IntegrityError:  # drawn by a concurrent issuance in the same instant
+            raise Conflict("The status list position was just taken; try again.", code="status_list_busy") from None
+        chosen.used += 1
+        entries.append(statuslist.entry(list_url=list_url(base_url, chosen.id), index=position, purpose=purpose))
+    return entries
+
+
+def _entries(db: Session, organisation: Organisation, credential_id: str) -> dict[str, tuple[StatusList, StatusEntry]]:
+    rows = db.execute(
+        select(StatusList, StatusEntry)
+        .join(StatusEntry, StatusEntry.list_id == StatusList.id)
+        .where(StatusList.organisation_id == organisation.id, StatusEntry.credential_id == credential_id)
+    ).all()
+    if not rows:
+        raise NotFound("This organisation issued no credential with that id.", code="credential_not_found")
+    return {row[0].purpose: (row[0], row[1]) for row in rows}
+
+
+def status(db: Session, organisation: Organisation, credential_id: str) -> dict[str, bool]:
+    """Whether the credential is revoked and whether it is suspended."""
+    found = _entries(db, organisation, credential_id)
+    return {purpose: statuslist.get_bit(lst.bits, entry.position) for purpose, (lst, entry) in found.items()}
+
+
+def change(
+    db: Session,
+    actor: Actor,
+    organisation: Organisation,
+    credential_id: str,
+    *,
+    purpose: str,
+    value: bool,
+    reason: str,
+) -> dict[str, bool]:
+    """Revoke (for good), suspend or reinstate, with a reason; the list is signed again on its next request."""
+    if purpose not in statuslist.PURPOSES:
+        raise InvalidInput("statusPurpose must be revocation or suspension.", code="invalid_status")
+    reason = single_line(reason, field="reason", min_length=3, max_length=500, code="reason_required")
+    found = _entries(db, organisation, credential_id)
+    if purpose not in found:
+        raise NotFound(f"The credential has no {purpose} entry.", code="credential_not_found")
+    current = status(db, organisation, credential_id)
+    if current.get("revocation"):
+        raise Conflict("The credential is revoked: that is final.", code="already_revoked")
+    if purpose == "revocation" and not value:
+        raise InvalidInput(
+            "A revocation cannot be undone; suspend instead when it may come back.", code="invalid_status"
+        )
+    if current.get(purpose) == value:
+        raise Conflict(f"The credential is already {'so' if value else 'not'} {purpose[:-3]}ed.", code="unchanged")
+    lst, entry = found[purpose]
+    bits = bytearray(lst.bits)
+    statuslist.set_bit(bits, entry.position, value)
+    lst.bits, lst.updated_at, lst.signed = bytes(bits), utcnow(), None
+    action = {"revocation": "revoked", "suspension": "suspended" if value else "reinstated"}[purpose]
+    audit.record(
+        db,
+        actor,
+        f"credential.{action}",
+        object_type="credential",
+        object_id=credential_id[:200],
+        organisation=organisation,
+        summary=f"{action.capitalize()} {credential_id[:100]}: {reason}",
+        reason=reason,
+    )
+    return status(db, organisation, credential_id)
+
+
+def list_credential(db: Session, list_id: uuid.UUID, *, base_url: str, master: bytes) -> dict[str, Any]:
+    """The signed BitstringStatusListCredential, signed again only when the list changed."""
+    lst = db.get(StatusList, list_id)
+    if lst is None:
+        raise NotFound("There is no such status list.", code="status_list_not_found")
+    if lst.signed is not None:
+        return lst.signed
+    organisation = db.get(Organisation, lst.organisation_id)
+    assert organisation is not None
+    actor = Actor.operator()
+    row = keys.active(db, actor, organisation, "Ed25519", master)
+    now = datetime.now(UTC).replace(microsecond=0).isoformat().replace("+00:00", "Z")
+    document = statuslist.list_credential(
+        list_url=list_url(base_url, lst.id),
+        issuer=keys.did_web(organisation, base_url),
+        purpose=lst.purpose,
+        bits=lst.bits,
+        valid_from=now,
+    )
+    lst.signed = dataintegrity.add_proof(
+        document,
+        keys.private_key(row, master),
+        created=now,
+        verification_method=keys.verification_method(organisation, row, base_url),
+        loader=document_loader(),
+    )
+    return lst.signed
