@@ -234,6 +234,11 @@ ORG_ROUTES = [
     ("GET", "/api/orgs/{org}/design/profiles", None),
     ("PUT", "/api/orgs/{org}/design/profiles", {"profiles": ["cmf"]}),
     ("GET", "/api/orgs/{org}/design/overdue-reviews", None),
+    (
+        "POST",
+        "/api/orgs/{org}/specifications/{spec}/editions/1/credentials",
+        {"learner": {"name": "Spy", "email": "spy@evil.example"}, "result": {"awarded": "2026-11-01"}},
+    ),
     ("GET", "/api/orgs/{org}/keys", None),
     ("POST", "/api/orgs/{org}/keys/rotate", {"algorithm": "Ed25519"}),
 ]

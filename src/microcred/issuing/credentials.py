@@ -13,7 +13,7 @@ from __future__ import annotations
 
 import re
 import uuid
-from datetime import UTC, datetime
+from datetime import UTC, date, datetime
 from typing import Any
 
 from sqlalchemy.orm import Session
@@ -21,9 +21,11 @@ from sqlalchemy.orm import Session
 from microcred.accounts import audit
 from microcred.accounts.models import Organisation
 from microcred.accounts.principal import Actor
+from microcred.design import service as design
 from microcred.errors import InvalidInput
-from microcred.issuing import keys, status
-from microcred.trust import TrustError, dataintegrity
+from microcred.issuing import documents, keys, status
+from microcred.issuing.models import IssuedCredential
+from microcred.trust import TrustError, dataintegrity, statuslist
 from microcred.trust.loader import document_loader
 
 V1 = "https://www.w3.org/2018/credentials/v1"
@@ -102,18 +104,40 @@ def issue(
     if "credentialStatus" in checked:
         raise _refuse("credentialStatus is ours to give: send the credential without it.")
     checked.setdefault("id", f"urn:uuid:{uuid.uuid4()}")
-    checked["credentialStatus"] = status.allocate(db, organisation, str(checked["id"]), base_url)
+    return sign(db, actor, organisation, checked, base_url=base_url, master=master, suite=suite)
+
+
+def sign(
+    db: Session,
+    actor: Actor,
+    organisation: Organisation,
+    credential: dict[str, Any],
+    *,
+    base_url: str,
+    master: bytes,
+    suite: str = DEFAULT_SUITE,
+    open_badge: bool = False,
+) -> dict[str, Any]:
+    """Give a checked credential its status entries and the organisation's proof.
+
+    Open Badges 3.0's JSON Schema allows one `credentialStatus` object and wants `proof` as an array: an
+    Open Badge gets its revocation entry only, as that object, and its proof in a list.
+    """
+    purposes = ("revocation",) if open_badge else statuslist.PURPOSES
+    entries = status.allocate(db, organisation, str(credential["id"]), base_url, purposes)
+    credential = {**credential, "credentialStatus": entries[0] if open_badge else entries}
     algorithm = "P-256" if suite.startswith("ecdsa") else "Ed25519"
     row = keys.active(db, actor, organisation, algorithm, master)
     signer = keys.private_key(row, master)
     try:
         signed = dataintegrity.add_proof(
-            checked,
+            credential,
             signer,
             suite=suite,
             created=_now(),
             verification_method=keys.verification_method(organisation, row, base_url),
             loader=document_loader(),
+            as_list=open_badge,
         )
     except TrustError as error:
         raise _refuse(str(error)) from None
@@ -122,10 +146,66 @@ def issue(
         actor,
         "credential.issued",
         object_type="credential",
-        object_id=str(checked.get("id", ""))[:200] or None,
+        object_id=str(credential["id"])[:200],
         organisation=organisation,
         summary=f"Signed a credential with {suite}",
         cryptosuite=suite,
         key=row.public_multibase,
     )
     return signed
+
+
+def issue_edition(
+    db: Session,
+    actor: Actor,
+    organisation: Organisation,
+    spec_id: uuid.UUID,
+    number: int,
+    learner: documents.Learner,
+    result: documents.Result,
+    *,
+    base_url: str,
+    master: bytes,
+    cryptosuite: str | None = None,
+) -> IssuedCredential:
+    """An Open Badges 3.0 micro-credential for the learner from a published edition, signed and recorded."""
+    suite = cryptosuite or DEFAULT_SUITE
+    if suite not in dataintegrity.SUITES:
+        raise _refuse(f"cryptosuite must be one of {', '.join(dataintegrity.SUITES)}.")
+    spec = design.get(db, organisation, spec_id)
+    edition = design.find_edition(spec, number)
+    if spec.withdrawn_at is not None:
+        raise InvalidInput("This micro-credential was withdrawn: it is no longer awarded.", code="withdrawn")
+    if result.awarded > date.today():
+        raise InvalidInput("result.awarded is in the future.", code="invalid_result")
+    achievement = design.export(db, organisation, spec, fmt="ob3", base_url=base_url, edition_number=edition.number)
+    issuer: dict[str, Any] = {
+        "id": keys.did_web(organisation, base_url),
+        "type": ["Profile"],
+        "name": organisation.legal_name,
+    }
+    if organisation.homepage:
+        issuer["url"] = organisation.homepage
+    credential_id = uuid.uuid4()
+    unsigned = documents.ob3_credential(
+        credential_id=f"urn:uuid:{credential_id}",
+        issuer=issuer,
+        achievement=achievement,
+        learner=learner,
+        result=result,
+        valid_from=_now(),
+    )
+    signed = sign(db, actor, organisation, unsigned, base_url=base_url, master=master, suite=suite, open_badge=True)
+    checked = documents.check_learner(learner)
+    row = IssuedCredential(
+        id=credential_id,
+        organisation_id=organisation.id,
+        specification_id=spec.id,
+        edition_number=edition.number,
+        learner_name=checked.name,
+        learner_email=checked.email,
+        document=signed,
+    )
+    db.add(row)
+    db.flush()
+    return row

@@ -54,3 +54,18 @@ class StatusEntry(Base):
     position: Mapped[int] = mapped_column(Integer)
     credential_id: Mapped[str] = mapped_column(String(300), index=True)
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
+
+
+class IssuedCredential(Base):
+    """A micro-credential issued from a published edition to a learner: the signed document as sent."""
+
+    __tablename__ = "issued_credentials"
+
+    id: Mapped[uuid.UUID] = mapped_column(primary_key=True, default=new_id)  # the credential's urn:uuid
+    organisation_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("organisations.id", ondelete="CASCADE"), index=True)
+    specification_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("specifications.id", ondelete="CASCADE"), index=True)
+    edition_number: Mapped[int] = mapped_column(Integer)
+    learner_name: Mapped[str] = mapped_column(String(200))
+    learner_email: Mapped[str | None] = mapped_column(String(320), index=True)
+    document: Mapped[dict[str, Any]] = mapped_column(JSON)
+    issued_at: Mapped[datetime] = mapped_column(default=utcnow)

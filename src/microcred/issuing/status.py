@@ -53,10 +53,16 @@ def _open_list(db: Session, organisation: Organisation, purpose: str) -> StatusL
     return found
 
 
-def allocate(db: Session, organisation: Organisation, credential_id: str, base_url: str) -> list[dict[str, Any]]:
-    """The credential's `credentialStatus`: a random free position in a revocation and a suspension list."""
+def allocate(
+    db: Session,
+    organisation: Organisation,
+    credential_id: str,
+    base_url: str,
+    purposes: tuple[str, ...] = statuslist.PURPOSES,
+) -> list[dict[str, Any]]:
+    """The credential's `credentialStatus`: a random free position in a list of each purpose."""
     entries = []
-    for purpose in statuslist.PURPOSES:
+    for purpose in purposes:
         chosen = _open_list(db, organisation, purpose)
         for _attempt in range(32):
             position = statuslist.random_free_index(chosen.size, ())

@@ -96,8 +96,10 @@ def add_proof(
     verification_method: str | None = None,
     loader: Loader | None = None,
     extra: dict[str, Any] | None = None,
+    as_list: bool = False,
 ) -> dict[str, Any]:
-    """The document with one more proof (a proof set when it had one already)."""
+    """The document with one more proof (a proof set when it had one already, or when `as_list` asks:
+    Open Badges' JSON Schema wants `proof` as an array)."""
     if key.private is None:
         raise TrustError("Signing needs the private key.")
     _fits(_suite(suite), key)
@@ -115,7 +117,7 @@ def add_proof(
     secured = copy.deepcopy(document)
     existing = secured.get("proof")
     if existing is None:
-        secured["proof"] = proof
+        secured["proof"] = [proof] if as_list else proof
     else:
         secured["proof"] = [*(existing if isinstance(existing, list) else [existing]), proof]
     return secured

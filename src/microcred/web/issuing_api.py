@@ -5,7 +5,7 @@ from __future__ import annotations
 import hashlib
 import json
 import uuid
-from datetime import datetime
+from datetime import date, datetime
 from typing import Annotated, Any
 
 from fastapi import APIRouter, Depends, Request
@@ -15,7 +15,7 @@ from pydantic import BaseModel, Field
 from microcred.accounts import service as accounts
 from microcred.accounts.models import Role
 from microcred.errors import Conflict, InvalidInput
-from microcred.issuing import credentials, keys, status
+from microcred.issuing import credentials, documents, keys, status
 from microcred.issuing.models import SigningKey
 from microcred.web.security import DB, Access, Caller, settings_of
 
@@ -174,3 +174,55 @@ def status_list(list_id: uuid.UUID, request: Request, caller: Anyone, db: DB) ->
     if request.headers.get("if-none-match") == etag:
         return Response(status_code=304, headers=headers)
     return Response(body, media_type="application/vc+ld+json", headers=headers)
+
+
+# Issuing from a published edition ----------------------------------------------------------------------
+
+Designers = Annotated[Caller, Depends(Access.members(Role.ORG_ADMIN, Role.EDUCATOR))]
+
+
+class LearnerIn(BaseModel):
+    name: str = Field(max_length=200)
+    email: str | None = Field(default=None, max_length=320)
+    identifier: str | None = Field(default=None, max_length=100, description="The awarding body's learner number")
+
+
+class ResultIn(BaseModel):
+    awarded: date = Field(description="The date the learning was assessed and awarded")
+    grade: str | None = Field(default=None, max_length=100)
+
+
+class EditionIssueIn(BaseModel):
+    learner: LearnerIn
+    result: ResultIn
+    cryptosuite: str | None = None
+
+
+class IssuedOut(BaseModel):
+    id: uuid.UUID
+    credential: dict[str, Any]
+
+
+@router.post(
+    "/api/orgs/{org}/specifications/{spec_id}/editions/{number}/credentials",
+    response_model=IssuedOut,
+    status_code=201,
+    summary="Issue the edition to a learner as a signed Open Badges 3.0 micro-credential",
+)
+def issue_edition(
+    org: str, spec_id: uuid.UUID, number: int, body: EditionIssueIn, request: Request, caller: Designers, db: DB
+) -> IssuedOut:
+    row = credentials.issue_edition(
+        db,
+        caller.signed_in,
+        caller.org,
+        spec_id,
+        number,
+        documents.Learner(**body.learner.model_dump()),
+        documents.Result(**body.result.model_dump()),
+        base_url=settings_of(request).base_url,
+        master=_master(request),
+        cryptosuite=body.cryptosuite,
+    )
+    db.commit()
+    return IssuedOut(id=row.id, credential=row.document)

@@ -1,4 +1,4 @@
-"""Issuing: organisations' signing keys (private parts sealed under the master key), status lists and entries
+"""Issuing: signing keys (private parts sealed under the master key), status lists and entries, issued credentials
 
 Revision ID: 0008
 Revises: 0007
@@ -60,6 +60,35 @@ def upgrade() -> None:
         batch_op.create_index(batch_op.f("ix_status_lists_organisation_id"), ["organisation_id"], unique=False)
 
     op.create_table(
+        "issued_credentials",
+        sa.Column("id", sa.Uuid(), nullable=False),
+        sa.Column("organisation_id", sa.Uuid(), nullable=False),
+        sa.Column("specification_id", sa.Uuid(), nullable=False),
+        sa.Column("edition_number", sa.Integer(), nullable=False),
+        sa.Column("learner_name", sa.String(length=200), nullable=False),
+        sa.Column("learner_email", sa.String(length=320), nullable=True),
+        sa.Column("document", sa.JSON(), nullable=False),
+        sa.Column("issued_at", sa.DateTime(timezone=True), nullable=False),
+        sa.ForeignKeyConstraint(
+            ["organisation_id"],
+            ["organisations.id"],
+            name=op.f("fk_issued_credentials_organisation_id_organisations"),
+            ondelete="CASCADE",
+        ),
+        sa.ForeignKeyConstraint(
+            ["specification_id"],
+            ["specifications.id"],
+            name=op.f("fk_issued_credentials_specification_id_specifications"),
+            ondelete="CASCADE",
+        ),
+        sa.PrimaryKeyConstraint("id", name=op.f("pk_issued_credentials")),
+    )
+    with op.batch_alter_table("issued_credentials", schema=None) as batch_op:
+        batch_op.create_index(batch_op.f("ix_issued_credentials_learner_email"), ["learner_email"], unique=False)
+        batch_op.create_index(batch_op.f("ix_issued_credentials_organisation_id"), ["organisation_id"], unique=False)
+        batch_op.create_index(batch_op.f("ix_issued_credentials_specification_id"), ["specification_id"], unique=False)
+
+    op.create_table(
         "status_entries",
         sa.Column("id", sa.Uuid(), nullable=False),
         sa.Column("list_id", sa.Uuid(), nullable=False),
@@ -81,6 +110,12 @@ def downgrade() -> None:
         batch_op.drop_index(batch_op.f("ix_status_entries_credential_id"))
 
     op.drop_table("status_entries")
+    with op.batch_alter_table("issued_credentials", schema=None) as batch_op:
+        batch_op.drop_index(batch_op.f("ix_issued_credentials_specification_id"))
+        batch_op.drop_index(batch_op.f("ix_issued_credentials_organisation_id"))
+        batch_op.drop_index(batch_op.f("ix_issued_credentials_learner_email"))
+
+    op.drop_table("issued_credentials")
     with op.batch_alter_table("status_lists", schema=None) as batch_op:
         batch_op.drop_index(batch_op.f("ix_status_lists_organisation_id"))
 
