@@ -234,6 +234,27 @@ def test_spec_import_check_and_export(cli_env: str, tmp_path: Path) -> None:
     code, output = run("spec", "reindex")
     assert code == 0 and "1 published micro-credentials listed" in output, output
 
+    # Issuing the published edition: a CSV run, its re-run, one learner, and a file with a bad row.
+    learners = tmp_path / "learners.csv"
+    learners.write_text(
+        "name,email,identifier,awarded,grade\nAna,ana@example.org,,2026-11-20,Pass\nBo,,S-42,2026-11-21,\n"
+    )
+    results = tmp_path / "results.csv"
+    code, output = run("issue", second, "--org", "zed", "--csv", str(learners), "--out", str(results))
+    assert code == 0 and "2 issued, 0 already issued, 0 failed" in output, output
+    lines = results.read_text().splitlines()
+    assert lines[0] == "line,key,status,credential_id,detail" and [line.split(",")[2] for line in lines[1:]] == [
+        "issued",
+        "issued",
+    ]
+    code, output = run("issue", second, "--org", "zed", "--csv", str(learners))
+    assert code == 0 and "0 issued, 2 already issued" in output
+    code, output = run("issue", second, "--org", "zed", "--name", "Cy", "--email", "cy@example.org", "--grade", "8/10")
+    assert code == 0 and "urn:uuid:" in output and "1 issued" in output
+    learners.write_text("name,awarded\nNobody,2026-11-20\n")
+    code, output = run("issue", second, "--org", "zed", "--csv", str(learners))
+    assert code == 1 and "Nothing was issued: line 2: learner" in output
+
     bad = tmp_path / "bad.json"
     bad.write_text('{"type": "Qualification", "eqfLevel": {"id": "http://data.europa.eu/snb/eqf/12"}}')
     code, output = run("spec", "import", str(bad), "--org", "zed")

@@ -6,12 +6,15 @@ and exit with status 1; nothing is half-written, since each command is one trans
 
 from __future__ import annotations
 
+import csv
+import io
 import json
 import sys
 import time
 import uuid
 from collections.abc import Iterator
 from contextlib import contextmanager
+from datetime import date
 from pathlib import Path
 from typing import Annotated
 
@@ -534,3 +537,85 @@ def _redacted(url: str) -> str:
 
 def main() -> None:  # pragma: no cover - console entry for `python -m microcred`
     sys.exit(app())
+
+
+@app.command("issue")
+def issue(
+    spec_id: Annotated[str, typer.Argument(help="The specification's id.")],
+    org: Annotated[str, typer.Option("--org", help="The organisation's slug.")],
+    edition: Annotated[int | None, typer.Option("--edition", help="Edition number (default: the latest).")] = None,
+    csv_file: Annotated[
+        Path | None, typer.Option("--csv", help="A CSV of learners: name, email or identifier, awarded, grade, key.")
+    ] = None,
+    name: Annotated[str | None, typer.Option("--name", help="One learner's name (instead of --csv).")] = None,
+    email: Annotated[str | None, typer.Option("--email")] = None,
+    identifier: Annotated[
+        str | None, typer.Option("--identifier", help="The learner's number at the awarding body.")
+    ] = None,
+    awarded: Annotated[str | None, typer.Option("--awarded", help="YYYY-MM-DD (default: today).")] = None,
+    grade: Annotated[str | None, typer.Option("--grade")] = None,
+    out: Annotated[Path | None, typer.Option("--out", help="Write the result file (CSV) here.")] = None,
+) -> None:
+    """Issue signed Open Badges 3.0 micro-credentials from a published edition: one learner, or a CSV run.
+
+    A CSV is checked whole before anything is issued; each row has an idempotency key, so running the
+    same file again after an interruption issues nothing twice. Exit status 0 only when no row failed.
+    """
+    from rich.progress import Progress
+
+    from microcred.design import service as design
+    from microcred.issuing import batch, keys
+
+    parsed = _spec_id(spec_id)
+    _require_schema()
+    settings = get_settings()
+    if (csv_file is None) == (name is None):
+        err.print("[red]Error:[/red] give either --csv FILE or --name (with --email or --identifier).")
+        raise typer.Exit(2)
+    with transaction() as db:
+        organisation = service.organisation_for(db, Actor.operator(), org)
+        spec = design.get(db, organisation, parsed)
+        number = edition or (spec.editions[-1].number if spec.editions else 0)
+        master = keys.master_key(settings.resolved_master_key())
+        if csv_file is not None:
+            try:
+                raw = csv_file.read_bytes()
+            except OSError as error:
+                err.print(f"[red]Error:[/red] cannot read {csv_file}: {error.strerror}.")
+                raise typer.Exit(1) from None
+        else:  # one learner: the same checks as a one-row file
+            one = io.StringIO()
+            writer = csv.writer(one)
+            writer.writerow(["name", "email", "identifier", "awarded", "grade"])
+            writer.writerow([name, email or "", identifier or "", awarded or date.today().isoformat(), grade or ""])
+            raw = one.getvalue().encode()
+        rows = batch.parse(raw, spec_id=parsed, edition=number)
+        with Progress(console=err, transient=True) as progress:
+            task = progress.add_task("Issuing", total=len(rows))
+            outcomes = batch.run(
+                db,
+                Actor.operator(),
+                organisation,
+                parsed,
+                number,
+                rows,
+                base_url=settings.base_url,
+                master=master,
+                progress=lambda done, _total: progress.update(task, completed=done),
+            )
+    report = batch.result_csv(outcomes)
+    if out is not None:
+        out.write_text(report)
+    counts = {
+        status: sum(1 for o in outcomes if o.status == status) for status in ("issued", "already issued", "failed")
+    }
+    out_note = f"; results in {out}" if out else ""
+    summary = (
+        f"{counts['issued']} issued, {counts['already issued']} already issued, {counts['failed']} failed{out_note}."
+    )
+    if csv_file is None and outcomes and outcomes[0].credential_id:
+        sys.stdout.write(f"urn:uuid:{outcomes[0].credential_id}\n")
+    err.print(summary, highlight=False)
+    for failed in (o for o in outcomes if o.status == "failed"):
+        err.print(f"  line {failed.line}: {failed.detail}", highlight=False)
+    raise typer.Exit(1 if counts["failed"] else 0)

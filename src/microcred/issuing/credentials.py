@@ -167,6 +167,7 @@ def issue_edition(
     base_url: str,
     master: bytes,
     cryptosuite: str | None = None,
+    idempotency_key: str | None = None,
 ) -> IssuedCredential:
     """An Open Badges 3.0 micro-credential for the learner from a published edition, signed and recorded."""
     suite = cryptosuite or DEFAULT_SUITE
@@ -205,6 +206,7 @@ def issue_edition(
         learner_name=checked.name,
         learner_email=checked.email,
         document=signed,
+        idempotency_key=idempotency_key,
     )
     db.add(row)
     db.flush()

@@ -57,9 +57,14 @@ class StatusEntry(Base):
 
 
 class IssuedCredential(Base):
-    """A micro-credential issued from a published edition to a learner: the signed document as sent."""
+    """A micro-credential issued from a published edition to a learner: the signed document as sent.
+
+    A run names each row with an idempotency key: issuing the same key again in the organisation issues
+    nothing, so a batch re-run after a crash picks up where it stopped.
+    """
 
     __tablename__ = "issued_credentials"
+    __table_args__ = (UniqueConstraint("organisation_id", "idempotency_key"),)
 
     id: Mapped[uuid.UUID] = mapped_column(primary_key=True, default=new_id)  # the credential's urn:uuid
     organisation_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("organisations.id", ondelete="CASCADE"), index=True)
@@ -68,4 +73,5 @@ class IssuedCredential(Base):
     learner_name: Mapped[str] = mapped_column(String(200))
     learner_email: Mapped[str | None] = mapped_column(String(320), index=True)
     document: Mapped[dict[str, Any]] = mapped_column(JSON)
+    idempotency_key: Mapped[str | None] = mapped_column(String(200))
     issued_at: Mapped[datetime] = mapped_column(default=utcnow)

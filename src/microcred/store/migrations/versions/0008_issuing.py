@@ -68,6 +68,7 @@ def upgrade() -> None:
         sa.Column("learner_name", sa.String(length=200), nullable=False),
         sa.Column("learner_email", sa.String(length=320), nullable=True),
         sa.Column("document", sa.JSON(), nullable=False),
+        sa.Column("idempotency_key", sa.String(length=200), nullable=True),
         sa.Column("issued_at", sa.DateTime(timezone=True), nullable=False),
         sa.ForeignKeyConstraint(
             ["organisation_id"],
@@ -82,6 +83,7 @@ def upgrade() -> None:
             ondelete="CASCADE",
         ),
         sa.PrimaryKeyConstraint("id", name=op.f("pk_issued_credentials")),
+        sa.UniqueConstraint("organisation_id", "idempotency_key", name=op.f("uq_issued_credentials_organisation_id")),
     )
     with op.batch_alter_table("issued_credentials", schema=None) as batch_op:
         batch_op.create_index(batch_op.f("ix_issued_credentials_learner_email"), ["learner_email"], unique=False)
