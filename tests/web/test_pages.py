@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import logging
+from datetime import date
 
 import pytest
 from fastapi.testclient import TestClient
@@ -346,6 +347,11 @@ ORG_PAGES = [
     ("POST", "/orgs/{org}/specifications/{spec}/withdraw"),
     ("GET", "/orgs/{org}/specifications/{spec}/editions/1"),
     ("POST", "/orgs/{org}/design/profiles"),
+    ("POST", "/orgs/{org}/specifications/{spec}/issue"),
+    ("GET", "/orgs/{org}/credentials"),
+    ("GET", "/orgs/{org}/credentials/{credential}"),
+    ("GET", "/orgs/{org}/credentials/{credential}/credential.json"),
+    ("POST", "/orgs/{org}/credentials/{credential}/status"),
 ]
 
 
@@ -365,6 +371,7 @@ def test_every_org_page_is_in_the_isolation_list(app) -> None:  # type: ignore[n
             .replace("{token}", "{token_id}")
             .replace("{cohort}", "{cohort_id}")
             .replace("{spec}", "{spec_id}")
+            .replace("{credential}", "{credential_id}")
             .replace("editions/1", "editions/{number}")
             .replace("skills-distribution.csv", "{name}.csv"),
         )
@@ -395,6 +402,21 @@ def test_admin_of_a_gets_an_html_404_for_pages_of_b(client: TestClient, world: W
         b_spec = design.create(db, Actor.operator(), b, SpecificationContent.model_validate(annex_i_minimum()))
         b_spec_id = b_spec.id
         design.publish(db, Actor.operator(), b, b_spec_id)
+        from microcred.issuing import credentials, documents, keys
+
+        settings = client.app.state.settings  # type: ignore[attr-defined]
+        b_credential = credentials.issue_edition(
+            db,
+            Actor.operator(),
+            b,
+            b_spec_id,
+            1,
+            documents.Learner(name="Bea", email="bea@b.example"),
+            documents.Result(awarded=date(2026, 11, 1)),
+            base_url=settings.base_url,
+            master=keys.master_key(settings.resolved_master_key()),
+        )
+        b_credential_id = b_credential.id
     log_in(client, "org_admin@a.example", world.passwords["org_admin@a.example"])
     csrf = csrf_from(client.get("/dashboard").text)
     form = {
@@ -406,12 +428,19 @@ def test_admin_of_a_gets_an_html_404_for_pages_of_b(client: TestClient, world: W
         "open": "no",
         "title": "hijacked",
         "profiles": "cmf",
+        "action": "revoke",
+        "reason": "spite",
     }
     for org in ("b", "a"):
-        if org == "a" and not any(part in path for part in ("{user}", "{token}", "{cohort}", "{spec}")):
+        if org == "a" and not any(part in path for part in ("{user}", "{token}", "{cohort}", "{spec}", "{credential}")):
             continue
         url = path.format(
-            org=org, user=world.users["b_educator"].id, token=token_id, cohort=b_cohort_id, spec=b_spec_id
+            org=org,
+            user=world.users["b_educator"].id,
+            token=token_id,
+            cohort=b_cohort_id,
+            spec=b_spec_id,
+            credential=b_credential_id,
         )
         response = client.request(method, url, data=form if method == "POST" else None, follow_redirects=False)
         assert response.status_code == 404, (url, response.status_code)
@@ -426,6 +455,10 @@ def test_admin_of_a_gets_an_html_404_for_pages_of_b(client: TestClient, world: W
         assert design.status(b_spec) == "published" and len(b_spec.editions) == 1 and b_spec.withdrawn_at is None
         assert [r.spec.id for r in design.specifications(db, b)] == [b_spec_id] and design.profiles_of(db, b) == ()
         assert len(cohorts.cohorts(db, service.organisation_for(db, Actor.operator(), "b"))) == 1
+        from microcred.issuing import status
+
+        assert status.status(db, b, f"urn:uuid:{b_credential_id}") == {"revocation": False}
+        assert len(credentials.issued(db, b)) == 1  # nothing issued into B from A
 
 
 def test_any_login_input_gets_a_clear_answer_never_a_500(client: TestClient, world: World) -> None:

@@ -16,13 +16,14 @@ import uuid
 from datetime import UTC, date, datetime
 from typing import Any
 
+from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from microcred.accounts import audit
 from microcred.accounts.models import Organisation
 from microcred.accounts.principal import Actor
 from microcred.design import service as design
-from microcred.errors import InvalidInput
+from microcred.errors import InvalidInput, NotFound
 from microcred.issuing import documents, keys, status
 from microcred.issuing.models import IssuedCredential
 from microcred.trust import TrustError, dataintegrity, statuslist
@@ -211,3 +212,26 @@ def issue_edition(
     db.add(row)
     db.flush()
     return row
+
+
+def issued(db: Session, organisation: Organisation, limit: int = 500) -> list[IssuedCredential]:
+    """The organisation's issued credentials, newest first."""
+    return list(
+        db.scalars(
+            select(IssuedCredential)
+            .where(IssuedCredential.organisation_id == organisation.id)
+            .order_by(IssuedCredential.issued_at.desc())
+            .limit(limit)
+        )
+    )
+
+
+def find_issued(db: Session, organisation: Organisation, credential_id: uuid.UUID) -> IssuedCredential:
+    found = db.scalar(
+        select(IssuedCredential).where(
+            IssuedCredential.id == credential_id, IssuedCredential.organisation_id == organisation.id
+        )
+    )
+    if found is None:
+        raise NotFound("This organisation issued no such credential.", code="credential_not_found")
+    return found

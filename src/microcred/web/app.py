@@ -28,6 +28,7 @@ from microcred.web import (
     design_api,
     design_pages,
     issuing_api,
+    issuing_pages,
     skills_api,
     skills_pages,
     taxonomy_api,
@@ -109,6 +110,7 @@ def create_app(settings: Settings | None = None, database: Database | None = Non
     app.include_router(catalogue_api.router)
     app.include_router(catalogue_pages.router)
     app.include_router(issuing_api.router)
+    app.include_router(issuing_pages.router)
     app.mount("/static/docs", StaticFiles(directory=SWAGGER_UI_FILES), name="docs-static")
     app.mount("/static", StaticFiles(directory=Path(__file__).parent / "static"), name="static")
     install_error_handlers(app)

@@ -43,7 +43,11 @@ def navigation(caller: Caller | None, organisation: Organisation | None, role: R
         base = f"/orgs/{organisation.slug}"
         links.append(NavLink("Organisation", base))
         if role in (Role.ORG_ADMIN, Role.EDUCATOR):
-            links += [NavLink("Micro-credentials", f"{base}/specifications"), NavLink("Cohorts", f"{base}/cohorts")]
+            links += [
+                NavLink("Micro-credentials", f"{base}/specifications"),
+                NavLink("Issued", f"{base}/credentials"),
+                NavLink("Cohorts", f"{base}/cohorts"),
+            ]
         if role == Role.ORG_ADMIN:
             links += [NavLink("Members", f"{base}/members"), NavLink("Audit log", f"{base}/audit")]
         links.append(NavLink("API tokens", f"{base}/tokens"))

@@ -1,0 +1,56 @@
+"""An educator issues a published micro-credential from its page, then revokes it (with a reason)."""
+
+from __future__ import annotations
+
+import json
+import re
+
+from fastapi.testclient import TestClient
+
+from microcred.accounts.principal import Actor
+from microcred.design import service as design
+from microcred.design.schemas import SpecificationContent
+from microcred.store import Database
+from tests.conftest import World, csrf_from, log_in
+from tests.design.fixtures import annex_i_minimum
+
+
+def test_issue_from_the_page_then_revoke_it(client: TestClient, database: Database, world: World) -> None:
+    with database.session() as db:
+        organisation = db.merge(world.orgs["a"])
+        spec = design.create(db, Actor.operator(), organisation, SpecificationContent.model_validate(annex_i_minimum()))
+        design.publish(db, Actor.operator(), organisation, spec.id)
+        spec_id = spec.id
+    log_in(client, "educator@a.example", world.passwords["educator@a.example"])
+    page = client.get(f"/orgs/a/specifications/{spec_id}")
+    assert 'id="issue-form"' in page.text and "Issue edition 1" in page.text
+    form = {"csrf_token": csrf_from(page.text), "name": "Ana Andromeda", "awarded": "2026-11-20", "grade": "Pass"}
+
+    refused = client.post(f"/orgs/a/specifications/{spec_id}/issue", data=form)
+    assert refused.status_code == 422 and "give an email address or the learner&#39;s number" in refused.text
+
+    issued = client.post(
+        f"/orgs/a/specifications/{spec_id}/issue", data={**form, "email": "ana@example.org"}, follow_redirects=False
+    )
+    assert issued.status_code == 303
+    credential_url = issued.headers["location"]
+    shown = client.get(credential_url)
+    assert re.search(r'<dd id="credential-status">Valid</dd>', shown.text) and "Ana Andromeda" in shown.text
+    download = client.get(f"{credential_url}/credential.json")
+    assert download.headers["content-type"].startswith("application/vc+ld+json")
+    document = json.loads(download.text)
+    assert document["type"] == ["VerifiableCredential", "OpenBadgeCredential"] and document["proof"][0]["proofValue"]
+    assert "Ana Andromeda" in client.get("/orgs/a/credentials").text
+
+    def act(action: str, reason: str = "Appeal under way") -> str:
+        csrf = csrf_from(client.get(credential_url).text)
+        response = client.post(
+            f"{credential_url}/status", data={"csrf_token": csrf, "action": action, "reason": reason}
+        )
+        return re.search(r'<dd id="credential-status">(\w+)</dd>', response.text).group(1)  # type: ignore[union-attr]
+
+    assert "it can be revoked, not suspended" in client.get(credential_url).text  # Open Badges: one status entry
+    assert act("suspend") == "Valid"
+    assert act("revoke", reason="") == "Valid"  # no reason, no change
+    assert act("revoke", reason="Plagiarism confirmed") == "Revoked"
+    assert "Change its status" not in client.get(credential_url).text
