@@ -24,6 +24,7 @@ from numpy.typing import NDArray
 from sqlalchemy import Float, cast, select
 from sqlalchemy.orm import Session
 
+from microcred.arrays import concat_ranges
 from microcred.design.models import CatalogueEntry, CatalogueState, CatalogueValue
 
 Positions = NDArray[np.int64]
@@ -32,16 +33,6 @@ Mask = NDArray[np.bool_]
 
 def version(db: Session) -> int:
     return db.scalar(select(CatalogueState.version).where(CatalogueState.id == 1)) or 0
-
-
-def _ranges(starts: Positions, stops: Positions) -> Positions:
-    """The concatenation of range(start, stop) for each pair, without a Python loop."""
-    lengths = stops - starts
-    total = int(lengths.sum())
-    if total == 0:
-        return np.zeros(0, dtype=np.int64)
-    offsets = np.repeat(starts - np.concatenate(([0], np.cumsum(lengths)[:-1])), lengths)
-    return np.arange(total, dtype=np.int64) + offsets
 
 
 @dataclass
@@ -91,7 +82,7 @@ class FacetIndex:
         """How many entries in `mask` have each value code."""
         positions = np.flatnonzero(mask)
         if len(positions) * 8 < self.size:
-            chosen = self.term_code[_ranges(self.indptr[positions], self.indptr[positions + 1])]
+            chosen = self.term_code[concat_ranges(self.indptr[positions], self.indptr[positions + 1])]
         else:
             chosen = self.term_code[mask[self.term_position]]
         return np.bincount(chosen, minlength=len(self.values))

@@ -11,9 +11,8 @@ they begin, or with a JSON-LD context microcred does not ship.
 
 from __future__ import annotations
 
-import re
 import uuid
-from datetime import UTC, date, datetime
+from datetime import date, datetime
 from typing import Any
 
 from sqlalchemy import select
@@ -31,7 +30,6 @@ from microcred.trust.loader import document_loader
 
 V1 = "https://www.w3.org/2018/credentials/v1"
 V2 = "https://www.w3.org/ns/credentials/v2"
-DATETIME = re.compile(r"^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}(\.\d+)?(Z|[+-]\d{2}:\d{2})$")
 DEFAULT_SUITE = "eddsa-rdfc-2022"
 
 
@@ -43,7 +41,7 @@ def _date(credential: dict[str, Any], name: str) -> datetime | None:
     value = credential.get(name)
     if value is None:
         return None
-    if not isinstance(value, str) or not DATETIME.match(value):
+    if not isinstance(value, str) or not dataintegrity.DATETIME.match(value):
         raise _refuse(f"{name} must be an XML Schema dateTime such as 2026-11-23T10:00:00Z.")
     return datetime.fromisoformat(value.replace("Z", "+00:00"))
 
@@ -78,12 +76,8 @@ def check_credential(credential: Any, issuer: str) -> dict[str, Any]:
     checked = dict(credential)
     checked.setdefault("issuer", issuer)
     if contexts[0] == V1:
-        checked.setdefault("issuanceDate", _now())
+        checked.setdefault("issuanceDate", dataintegrity.now())
     return checked
-
-
-def _now() -> str:
-    return datetime.now(UTC).replace(microsecond=0).isoformat().replace("+00:00", "Z")
 
 
 def issue(
@@ -135,7 +129,7 @@ def sign(
             credential,
             signer,
             suite=suite,
-            created=_now(),
+            created=dataintegrity.now(),
             verification_method=keys.verification_method(organisation, row, base_url),
             loader=document_loader(),
             as_list=open_badge,
@@ -195,7 +189,7 @@ def issue_edition(
         achievement=achievement,
         learner=learner,
         result=result,
-        valid_from=_now(),
+        valid_from=dataintegrity.now(),
     )
     signed = sign(db, actor, organisation, unsigned, base_url=base_url, master=master, suite=suite, open_badge=True)
     checked = documents.check_learner(learner)

@@ -9,7 +9,6 @@ again only after a change.
 from __future__ import annotations
 
 import uuid
-from datetime import UTC, datetime
 from typing import Any
 
 from sqlalchemy import select
@@ -155,7 +154,7 @@ def list_credential(db: Session, list_id: uuid.UUID, *, base_url: str, master: b
     assert organisation is not None
     actor = Actor.operator()
     row = keys.active(db, actor, organisation, "Ed25519", master)
-    now = datetime.now(UTC).replace(microsecond=0).isoformat().replace("+00:00", "Z")
+    now = dataintegrity.now()
     document = statuslist.list_credential(
         list_url=list_url(base_url, lst.id),
         issuer=keys.did_web(organisation, base_url),

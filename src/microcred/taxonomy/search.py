@@ -28,6 +28,7 @@ from sklearn.feature_extraction.text import TfidfVectorizer
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from microcred.arrays import concat_ranges
 from microcred.errors import InvalidInput
 from microcred.inputs import has_control_characters
 from microcred.taxonomy import embeddings
@@ -161,7 +162,7 @@ class LexicalIndex:
         fused = SEMANTIC_WEIGHT * _scaled(approximate) + (1 - SEMANTIC_WEIGHT) * lexical
         count = min(CANDIDATES, len(fused))
         candidates = np.argpartition(-fused, count - 1)[:count]
-        rows = _ranges(self.starts[candidates], self.ends[candidates])
+        rows = concat_ranges(self.starts[candidates], self.ends[candidates])
         similarity[rows] = self.vectors[rows] @ vector
         exact = np.maximum.reduceat(similarity, self.starts)
         low, high = float(approximate.min()), max(float(approximate.max()), float(exact[candidates].max()))
@@ -178,18 +179,10 @@ class LexicalIndex:
         for position in ranked:
             if best[position] <= 0:
                 break
-            start = self.starts[position]
-            end = self.starts[position + 1] if position + 1 < len(self.starts) else len(self.forms)
+            start, end = self.starts[position], self.ends[position]
             matched = self.forms[start + int(np.argmax(forms[start:end]))]
             hits.append(Hit(self.uris[position], self.labels[position], round(float(best[position]), 4), matched))
         return hits
-
-
-def _ranges(starts: NDArray[np.int64], stops: NDArray[np.int64]) -> NDArray[np.int64]:
-    """The concatenation of range(start, stop) for each pair."""
-    lengths = stops - starts
-    offsets = np.repeat(starts - np.concatenate(([0], np.cumsum(lengths)[:-1])), lengths)
-    return np.arange(int(lengths.sum()), dtype=np.int64) + offsets
 
 
 def _scaled(scores: NDArray[np.float32]) -> NDArray[np.float32]:
