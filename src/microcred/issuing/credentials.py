@@ -170,6 +170,7 @@ def issue_edition(
         raise _refuse(f"cryptosuite must be one of {', '.join(dataintegrity.SUITES)}.")
     spec = design.get(db, organisation, spec_id)
     edition = design.find_edition(spec, number)
+    checked = documents.check_learner(learner)
     if spec.withdrawn_at is not None:
         raise InvalidInput("This micro-credential was withdrawn: it is no longer awarded.", code="withdrawn")
     if result.awarded > date.today():
@@ -187,12 +188,11 @@ def issue_edition(
         credential_id=f"urn:uuid:{credential_id}",
         issuer=issuer,
         achievement=achievement,
-        learner=learner,
+        learner=checked,
         result=result,
         valid_from=dataintegrity.now(),
     )
     signed = sign(db, actor, organisation, unsigned, base_url=base_url, master=master, suite=suite, open_badge=True)
-    checked = documents.check_learner(learner)
     row = IssuedCredential(
         id=credential_id,
         organisation_id=organisation.id,

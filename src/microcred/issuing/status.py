@@ -23,7 +23,7 @@ from microcred.inputs import single_line
 from microcred.issuing import keys
 from microcred.issuing.models import StatusEntry, StatusList
 from microcred.store.base import utcnow
-from microcred.trust import dataintegrity, statuslist
+from microcred.trust import TrustError, dataintegrity, statuslist
 from microcred.trust.loader import document_loader
 
 FULL = 0.75  # a list takes new credentials until three quarters of it is used, so random draws stay quick
@@ -63,15 +63,10 @@ def allocate(
     entries = []
     for purpose in purposes:
         chosen = _open_list(db, organisation, purpose)
-        for _attempt in range(32):
-            position = statuslist.random_free_index(chosen.size, ())
-            taken = db.scalar(
-                select(StatusEntry.id).where(StatusEntry.list_id == chosen.id, StatusEntry.position == position)
-            )
-            if taken is None:
-                break
-        else:
-            raise Conflict("No free status list position was found; try again.", code="status_list_busy")
+        try:
+            position = statuslist.random_free_index(chosen.size, _Taken(db, chosen.id), attempts=32)
+        except TrustError:
+            raise Conflict("No free status list position was found; try again.", code="status_list_busy") from None
         try:
             with db.begin_nested():
                 db.add(StatusEntry(list_id=chosen.id, position=position, credential_id=credential_id))
@@ -80,6 +75,21 @@ def allocate(
         chosen.used += 1
         entries.append(statuslist.entry(list_url=list_url(base_url, chosen.id), index=position, purpose=purpose))
     return entries
+
+
+class _Taken:
+    """The positions of a list already given out, asked of the database one draw at a time."""
+
+    def __init__(self, db: Session, list_id: uuid.UUID) -> None:
+        self.db, self.list_id = db, list_id
+
+    def __contains__(self, position: object) -> bool:
+        taken = select(StatusEntry.id).where(StatusEntry.list_id == self.list_id, StatusEntry.position == position)
+        return self.db.scalar(taken) is not None
+
+
+def _bits(found: dict[str, tuple[StatusList, StatusEntry]]) -> dict[str, bool]:
+    return {purpose: statuslist.get_bit(lst.bits, entry.position) for purpose, (lst, entry) in found.items()}
 
 
 def _entries(db: Session, organisation: Organisation, credential_id: str) -> dict[str, tuple[StatusList, StatusEntry]]:
@@ -95,8 +105,7 @@ def _entries(db: Session, organisation: Organisation, credential_id: str) -> dic
 
 def status(db: Session, organisation: Organisation, credential_id: str) -> dict[str, bool]:
     """Whether the credential is revoked and whether it is suspended."""
-    found = _entries(db, organisation, credential_id)
-    return {purpose: statuslist.get_bit(lst.bits, entry.position) for purpose, (lst, entry) in found.items()}
+    return _bits(_entries(db, organisation, credential_id))
 
 
 def change(
@@ -116,7 +125,7 @@ def change(
     found = _entries(db, organisation, credential_id)
     if purpose not in found:
         raise NotFound(f"The credential has no {purpose} entry.", code="credential_not_found")
-    current = status(db, organisation, credential_id)
+    current = _bits(found)
     if current.get("revocation"):
         raise Conflict("The credential is revoked: that is final.", code="already_revoked")
     if purpose == "revocation" and not value:
@@ -124,7 +133,8 @@ def change(
             "A revocation cannot be undone; suspend instead when it may come back.", code="invalid_status"
         )
     if current.get(purpose) == value:
-        raise Conflict(f"The credential is already {'so' if value else 'not'} {purpose[:-3]}ed.", code="unchanged")
+        state = {"revocation": "revoked", "suspension": "suspended"}[purpose]
+        raise Conflict(f"The credential is already {'' if value else 'not '}{state}.", code="unchanged")
     lst, entry = found[purpose]
     bits = bytearray(lst.bits)
     statuslist.set_bit(bits, entry.position, value)
@@ -140,7 +150,7 @@ def change(
         summary=f"{action.capitalize()} {credential_id[:100]}: {reason}",
         reason=reason,
     )
-    return status(db, organisation, credential_id)
+    return _bits(found)
 
 
 def list_credential(db: Session, list_id: uuid.UUID, *, base_url: str, master: bytes) -> dict[str, Any]:

@@ -48,7 +48,8 @@ def key_out(request: Request, caller: Caller, row: SigningKey) -> KeyOut:
     )
 
 
-def _master(request: Request) -> bytes:
+def master_of(request: Request) -> bytes:
+    """The configured master key, parsed (a 503 naming the problem when it is unusable)."""
     return keys.master_key(settings_of(request).resolved_master_key())
 
 
@@ -56,7 +57,7 @@ def _master(request: Request) -> bytes:
     "/api/orgs/{org}/keys", response_model=list[KeyOut], summary="The organisation's signing keys (public parts)"
 )
 def list_keys(org: str, request: Request, caller: Admins, db: DB) -> list[KeyOut]:
-    master = _master(request)
+    master = master_of(request)
     for algorithm in keys.ALGORITHMS:
         keys.active(db, caller.signed_in, caller.org, algorithm, master)
     db.commit()
@@ -70,7 +71,7 @@ def list_keys(org: str, request: Request, caller: Admins, db: DB) -> list[KeyOut
     summary="Retire the active key of an algorithm and make a new one (the old one still verifies)",
 )
 def rotate_key(org: str, body: RotateIn, request: Request, caller: Admins, db: DB) -> KeyOut:
-    row = keys.rotate(db, caller.signed_in, caller.org, body.algorithm, _master(request))
+    row = keys.rotate(db, caller.signed_in, caller.org, body.algorithm, master_of(request))
     db.commit()
     return key_out(request, caller, row)
 
@@ -113,7 +114,7 @@ def vc_api_issue(body: IssueIn, request: Request, caller: Issuers, db: DB) -> JS
             caller.org,
             body.credential,
             base_url=settings.base_url,
-            master=_master(request),
+            master=master_of(request),
             cryptosuite=body.options.cryptosuite,
         )
     except InvalidInput as error:
@@ -166,7 +167,7 @@ def vc_api_status(body: StatusIn, request: Request, caller: Issuers, db: DB) -> 
     "/status/{list_id}", summary="A Bitstring Status List credential (public, cached)", response_class=JSONResponse
 )
 def status_list(list_id: uuid.UUID, request: Request, caller: Anyone, db: DB) -> Response:
-    signed = status.list_credential(db, list_id, base_url=settings_of(request).base_url, master=_master(request))
+    signed = status.list_credential(db, list_id, base_url=settings_of(request).base_url, master=master_of(request))
     db.commit()
     body = json.dumps(signed, separators=(",", ":")).encode()
     etag = '"' + hashlib.sha256(body).hexdigest()[:32] + '"'
@@ -221,7 +222,7 @@ def issue_edition(
         documents.Learner(**body.learner.model_dump()),
         documents.Result(**body.result.model_dump()),
         base_url=settings_of(request).base_url,
-        master=_master(request),
+        master=master_of(request),
         cryptosuite=body.cryptosuite,
     )
     db.commit()

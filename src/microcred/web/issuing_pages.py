@@ -13,18 +13,15 @@ from fastapi.responses import HTMLResponse, RedirectResponse, Response
 from microcred.accounts.models import Role
 from microcred.design import service as design
 from microcred.errors import InvalidInput, MicrocredError
-from microcred.issuing import credentials, documents, keys, status
+from microcred.issuing import credentials, documents, status
 from microcred.web.errors import STATUS
+from microcred.web.issuing_api import master_of
 from microcred.web.security import DB, Access, Caller, settings_of
 from microcred.web.templating import render
 
 router = APIRouter(include_in_schema=False)
 Issuers = Annotated[Caller, Depends(Access.members(Role.ORG_ADMIN, Role.EDUCATOR))]
 Text = Annotated[str, Form(max_length=320)]
-
-
-def _master(request: Request) -> bytes:
-    return keys.master_key(settings_of(request).resolved_master_key())
 
 
 @router.post("/orgs/{org}/specifications/{spec_id}/issue", response_class=HTMLResponse)
@@ -57,7 +54,7 @@ def issue_form(
             documents.Learner(name=name, email=email or None, identifier=identifier or None),
             documents.Result(awarded=when, grade=grade or None),
             base_url=settings_of(request).base_url,
-            master=_master(request),
+            master=master_of(request),
         )
     except MicrocredError as error:
         db.rollback()
