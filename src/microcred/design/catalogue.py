@@ -15,7 +15,7 @@ from __future__ import annotations
 
 import re
 import uuid
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from datetime import datetime
 from decimal import Decimal
@@ -223,7 +223,7 @@ def index(db: Session, spec: Specification, organisation: Organisation) -> None:
         return
     edition = spec.editions[-1]
     content = SpecificationContent.model_validate(edition.content)
-    labels = _skill_labels(db, content.skill_uris())
+    labels = taxonomy.skill_labels(db, content.skill_uris())
     insert_flat(db, [flatten(spec.id, organisation, edition, content, labels)])
 
 
@@ -242,7 +242,7 @@ def rebuild(db: Session, *, batch: int = 500) -> int:
     for start in range(0, len(specs), batch):
         chunk = specs[start : start + batch]
         contents = [SpecificationContent.model_validate(s.editions[-1].content) for s in chunk]
-        labels = _skill_labels(db, [uri for c in contents for uri in c.skill_uris()])
+        labels = taxonomy.skill_labels(db, [uri for c in contents for uri in c.skill_uris()])
         flats = [
             flatten(s.id, organisations[s.organisation_id], s.editions[-1], c, labels)
             for s, c in zip(chunk, contents, strict=True)
@@ -260,15 +260,6 @@ def ensure(db: Session) -> int | None:
     if db.scalar(select(func.count()).select_from(published.subquery())) == 0:
         return None
     return rebuild(db)
-
-
-def _skill_labels(db: Session, uris: Iterable[str]) -> dict[str, str]:
-    wanted = list(dict.fromkeys(uris))
-    labels: dict[str, str] = {}
-    for start in range(0, len(wanted), 500):
-        found = taxonomy.skills_by_uri(db, wanted[start : start + 500])
-        labels.update({uri: skill.preferred_label for uri, skill in found.items()})
-    return labels
 
 
 # Queries -----------------------------------------------------------------------------------------------------
@@ -692,7 +683,7 @@ def _facet_labels(db: Session, shown: Mapping[str, list[str]]) -> dict[tuple[str
             select(Organisation.slug, Organisation.legal_name).where(Organisation.slug.in_(slugs))
         ):
             labels["provider", slug] = name
-    for uri, label in _skill_labels(db, shown.get("skill", [])).items():
+    for uri, label in taxonomy.skill_labels(db, shown.get("skill", [])).items():
         labels["skill", uri] = label
     return labels
 
@@ -733,7 +724,7 @@ def published(db: Session, spec_id: uuid.UUID, number: int | None = None) -> Lis
         organisation=organisation,
         edition=edition,
         content=content,
-        skill_labels=_skill_labels(db, content.skill_uris()),
+        skill_labels=taxonomy.skill_labels(db, content.skill_uris()),
         listed=spec.withdrawn_at is None,
     )
 

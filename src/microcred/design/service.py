@@ -492,7 +492,7 @@ def export(
         name=organisation.legal_name,
         homepage=organisation.homepage,
     )
-    labels = {uri: skill.preferred_label for uri, skill in taxonomy.skills_by_uri(db, content.skill_uris()).items()}
+    labels = taxonomy.skill_labels(db, content.skill_uris())
     address = f"{base}/catalogue/{spec.id}" + (f"/editions/{chosen.number}" if chosen else "")
     if fmt == "elm":
         return documents.to_elm(content, provider=provider, skill_labels=labels, opportunity_id=address)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -167,6 +168,16 @@ def skill_detail(db: Session, identifier: str) -> SkillDetail:
         (essential if relation == "essential" else optional).append(occupation)
     collections = list(db.scalars(select(EscoCollectionMember.collection).where(EscoCollectionMember.uri == skill.uri)))
     return SkillDetail(skill, essential, optional, sorted(collections))
+
+
+def skill_labels(db: Session, uris: Iterable[str]) -> dict[str, str]:
+    """URI -> preferred label of the given skills that exist, read 500 at a time (for pages and documents)."""
+    wanted = list(dict.fromkeys(uris))
+    labels: dict[str, str] = {}
+    for start in range(0, len(wanted), 500):
+        found = skills_by_uri(db, wanted[start : start + 500])
+        labels.update({uri: skill.preferred_label for uri, skill in found.items()})
+    return labels
 
 
 def skills_by_uri(db: Session, uris: list[str]) -> dict[str, EscoSkill]:

@@ -13,7 +13,8 @@ from microcred.design import catalogue, checks
 from microcred.design import service as design
 from microcred.design.catalogue import CatalogueQuery, FacetValue
 from microcred.errors import InvalidInput
-from microcred.web.catalogue_api import JSONLD, query_of
+from microcred.web.catalogue_api import query_of
+from microcred.web.design_api import JSONLD
 from microcred.web.design_pages import vocabularies
 from microcred.web.security import DB, Access, Caller, settings_of
 from microcred.web.templating import render

@@ -244,7 +244,7 @@ def values_to_content(v: dict[str, Any]) -> SpecificationContent:
 
 def _labels(db: DB, values: dict[str, Any]) -> dict[str, str]:
     uris = [uri for outcome in values.get("outcomes", []) for uri in outcome.get("skills", [])]
-    return {uri: skill.preferred_label for uri, skill in taxonomy.skills_by_uri(db, uris).items()}
+    return taxonomy.skill_labels(db, uris)
 
 
 def _suggestions(db: DB, values: dict[str, Any]) -> list[list[tuple[str, str]]]:
@@ -374,7 +374,7 @@ def _spec_page(
         and bool(spec.editions)
         and design.edition_content(spec.editions[-1]) == content,
         report=design.report(db, caller.org, spec),
-        labels={uri: s.preferred_label for uri, s in taxonomy.skills_by_uri(db, content.skill_uris()).items()},
+        labels=taxonomy.skill_labels(db, content.skill_uris()),
         latest_review=date.today() + design.REVIEW_AT_MOST,
         today=date.today(),
         error=error,
@@ -450,6 +450,6 @@ def edition_page(request: Request, org: str, spec_id: uuid.UUID, number: int, ca
         spec=spec,
         edition=edition,
         c=content,
-        labels={uri: s.preferred_label for uri, s in taxonomy.skills_by_uri(db, content.skill_uris()).items()},
+        labels=taxonomy.skill_labels(db, content.skill_uris()),
         **vocabularies(),
     )

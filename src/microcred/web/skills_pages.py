@@ -119,7 +119,7 @@ def create_experience(
 
 def _labels(db: DB, items: list[Experience]) -> dict[str, str]:
     uris = [s.skill_uri for item in items for s in item.skills]
-    return {uri: skill.preferred_label for uri, skill in taxonomy.skills_by_uri(db, uris).items()}
+    return taxonomy.skill_labels(db, uris)
 
 
 def _experience_page(
