@@ -49,10 +49,11 @@ bench: $(VENV)/.bench
 	$(BIN)/python -m bench.skills_quality
 	$(BIN)/python -m bench.skills_speed
 	$(BIN)/python -m bench.catalogue_speed
+	$(BIN)/python -m bench.issuing_speed
 
 lint: install-dev
-	$(BIN)/ruff check src tests
-	$(BIN)/ruff format --check src tests
+	$(BIN)/ruff check src tests bench
+	$(BIN)/ruff format --check src tests bench
 	$(BIN)/mypy
 
 services:

@@ -57,3 +57,13 @@ def test_catalogue_bench_prints_both_databases_beside_a_like_scan(capsys: pytest
     printed = capsys.readouterr().out
     assert "SQLite: 300 specifications" in printed and "PostgreSQL: 300 specifications" in printed
     assert printed.count("filtered full text") == 2 and "LIKE scan" in printed and "p95 ratio" in printed
+
+
+@pytest.mark.pg
+def test_issuing_bench_prints_our_rates_beside_the_ceiling(capsys: pytest.CaptureFixture[str]) -> None:
+    from bench import issuing_speed
+
+    assert issuing_speed.main(["--batch", "20", "--seconds", "0.2", "--variants", "5", "--no-node"]) == 0
+    printed = capsys.readouterr().out
+    assert "raw Ed25519 signing (the ceiling)" in printed and "ours, eddsa-rdfc-2022" in printed
+    assert "batch of 20 rows, SQLite" in printed and "batch of 20 rows, PostgreSQL" in printed

@@ -88,6 +88,17 @@ def hash_data(transformed: bytes, config: bytes, algorithm: str = "Ed25519") -> 
     return digest(config).digest() + digest(transformed).digest()
 
 
+def _copy_json(value: Any) -> Any:
+    """A deep copy of JSON data (what copy.deepcopy does, a few times faster on dicts and lists)."""
+    if isinstance(value, dict):
+        return {key: _copy_json(item) for key, item in value.items()}
+    if isinstance(value, list):
+        return [_copy_json(item) for item in value]
+    if value is None or isinstance(value, str | int | float):
+        return value
+    return copy.deepcopy(value)
+
+
 def _unsecured(document: dict[str, Any]) -> dict[str, Any]:
     return {key: value for key, value in document.items() if key != "proof"}
 
@@ -120,7 +131,7 @@ def add_proof(
         options["@context"] = unsecured.get("@context")
     data = hash_data(transform(unsecured, suite, loader), proof_config(options, unsecured, loader), key.algorithm)
     proof = {**options, "proofValue": multibase_encode(key.sign(data))}
-    secured = copy.deepcopy(document)
+    secured: dict[str, Any] = _copy_json(document)
     existing = secured.get("proof")
     if existing is None:
         secured["proof"] = [proof] if as_list else proof
