@@ -2,13 +2,16 @@
 
 from __future__ import annotations
 
+import base64
 import copy
 import json
 from pathlib import Path
 
 import pytest
+from cryptography import x509
 
 from microcred.trust import TrustError, jades
+from tests import pki
 
 ELM = Path(__file__).resolve().parents[2].parent / "shared" / "fixtures" / "elm"
 SAMPLES = [
@@ -50,3 +53,49 @@ def test_malformed_seals_are_named() -> None:
             jades.verify(broken)
     with pytest.raises(TrustError, match="unencoded payload"):
         jades.verify({"payload": {"not": "a string"}, "signatures": []})
+
+
+def _protected(document: dict) -> dict:
+    text = document["signatures"][0]["protected"]
+    return json.loads(base64.urlsafe_b64decode(text + "=" * (-len(text) % 4)))
+
+
+def test_the_kid_names_the_certificate_as_the_commission_does() -> None:
+    document = json.loads((ELM / "Sample-MC-Annex1-signed.jsonld").read_text(encoding="utf-8"))
+    header = _protected(document)
+    certificate = x509.load_der_x509_certificate(base64.b64decode(header["x5c"][0]))
+    assert jades.kid(certificate) == header["kid"]
+
+
+@pytest.mark.parametrize(("kind", "algorithm"), [("rsa", "RS256"), ("rsa", "PS256"), ("p256", "ES256")])
+def test_our_seals_have_the_commissions_structure_and_verify(kind: str, algorithm: str) -> None:
+    ca = pki.CA()
+    key = pki.new_key(kind)
+    certificate = ca.issue(key, "Seal", organisation_id="VATBE-0123456789")
+    credential = {"id": "urn:credential:1", "type": ["VerifiableCredential", "EuropeanDigitalCredential"], "n": "é"}
+    sealed = jades.seal(
+        credential, key, [certificate, ca.certificate], algorithm=algorithm, signing_time="2026-11-23T10:00:00Z"
+    )
+    commission = json.loads((ELM / "Sample-MC-Annex1-signed.jsonld").read_text(encoding="utf-8"))
+    ours, theirs = _protected(sealed), _protected(commission)
+    assert set(sealed) == set(commission) == {"payload", "signatures"}
+    assert set(ours) == set(theirs) - {"adoTst"}  # the content timestamp is the LTA sample's extra
+    assert ours["b64"] is False and ours["crit"] == ["b64", "sigT"] and ours["alg"] == algorithm
+    assert ours["typ"] == theirs["typ"] and ours["cty"] == theirs["cty"]
+    seal = jades.verify(sealed)
+    assert seal.payload == credential and seal.algorithm == algorithm and not seal.timestamped
+    assert seal.subject == certificate.subject.rfc4514_string()
+    changed = copy.deepcopy(sealed)
+    changed["payload"] = changed["payload"].replace("é", "e")
+    with pytest.raises(TrustError, match="changed after sealing"):
+        jades.verify(changed)
+
+
+def test_a_key_that_does_not_fit_the_algorithm_is_refused() -> None:
+    ca = pki.CA()
+    key = pki.new_key("p256")
+    certificate = ca.issue(key, "Seal")
+    with pytest.raises(TrustError, match="RS256 does not fit"):
+        jades.seal({}, key, [certificate], algorithm="RS256", signing_time="2026-11-23T10:00:00Z")
+    with pytest.raises(TrustError, match="RSA or EC P-256"):
+        jades.algorithm_for(pki.new_key("p384"))  # type: ignore[arg-type]
