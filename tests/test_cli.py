@@ -8,6 +8,7 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
+from sqlalchemy import select
 from typer.testing import CliRunner
 
 from microcred.accounts import login, service, tokens
@@ -15,8 +16,11 @@ from microcred.accounts.principal import Actor
 from microcred.cli import app
 from microcred.config import get_settings
 from microcred.errors import Unauthenticated
+from microcred.issuing.models import IssuedCredential
 from microcred.store import Database
 from microcred.store.migrate import head_revision
+from microcred.trust import jades
+from tests import pki
 
 runner = CliRunner()
 
@@ -249,8 +253,17 @@ def test_spec_import_check_and_export(cli_env: str, tmp_path: Path) -> None:
     ]
     code, output = run("issue", second, "--org", "zed", "--csv", str(learners))
     assert code == 0 and "0 issued, 2 already issued" in output
+    p12 = tmp_path / "seal.p12"
+    p12.write_bytes(pki.seal_p12(pki.CA()))
+    code, output = run("org", "seal-certificate", "zed", str(p12), "--password", "wrong")
+    assert code == 1 and "the password is wrong" in output
+    code, output = run("org", "seal-certificate", "zed", str(p12), "--password", "secret")
+    assert code == 0 and "VATBE-0123456789" in output and "(RS256)" in output, output
     code, output = run("issue", second, "--org", "zed", "--name", "Cy", "--email", "cy@example.org", "--grade", "8/10")
     assert code == 0 and "urn:uuid:" in output and "1 issued" in output
+    with Database(cli_env).session() as db:
+        sealed = db.scalars(select(IssuedCredential).where(IssuedCredential.learner_name == "Cy")).one().elm_document
+    assert sealed is not None and jades.verify(sealed).payload["credentialSubject"]["fullName"] == {"en": "Cy"}
     learners.write_text("name,awarded\nNobody,2026-11-20\n")
     code, output = run("issue", second, "--org", "zed", "--csv", str(learners))
     assert code == 1 and "Nothing was issued: line 2: learner" in output

@@ -173,6 +173,35 @@ def org_list() -> None:
         out.print(table)
 
 
+@org_app.command("seal-certificate")
+def org_seal_certificate(
+    org: Annotated[str, typer.Argument(help="The organisation's slug.")],
+    p12: Annotated[Path, typer.Argument(help="PKCS#12 file (.p12/.pfx) with the seal certificate and its key.")],
+    password: Annotated[
+        str,
+        typer.Option(
+            envvar="MICROCRED_P12_PASSWORD", prompt=True, hide_input=True, help="The file's password (may be empty)."
+        ),
+    ] = "",
+) -> None:
+    """Import the organisation's X.509 seal certificate: its credentials are then also sealed ELM credentials."""
+    from microcred.issuing import keys, seals
+
+    _require_schema()
+    try:
+        data = p12.read_bytes()
+    except OSError as error:
+        err.print(f"[red]Error:[/red] cannot read {p12}: {error.strerror}.")
+        raise typer.Exit(1) from None
+    with transaction() as db:
+        organisation = service.organisation_for(db, Actor.operator(), org)
+        master = keys.master_key(get_settings().resolved_master_key())
+        row = seals.import_pkcs12(db, Actor.operator(), organisation, data, password or None, master)
+        out.print(
+            f"Imported the seal certificate {row.subject} ({row.algorithm}), valid until {row.not_after:%Y-%m-%d}."
+        )
+
+
 @user_app.command("create")
 def user_create(
     email: Annotated[str, typer.Argument(help="The person's email; it is their login.")],
@@ -556,7 +585,8 @@ def issue(
     grade: Annotated[str | None, typer.Option("--grade")] = None,
     out: Annotated[Path | None, typer.Option("--out", help="Write the result file (CSV) here.")] = None,
 ) -> None:
-    """Issue signed Open Badges 3.0 micro-credentials from a published edition: one learner, or a CSV run.
+    """Issue signed micro-credentials from a published edition (Open Badges 3.0, and sealed ELM credentials
+    when the organisation has a seal certificate): one learner, or a CSV run.
 
     A CSV is checked whole before anything is issued; each row has an idempotency key, so running the
     same file again after an interruption issues nothing twice. Exit status 0 only when no row failed.
@@ -601,6 +631,7 @@ def issue(
                 rows,
                 base_url=settings.base_url,
                 master=master,
+                tsa_url=settings.tsa_url,
                 progress=lambda done, _total: progress.update(task, completed=done),
             )
     report = batch.result_csv(outcomes)

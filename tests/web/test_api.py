@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import uuid
+from datetime import date
 
 import pytest
 from fastapi import FastAPI
@@ -15,7 +16,7 @@ from microcred.accounts.principal import Actor
 from microcred.config import Settings
 from microcred.design import service as design
 from microcred.design.schemas import SpecificationContent
-from microcred.issuing import keys
+from microcred.issuing import batch, credentials, documents, keys, seals
 from microcred.skills import cohorts
 from microcred.store import Database
 from microcred.store.migrate import head_revision
@@ -241,6 +242,16 @@ ORG_ROUTES = [
     ),
     ("GET", "/api/orgs/{org}/keys", None),
     ("POST", "/api/orgs/{org}/keys/rotate", {"algorithm": "Ed25519"}),
+    ("GET", "/api/orgs/{org}/seal-certificates", None),
+    ("POST", "/api/orgs/{org}/seal-certificates", None),
+    (
+        "POST",
+        "/api/orgs/{org}/specifications/{spec}/editions/1/credentials/batch",
+        {"items": [{"learner": {"name": "Spy", "email": "spy@evil.example"}, "result": {"awarded": "2026-11-01"}}]},
+    ),
+    ("GET", "/api/orgs/{org}/runs/{run}", None),
+    ("GET", "/api/orgs/{org}/runs/{run}/result.csv", None),
+    ("POST", "/api/orgs/{org}/credentials/{credential}/claim-link", {"days": 3}),
 ]
 
 
@@ -258,6 +269,8 @@ def test_every_org_scoped_api_route_is_in_the_isolation_list(app: FastAPI) -> No
             .replace("{token}", "{token_id}")
             .replace("{cohort}", "{cohort_id}")
             .replace("{spec}", "{spec_id}")
+            .replace("{run}", "{run_id}")
+            .replace("{credential}", "{credential_id}")
             .replace("editions/1", "editions/{number}"),
         )
         for method, path, _ in ORG_ROUTES
@@ -286,11 +299,36 @@ def test_admin_of_a_gets_404_for_anything_of_b(
         b_spec = design.create(session, Actor.operator(), b, SpecificationContent.model_validate(annex_i_minimum()))
         b_spec_id = b_spec.id
         design.publish(session, Actor.operator(), b, b_spec_id)
+        settings = client.app.state.settings  # type: ignore[attr-defined]
+        b_credential_id = credentials.issue_edition(
+            session,
+            Actor.operator(),
+            b,
+            b_spec_id,
+            1,
+            documents.Learner(name="Bea", email="bea@b.example"),
+            documents.Result(awarded=date(2026, 11, 1)),
+            base_url=settings.base_url,
+            master=keys.master_key(settings.resolved_master_key()),
+        ).id
+        item = {"learner": {"name": "Bo", "email": "bo@b.example"}, "result": {"awarded": "2026-11-01"}}
+        b_run_id = batch.start(
+            session, Actor.operator(), b, b_spec_id, 1, batch.from_items([item], spec_id=b_spec_id, edition=1)
+        ).id
     b_user = world.users["b_learner"].id
     # B's things under B's address, and B's things smuggled under A's address.
+    scoped = ("{user}", "{token}", "{cohort}", "{spec}", "{run}", "{credential}")
     for org in ("b", "a"):
-        url = path.format(org=org, user=b_user, token=b_token_id, cohort=b_cohort_id, spec=b_spec_id)
-        if org == "a" and not any(part in path for part in ("{user}", "{token}", "{cohort}", "{spec}")):
+        url = path.format(
+            org=org,
+            user=b_user,
+            token=b_token_id,
+            cohort=b_cohort_id,
+            spec=b_spec_id,
+            run=b_run_id,
+            credential=b_credential_id,
+        )
+        if org == "a" and not any(part in path for part in scoped):
             continue
         response = client.request(method, url, json=body, headers=a_admin)
         expected = (
@@ -303,6 +341,10 @@ def test_admin_of_a_gets_404_for_anything_of_b(
                 if "{token}" in path
                 else "cohort_not_found"
                 if "{cohort}" in path
+                else "run_not_found"
+                if "{run}" in path
+                else "credential_not_found"
+                if "{credential}" in path
                 else "specification_not_found"
             )
         )
@@ -322,7 +364,10 @@ def test_admin_of_a_gets_404_for_anything_of_b(
         assert design.status(b_spec) == "published" and b_spec.title == "Digital content for teams"
         assert [r.spec.id for r in design.specifications(session, b)] == [b_spec_id]
         assert design.profiles_of(session, b) == ()
-        assert keys.keys(session, b) == []  # no key was made or rotated for B
+        assert len(keys.keys(session, b)) == 1  # only the key B's own credential made; none rotated
+        assert len(credentials.issued(session, b)) == 1 and seals.certificates(session, b) == []
+        assert batch.find_run(session, b, b_run_id).state == "queued"
+        assert credentials.find_issued(session, b, b_credential_id).claim_hash is None
 
 
 def test_a_nonexistent_organisation_and_a_foreign_one_look_the_same(

@@ -11,6 +11,7 @@ from microcred.accounts.principal import Actor
 from microcred.design import service as design
 from microcred.design.schemas import SpecificationContent
 from microcred.store import Database
+from tests import pki
 from tests.conftest import World, csrf_from, log_in
 from tests.design.fixtures import annex_i_minimum
 
@@ -49,8 +50,42 @@ def test_issue_from_the_page_then_revoke_it(client: TestClient, database: Databa
         )
         return re.search(r'<dd id="credential-status">(\w+)</dd>', response.text).group(1)  # type: ignore[union-attr]
 
-    assert "it can be revoked, not suspended" in client.get(credential_url).text  # Open Badges: one status entry
-    assert act("suspend") == "Valid"
+    assert 'id="suspension-hint"' in client.get(credential_url).text  # Open Badges: one status entry
+    assert act("suspend", reason="") == "Valid"  # no reason, no change
+    assert act("suspend") == "Suspended"
+    assert act("reinstate", reason="Appeal upheld") == "Valid"
     assert act("revoke", reason="") == "Valid"  # no reason, no change
     assert act("revoke", reason="Plagiarism confirmed") == "Revoked"
     assert "Change its status" not in client.get(credential_url).text
+
+
+def test_an_admin_imports_a_seal_certificate_and_rotates_a_key_from_the_signing_page(
+    client: TestClient, world: World
+) -> None:
+    log_in(client, "educator@a.example", world.passwords["educator@a.example"])
+    assert client.get("/orgs/a/signing").status_code == 403  # keys and seals are the admin's
+    client.cookies.clear()
+    log_in(client, "org_admin@a.example", world.passwords["org_admin@a.example"])
+    page = client.get("/orgs/a/signing")
+    assert 'id="no-seal-certificate"' in page.text and "Signing" in page.text
+    csrf = csrf_from(page.text)
+    ca = pki.CA()
+    wrong = client.post(
+        "/orgs/a/signing/seal-certificate",
+        data={"csrf_token": csrf, "password": "not it"},
+        files={"file": ("seal.p12", pki.seal_p12(ca), "application/x-pkcs12")},
+    )
+    assert wrong.status_code == 422 and "password is wrong" in wrong.text
+    imported = client.post(
+        "/orgs/a/signing/seal-certificate",
+        data={"csrf_token": csrf, "password": "secret"},
+        files={"file": ("seal.p12", pki.seal_p12(ca), "application/x-pkcs12")},
+    )
+    assert imported.status_code == 200 and 'id="seal-certificate"' in imported.text
+    assert "VATBE-0123456789" in imported.text and "baseline-B" in imported.text and "PRIVATE" not in imported.text
+    assert re.findall(r"did:key:(z\w+)", imported.text) == []  # a key is made on first signing
+    rotated = client.post("/orgs/a/signing/rotate", data={"csrf_token": csrf, "algorithm": "Ed25519"})
+    assert len(re.findall(r"did:key:(z\w+)", rotated.text)) == 2  # the first one, retired, and its successor
+    assert rotated.text.count("<td>active</td>") == 1
+    refused = client.post("/orgs/a/signing/rotate", data={"csrf_token": csrf, "algorithm": "RSA"})
+    assert refused.status_code == 422 and "Unknown key algorithm" in refused.text

@@ -351,7 +351,15 @@ ORG_PAGES = [
     ("GET", "/orgs/{org}/credentials"),
     ("GET", "/orgs/{org}/credentials/{credential}"),
     ("GET", "/orgs/{org}/credentials/{credential}/credential.json"),
+    ("GET", "/orgs/{org}/credentials/{credential}/credential.pdf"),
     ("POST", "/orgs/{org}/credentials/{credential}/status"),
+    ("GET", "/orgs/{org}/credentials/{credential}/credential-elm.json"),
+    ("POST", "/orgs/{org}/credentials/{credential}/claim-link"),
+    ("POST", "/orgs/{org}/specifications/{spec}/issue-batch"),
+    ("GET", "/orgs/{org}/runs/{run}"),
+    ("GET", "/orgs/{org}/signing"),
+    ("POST", "/orgs/{org}/signing/rotate"),
+    ("POST", "/orgs/{org}/signing/seal-certificate"),
 ]
 
 
@@ -372,6 +380,7 @@ def test_every_org_page_is_in_the_isolation_list(app) -> None:  # type: ignore[n
             .replace("{cohort}", "{cohort_id}")
             .replace("{spec}", "{spec_id}")
             .replace("{credential}", "{credential_id}")
+            .replace("{run}", "{run_id}")
             .replace("editions/1", "editions/{number}")
             .replace("skills-distribution.csv", "{name}.csv"),
         )
@@ -417,6 +426,12 @@ def test_admin_of_a_gets_an_html_404_for_pages_of_b(client: TestClient, world: W
             master=keys.master_key(settings.resolved_master_key()),
         )
         b_credential_id = b_credential.id
+        from microcred.issuing import batch
+
+        item = {"learner": {"name": "Bo", "email": "bo@b.example"}, "result": {"awarded": "2026-11-01"}}
+        b_run_id = batch.start(
+            db, Actor.operator(), b, b_spec_id, 1, batch.from_items([item], spec_id=b_spec_id, edition=1)
+        ).id
     log_in(client, "org_admin@a.example", world.passwords["org_admin@a.example"])
     csrf = csrf_from(client.get("/dashboard").text)
     form = {
@@ -432,7 +447,8 @@ def test_admin_of_a_gets_an_html_404_for_pages_of_b(client: TestClient, world: W
         "reason": "spite",
     }
     for org in ("b", "a"):
-        if org == "a" and not any(part in path for part in ("{user}", "{token}", "{cohort}", "{spec}", "{credential}")):
+        scoped = ("{user}", "{token}", "{cohort}", "{spec}", "{credential}", "{run}")
+        if org == "a" and not any(part in path for part in scoped):
             continue
         url = path.format(
             org=org,
@@ -441,8 +457,14 @@ def test_admin_of_a_gets_an_html_404_for_pages_of_b(client: TestClient, world: W
             cohort=b_cohort_id,
             spec=b_spec_id,
             credential=b_credential_id,
+            run=b_run_id,
         )
-        response = client.request(method, url, data=form if method == "POST" else None, follow_redirects=False)
+        files = (
+            {"file": ("x.csv", b"name,awarded\nSpy,2026-11-01\n")} if path.endswith(("batch", "certificate")) else None
+        )
+        response = client.request(
+            method, url, data=form if method == "POST" else None, files=files, follow_redirects=False
+        )
         assert response.status_code == 404, (url, response.status_code)
         assert response.headers["content-type"].startswith("text/html")
     with client.app.state.database.session() as db:  # type: ignore[attr-defined]
@@ -457,7 +479,9 @@ def test_admin_of_a_gets_an_html_404_for_pages_of_b(client: TestClient, world: W
         assert len(cohorts.cohorts(db, service.organisation_for(db, Actor.operator(), "b"))) == 1
         from microcred.issuing import status
 
-        assert status.status(db, b, f"urn:uuid:{b_credential_id}") == {"revocation": False}
+        assert status.status(db, b, f"urn:uuid:{b_credential_id}") == {"revocation": False, "suspension": False}
+        assert credentials.find_issued(db, b, b_credential_id).claim_hash is None
+        assert batch.find_run(db, b, b_run_id).state == "queued"
         assert len(credentials.issued(db, b)) == 1  # nothing issued into B from A
 
 

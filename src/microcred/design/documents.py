@@ -43,6 +43,13 @@ NOTE_SUBJECTS = {
     "needs": "Identified skill needs",
     "further": "Further information",
     "non_attendees": "Assessment open to non-attendees",
+    # Elements whose ELM property takes only the EU's own concepts, written as notes while ours have none.
+    "learning_setting": "Learning setting",
+    "nqf": "National qualifications framework level",
+    "qa_type": "Quality assurance",
+    "qa_body": "Quality assurance body",
+    "qa_description": "Quality assurance description",
+    "qa_url": "Quality assurance information",
 }
 
 
@@ -69,8 +76,28 @@ class _Ids:
         return f"urn:epass:{kind}:{self.counts[kind]}"
 
 
+_AUTHORITY = re.compile(r"(http://publications\.europa\.eu/resource/authority/[a-z-]+)/[^/]+$")
+_SNB = re.compile(r"(http://data\.europa\.eu/snb/[a-z-]+)/[0-9A-Za-z_-]+$")
+
+
+def concept_scheme(uri: str) -> str | None:
+    """The EU vocabulary a concept URI belongs to (the Publications Office's authority tables, or the ELM
+    vocabularies, whose schemes all end in /25831c2); None for URIs of our own."""
+    authority = _AUTHORITY.match(uri)
+    if authority:
+        return authority[1]
+    snb = _SNB.match(uri)
+    if snb and not uri.endswith("/25831c2"):
+        return snb[1] + "/25831c2"
+    return None
+
+
 def _concept(uri: str, label: str, language: str = "en", **extra: Any) -> dict[str, Any]:
-    return {"id": uri, "type": "Concept", "prefLabel": {language: label}, **extra}
+    node: dict[str, Any] = {"id": uri, "type": "Concept", "prefLabel": {language: label}, **extra}
+    scheme = concept_scheme(uri)
+    if scheme and "inScheme" not in node:
+        node["inScheme"] = {"id": scheme, "type": "ConceptScheme"}
+    return node
 
 
 def _text(value: Any) -> str:
@@ -185,14 +212,6 @@ def to_elm(
         ]
     if c.eqf_level is not None:
         qualification["eqfLevel"] = _concept(vocab.eqf_uri(c.eqf_level), f"Level {c.eqf_level}")
-    if c.nqf is not None:
-        qualification["nqfLevel"] = [
-            _concept(
-                _nqf_uri(c.nqf),
-                f"{c.nqf.framework} Level {c.nqf.level}",
-                notation=c.nqf.level,
-            )
-        ]
     if c.qf_ehea_cycle:
         qualification["educationLevel"] = [
             _concept(f"urn:microcred:qf-ehea:{c.qf_ehea_cycle}", vocab.QF_EHEA_LABELS[c.qf_ehea_cycle])
@@ -230,9 +249,15 @@ def to_elm(
             }
             for outcome in c.learning_outcomes
         ]
+    notes = []
     if c.learning_setting:
         term = vocab.LEARNING_SETTINGS[c.learning_setting]
-        qualification["learningSetting"] = _concept(term.uri, term.label)
+        if concept_scheme(term.uri):
+            qualification["learningSetting"] = _concept(term.uri, term.label)
+        else:
+            notes.append(_note(ids, "learning_setting", term.label))
+    if c.nqf is not None:
+        notes.append(_note(ids, "nqf", f"{c.nqf.framework} Level {c.nqf.level}"))
     if c.participation:
         term = vocab.PARTICIPATION[c.participation]
         qualification["mode"] = [_concept(term.uri, term.label)]
@@ -278,20 +303,29 @@ def to_elm(
     if c.quality_assurance is not None:
         qa = c.quality_assurance
         term = vocab.QA_TYPES[qa.type]
-        accreditation: dict[str, Any] = {
-            "id": ids("accreditation"),
-            "type": "Accreditation",
-            "dcType": _concept(term.uri, term.label),
-            "title": {"en": term.label},
-        }
-        if qa.body:
-            accreditation["accreditingAgent"] = {"id": ids("org"), "type": "Organisation", "legalName": {"en": qa.body}}
-        if qa.description:
-            accreditation["description"] = {"en": qa.description}
-        if qa.url:
-            accreditation["landingPage"] = [{"id": ids("webResource"), "type": "WebResource", "contentURL": qa.url}]
-        qualification["accreditation"] = [accreditation]
-    notes = []
+        if concept_scheme(term.uri):  # an ELM Accreditation needs a type from the EU's accreditation vocabulary
+            accreditation: dict[str, Any] = {
+                "id": ids("accreditation"),
+                "type": "Accreditation",
+                "dcType": _concept(term.uri, term.label),
+                "title": {"en": term.label},
+            }
+            if qa.body:
+                accreditation["accreditingAgent"] = {
+                    "id": ids("org"),
+                    "type": "Organisation",
+                    "legalName": {"en": qa.body},
+                }
+            if qa.description:
+                accreditation["description"] = {"en": qa.description}
+            if qa.url:
+                accreditation["landingPage"] = [{"id": ids("webResource"), "type": "WebResource", "contentURL": qa.url}]
+            qualification["accreditation"] = [accreditation]
+        else:
+            notes.append(_note(ids, "qa_type", term.label))
+            for subject, text in (("qa_body", qa.body), ("qa_description", qa.description), ("qa_url", qa.url)):
+                if text:
+                    notes.append(_note(ids, subject, str(text)))
     if c.supervision:
         notes.append(_note(ids, "supervision", vocab.SUPERVISION[c.supervision].label))
     if c.stackability is not None:
@@ -447,12 +481,24 @@ def from_elm(document: dict[str, Any]) -> dict[str, Any]:
     cycle = _concept_id(next(iter(_list(q.get("educationLevel"))), None))
     if cycle and cycle.startswith("urn:microcred:qf-ehea:"):
         out["qf_ehea_cycle"] = cycle.rsplit(":", 1)[-1]
+    notes = {
+        _concept_id(note.get("subject") or {}) or "": _text(note.get("noteLiteral"))
+        for note in _list(q.get("additionalNote"))
+        if isinstance(note, dict)
+    }
+    if "urn:microcred:note:nqf" in notes:
+        found = re.match(r"^(.*?)\s+level\s+(\S+)$", notes["urn:microcred:note:nqf"], re.IGNORECASE)
+        if found:
+            out["nqf"] = {"framework": found.group(1), "level": found.group(2)}
     out.update(_assessment_from_elm(q, achievement))
     mode = next(iter(_list(q.get("mode"))), None)
     if mode:
         out["participation"] = _term_code(vocab.PARTICIPATION, mode, "mode")
     if q.get("learningSetting"):
         out["learning_setting"] = _term_code(vocab.LEARNING_SETTINGS, q["learningSetting"], "learningSetting")
+    elif "urn:microcred:note:learning_setting" in notes:
+        setting = notes["urn:microcred:note:learning_setting"]
+        out["learning_setting"] = _named(vocab.LEARNING_SETTINGS, setting, "learning setting")
     out["languages"] = [
         vocab.language_from_uri(_concept_id(language) or "") or _concept_id(language)
         for language in _list(q.get("language"))
@@ -474,11 +520,13 @@ def from_elm(document: dict[str, Any]) -> dict[str, Any]:
                 None,
             ),
         }
-    notes = {
-        _concept_id(note.get("subject") or {}) or "": _text(note.get("noteLiteral"))
-        for note in _list(q.get("additionalNote"))
-        if isinstance(note, dict)
-    }
+    elif "urn:microcred:note:qa_type" in notes:
+        out["quality_assurance"] = {
+            "type": _named(vocab.QA_TYPES, notes["urn:microcred:note:qa_type"], "quality assurance"),
+            "body": notes.get("urn:microcred:note:qa_body", ""),
+            "description": notes.get("urn:microcred:note:qa_description", ""),
+            "url": notes.get("urn:microcred:note:qa_url") or None,
+        }
     if "urn:microcred:note:supervision" in notes:
         out["supervision"] = _named(vocab.SUPERVISION, notes["urn:microcred:note:supervision"], "supervision")
     towards = notes.get("urn:microcred:note:towards")

@@ -11,20 +11,29 @@ from __future__ import annotations
 import csv
 import hashlib
 import io
+import logging
+import time
 import uuid
-from collections.abc import Callable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from datetime import date
+from typing import Any
 
 from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
-from microcred.accounts.models import Organisation
+from microcred.accounts import audit
+from microcred.accounts.models import Organisation, User
 from microcred.accounts.principal import Actor
-from microcred.errors import InvalidInput, MicrocredError
+from microcred.design import service as design
+from microcred.errors import InvalidInput, MicrocredError, NotFound
 from microcred.issuing import credentials, documents
-from microcred.issuing.models import IssuedCredential
+from microcred.issuing.models import IssuanceRun, IssuedCredential
+from microcred.store import Database
+from microcred.store.base import utcnow
+
+log = logging.getLogger(__name__)
 
 MAX_ROWS = 100_000
 MAX_BYTES = 20 * 1024 * 1024
@@ -66,25 +75,46 @@ def parse(raw: bytes, *, spec_id: uuid.UUID, edition: int, today: date | None = 
     unknown = [h for h in header if h not in COLUMNS]
     if unknown:
         raise InvalidInput(f"Unknown CSV column {unknown[0]!r} (columns: {', '.join(COLUMNS)}).", code="invalid_csv")
+    records = (
+        (
+            number,
+            {(k or "").strip().lower(): (v or "").strip() for k, v in record.items() if k is not None},
+            None in record,
+        )
+        for number, record in enumerate(reader, start=2)
+    )
+    return check(records, spec_id=spec_id, edition=edition, today=today, what="The CSV file", code="invalid_csv")
+
+
+def check(
+    records: Iterable[tuple[int, dict[str, str], bool]],
+    *,
+    spec_id: uuid.UUID,
+    edition: int,
+    today: date | None,
+    what: str,
+    code: str,
+    unit: str = "line",
+) -> list[Row]:
+    """Rows from (line, values by column, has extra values): all the problems at once, or every row."""
     rows: list[Row] = []
     problems: list[str] = []
     keys: dict[str, int] = {}
     today = today or date.today()
-    for number, record in enumerate(reader, start=2):
+    for number, values, extra in records:
         if len(rows) + len(problems) >= MAX_ROWS:
             problems.append(f"more than {MAX_ROWS:,} rows")
             break
-        values = {(k or "").strip().lower(): (v or "").strip() for k, v in record.items() if k is not None}
-        if None in record:
-            problems.append(f"line {number}: more values than columns")
+        if extra:
+            problems.append(f"{unit} {number}: more values than columns")
             continue
         try:
             awarded = date.fromisoformat(values.get("awarded", ""))
         except ValueError:
-            problems.append(f"line {number}: awarded {values.get('awarded', '')[:20]!r} is not a date (YYYY-MM-DD)")
+            problems.append(f"{unit} {number}: awarded {values.get('awarded', '')[:20]!r} is not a date (YYYY-MM-DD)")
             continue
         if awarded > today:
-            problems.append(f"line {number}: awarded {awarded.isoformat()} is in the future")
+            problems.append(f"{unit} {number}: awarded {awarded.isoformat()} is in the future")
             continue
         try:
             learner = documents.check_learner(
@@ -95,27 +125,27 @@ def parse(raw: bytes, *, spec_id: uuid.UUID, edition: int, today: date | None = 
                 )
             )
         except InvalidInput as error:
-            problems.append(f"line {number}: {error.detail}")
+            problems.append(f"{unit} {number}: {error.detail}")
             continue
         grade = values.get("grade") or None
         if grade and len(grade) > 100:
-            problems.append(f"line {number}: grade is longer than 100 characters")
+            problems.append(f"{unit} {number}: grade is longer than 100 characters")
             continue
         who = learner.email or f"id:{learner.identifier}"
         key = values.get("key") or hashlib.sha256(f"{spec_id}:{edition}:{who}:{awarded}".encode()).hexdigest()[:40]
         if len(key) > 200:
-            problems.append(f"line {number}: key is longer than 200 characters")
+            problems.append(f"{unit} {number}: key is longer than 200 characters")
             continue
         if key in keys:
-            problems.append(f"line {number}: the same learner and date (or key) as line {keys[key]}")
+            problems.append(f"{unit} {number}: the same learner and date (or key) as {unit} {keys[key]}")
             continue
         keys[key] = number
         rows.append(Row(number, key, learner, documents.Result(awarded=awarded, grade=grade)))
     if problems:
         shown = "; ".join(problems[:10]) + (f" (and {len(problems) - 10} more)" if len(problems) > 10 else "")
-        raise InvalidInput(f"Nothing was issued: {shown}.", code="invalid_csv")
+        raise InvalidInput(f"Nothing was issued: {shown}.", code=code)
     if not rows:
-        raise InvalidInput("The CSV file has no rows.", code="invalid_csv")
+        raise InvalidInput(f"{what} has no rows.", code=code)
     return rows
 
 
@@ -129,6 +159,7 @@ def run(
     *,
     base_url: str,
     master: bytes,
+    tsa_url: str | None = None,
     progress: Callable[[int, int], None] | None = None,
 ) -> list[Outcome]:
     """Issue each row in its own transaction; rows issued before (same key) are reported, not issued again."""
@@ -154,6 +185,7 @@ def run(
                     base_url=base_url,
                     master=master,
                     idempotency_key=row.key,
+                    tsa_url=tsa_url,
                 )
                 issued_id = issued.id
                 db.commit()
@@ -176,3 +208,154 @@ def result_csv(outcomes: list[Outcome]) -> str:
     for o in outcomes:
         writer.writerow([o.line, o.key, o.status, f"urn:uuid:{o.credential_id}" if o.credential_id else "", o.detail])
     return out.getvalue()
+
+
+# Runs in the background (pages and API) ------------------------------------------------------------------
+
+PROGRESS_EVERY_SECONDS = 0.5
+
+
+def from_items(
+    items: list[dict[str, Any]], *, spec_id: uuid.UUID, edition: int, today: date | None = None
+) -> list[Row]:
+    """Rows from the JSON API's items ({learner: {name, email, identifier}, result: {awarded, grade}, key}),
+    checked as a CSV file is: every problem at once, by item number."""
+    records = (
+        (
+            number,
+            {
+                "name": str(item["learner"].get("name") or ""),
+                "email": str(item["learner"].get("email") or ""),
+                "identifier": str(item["learner"].get("identifier") or ""),
+                "awarded": str(item["result"].get("awarded") or ""),
+                "grade": str(item["result"].get("grade") or ""),
+                "key": str(item.get("key") or ""),
+            },
+            False,
+        )
+        for number, item in enumerate(items, start=1)
+    )
+    return check(
+        records, spec_id=spec_id, edition=edition, today=today, what="The batch", code="invalid_batch", unit="item"
+    )
+
+
+def _stored(row: Row) -> dict[str, Any]:
+    return {
+        "line": row.line,
+        "key": row.key,
+        "name": row.learner.name,
+        "email": row.learner.email,
+        "identifier": row.learner.identifier,
+        "awarded": row.result.awarded.isoformat(),
+        "grade": row.result.grade,
+    }
+
+
+def _restored(data: dict[str, Any]) -> Row:
+    return Row(
+        data["line"],
+        data["key"],
+        documents.Learner(name=data["name"], email=data["email"], identifier=data["identifier"]),
+        documents.Result(awarded=date.fromisoformat(data["awarded"]), grade=data["grade"]),
+    )
+
+
+def start(
+    db: Session, actor: Actor, organisation: Organisation, spec_id: uuid.UUID, edition: int, rows: list[Row]
+) -> IssuanceRun:
+    """A queued run of checked rows, after checking the edition can be issued at all."""
+    spec = design.get(db, organisation, spec_id)
+    design.find_edition(spec, edition)
+    if spec.withdrawn_at is not None:
+        raise InvalidInput("This micro-credential was withdrawn: it is no longer awarded.", code="withdrawn")
+    job = IssuanceRun(
+        organisation_id=organisation.id,
+        specification_id=spec.id,
+        edition_number=edition,
+        started_by=actor.user.id if actor.user else None,
+        total=len(rows),
+        rows=[_stored(row) for row in rows],
+    )
+    db.add(job)
+    db.flush()
+    audit.record(
+        db,
+        actor,
+        "issuance.started",
+        object_type="issuance_run",
+        object_id=job.id,
+        organisation=organisation,
+        summary=f"Started issuing {len(rows)} credentials of {spec.title[:100]}",
+    )
+    return job
+
+
+def execute(database: Database, run_id: uuid.UUID, *, base_url: str, master: bytes, tsa_url: str | None) -> None:
+    """Issue a queued run's rows, recording progress as it goes (meant for a background thread)."""
+    with database.sessions() as db:
+        job = db.get(IssuanceRun, run_id)
+        if job is None or job.state != "queued":
+            return
+        job.state = "running"
+        db.commit()
+        organisation = db.get(Organisation, job.organisation_id)
+        user = db.get(User, job.started_by) if job.started_by else None
+        actor = Actor.person(user) if user else Actor.operator()
+        last = time.monotonic()
+
+        def progress(done: int, total: int) -> None:
+            nonlocal last
+            if done == total or time.monotonic() - last >= PROGRESS_EVERY_SECONDS:
+                job.done = done
+                db.commit()
+                last = time.monotonic()
+
+        try:
+            assert organisation is not None
+            outcomes = run(
+                db,
+                actor,
+                organisation,
+                job.specification_id,
+                job.edition_number,
+                [_restored(data) for data in job.rows],
+                base_url=base_url,
+                master=master,
+                tsa_url=tsa_url,
+                progress=progress,
+            )
+        except Exception as error:  # the run stops; what it issued stays, and a re-run continues (same keys)
+            db.rollback()
+            job.state, job.detail, job.finished_at = "stopped", str(error)[:500], utcnow()
+            db.commit()
+            log.exception("Issuance run %s stopped", run_id)
+            return
+        job.outcomes = [
+            {
+                "line": o.line,
+                "key": o.key,
+                "status": o.status,
+                "credential_id": str(o.credential_id) if o.credential_id else None,
+                "detail": o.detail,
+            }
+            for o in outcomes
+        ]
+        job.state, job.done, job.finished_at = "finished", job.total, utcnow()
+        db.commit()
+
+
+def outcomes_of(job: IssuanceRun) -> list[Outcome]:
+    return [
+        Outcome(
+            o["line"], o["key"], o["status"], uuid.UUID(o["credential_id"]) if o["credential_id"] else None, o["detail"]
+        )
+        for o in job.outcomes or []
+    ]
+
+
+def find_run(db: Session, organisation: Organisation, run_id: uuid.UUID) -> IssuanceRun:
+    found = db.get(IssuanceRun, run_id)
+    if found is None or found.organisation_id != organisation.id:
+        raise NotFound("This organisation has no such issuance run.", code="run_not_found")
+    return found

@@ -23,7 +23,7 @@ from microcred.accounts.models import Organisation
 from microcred.accounts.principal import Actor
 from microcred.design import service as design
 from microcred.errors import InvalidInput, NotFound
-from microcred.issuing import documents, keys, status
+from microcred.issuing import documents, keys, seals, status
 from microcred.issuing.models import IssuedCredential
 from microcred.trust import TrustError, dataintegrity, statuslist
 from microcred.trust.loader import document_loader
@@ -163,8 +163,15 @@ def issue_edition(
     master: bytes,
     cryptosuite: str | None = None,
     idempotency_key: str | None = None,
+    tsa_url: str | None = None,
 ) -> IssuedCredential:
-    """An Open Badges 3.0 micro-credential for the learner from a published edition, signed and recorded."""
+    """A micro-credential for the learner from a published edition, signed and recorded.
+
+    Always an Open Badges 3.0 credential with a Data Integrity proof; when the organisation has a seal
+    certificate, the same award as a European Digital Credential (ELM) sealed with JAdES too. Both carry
+    the award's revocation entry; the ELM one its suspension entry as well (Open Badges 3.0 allows a
+    single `credentialStatus`).
+    """
     suite = cryptosuite or DEFAULT_SUITE
     if suite not in dataintegrity.SUITES:
         raise _refuse(f"cryptosuite must be one of {', '.join(dataintegrity.SUITES)}.")
@@ -192,7 +199,33 @@ def issue_edition(
         result=result,
         valid_from=dataintegrity.now(),
     )
+    certificate = seals.current(db, organisation)
     signed = sign(db, actor, organisation, unsigned, base_url=base_url, master=master, suite=suite, open_badge=True)
+    status.allocate(db, organisation, unsigned["id"], base_url, ("suspension",))
+    elm = None
+    if certificate is not None:
+        identifier = seals.legal_identifier(seals.chain_of(certificate)[0])
+        assert identifier is not None  # checked at import
+        content = design.edition_content(edition)
+        opportunity = design.export(db, organisation, spec, fmt="elm", base_url=base_url, edition_number=edition.number)
+        elm = seals.seal(
+            db,
+            organisation,
+            documents.elm_credential(
+                credential_id=f"urn:credential:{credential_id}",
+                opportunity=opportunity,
+                learner=checked,
+                result=result,
+                issued=signed["validFrom"],
+                status_url=status.credential_status_url(base_url, credential_id),
+                legal_identifier=identifier,
+                display_png=documents.qr_png(documents.verify_url(base_url, credential_id)),
+                supervision=content.supervision,
+            ),
+            master=master,
+            tsa_url=tsa_url,
+            certificate=certificate,
+        )
     row = IssuedCredential(
         id=credential_id,
         organisation_id=organisation.id,
@@ -201,6 +234,7 @@ def issue_edition(
         learner_name=checked.name,
         learner_email=checked.email,
         document=signed,
+        elm_document=elm,
         idempotency_key=idempotency_key,
     )
     db.add(row)

@@ -1,6 +1,8 @@
 """The credential a learner receives: an Open Badges 3.0 OpenBadgeCredential on W3C VC 2.0 whose
 achievement is the published edition (every Annex I element, as design/documents.py writes it), with the
-learner's identification, the date of issuing and the result.
+learner's identification, the date of issuing and the result; and the same award as an ELM v3
+EuropeanDigitalCredential shaped as the Commission's Annex I sample (Person → LearningAchievement awarded
+by an AwardingProcess, proven by a LearningAssessment with its grade, specified by the Qualification).
 
 The learner is identified by name (in clear, as Annex I asks) and, when given, by an email address that
 is hashed with a salt, as Open Badges does, so that the credential proves who holds it without publishing
@@ -9,13 +11,21 @@ their address.
 
 from __future__ import annotations
 
+import base64
+import copy
 import hashlib
+import io
+import re
 import secrets
+import uuid
 from dataclasses import dataclass
 from datetime import date
 from typing import Any
 
-from microcred.design.documents import OB3_CONTEXTS
+import segno
+
+from microcred.design import vocab
+from microcred.design.documents import ELM_CONTEXT, OB3_CONTEXTS, _concept
 from microcred.errors import InvalidInput
 from microcred.inputs import has_control_characters
 
@@ -52,6 +62,18 @@ def check_learner(learner: Learner) -> Learner:
             code="invalid_learner",
         )
     return Learner(name=name, email=email, identifier=identifier)
+
+
+def verify_url(base_url: str, credential_id: uuid.UUID) -> str:
+    """The public page that checks an issued credential: its PDF's QR code and its ELM picture point here."""
+    return f"{base_url.rstrip('/')}/verify/{credential_id}"
+
+
+def qr_png(url: str) -> bytes:
+    """A QR code of the URL as PNG (error correction M: it still scans with a crease or a stain)."""
+    out = io.BytesIO()
+    segno.make(url, error="m", micro=False).save(out, kind="png", scale=4, border=4)
+    return out.getvalue()
 
 
 def _hashed(value: str) -> dict[str, str]:
@@ -105,4 +127,188 @@ def ob3_credential(
         "awardedDate": f"{result.awarded.isoformat()}T00:00:00Z",
         "name": achievement["name"],
         "credentialSubject": subject,
+    }
+
+
+ELM_GENERIC_PROFILE = {
+    "id": "http://data.europa.eu/snb/credential/e34929035b",
+    "type": "Concept",
+    "inScheme": {"id": "http://data.europa.eu/snb/credential/25831c2", "type": "ConceptScheme"},
+    "prefLabel": {"en": "Generic"},
+}
+ELM_SCHEMA = {"id": "http://data.europa.eu/snb/model/ap/edc-generic-full", "type": "ShaclValidator2017"}
+ENGLISH = "http://publications.europa.eu/resource/authority/language/ENG"
+BASE64_ENCODING = "http://data.europa.eu/snb/encoding/6146cde7dd"
+PNG_FILE_TYPE = "http://publications.europa.eu/resource/authority/file-type/PNG"
+ANY_URI = "http://www.w3.org/2001/XMLSchema#anyURI"
+_EPASS_ID = re.compile(r"urn:epass:([A-Za-z]+):(\d+)$")
+
+
+def _numbering(document: Any, counts: dict[str, int]) -> None:
+    """The highest `urn:epass:<kind>:<n>` in use per kind, so that new nodes do not take an existing id."""
+    if isinstance(document, dict):
+        found = _EPASS_ID.match(str(document.get("id", "")))
+        if found:
+            counts[found[1]] = max(counts.get(found[1], 0), int(found[2]))
+        for value in document.values():
+            _numbering(value, counts)
+    elif isinstance(document, list):
+        for value in document:
+            _numbering(value, counts)
+
+
+def elm_credential(
+    *,
+    credential_id: str,
+    opportunity: dict[str, Any],
+    learner: Learner,
+    result: Result,
+    issued: str,
+    status_url: str,
+    legal_identifier: tuple[str, str],
+    display_png: bytes,
+    supervision: str | None = None,
+) -> dict[str, Any]:
+    """The unsealed EuropeanDigitalCredential for the learner, from the edition's ELM learning opportunity.
+
+    `legal_identifier` is the issuer's (identifier, country code), as its seal certificate names it: the
+    EDC profile wants exactly one eIDAS legal identifier on the issuer. The profile takes one status, as a
+    URL: `status_url` answers the award's revocation and suspension (and their Bitstring entries).
+    `display_png` is the picture the EDC wallet shows (here the QR code of the verification page).
+    An awarding body named without a country is placed in the issuer's, as the profile wants every
+    organisation located.
+    """
+    learner = check_learner(learner)
+    opportunity = copy.deepcopy(opportunity)
+    counts: dict[str, int] = {}
+    _numbering(opportunity, counts)
+
+    def new_id(kind: str) -> str:
+        counts[kind] = counts.get(kind, 0) + 1
+        return f"urn:epass:{kind}:{counts[kind]}"
+
+    qualification = opportunity["learningAchievementSpecification"]
+    notation, country = legal_identifier
+    issuer = {
+        **opportunity["providedBy"],
+        "eIDASIdentifier": {
+            "id": new_id("legalIdentifier"),
+            "type": "LegalIdentifier",
+            "notation": notation,
+            "spatial": _concept(vocab.country_uri(country), vocab.country_name(country) or country, notation="country"),
+        },
+    }
+    bodies = [
+        body for awarding in qualification.get("awardingOpportunity", []) for body in awarding.get("awardingBody", [])
+    ] or [issuer]
+    for body in bodies:
+        if "location" not in body and "location" in issuer:
+            body["location"] = {
+                **issuer["location"],
+                "id": new_id("location"),
+                "address": {**issuer["location"]["address"], "id": new_id("address")},
+            }
+    awarding = {
+        "id": new_id("awardingProcess"),
+        "type": "AwardingProcess",
+        "awardingBody": bodies,
+        "awardingDate": f"{result.awarded.isoformat()}T00:00:00Z",
+    }
+    title = qualification["title"]
+    assessment: dict[str, Any] = {
+        "id": new_id("learningAssessment"),
+        "type": "LearningAssessment",
+        "title": (qualification.get("provenBy") or [{}])[0].get("title") or title,
+        "awardedBy": awarding,
+        "assessedBy": bodies,
+    }
+    if result.grade:
+        assessment["grade"] = {"id": new_id("note"), "type": "Note", "noteLiteral": {"en": result.grade[:100]}}
+    if supervision:
+        term = vocab.SUPERVISION[supervision]
+        assessment["idVerification"] = _concept(term.uri, term.label)
+    if qualification.get("provenBy"):
+        assessment["specifiedBy"] = qualification["provenBy"][0]
+    person: dict[str, Any] = {"id": new_id("person"), "type": "Person", "fullName": {"en": learner.name}}
+    if learner.email:
+        person["contactPoint"] = [
+            {
+                "id": new_id("contactPoint"),
+                "type": "ContactPoint",
+                "emailAddress": [{"id": f"mailto:{learner.email}", "type": "Mailbox"}],
+            }
+        ]
+    if learner.identifier:
+        person["identifier"] = [
+            {
+                "id": new_id("identifier"),
+                "type": "Identifier",
+                "schemeName": "Learner number",
+                "notation": learner.identifier,
+            }
+        ]
+    activity_spec: dict[str, Any] = {
+        "id": new_id("learningActivitySpec"),
+        "type": "LearningActivitySpecification",
+        "title": title,
+    }
+    for name in ("mode", "volumeOfLearning", "language"):
+        if name in qualification:
+            activity_spec[name] = qualification[name]
+    activity = {
+        "id": new_id("activity"),
+        "type": "LearningActivity",
+        "title": title,
+        "awardedBy": awarding,
+        "directedBy": [issuer],
+        "specifiedBy": activity_spec,
+    }
+    person["hasClaim"] = [
+        {
+            "id": new_id("learningAchievement"),
+            "type": "LearningAchievement",
+            "title": title,
+            "awardedBy": awarding,
+            "influencedBy": [activity],
+            "provenBy": [assessment],
+            "specifiedBy": qualification,
+        }
+    ]
+    language = _concept(ENGLISH, "English", notation="language")
+    image = {
+        "id": new_id("mediaObject"),
+        "type": "MediaObject",
+        "content": base64.b64encode(display_png).decode(),
+        "contentEncoding": _concept(BASE64_ENCODING, "base64"),
+        "contentType": _concept(PNG_FILE_TYPE, "PNG", notation="file-type"),
+    }
+    return {
+        "@context": ["https://www.w3.org/2018/credentials/v1", ELM_CONTEXT],
+        "id": credential_id,
+        "type": ["VerifiableCredential", "EuropeanDigitalCredential"],
+        "credentialProfiles": [ELM_GENERIC_PROFILE],
+        "displayParameter": {
+            "id": new_id("displayParameter"),
+            "type": "DisplayParameter",
+            "title": title,
+            "language": [language],
+            "primaryLanguage": language,
+            "description": {"en": "has successfully completed a micro-credential"},
+            "individualDisplay": [
+                {
+                    "id": new_id("individualDisplay"),
+                    "type": "IndividualDisplay",
+                    "language": language,
+                    "displayDetail": [
+                        {"id": new_id("displayDetail"), "type": "DisplayDetail", "image": image, "page": 1}
+                    ],
+                }
+            ],
+        },
+        "credentialSchema": [ELM_SCHEMA],
+        "credentialSubject": person,
+        "issuer": issuer,
+        "issued": issued,
+        "validFrom": issued,
+        "credentialStatus": {"@value": status_url, "@type": ANY_URI},
     }

@@ -26,6 +26,29 @@ class SigningKey(Base):
     retired_at: Mapped[datetime | None]
 
 
+class SealCertificate(Base):
+    """An organisation's X.509 seal certificate (imported from PKCS#12) for sealing ELM credentials with JAdES.
+
+    The private key is sealed under the master key like the signing keys; importing a new certificate
+    retires the previous one, which stays for the record.
+    """
+
+    __tablename__ = "seal_certificates"
+
+    id: Mapped[uuid.UUID] = mapped_column(primary_key=True, default=new_id)
+    organisation_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("organisations.id", ondelete="CASCADE"), index=True)
+    subject: Mapped[str] = mapped_column(String(500))
+    issuer: Mapped[str] = mapped_column(String(500))
+    serial: Mapped[str] = mapped_column(String(64))
+    algorithm: Mapped[str] = mapped_column(String(10))  # RS256, PS256, ES256
+    not_before: Mapped[datetime]
+    not_after: Mapped[datetime]
+    chain: Mapped[list[str]] = mapped_column(JSON)  # base64 DER, the seal certificate first
+    private_sealed: Mapped[bytes] = mapped_column(LargeBinary)
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+    retired_at: Mapped[datetime | None]
+
+
 class StatusList(Base):
     """One Bitstring Status List of an organisation, for one purpose (revocation or suspension)."""
 
@@ -73,5 +96,32 @@ class IssuedCredential(Base):
     learner_name: Mapped[str] = mapped_column(String(200))
     learner_email: Mapped[str | None] = mapped_column(String(320), index=True)
     document: Mapped[dict[str, Any]] = mapped_column(JSON)
+    # The same award as a European Digital Credential (ELM) sealed with JAdES, when the organisation has a
+    # seal certificate.
+    elm_document: Mapped[dict[str, Any] | None] = mapped_column(JSON)
+    # The learner's claim link: only its hash is kept; a new link replaces the old one.
+    claim_hash: Mapped[str | None] = mapped_column(String(64), unique=True)
+    claim_expires_at: Mapped[datetime | None]
+    claimed_at: Mapped[datetime | None]
     idempotency_key: Mapped[str | None] = mapped_column(String(200))
     issued_at: Mapped[datetime] = mapped_column(default=utcnow)
+
+
+class IssuanceRun(Base):
+    """A batch issued in the background from a page or the API: its checked rows, progress and outcomes."""
+
+    __tablename__ = "issuance_runs"
+
+    id: Mapped[uuid.UUID] = mapped_column(primary_key=True, default=new_id)
+    organisation_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("organisations.id", ondelete="CASCADE"), index=True)
+    specification_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("specifications.id", ondelete="CASCADE"))
+    edition_number: Mapped[int] = mapped_column(Integer)
+    started_by: Mapped[uuid.UUID | None] = mapped_column(ForeignKey("users.id", ondelete="SET NULL"))
+    state: Mapped[str] = mapped_column(String(12), default="queued")  # queued, running, finished, stopped
+    total: Mapped[int] = mapped_column(Integer)
+    done: Mapped[int] = mapped_column(Integer, default=0)
+    rows: Mapped[list[dict[str, Any]]] = mapped_column(JSON)
+    outcomes: Mapped[list[dict[str, Any]] | None] = mapped_column(JSON)
+    detail: Mapped[str | None] = mapped_column(String(500))
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+    finished_at: Mapped[datetime | None]

@@ -33,6 +33,11 @@ def list_url(base_url: str, list_id: uuid.UUID) -> str:
     return f"{base_url.rstrip('/')}/status/{list_id}"
 
 
+def credential_status_url(base_url: str, credential_id: uuid.UUID) -> str:
+    """Where one award's revocation and suspension are answered (ELM's credentialStatus is one URL)."""
+    return f"{base_url.rstrip('/')}/status/credentials/{credential_id}"
+
+
 def _open_list(db: Session, organisation: Organisation, purpose: str) -> StatusList:
     found = db.scalar(
         select(StatusList)
@@ -101,6 +106,23 @@ def _entries(db: Session, organisation: Organisation, credential_id: str) -> dic
     if not rows:
         raise NotFound("This organisation issued no credential with that id.", code="credential_not_found")
     return {row[0].purpose: (row[0], row[1]) for row in rows}
+
+
+def entries_of(db: Session, credential_id: str, base_url: str) -> tuple[dict[str, bool], list[dict[str, Any]]]:
+    """Any organisation's credential's status and its Bitstring entries (for the public status URL)."""
+    rows = db.execute(
+        select(StatusList, StatusEntry)
+        .join(StatusEntry, StatusEntry.list_id == StatusList.id)
+        .where(StatusEntry.credential_id == credential_id)
+        .order_by(StatusList.purpose)
+    ).all()
+    if not rows:
+        raise NotFound("No credential with that id has a status here.", code="credential_not_found")
+    found = {row[0].purpose: (row[0], row[1]) for row in rows}
+    return _bits(found), [
+        statuslist.entry(list_url=list_url(base_url, lst.id), index=entry.position, purpose=purpose)
+        for purpose, (lst, entry) in found.items()
+    ]
 
 
 def status(db: Session, organisation: Organisation, credential_id: str) -> dict[str, bool]:

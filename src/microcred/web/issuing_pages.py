@@ -4,23 +4,26 @@ from __future__ import annotations
 
 import json
 import uuid
-from datetime import date
+from datetime import date, datetime
 from typing import Annotated
 
-from fastapi import APIRouter, Depends, Form, Request
+from fastapi import APIRouter, BackgroundTasks, Depends, File, Form, Request, UploadFile
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
 
 from microcred.accounts.models import Role
 from microcred.design import service as design
-from microcred.errors import InvalidInput, MicrocredError
-from microcred.issuing import credentials, documents, status
+from microcred.errors import InvalidInput, MicrocredError, NotFound
+from microcred.issuing import batch, claims, credentials, documents, keys, pdf, seals, status
+from microcred.issuing.models import IssuedCredential
 from microcred.web.errors import STATUS
-from microcred.web.issuing_api import master_of
+from microcred.web.issuing_api import master_of, start_run
 from microcred.web.security import DB, Access, Caller, settings_of
 from microcred.web.templating import render
 
 router = APIRouter(include_in_schema=False)
 Issuers = Annotated[Caller, Depends(Access.members(Role.ORG_ADMIN, Role.EDUCATOR))]
+Admins = Annotated[Caller, Depends(Access.members(Role.ORG_ADMIN))]
+Anyone = Annotated[Caller, Depends(Access.public())]
 Text = Annotated[str, Form(max_length=320)]
 
 
@@ -55,6 +58,7 @@ def issue_form(
             documents.Result(awarded=when, grade=grade or None),
             base_url=settings_of(request).base_url,
             master=master_of(request),
+            tsa_url=settings_of(request).tsa_url,
         )
     except MicrocredError as error:
         db.rollback()
@@ -79,7 +83,14 @@ def issued_page(request: Request, org: str, caller: Issuers, db: DB) -> Response
 
 
 def _credential_page(
-    request: Request, caller: Caller, db: DB, credential_id: uuid.UUID, *, error: str | None = None, code: int = 200
+    request: Request,
+    caller: Caller,
+    db: DB,
+    credential_id: uuid.UUID,
+    *,
+    error: str | None = None,
+    code: int = 200,
+    claim: tuple[str, datetime] | None = None,
 ) -> Response:
     row = credentials.find_issued(db, caller.org, credential_id)
     return render(
@@ -91,6 +102,7 @@ def _credential_page(
         row=row,
         state=status.status(db, caller.org, f"urn:uuid:{row.id}"),
         error=error,
+        claim=claim,
         status_code=code,
     )
 
@@ -107,6 +119,17 @@ def credential_json(request: Request, org: str, credential_id: uuid.UUID, caller
         json.dumps(row.document, indent=2, ensure_ascii=False),
         media_type="application/vc+ld+json",
         headers={"Content-Disposition": f'attachment; filename="credential-{row.id}.json"'},
+    )
+
+
+@router.get("/orgs/{org}/credentials/{credential_id}/credential.pdf")
+def credential_pdf(request: Request, org: str, credential_id: uuid.UUID, caller: Issuers, db: DB) -> Response:
+    row = credentials.find_issued(db, caller.org, credential_id)
+    certificate = pdf.render(row, verify_url=documents.verify_url(settings_of(request).base_url, row.id))
+    return Response(
+        certificate,
+        media_type="application/pdf",
+        headers={"Content-Disposition": f'attachment; filename="credential-{row.id}.pdf"'},
     )
 
 
@@ -134,3 +157,191 @@ def credential_status(
         return _credential_page(request, caller, db, credential_id, error=error.detail, code=STATUS[error.kind])
     db.commit()
     return RedirectResponse(f"/orgs/{caller.org.slug}/credentials/{credential_id}", status_code=303)
+
+
+@router.get("/orgs/{org}/credentials/{credential_id}/credential-elm.json")
+def credential_elm_json(request: Request, org: str, credential_id: uuid.UUID, caller: Issuers, db: DB) -> Response:
+    row = credentials.find_issued(db, caller.org, credential_id)
+    return _elm_download(row)
+
+
+def _elm_download(row: IssuedCredential) -> Response:
+    if row.elm_document is None:
+        raise NotFound("This credential was issued without a seal certificate: it has no ELM form.", code="no_elm")
+    return Response(
+        json.dumps(row.elm_document, ensure_ascii=False),
+        media_type="application/jose+json",
+        headers={"Content-Disposition": f'attachment; filename="credential-{row.id}-edc.json"'},
+    )
+
+
+@router.post("/orgs/{org}/credentials/{credential_id}/claim-link", response_class=HTMLResponse)
+def claim_link(
+    request: Request,
+    org: str,
+    credential_id: uuid.UUID,
+    caller: Issuers,
+    db: DB,
+    days: Annotated[int, Form(ge=1, le=claims.MAX_DAYS)] = claims.DEFAULT_DAYS,
+) -> Response:
+    made = claims.new_link(
+        db, caller.signed_in, caller.org, credential_id, base_url=settings_of(request).base_url, days=days
+    )
+    db.commit()
+    return _credential_page(request, caller, db, credential_id, claim=made)
+
+
+# The learner's side of a claim link ----------------------------------------------------------------------
+
+
+@router.get("/claim/{token}", response_class=HTMLResponse)
+def claim_page(request: Request, token: str, caller: Anyone, db: DB) -> Response:
+    row = claims.open_link(db, token)
+    db.commit()
+    state, _entries = status.entries_of(db, f"urn:uuid:{row.id}", settings_of(request).base_url)
+    return render(
+        request,
+        "claim.html",
+        caller,
+        db=db,
+        title=f"Your micro-credential: {row.document.get('name', '')}",
+        row=row,
+        token=token,
+        state=state,
+        verify_url=documents.verify_url(settings_of(request).base_url, row.id),
+    )
+
+
+@router.get("/claim/{token}/credential.json")
+def claim_json(token: str, caller: Anyone, db: DB) -> Response:
+    row = claims.open_link(db, token)
+    db.commit()
+    return Response(
+        json.dumps(row.document, indent=2, ensure_ascii=False),
+        media_type="application/vc+ld+json",
+        headers={"Content-Disposition": f'attachment; filename="credential-{row.id}.json"'},
+    )
+
+
+@router.get("/claim/{token}/credential-elm.json")
+def claim_elm(token: str, caller: Anyone, db: DB) -> Response:
+    row = claims.open_link(db, token)
+    db.commit()
+    return _elm_download(row)
+
+
+@router.get("/claim/{token}/credential.pdf")
+def claim_pdf(request: Request, token: str, caller: Anyone, db: DB) -> Response:
+    row = claims.open_link(db, token)
+    db.commit()
+    certificate = pdf.render(row, verify_url=documents.verify_url(settings_of(request).base_url, row.id))
+    return Response(
+        certificate,
+        media_type="application/pdf",
+        headers={"Content-Disposition": f'attachment; filename="credential-{row.id}.pdf"'},
+    )
+
+
+# Issuing many: a CSV file from the page, issued in the background with its progress shown -----------------
+
+
+@router.post("/orgs/{org}/specifications/{spec_id}/issue-batch", response_class=HTMLResponse)
+async def issue_batch_form(
+    request: Request,
+    org: str,
+    spec_id: uuid.UUID,
+    background: BackgroundTasks,
+    caller: Issuers,
+    db: DB,
+    file: Annotated[UploadFile, File()],
+) -> Response:
+    spec = design.get(db, caller.org, spec_id)  # another organisation's: 404 before anything else
+    raw = await file.read(batch.MAX_BYTES + 1)
+    try:
+        if not spec.editions:
+            raise InvalidInput("Publish the micro-credential before issuing it.", code="not_published")
+        number = spec.editions[-1].number
+        rows = batch.parse(raw, spec_id=spec.id, edition=number)
+        job = batch.start(db, caller.signed_in, caller.org, spec.id, number, rows)
+    except MicrocredError as error:
+        db.rollback()
+        return render(
+            request,
+            "error.html",
+            caller,
+            db=db,
+            title="Nothing issued",
+            detail=error.detail,
+            status=STATUS[error.kind],
+            status_code=STATUS[error.kind],
+        )
+    start_run(request, background, db, job)
+    return RedirectResponse(f"/orgs/{caller.org.slug}/runs/{job.id}", status_code=303)
+
+
+@router.get("/orgs/{org}/runs/{run_id}", response_class=HTMLResponse)
+def run_page(request: Request, org: str, run_id: uuid.UUID, caller: Issuers, db: DB) -> Response:
+    job = batch.find_run(db, caller.org, run_id)
+    spec = design.get(db, caller.org, job.specification_id)
+    outcomes = batch.outcomes_of(job)
+    counts = {name: sum(1 for o in outcomes if o.status == name) for name in ("issued", "already issued", "failed")}
+    return render(
+        request, "run.html", caller, db=db, title="Issuing", job=job, spec=spec, outcomes=outcomes, counts=counts
+    )
+
+
+# Keys and the seal certificate ---------------------------------------------------------------------------
+
+
+def _signing_page(request: Request, caller: Caller, db: DB, *, error: str | None = None, code: int = 200) -> Response:
+    settings = settings_of(request)
+    return render(
+        request,
+        "signing.html",
+        caller,
+        db=db,
+        title="Signing keys and seal",
+        keys=keys.keys(db, caller.org),
+        did=keys.did_web(caller.org, settings.base_url),
+        certificates=seals.certificates(db, caller.org),
+        tsa_url=settings.tsa_url,
+        error=error,
+        status_code=code,
+    )
+
+
+@router.get("/orgs/{org}/signing", response_class=HTMLResponse)
+def signing_page(request: Request, org: str, caller: Admins, db: DB) -> Response:
+    return _signing_page(request, caller, db)
+
+
+@router.post("/orgs/{org}/signing/rotate", response_class=HTMLResponse)
+def rotate_form(
+    request: Request, org: str, caller: Admins, db: DB, algorithm: Annotated[str, Form(max_length=10)] = ""
+) -> Response:
+    try:
+        keys.rotate(db, caller.signed_in, caller.org, algorithm, master_of(request))
+    except MicrocredError as error:
+        db.rollback()
+        return _signing_page(request, caller, db, error=error.detail, code=STATUS[error.kind])
+    db.commit()
+    return RedirectResponse(f"/orgs/{caller.org.slug}/signing", status_code=303)
+
+
+@router.post("/orgs/{org}/signing/seal-certificate", response_class=HTMLResponse)
+async def seal_certificate_form(
+    request: Request,
+    org: str,
+    caller: Admins,
+    db: DB,
+    file: Annotated[UploadFile, File()],
+    password: Annotated[str, Form(max_length=200)] = "",
+) -> Response:
+    data = await file.read(seals.MAX_PKCS12_BYTES + 1)
+    try:
+        seals.import_pkcs12(db, caller.signed_in, caller.org, data, password or None, master_of(request))
+    except MicrocredError as error:
+        db.rollback()
+        return _signing_page(request, caller, db, error=error.detail, code=STATUS[error.kind])
+    db.commit()
+    return RedirectResponse(f"/orgs/{caller.org.slug}/signing", status_code=303)

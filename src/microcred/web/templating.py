@@ -49,7 +49,11 @@ def navigation(caller: Caller | None, organisation: Organisation | None, role: R
                 NavLink("Cohorts", f"{base}/cohorts"),
             ]
         if role == Role.ORG_ADMIN:
-            links += [NavLink("Members", f"{base}/members"), NavLink("Audit log", f"{base}/audit")]
+            links += [
+                NavLink("Members", f"{base}/members"),
+                NavLink("Signing", f"{base}/signing"),
+                NavLink("Audit log", f"{base}/audit"),
+            ]
         links.append(NavLink("API tokens", f"{base}/tokens"))
     if caller.actor.is_platform_admin:
         links.append(NavLink("All organisations", "/admin/organisations"))

@@ -1,0 +1,310 @@
+"""The certificate a person reads: an issued credential as an A4 PDF, with a QR code to its verification page.
+
+The PDF is a readable copy, not the credential: what proves anything is the signed Open Badges 3.0
+document, which the QR code's page verifies. Everything printed is read from that signed document
+(`credentialSubject.achievement` carries every Annex I element, as design/documents.py `to_ob3` writes
+it), so the paper says what the credential says.
+
+Every text comes from people (learner, organisation, specification) and is escaped by the template.
+WeasyPrint is given a fetcher that refuses every URL but `data:` ones, so rendering reads nothing from
+the disk or the network whatever the text holds; the QR code travels inside the page as a PNG data URI
+(a PNG rather than SVG so that the QR is one image in the PDF that a reader, or a test, can scan).
+"""
+
+from __future__ import annotations
+
+import base64
+from dataclasses import dataclass, field
+from datetime import date
+from typing import Any
+
+import jinja2
+from weasyprint import HTML, URLFetcher
+
+from microcred.design import vocab
+from microcred.issuing import documents
+from microcred.issuing.models import IssuedCredential
+
+
+class DataOnlyFetcher(URLFetcher):  # type: ignore[misc]  # WeasyPrint has no type hints: URLFetcher is Any
+    """WeasyPrint's fetcher with an allow-list of one scheme: `data:`. Files and network are refused."""
+
+    def fetch(self, url: str, headers: dict[str, str] | None = None) -> Any:
+        if not url.lower().startswith("data:"):
+            raise ValueError(f"The certificate may not load {url[:80]!r}: only data: URIs are allowed.")
+        return super().fetch(url, headers)
+
+
+@dataclass(frozen=True)
+class Outcome:
+    text: str
+    skills: list[str] = field(default_factory=list)  # ESCO preferred labels
+
+
+@dataclass(frozen=True)
+class Certificate:
+    """What the PDF prints, read out of the signed document."""
+
+    learner: str
+    title: str
+    awarding_body: str
+    awarded: str  # "20 November 2026"
+    grade: str | None
+    description: str
+    outcomes: list[Outcome]
+    elements: list[tuple[str, str]]  # the other Annex I elements: (label, value), in the annex's order
+    credential_id: str
+
+
+def _list(value: Any) -> list[Any]:
+    if value is None:
+        return []
+    return value if isinstance(value, list) else [value]
+
+
+def _text(value: Any) -> str:
+    return value.strip() if isinstance(value, str) else ""
+
+
+def _label(terms: dict[str, vocab.Term], code: Any) -> str:
+    """A code list's label for a code, or the code itself when the list has no such term."""
+    term = terms.get(code) if isinstance(code, str) else None
+    return term.label if term else _text(code)
+
+
+def _number(value: Any) -> str:
+    """2.5 as "2.5", 60.0 as "60"."""
+    try:
+        number = float(value)
+    except (TypeError, ValueError):
+        return _text(value)
+    return f"{number:g}"
+
+
+def _awarded(document: dict[str, Any]) -> str:
+    raw = _text(document.get("awardedDate")) or _text(document.get("validFrom"))
+    try:
+        day = date.fromisoformat(raw[:10])
+    except ValueError:
+        return raw
+    return f"{day.day} {day.strftime('%B %Y')}"
+
+
+def _learner(subject: dict[str, Any], fallback: str) -> str:
+    for identity in _list(subject.get("identifier")):
+        if isinstance(identity, dict) and identity.get("identityType") == "name" and not identity.get("hashed"):
+            return _text(identity.get("identityHash")) or fallback
+    return fallback
+
+
+def _alignments(achievement: dict[str, Any]) -> dict[str, list[dict[str, Any]]]:
+    by_type: dict[str, list[dict[str, Any]]] = {}
+    for entry in _list(achievement.get("alignment")):
+        if isinstance(entry, dict):
+            by_type.setdefault(str(entry.get("targetType", "")), []).append(entry)
+    return by_type
+
+
+def _outcomes(achievement: dict[str, Any], skill_labels: dict[str, str]) -> list[Outcome]:
+    outcomes = []
+    for outcome in _list(achievement.get("learningOutcomes")):
+        if isinstance(outcome, dict) and _text(outcome.get("text")):
+            skills = [skill_labels.get(uri, uri) for uri in _list(outcome.get("skills")) if isinstance(uri, str)]
+            outcomes.append(Outcome(_text(outcome["text"]), skills))
+    if outcomes:
+        return outcomes
+    # A plain OB3 achievement: its criteria's list items are the outcomes.
+    narrative = _text((achievement.get("criteria") or {}).get("narrative"))
+    return [Outcome(line[2:].strip()) for line in narrative.splitlines() if line.startswith("- ")]
+
+
+def _elements(achievement: dict[str, Any], aligned: dict[str, list[dict[str, Any]]]) -> list[tuple[str, str]]:
+    a = achievement
+    rows: list[tuple[str, str]] = []
+
+    def add(label: str, *parts: str) -> None:
+        text = " · ".join(part for part in parts if part)
+        if text:
+            rows.append((label, text))
+
+    bodies = [
+        _text(body.get("name")) + (f" ({body['country']})" if _text(body.get("country")) else "")
+        for body in _list(a.get("awardingBodies"))
+        if isinstance(body, dict) and _text(body.get("name"))
+    ]
+    add("Awarding bodies" if len(bodies) > 1 else "Awarding body", "; ".join(bodies))
+    address = (a.get("creator") or {}).get("address") or {}
+    add("Country of the provider", _text(address.get("addressCountry")), _text(address.get("addressRegion")))
+    credits = ""
+    if a.get("creditsAvailable") is not None:
+        system = _text(a.get("creditSystem")) or ("ECTS" if a.get("ECTS") is not None else "")
+        credits = f"{_number(a['creditsAvailable'])} {system} credits".replace("  ", " ")
+    add("Workload", f"{_number(a['studyLoad'])} hours" if a.get("studyLoad") is not None else "", credits)
+    add(
+        "Level",
+        *(
+            _text(entry.get("targetName"))
+            for kind in ("ext:EQF", "ext:NQF", "ext:QF-EHEA")
+            for entry in aligned.get(kind, [])
+        ),
+    )
+    add("Field of study", _text(a.get("fieldOfStudy")))
+    add(
+        "Assessment",
+        _label(vocab.ASSESSMENT_TYPES, a.get("assessmentType")),
+        f"graded {_text(a.get('gradingScheme'))}" if _text(a.get("gradingScheme")) else "",
+    )
+    add("Supervision and identity verification", _label(vocab.SUPERVISION, a.get("supervisionType")))
+    participation = _text(a.get("participationType"))
+    add(
+        "Form of participation",
+        " or ".join(_label(vocab.PARTICIPATION, code) for code in participation.split(" or ")) if participation else "",
+        _label(vocab.LEARNING_SETTINGS, a.get("learningSetting")),
+        _label(vocab.DELIVERY, a.get("deliveryMode")),
+    )
+    for entry in aligned.get("ext:QualityAssurance", []):
+        add("Quality assurance", _text(entry.get("targetName")), _text(entry.get("targetFramework")))
+    codes = [code for code in _list(a.get("languages")) or _list(a.get("inLanguage")) if isinstance(code, str)]
+    add("Language", ", ".join(vocab.language_name(code.split("-")[0]) or code for code in codes))
+    add("Prerequisites", _text(a.get("prerequisites")))
+    stack = a.get("stackability") if isinstance(a.get("stackability"), dict) else None
+    if stack is not None:
+        towards = _text(stack.get("towards"))
+        add(
+            "Stackability",
+            ("Stackable" + (f" towards {towards}" if towards else "")) if stack.get("stackable") else "Stand-alone",
+            "part of a qualification" if stack.get("partial_qualification") else "",
+        )
+    add("Further information", _text(a.get("furtherInformation")))
+    add("Course code", _text(a.get("humanCode")), f"edition {a['version']}" if _text(a.get("version")) else "")
+    return rows
+
+
+def certificate(issued: IssuedCredential) -> Certificate:
+    """The texts of the certificate, from the issued credential's signed document."""
+    document = issued.document
+    subject = next((s for s in _list(document.get("credentialSubject")) if isinstance(s, dict)), {})
+    found = subject.get("achievement")
+    achievement: dict[str, Any] = found if isinstance(found, dict) else {}
+    aligned = _alignments(achievement)
+    skill_labels = {
+        str(entry.get("targetUrl")): _text(entry.get("targetName"))
+        for entry in aligned.get("ceasn:Competency", [])
+        if _text(entry.get("targetName"))
+    }
+    issuer = document.get("issuer")
+    results = [r for r in _list(subject.get("result")) if isinstance(r, dict) and _text(r.get("value"))]
+    description = _text(achievement.get("description"))
+    title = _text(document.get("name")) or _text(achievement.get("name"))
+    return Certificate(
+        learner=_learner(subject, issued.learner_name),
+        title=title,
+        awarding_body=_text(issuer.get("name")) if isinstance(issuer, dict) else "",
+        awarded=_awarded(document),
+        grade=_text(results[0]["value"]) if results else None,
+        description="" if description == title else description,
+        outcomes=_outcomes(achievement, skill_labels),
+        elements=_elements(achievement, aligned),
+        credential_id=_text(document.get("id")) or f"urn:uuid:{issued.id}",
+    )
+
+
+def qr_data_uri(url: str) -> str:
+    """The QR code of the URL as a PNG data URI."""
+    return "data:image/png;base64," + base64.b64encode(documents.qr_png(url)).decode()
+
+
+_environment = jinja2.Environment(autoescape=True, undefined=jinja2.StrictUndefined)
+TEMPLATE = _environment.from_string(
+    """<!DOCTYPE html>
+<html lang="en">
+<head>
+<meta charset="utf-8">
+<title>{{ c.title }} – {{ c.learner }}</title>
+<meta name="author" content="{{ c.awarding_body }}">
+<style>
+  @page {
+    size: A4;
+    margin: 16mm 17mm 16mm 17mm;
+    @bottom-right { content: "Page " counter(page) " of " counter(pages); font: 7pt "DejaVu Sans", sans-serif;
+                    color: #666; }
+  }
+  html { font-family: "DejaVu Sans", sans-serif; font-size: 9pt; line-height: 1.35; color: #1a1a1a;
+         font-variant-ligatures: none; }
+  body { margin: 0; }
+  header { border-bottom: 2pt solid #1f4e79; padding-bottom: 3mm; margin-bottom: 7mm; }
+  .issuer { font-size: 12pt; font-weight: bold; color: #1f4e79; }
+  .kind { font-size: 8pt; letter-spacing: 0.12em; text-transform: uppercase; color: #555; }
+  .award { text-align: center; margin-bottom: 7mm; }
+  .award p { margin: 1.5mm 0; }
+  .learner { font-size: 22pt; font-weight: bold; margin: 2mm 0 3mm; overflow-wrap: anywhere; }
+  .title { font-size: 16pt; font-weight: bold; color: #1f4e79; margin: 2mm 0 3mm; overflow-wrap: anywhere; }
+  .description { color: #444; }
+  .grade { font-weight: bold; }
+  h2 { font-size: 10pt; color: #1f4e79; border-bottom: 0.5pt solid #9db3c9; margin: 5mm 0 2mm; padding-bottom: 1mm; }
+  ol { margin: 0; padding-left: 5mm; }
+  li { margin-bottom: 1.5mm; }
+  .skills { color: #555; font-size: 8pt; }
+  table { border-collapse: collapse; width: 100%; table-layout: fixed; }
+  th, td { text-align: left; vertical-align: top; padding: 1mm 2mm 1mm 0; border-bottom: 0.3pt solid #ddd; }
+  th { width: 30%; font-weight: bold; color: #333; }
+  td { overflow-wrap: anywhere; }
+  .verify { margin-top: 6mm; break-inside: avoid; border-top: 0.5pt solid #9db3c9; padding-top: 3mm; }
+  .verify img { float: left; width: 30mm; height: 30mm; margin-right: 5mm; image-rendering: pixelated; }
+  .verify .url { font-size: 8pt; overflow-wrap: anywhere; }
+  .small { font-size: 7.5pt; color: #555; }
+</style>
+</head>
+<body>
+<header>
+  <div class="kind">Micro-credential</div>
+  <div class="issuer">{{ c.awarding_body }}</div>
+</header>
+<section class="award">
+  <p>This certifies that</p>
+  <p class="learner">{{ c.learner }}</p>
+  <p>was awarded the micro-credential</p>
+  <p class="title">{{ c.title }}</p>
+  {% if c.description %}<p class="description">{{ c.description }}</p>{% endif %}
+  <p>by {{ c.awarding_body }} on {{ c.awarded }}.</p>
+  {% if c.grade %}<p>Result: <span class="grade">{{ c.grade }}</span></p>{% endif %}
+</section>
+{% if c.outcomes %}
+<h2>Learning outcomes</h2>
+<ol>
+{% for outcome in c.outcomes %}
+  <li>{{ outcome.text }}
+    {%- if outcome.skills %}<br><span class="skills">ESCO skills: {{ outcome.skills | join("; ") }}</span>
+    {%- endif %}</li>
+{% endfor %}
+</ol>
+{% endif %}
+{% if c.elements %}
+<h2>About this micro-credential</h2>
+<table>
+{% for label, value in c.elements %}
+  <tr><th>{{ label }}</th><td>{{ value }}</td></tr>
+{% endfor %}
+</table>
+{% endif %}
+<section class="verify">
+  <img src="{{ qr }}" alt="QR code of the verification address">
+  <div>
+    <p><strong>Verify this credential</strong></p>
+    <p class="small">This page is a readable copy of a digitally signed Open Badges 3.0 credential. Scan the code
+    or open the address below to check its signature and whether it is still valid.</p>
+    <p class="url">{{ verify_url }}</p>
+    <p class="small">Credential id: {{ c.credential_id }}</p>
+  </div>
+</section>
+</body>
+</html>
+"""
+)
+
+
+def render(issued: IssuedCredential, *, verify_url: str) -> bytes:
+    """The issued credential as an A4 PDF certificate whose QR code encodes `verify_url`."""
+    html = TEMPLATE.render(c=certificate(issued), qr=qr_data_uri(verify_url), verify_url=verify_url)
+    pdf: bytes = HTML(string=html, url_fetcher=DataOnlyFetcher()).write_pdf()
+    return pdf
