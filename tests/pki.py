@@ -106,11 +106,24 @@ def seal_p12(
     organisation_id: str | None = "VATBE-0123456789",
     days: tuple[int, int] = (-1, 365),
     usage: str = "seal",
+    country: str = "BE",
+    rounds: int | None = None,
 ) -> bytes:
     """A PKCS#12 file holding a seal certificate issued by the CA, its key and the CA certificate."""
     key = new_key(kind)
-    certificate = ca.issue(key, "Université de Test eSeal", organisation_id=organisation_id, days=days, usage=usage)
-    encryption = serialization.BestAvailableEncryption(password.encode()) if password else serialization.NoEncryption()
+    certificate = ca.issue(
+        key, "Université de Test eSeal", organisation_id=organisation_id, days=days, usage=usage, country=country
+    )
+    encryption: serialization.KeySerializationEncryption = (
+        serialization.BestAvailableEncryption(password.encode()) if password else serialization.NoEncryption()
+    )
+    if rounds is not None and password:
+        encryption = (
+            serialization.PrivateFormat.PKCS12.encryption_builder()
+            .kdf_rounds(rounds)
+            .key_cert_algorithm(pkcs12.PBES.PBESv2SHA256AndAES256CBC)
+            .build(password.encode())
+        )
     return pkcs12.serialize_key_and_certificates(b"seal", key, certificate, [ca.certificate], encryption)
 
 

@@ -5,6 +5,7 @@ from __future__ import annotations
 import io
 import uuid
 from datetime import date
+from pathlib import Path
 
 import pytest
 import zxingcpp
@@ -102,12 +103,17 @@ def test_text_from_people_is_printed_as_text(db: Session) -> None:
     assert "Result:" not in text  # no grade, no line for it
 
 
-def test_rendering_reads_nothing_but_data_uris() -> None:
+def test_rendering_reads_nothing_but_data_uris(tmp_path: Path) -> None:
     fetcher = pdf.DataOnlyFetcher()
     for url in ("file:///etc/passwd", "https://example.org/logo.png", "http://169.254.169.254/", "ftp://x/y"):
         with pytest.raises(ValueError, match="only data: URIs"):
             fetcher.fetch(url)
     assert fetcher.fetch("data:text/plain;base64,aGk=").read() == b"hi"
+    png = tmp_path / "secret.png"
+    png.write_bytes(documents.qr_png("https://example.org/secret"))
+    for source, images in ((png.as_uri(), 0), (pdf.qr_data_uri("https://example.org/ok"), 1)):
+        made = pdf.html_to_pdf(f'<p>Hi</p><img src="{source}"><link rel="stylesheet" href="{png.as_uri()}">')
+        assert len(PdfReader(io.BytesIO(made)).pages[0].images) == images, source
 
 
 def test_an_achievement_with_no_annex_i_extensions_still_renders() -> None:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import base64
 import csv
 import io
 import re
@@ -9,7 +10,9 @@ import uuid
 from datetime import timedelta
 from urllib.parse import urlparse
 
+import pytest
 from fastapi.testclient import TestClient
+from pydantic import SecretStr
 from sqlalchemy import func, select
 
 from microcred.accounts.models import Role
@@ -148,3 +151,52 @@ def test_a_claim_link_shows_the_learner_their_credential_until_it_expires_or_is_
         422,
         "invalid_request",
     )
+
+
+def test_a_run_stops_whole_when_the_tsa_is_down_and_a_dead_run_shows_stopped(
+    client: TestClient, database: Database, world: World
+) -> None:
+    from microcred.accounts.principal import Actor
+    from microcred.issuing import seals
+    from tests import pki
+    from tests.issuing.test_seals import MASTER
+
+    educator = bearer(database, world, "a", Role.EDUCATOR)
+    spec_id = published(client, educator)
+    with database.session() as db:
+        seals.import_pkcs12(db, Actor.operator(), db.merge(world.orgs["a"]), pki.seal_p12(pki.CA()), "secret", MASTER)
+    app = client.app
+    settings = app.state.settings  # type: ignore[attr-defined]
+    master = SecretStr(base64.urlsafe_b64encode(MASTER).decode().rstrip("="))
+    app.state.settings = settings.model_copy(  # type: ignore[attr-defined]
+        update={"tsa_url": "http://127.0.0.1:9/tsa", "master_key": master}
+    )
+    try:
+        url = f"/api/orgs/a/specifications/{spec_id}/editions/1/credentials/batch"
+        run = client.post(url, json={"items": _items(3)}, headers=educator).json()
+        stopped = client.get(f"/api/orgs/a/runs/{run['id']}", headers=educator).json()
+    finally:
+        app.state.settings = settings  # type: ignore[attr-defined]
+    assert stopped["state"] == "stopped" and "timestamp authority did not answer" in stopped["detail"]
+    assert "127.0.0.1:9" not in stopped["detail"] and _issued(database) == 0
+
+    with database.session() as db:
+        job = db.get(IssuanceRun, uuid.UUID(run["id"]))
+        assert job is not None
+        job.state, job.updated_at, job.detail = "running", utcnow() - timedelta(minutes=11), None
+    dead = client.get(f"/api/orgs/a/runs/{run['id']}", headers=educator).json()
+    assert dead["state"] == "stopped" and "interrupted" in dead["detail"]
+
+
+def test_claim_tokens_never_reach_the_logs(caplog: pytest.LogCaptureFixture) -> None:
+    import logging
+
+    from microcred.web.errors import install_log_redaction
+
+    install_log_redaction()
+    token = "zh1sNyHgi2UXrqy-_OUR1dNwhtVOqfociIiLd3FePu0"
+    with caplog.at_level(logging.INFO, logger="uvicorn.access"):
+        logging.getLogger("uvicorn.access").info(
+            '%s - "%s %s HTTP/%s" %d', "127.0.0.1:5000", "GET", f"/claim/{token}/credential.pdf", "1.1", 200
+        )
+    assert "/claim/[redacted]/credential.pdf" in caplog.text and token not in caplog.text

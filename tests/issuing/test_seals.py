@@ -161,7 +161,9 @@ def test_with_a_seal_certificate_each_award_is_also_a_sealed_european_digital_cr
     with database.session() as db:
         row = db.scalar(select(SealCertificate).where(SealCertificate.retired_at.is_(None)))
         assert row is not None
-        assert b"PRIVATE" not in row.private_sealed and len(row.private_sealed) > 100
+        assert len(row.private_sealed) > 100
+        with pytest.raises(Unavailable, match="master key"):  # sealed: another master key cannot open it
+            seals.seal(db, db.merge(world.orgs["a"]), {}, master=keys.master_key("x" * 43))
         stored = db.get(IssuedCredential, uuid.UUID(issued.json()["id"]))
         assert stored is not None and stored.elm_document == elm
 
@@ -175,6 +177,8 @@ BAD_FILES = [
     ("p-384", lambda ca: pki.seal_p12(ca, kind="p384"), "secret", "RSA or EC P-256"),
     ("no identifier", lambda ca: pki.seal_p12(ca, organisation_id=None), "secret", "organizationIdentifier"),
     ("encryption only", lambda ca: pki.seal_p12(ca, usage="encrypt"), "secret", "does not allow signatures"),
+    ("made-up country", lambda ca: pki.seal_p12(ca, country="XX"), "secret", "not an ISO 3166 country"),
+    ("slow to open", lambda ca: pki.seal_p12(ca, rounds=1_500_000), "secret", "more than 1,000,000 iterations"),
 ]
 
 

@@ -146,3 +146,44 @@ def test_issued_credentials_carry_status_and_can_be_revoked_suspended_and_reinst
     }
     assert client.post("/credentials/status", json=body, headers=other).status_code == 404
     assert client.get("/status/00000000-0000-0000-0000-000000000000").status_code == 404
+
+
+def test_another_organisation_cannot_touch_an_awards_public_status_by_reusing_its_id(
+    client: TestClient, database: Database, world: World
+) -> None:
+    from urllib.parse import urlparse
+
+    from tests.issuing.test_issue_edition import LEARNER, published
+
+    a_educator = bearer(database, world, "a", Role.EDUCATOR)
+    spec_id = published(client, a_educator)
+    body = {"learner": LEARNER, "result": {"awarded": "2026-11-20"}}
+    award = client.post(f"/api/orgs/a/specifications/{spec_id}/editions/1/credentials", json=body, headers=a_educator)
+    award_id = award.json()["id"]
+    status_url = f"/status/credentials/{award_id}"
+    before = client.get(status_url).json()
+
+    b_admin = bearer(database, world, "b", Role.ORG_ADMIN)
+    copied = client.post(
+        "/credentials/issue", json={"credential": credential(id=f"urn:uuid:{award_id}")}, headers=b_admin
+    )
+    assert copied.status_code == 201  # B may name its own credential so; it is B's, in B's lists
+    revoked = client.post(
+        "/credentials/status",
+        json={
+            "credentialId": f"urn:uuid:{award_id}",
+            "credentialStatus": [{"statusPurpose": "revocation", "status": True}],
+            "reason": "Trying to revoke A's award",
+        },
+        headers=b_admin,
+    )
+    assert revoked.status_code == 200 and revoked.json()["revoked"] is True
+    after = client.get(status_url).json()
+    assert after == before and after["revoked"] is False
+    assert {urlparse(e["statusListCredential"]).path for e in after["credentialStatus"]} == {
+        urlparse(e["statusListCredential"]).path for e in before["credentialStatus"]
+    }
+    again = client.post(
+        "/credentials/issue", json={"credential": credential(id=f"urn:uuid:{award_id}")}, headers=b_admin
+    )
+    assert again.status_code == 400 and "was issued before" in again.json()["detail"]

@@ -205,3 +205,18 @@ def test_json_literals_and_datatypes_are_never_filled_in() -> None:
             "when": {"@value": value, "@type": datatype},
         }
         same_as_pyld(document, loader)
+
+
+def test_numbers_typed_double_are_never_filled_in() -> None:
+    """pyld writes a string typed xsd:double in canonical form ("8" → "8.0E0"): such values steer the output."""
+    for score in ("8", "7.5", "8", "1e3", "not a number"):
+        document = {
+            "@context": ["https://www.w3.org/ns/credentials/v2"],
+            "type": ["VerifiableCredential"],
+            "issuer": "did:example:issuer",
+            "credentialSubject": {
+                "id": "did:example:learner",
+                "https://example.org/score": {"@value": score, "@type": "http://www.w3.org/2001/XMLSchema#double"},
+            },
+        }
+        same_as_pyld(document, document_loader())

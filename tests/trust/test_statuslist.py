@@ -39,14 +39,6 @@ def test_bit_zero_is_the_first_bytes_most_significant_bit_and_the_encoding_is_gz
     assert not statuslist.get_bit(bits, 0) and statuslist.get_bit(bits, 9)
 
 
-def test_positions_are_random_and_free() -> None:
-    taken = {1, 2, 3}
-    drawn = {statuslist.random_free_index(statuslist.MIN_ENTRIES, taken) for _ in range(200)}
-    assert not drawn & taken and len(drawn) > 190  # not sequential, hardly ever the same
-    with pytest.raises(TrustError, match="too full"):
-        statuslist.random_free_index(8, set(range(8)))
-
-
 def test_bad_lists_and_indexes_are_refused() -> None:
     with pytest.raises(TrustError, match="at least 131,072"):
         statuslist.new_bitstring(1024)

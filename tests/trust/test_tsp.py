@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import base64
+import contextlib
 import json
 import urllib.request
 from pathlib import Path
@@ -72,3 +73,28 @@ def test_a_baseline_t_seal_carries_a_timestamp_of_its_signature() -> None:
 def test_the_commissions_signature_timestamp_verifies() -> None:
     seal = jades.verify(json.loads((ELM / "Sample-MC-Annex1-signed.jsonld").read_text(encoding="utf-8")))
     assert seal.timestamp is not None and seal.timestamp.isoformat() == "2023-09-27T11:54:20+00:00"
+
+
+def test_any_damaged_token_or_answer_is_a_trust_error_never_another_exception() -> None:
+    from hypothesis import given, settings
+    from hypothesis import strategies as st
+
+    commission = json.loads((ELM / "Sample-MC-Annex1-signed.jsonld").read_text(encoding="utf-8"))
+    header = commission["signatures"][0]["header"]["etsiU"][0]
+    token = base64.b64decode(
+        json.loads(base64.urlsafe_b64decode(header + "=" * (-len(header) % 4)))["sigTst"]["tstTokens"][0]["val"]
+    )
+    signature = commission["signatures"][0]["signature"].encode()
+
+    @settings(max_examples=300, deadline=None)
+    @given(st.lists(st.tuples(st.integers(0, len(token) - 1), st.integers(0, 255)), min_size=1, max_size=3))
+    def damaged(changes: list[tuple[int, int]]) -> None:
+        broken = bytearray(token)
+        for index, value in changes:
+            broken[index] = value
+        with contextlib.suppress(TrustError):  # anything else fails the test
+            tsp.verify_token(bytes(broken), signature)
+        with contextlib.suppress(TrustError):
+            tsp.token_from_response(bytes(broken), signature, 1)
+
+    damaged()

@@ -1,4 +1,5 @@
-"""Signing credentials for an organisation: the VC-API's `/credentials/issue` and, later, issuance runs.
+"""Signing credentials for an organisation: the VC-API's `/credentials/issue`, and awards of published
+editions to learners, one at a time or a run at a time.
 
 Every credential gets an id (a urn:uuid when it has none) and its places in the organisation's
 revocation and suspension lists (`credentialStatus`) before it is signed.
@@ -25,6 +26,8 @@ from microcred.design import service as design
 from microcred.errors import InvalidInput, NotFound
 from microcred.issuing import documents, keys, seals, status
 from microcred.issuing.models import IssuedCredential
+from microcred.store import bulk
+from microcred.store.base import utcnow
 from microcred.trust import TrustError, dataintegrity, statuslist
 from microcred.trust.loader import document_loader
 
@@ -99,6 +102,8 @@ def issue(
     if "credentialStatus" in checked:
         raise _refuse("credentialStatus is ours to give: send the credential without it.")
     checked.setdefault("id", f"urn:uuid:{uuid.uuid4()}")
+    if status.given(db, organisation, str(checked["id"])):
+        raise _refuse(f"id: {str(checked['id'])[:100]} was issued before: give each credential its own id.")
     return sign(db, actor, organisation, checked, base_url=base_url, master=master, suite=suite)
 
 
@@ -111,31 +116,12 @@ def sign(
     base_url: str,
     master: bytes,
     suite: str = DEFAULT_SUITE,
-    open_badge: bool = False,
 ) -> dict[str, Any]:
-    """Give a checked credential its status entries and the organisation's proof.
-
-    Open Badges 3.0's JSON Schema allows one `credentialStatus` object and wants `proof` as an array: an
-    Open Badge gets its revocation entry only, as that object, and its proof in a list.
-    """
-    purposes = ("revocation",) if open_badge else statuslist.PURPOSES
-    entries = status.allocate(db, organisation, str(credential["id"]), base_url, purposes)
-    credential = {**credential, "credentialStatus": entries[0] if open_badge else entries}
-    algorithm = "P-256" if suite.startswith("ecdsa") else "Ed25519"
-    row = keys.active(db, actor, organisation, algorithm, master)
-    signer = keys.private_key(row, master)
-    try:
-        signed = dataintegrity.add_proof(
-            credential,
-            signer,
-            suite=suite,
-            created=dataintegrity.now(),
-            verification_method=keys.verification_method(organisation, row, base_url),
-            loader=document_loader(),
-            as_list=open_badge,
-        )
-    except TrustError as error:
-        raise _refuse(str(error)) from None
+    """Give a checked credential its revocation and suspension entries and the organisation's proof."""
+    [entries] = status.allocate(db, organisation, [str(credential["id"])], base_url)
+    credential = {**credential, "credentialStatus": [entries[purpose] for purpose in statuslist.PURPOSES]}
+    signer = Signer(db, actor, organisation, suite, base_url=base_url, master=master)
+    signed = signer.sign(credential, as_list=False)
     audit.record(
         db,
         actor,
@@ -145,9 +131,170 @@ def sign(
         organisation=organisation,
         summary=f"Signed a credential with {suite}",
         cryptosuite=suite,
-        key=row.public_multibase,
+        key=signer.key.public_multibase,
     )
     return signed
+
+
+class Signer:
+    """The organisation's active key for a cryptosuite, opened once for as many credentials as are signed."""
+
+    def __init__(
+        self, db: Session, actor: Actor, organisation: Organisation, suite: str, *, base_url: str, master: bytes
+    ) -> None:
+        if suite not in dataintegrity.SUITES:
+            raise _refuse(f"cryptosuite must be one of {', '.join(dataintegrity.SUITES)}.")
+        self.suite = suite
+        self.key = keys.active(db, actor, organisation, "P-256" if suite.startswith("ecdsa") else "Ed25519", master)
+        self.private = keys.private_key(self.key, master)
+        self.method = keys.verification_method(organisation, self.key, base_url)
+        self.loader = document_loader()
+
+    def sign(self, credential: dict[str, Any], *, as_list: bool, copy: bool = True) -> dict[str, Any]:
+        try:
+            return dataintegrity.add_proof(
+                credential,
+                self.private,
+                suite=self.suite,
+                created=dataintegrity.now(),
+                verification_method=self.method,
+                loader=self.loader,
+                as_list=as_list,
+                copy=copy,
+            )
+        except TrustError as error:
+            raise _refuse(str(error)) from None
+
+
+class Award:
+    """Everything issuing a published edition needs, prepared once: for one learner or a whole run.
+
+    An award is always an Open Badges 3.0 credential with a Data Integrity proof; when the organisation has
+    a seal certificate, it is also a European Digital Credential (ELM) sealed with JAdES. The award has a
+    revocation and a suspension entry; the Open Badge carries the revocation one (1EdTech's schema allows
+    one `credentialStatus`), the ELM credential the URL that answers both (the EDC profile allows one URL).
+    """
+
+    def __init__(
+        self,
+        db: Session,
+        actor: Actor,
+        organisation: Organisation,
+        spec_id: uuid.UUID,
+        number: int,
+        *,
+        base_url: str,
+        master: bytes,
+        cryptosuite: str | None = None,
+        tsa_url: str | None = None,
+    ) -> None:
+        self.db, self.actor, self.organisation = db, actor, organisation
+        self.base_url, self.master, self.tsa_url = base_url, master, tsa_url
+        self.spec = design.get(db, organisation, spec_id)
+        self.edition = design.find_edition(self.spec, number)
+        if self.spec.withdrawn_at is not None:
+            raise InvalidInput("This micro-credential was withdrawn: it is no longer awarded.", code="withdrawn")
+        self.signer = Signer(db, actor, organisation, cryptosuite or DEFAULT_SUITE, base_url=base_url, master=master)
+        self.achievement = design.export(
+            db, organisation, self.spec, fmt="ob3", base_url=base_url, edition_number=number
+        )
+        self.issuer: dict[str, Any] = {
+            "id": keys.did_web(organisation, base_url),
+            "type": ["Profile"],
+            "name": organisation.legal_name,
+        }
+        if organisation.homepage:
+            self.issuer["url"] = organisation.homepage
+        self.certificate = seals.current(db, organisation)
+        if self.certificate is not None:
+            identifier = seals.legal_identifier(seals.chain_of(self.certificate)[0])
+            assert identifier is not None  # checked at import
+            self.legal_identifier = identifier
+            self.opportunity = design.export(
+                db, organisation, self.spec, fmt="elm", base_url=base_url, edition_number=number
+            )
+            self.supervision = design.edition_content(self.edition).supervision
+
+    def build(
+        self, credential_id: uuid.UUID, learner: documents.Learner, result: documents.Result, revocation: dict[str, Any]
+    ) -> tuple[dict[str, Any], dict[str, Any] | None]:
+        """The signed Open Badge and, with a seal certificate, the sealed ELM credential of one learner's award."""
+        unsigned = documents.ob3_credential(
+            credential_id=f"urn:uuid:{credential_id}",
+            issuer=self.issuer,
+            achievement=self.achievement,
+            learner=learner,
+            result=result,
+            valid_from=dataintegrity.now(),
+        )
+        # Built here and stored at once: the signed document may share the achievement with the others.
+        signed = self.signer.sign({**unsigned, "credentialStatus": revocation}, as_list=True, copy=False)
+        if self.certificate is None:
+            return signed, None
+        elm = documents.elm_credential(
+            credential_id=f"urn:credential:{credential_id}",
+            opportunity=self.opportunity,
+            learner=learner,
+            result=result,
+            issued=signed["validFrom"],
+            status_url=status.credential_status_url(self.base_url, credential_id),
+            legal_identifier=self.legal_identifier,
+            display_png=documents.qr_png(documents.verify_url(self.base_url, credential_id)),
+            supervision=self.supervision,
+        )
+        sealed = seals.seal(
+            self.db,
+            self.organisation,
+            elm,
+            master=self.master,
+            tsa_url=self.tsa_url,
+            certificate=self.certificate,
+        )
+        return signed, sealed
+
+    def issue(self, items: list[tuple[documents.Learner, documents.Result, str | None]]) -> list[uuid.UUID]:
+        """Issue to each (learner, result, idempotency key), written in bulk; the ids of the new credentials."""
+        learners = [documents.check_learner(learner) for learner, _result, _key in items]
+        for _learner, result, _key in items:
+            documents.check_result(result)
+        if any(result.awarded > date.today() for _learner, result, _key in items):
+            raise InvalidInput("result.awarded is in the future.", code="invalid_result")
+        ids = [uuid.uuid4() for _ in items]
+        entries = status.allocate(self.db, self.organisation, [f"urn:uuid:{i}" for i in ids], self.base_url)
+        rows = []
+        now = utcnow()
+        for credential_id, learner, (_learner, result, key), entry in zip(ids, learners, items, entries, strict=True):
+            signed, sealed = self.build(credential_id, learner, result, entry["revocation"])
+            rows.append(
+                {
+                    "id": credential_id,
+                    "organisation_id": self.organisation.id,
+                    "specification_id": self.spec.id,
+                    "edition_number": self.edition.number,
+                    "learner_name": learner.name,
+                    "learner_email": learner.email,
+                    "document": signed,
+                    "elm_document": sealed,
+                    "idempotency_key": key,
+                    "issued_at": now,
+                }
+            )
+        bulk.insert_rows(self.db, IssuedCredential, rows)
+        audit.record(
+            self.db,
+            self.actor,
+            "credential.issued",
+            object_type="credential",
+            object_id=f"urn:uuid:{ids[0]}" if len(ids) == 1 else f"{len(ids)} credentials",
+            organisation=self.organisation,
+            summary=f"Issued {self.spec.title[:100]} (edition {self.edition.number}) to "
+            + (learners[0].name[:100] if len(ids) == 1 else f"{len(ids)} learners"),
+            cryptosuite=self.signer.suite,
+            key=self.signer.key.public_multibase,
+            sealed=self.certificate is not None,
+            credentials=[f"urn:uuid:{i}" for i in ids],
+        )
+        return ids
 
 
 def issue_edition(
@@ -165,81 +312,20 @@ def issue_edition(
     idempotency_key: str | None = None,
     tsa_url: str | None = None,
 ) -> IssuedCredential:
-    """A micro-credential for the learner from a published edition, signed and recorded.
-
-    Always an Open Badges 3.0 credential with a Data Integrity proof; when the organisation has a seal
-    certificate, the same award as a European Digital Credential (ELM) sealed with JAdES too. Both carry
-    the award's revocation entry; the ELM one its suspension entry as well (Open Badges 3.0 allows a
-    single `credentialStatus`).
-    """
-    suite = cryptosuite or DEFAULT_SUITE
-    if suite not in dataintegrity.SUITES:
-        raise _refuse(f"cryptosuite must be one of {', '.join(dataintegrity.SUITES)}.")
-    spec = design.get(db, organisation, spec_id)
-    edition = design.find_edition(spec, number)
-    checked = documents.check_learner(learner)
-    if spec.withdrawn_at is not None:
-        raise InvalidInput("This micro-credential was withdrawn: it is no longer awarded.", code="withdrawn")
-    if result.awarded > date.today():
-        raise InvalidInput("result.awarded is in the future.", code="invalid_result")
-    achievement = design.export(db, organisation, spec, fmt="ob3", base_url=base_url, edition_number=edition.number)
-    issuer: dict[str, Any] = {
-        "id": keys.did_web(organisation, base_url),
-        "type": ["Profile"],
-        "name": organisation.legal_name,
-    }
-    if organisation.homepage:
-        issuer["url"] = organisation.homepage
-    credential_id = uuid.uuid4()
-    unsigned = documents.ob3_credential(
-        credential_id=f"urn:uuid:{credential_id}",
-        issuer=issuer,
-        achievement=achievement,
-        learner=checked,
-        result=result,
-        valid_from=dataintegrity.now(),
+    """A micro-credential for the learner from a published edition, signed (and sealed) and recorded."""
+    award = Award(
+        db,
+        actor,
+        organisation,
+        spec_id,
+        number,
+        base_url=base_url,
+        master=master,
+        cryptosuite=cryptosuite,
+        tsa_url=tsa_url,
     )
-    certificate = seals.current(db, organisation)
-    signed = sign(db, actor, organisation, unsigned, base_url=base_url, master=master, suite=suite, open_badge=True)
-    status.allocate(db, organisation, unsigned["id"], base_url, ("suspension",))
-    elm = None
-    if certificate is not None:
-        identifier = seals.legal_identifier(seals.chain_of(certificate)[0])
-        assert identifier is not None  # checked at import
-        content = design.edition_content(edition)
-        opportunity = design.export(db, organisation, spec, fmt="elm", base_url=base_url, edition_number=edition.number)
-        elm = seals.seal(
-            db,
-            organisation,
-            documents.elm_credential(
-                credential_id=f"urn:credential:{credential_id}",
-                opportunity=opportunity,
-                learner=checked,
-                result=result,
-                issued=signed["validFrom"],
-                status_url=status.credential_status_url(base_url, credential_id),
-                legal_identifier=identifier,
-                display_png=documents.qr_png(documents.verify_url(base_url, credential_id)),
-                supervision=content.supervision,
-            ),
-            master=master,
-            tsa_url=tsa_url,
-            certificate=certificate,
-        )
-    row = IssuedCredential(
-        id=credential_id,
-        organisation_id=organisation.id,
-        specification_id=spec.id,
-        edition_number=edition.number,
-        learner_name=checked.name,
-        learner_email=checked.email,
-        document=signed,
-        elm_document=elm,
-        idempotency_key=idempotency_key,
-    )
-    db.add(row)
-    db.flush()
-    return row
+    [credential_id] = award.issue([(learner, result, idempotency_key)])
+    return find_issued(db, organisation, credential_id)
 
 
 def issued(db: Session, organisation: Organisation, limit: int = 500) -> list[IssuedCredential]:

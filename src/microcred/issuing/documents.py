@@ -64,6 +64,13 @@ def check_learner(learner: Learner) -> Learner:
     return Learner(name=name, email=email, identifier=identifier)
 
 
+def check_result(result: Result) -> Result:
+    """A grade is printable text of at most 100 characters."""
+    if result.grade is not None and (len(result.grade) > 100 or has_control_characters(result.grade)):
+        raise InvalidInput("result.grade: at most 100 printable characters.", code="invalid_result")
+    return result
+
+
 def verify_url(base_url: str, credential_id: uuid.UUID) -> str:
     """The public page that checks an issued credential: its PDF's QR code and its ELM picture point here."""
     return f"{base_url.rstrip('/')}/verify/{credential_id}"

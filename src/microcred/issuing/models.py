@@ -124,4 +124,5 @@ class IssuanceRun(Base):
     outcomes: Mapped[list[dict[str, Any]] | None] = mapped_column(JSON)
     detail: Mapped[str | None] = mapped_column(String(500))
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
+    updated_at: Mapped[datetime] = mapped_column(default=utcnow)  # last sign of life: a run silent too long died
     finished_at: Mapped[datetime | None]

@@ -305,6 +305,10 @@ TEMPLATE = _environment.from_string(
 
 def render(issued: IssuedCredential, *, verify_url: str) -> bytes:
     """The issued credential as an A4 PDF certificate whose QR code encodes `verify_url`."""
-    html = TEMPLATE.render(c=certificate(issued), qr=qr_data_uri(verify_url), verify_url=verify_url)
+    return html_to_pdf(TEMPLATE.render(c=certificate(issued), qr=qr_data_uri(verify_url), verify_url=verify_url))
+
+
+def html_to_pdf(html: str) -> bytes:
+    """HTML to PDF, loading nothing but `data:` URIs whatever the HTML asks for."""
     pdf: bytes = HTML(string=html, url_fetcher=DataOnlyFetcher()).write_pdf()
     return pdf

@@ -12,11 +12,14 @@ With MICROCRED_TSA_URL set, each seal is timestamped by that RFC 3161 authority 
 from __future__ import annotations
 
 import base64
+import logging
+import time
 import urllib.error
 import urllib.request
 from datetime import UTC, datetime
 from typing import Any
 
+from asn1crypto import pkcs12 as asn1_pkcs12
 from cryptography import x509
 from cryptography.hazmat.primitives import serialization
 from cryptography.hazmat.primitives.asymmetric import ec, rsa
@@ -27,12 +30,15 @@ from sqlalchemy.orm import Session
 from microcred.accounts import audit
 from microcred.accounts.models import Organisation
 from microcred.accounts.principal import Actor
+from microcred.design import vocab
 from microcred.errors import InvalidInput, Unavailable
 from microcred.issuing.models import SealCertificate
 from microcred.store.base import new_id, utcnow
 from microcred.trust import TrustError, jades, keystore, tsp
 
+log = logging.getLogger(__name__)
 MAX_PKCS12_BYTES = 64 * 1024
+MAX_ITERATIONS = 1_000_000  # OpenSSL and browsers export with 2,048 to 600,000
 TSA_TIMEOUT_SECONDS = 10.0
 TSA_MAX_ANSWER_BYTES = 64 * 1024
 
@@ -61,6 +67,7 @@ def import_pkcs12(
     """Check and keep the certificate chain and key of a PKCS#12 file; the previous certificate is retired."""
     if not data or len(data) > MAX_PKCS12_BYTES:
         raise _refuse(f"A PKCS#12 file of 1 byte to {MAX_PKCS12_BYTES // 1024} KiB is needed.")
+    _check_iterations(data)
     try:
         key, certificate, extra = pkcs12.load_key_and_certificates(data, password.encode() if password else None)
     except ValueError:
@@ -84,11 +91,14 @@ def import_pkcs12(
             raise _refuse("The certificate's key usage does not allow signatures.")
     except x509.ExtensionNotFound:
         pass
-    if not legal_identifier(certificate):
+    named = legal_identifier(certificate)
+    if not named:
         raise _refuse(
             "The certificate names no organisation identifier and country (organizationIdentifier and C, as "
             "qualified seal certificates do): European Digital Credentials need the issuer's legal identifier."
         )
+    if vocab.country_name(named[1]) is None:
+        raise _refuse(f"The certificate's country {named[1][:10]!r} is not an ISO 3166 country code.")
     chain = [certificate, *[c for c in extra if c != certificate]]
     for previous in db.scalars(
         select(SealCertificate).where(
@@ -129,6 +139,25 @@ def import_pkcs12(
     return row
 
 
+def _check_iterations(data: bytes) -> None:
+    """Refuse a file whose key derivations would keep the server busy (an iteration count is the file's to set)."""
+    try:
+        pfx = asn1_pkcs12.Pfx.load(data)
+        counts = [pfx["mac_data"]["iterations"].native] if pfx["mac_data"].native else []
+        for content in pfx.authenticated_safe:
+            if content["content_type"].native == "encrypted_data":
+                algorithm = content["content"]["encrypted_content_info"]["content_encryption_algorithm"]
+                counts.append(algorithm.kdf_iterations)
+            elif content["content_type"].native == "data":
+                for bag in asn1_pkcs12.SafeContents.load(content["content"].native):
+                    if bag["bag_id"].native == "pkcs8_shrouded_key_bag":
+                        counts.append(bag["bag_value"]["encryption_algorithm"].kdf_iterations)
+    except Exception:  # noqa: BLE001 (anything that will not parse is not a PKCS#12 file)
+        raise _refuse("The file could not be opened: it is not PKCS#12, or the password is wrong.") from None
+    if any(count > MAX_ITERATIONS for count in counts):
+        raise _refuse(f"The file's key derivation asks for more than {MAX_ITERATIONS:,} iterations: export it again.")
+
+
 def legal_identifier(certificate: x509.Certificate) -> tuple[str, str] | None:
     """(organizationIdentifier, country) from the certificate's subject, as EDC puts them on the issuer."""
     identifiers = certificate.subject.get_attributes_for_oid(x509.NameOID.ORGANIZATION_IDENTIFIER)
@@ -161,6 +190,9 @@ def certificates(db: Session, organisation: Organisation) -> list[SealCertificat
     )
 
 
+_DIRECT = urllib.request.build_opener(urllib.request.ProxyHandler({}))  # the TSA is reached directly, never by proxy
+
+
 def _timestamper(tsa_url: str) -> Any:
     def stamp(data: bytes) -> bytes:
         request, nonce = tsp.request(data)
@@ -168,18 +200,30 @@ def _timestamper(tsa_url: str) -> Any:
             tsa_url, data=request, headers={"Content-Type": "application/timestamp-query"}, method="POST"
         )
         try:
-            with urllib.request.urlopen(post, timeout=TSA_TIMEOUT_SECONDS) as answer:  # noqa: S310
-                body = answer.read(TSA_MAX_ANSWER_BYTES + 1)
+            deadline = time.monotonic() + TSA_TIMEOUT_SECONDS
+            with _DIRECT.open(post, timeout=TSA_TIMEOUT_SECONDS) as answer:
+                body = b""
+                while len(body) <= TSA_MAX_ANSWER_BYTES:  # a whole deadline, not one per read
+                    if time.monotonic() > deadline:
+                        raise TimeoutError("no complete answer in time")
+                    part = answer.read(8192)
+                    if not part:
+                        break
+                    body += part
         except (urllib.error.URLError, TimeoutError, OSError) as error:
+            log.warning("The timestamp authority %s did not answer: %s", tsa_url, error)
             raise Unavailable(
-                f"The timestamp authority at {tsa_url} did not answer ({error}).", code="tsa_unavailable"
+                "The timestamp authority did not answer: nothing was issued. Try again later.", code="tsa_unavailable"
             ) from None
         if len(body) > TSA_MAX_ANSWER_BYTES:
             raise Unavailable("The timestamp authority's answer is too large.", code="tsa_unavailable")
         try:
             return tsp.token_from_response(body, data, nonce).token
         except TrustError as error:
-            raise Unavailable(f"Timestamp refused: {error}", code="tsa_unavailable") from None
+            log.warning("The timestamp authority %s gave an unusable answer: %s", tsa_url, error)
+            raise Unavailable(
+                f"The timestamp authority's answer is unusable ({error}): nothing was issued.", code="tsa_unavailable"
+            ) from None
 
     return stamp
 

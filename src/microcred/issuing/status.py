@@ -1,13 +1,14 @@
 """Revocation and suspension: each credential's places in its organisation's Bitstring Status Lists.
 
 Every credential gets a position in a revocation list and one in a suspension list, drawn at random among
-the free ones. Revoking is for good; suspending can be undone. Each change needs a reason and lands in
-the audit log. The lists are published as signed BitstringStatusListCredentials at /status/<id>, signed
-again only after a change.
+the free ones (a batch draws all its positions at once). Revoking is for good; suspending can be undone.
+Each change needs a reason and lands in the audit log. The lists are published as signed
+BitstringStatusListCredentials at /status/<id>, signed again only after a change.
 """
 
 from __future__ import annotations
 
+import secrets
 import uuid
 from typing import Any
 
@@ -21,16 +22,31 @@ from microcred.accounts.principal import Actor
 from microcred.errors import Conflict, InvalidInput, NotFound
 from microcred.inputs import single_line
 from microcred.issuing import keys
-from microcred.issuing.models import StatusEntry, StatusList
-from microcred.store.base import utcnow
-from microcred.trust import TrustError, dataintegrity, statuslist
+from microcred.issuing.models import IssuedCredential, StatusEntry, StatusList
+from microcred.store import bulk
+from microcred.store.base import new_id, utcnow
+from microcred.trust import dataintegrity, statuslist
 from microcred.trust.loader import document_loader
 
 FULL = 0.75  # a list takes new credentials until three quarters of it is used, so random draws stay quick
+_random = secrets.SystemRandom()
 
 
 def list_url(base_url: str, list_id: uuid.UUID) -> str:
     return f"{base_url.rstrip('/')}/status/{list_id}"
+
+
+def given(db: Session, organisation: Organisation, credential_id: str) -> bool:
+    """Whether the organisation already gave this credential id its status entries."""
+    return (
+        db.scalar(
+            select(StatusEntry.id)
+            .join(StatusList, StatusList.id == StatusEntry.list_id)
+            .where(StatusList.organisation_id == organisation.id, StatusEntry.credential_id == credential_id)
+            .limit(1)
+        )
+        is not None
+    )
 
 
 def credential_status_url(base_url: str, credential_id: uuid.UUID) -> str:
@@ -60,37 +76,70 @@ def _open_list(db: Session, organisation: Organisation, purpose: str) -> StatusL
 def allocate(
     db: Session,
     organisation: Organisation,
-    credential_id: str,
+    credential_ids: list[str],
     base_url: str,
     purposes: tuple[str, ...] = statuslist.PURPOSES,
-) -> list[dict[str, Any]]:
-    """The credential's `credentialStatus`: a random free position in a list of each purpose."""
-    entries = []
+) -> list[dict[str, dict[str, Any]]]:
+    """Each credential's `credentialStatus` entry per purpose: random free positions in the organisation's
+    lists, drawn as a batch (candidates sampled at random, the taken ones found in one query)."""
+    drawn: list[dict[str, dict[str, Any]]] = [{} for _ in credential_ids]
     for purpose in purposes:
-        chosen = _open_list(db, organisation, purpose)
-        try:
-            position = statuslist.random_free_index(chosen.size, _Taken(db, chosen.id), attempts=32)
-        except TrustError:
-            raise Conflict("No free status list position was found; try again.", code="status_list_busy") from None
-        try:
-            with db.begin_nested():
-                db.add(StatusEntry(list_id=chosen.id, position=position, credential_id=credential_id))
-        except IntegrityError:  # drawn by a concurrent issuance in the same instant
-            raise Conflict("The status list position was just taken; try again.", code="status_list_busy") from None
-        chosen.used += 1
-        entries.append(statuslist.entry(list_url=list_url(base_url, chosen.id), index=position, purpose=purpose))
-    return entries
+        done = 0
+        while done < len(credential_ids):
+            chosen = _open_list(db, organisation, purpose)
+            room = int(chosen.size * FULL) - chosen.used
+            want = min(room, len(credential_ids) - done)
+            positions = _free_positions(db, chosen, want)
+            try:
+                with db.begin_nested():
+                    now = utcnow()
+                    bulk.insert_rows(
+                        db,
+                        StatusEntry,
+                        [
+                            {
+                                "id": new_id(),
+                                "list_id": chosen.id,
+                                "position": position,
+                                "credential_id": credential_ids[done + n],
+                                "created_at": now,
+                            }
+                            for n, position in enumerate(positions)
+                        ],
+                    )
+            except IntegrityError:  # drawn by a concurrent issuance in the same instant
+                raise Conflict("A status list position was just taken; try again.", code="status_list_busy") from None
+            chosen.used += want
+            url = list_url(base_url, chosen.id)
+            for n, position in enumerate(positions):
+                drawn[done + n][purpose] = statuslist.entry(list_url=url, index=position, purpose=purpose)
+            done += want
+    db.flush()
+    return drawn
 
 
-class _Taken:
-    """The positions of a list already given out, asked of the database one draw at a time."""
-
-    def __init__(self, db: Session, list_id: uuid.UUID) -> None:
-        self.db, self.list_id = db, list_id
-
-    def __contains__(self, position: object) -> bool:
-        taken = select(StatusEntry.id).where(StatusEntry.list_id == self.list_id, StatusEntry.position == position)
-        return self.db.scalar(taken) is not None
+def _free_positions(db: Session, chosen: StatusList, want: int) -> list[int]:
+    """`want` distinct positions not yet given out in the list, in random order."""
+    found: list[int] = []
+    free_share = max(1 - chosen.used / chosen.size, 1 - FULL)
+    for _attempt in range(8):
+        need = want - len(found)
+        if need == 0:
+            return found
+        sample = _random.sample(range(chosen.size), min(chosen.size, int(need / free_share * 1.3) + 8))
+        sample = [p for p in sample if p not in found]
+        taken: set[int] = set()
+        for start in range(0, len(sample), 5000):  # bound the IN list
+            part = sample[start : start + 5000]
+            taken.update(
+                db.scalars(
+                    select(StatusEntry.position).where(StatusEntry.list_id == chosen.id, StatusEntry.position.in_(part))
+                )
+            )
+        found += [p for p in sample if p not in taken][:need]
+    if len(found) < want:
+        raise Conflict("No free status list positions were found; try again.", code="status_list_busy")
+    return found
 
 
 def _bits(found: dict[str, tuple[StatusList, StatusEntry]]) -> dict[str, bool]:
@@ -108,12 +157,14 @@ def _entries(db: Session, organisation: Organisation, credential_id: str) -> dic
     return {row[0].purpose: (row[0], row[1]) for row in rows}
 
 
-def entries_of(db: Session, credential_id: str, base_url: str) -> tuple[dict[str, bool], list[dict[str, Any]]]:
-    """Any organisation's credential's status and its Bitstring entries (for the public status URL)."""
+def entries_of(db: Session, credential_id: uuid.UUID, base_url: str) -> tuple[dict[str, bool], list[dict[str, Any]]]:
+    """An issued award's status and its Bitstring entries, in the lists of the organisation that issued it
+    (for the public status URL; another organisation's entries under the same id do not count)."""
     rows = db.execute(
         select(StatusList, StatusEntry)
         .join(StatusEntry, StatusEntry.list_id == StatusList.id)
-        .where(StatusEntry.credential_id == credential_id)
+        .join(IssuedCredential, IssuedCredential.organisation_id == StatusList.organisation_id)
+        .where(IssuedCredential.id == credential_id, StatusEntry.credential_id == f"urn:uuid:{credential_id}")
         .order_by(StatusList.purpose)
     ).all()
     if not rows:

@@ -24,7 +24,7 @@ from microcred.accounts import service as accounts
 from microcred.accounts.models import Membership, Organisation, Role, User
 from microcred.accounts.principal import Actor
 from microcred.errors import Conflict, InvalidInput, NotFound
-from microcred.inputs import single_line
+from microcred.inputs import has_control_characters, single_line
 from microcred.skills.match import match_careers
 from microcred.skills.models import Cohort, CohortMember, CohortStatus, Experience, ExperienceSkill
 from microcred.store.base import utcnow
@@ -53,6 +53,10 @@ def normalize_code(code: str) -> str:
 
 
 def create_cohort(db: Session, actor: Actor, organisation: Organisation, *, name: str, description: str = "") -> Cohort:
+    if has_control_characters(description):
+        raise InvalidInput(
+            "The cohort description contains control characters; use printable text only.", code="invalid_text"
+        )
     cohort = Cohort(
         organisation_id=organisation.id,
         created_by=actor.user.id if actor.user else None,

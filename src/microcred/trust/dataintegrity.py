@@ -114,9 +114,11 @@ def add_proof(
     loader: Loader | None = None,
     extra: dict[str, Any] | None = None,
     as_list: bool = False,
+    copy: bool = True,
 ) -> dict[str, Any]:
     """The document with one more proof (a proof set when it had one already, or when `as_list` asks:
-    Open Badges' JSON Schema wants `proof` as an array)."""
+    Open Badges' JSON Schema wants `proof` as an array). The result is a deep copy unless `copy` is False,
+    when it shares all but its top level with `document` (for callers that built the document themselves)."""
     if key.private is None:
         raise TrustError("Signing needs the private key.")
     _fits(_suite(suite), key)
@@ -131,7 +133,7 @@ def add_proof(
         options["@context"] = unsecured.get("@context")
     data = hash_data(transform(unsecured, suite, loader), proof_config(options, unsecured, loader), key.algorithm)
     proof = {**options, "proofValue": multibase_encode(key.sign(data))}
-    secured: dict[str, Any] = _copy_json(document)
+    secured: dict[str, Any] = _copy_json(document) if copy else dict(document)
     existing = secured.get("proof")
     if existing is None:
         secured["proof"] = [proof] if as_list else proof

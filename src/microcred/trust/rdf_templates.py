@@ -25,7 +25,7 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
 
-from pyld.jsonld import RDF_LANGSTRING, XSD_STRING, _is_absolute_iri
+from pyld.jsonld import RDF_LANGSTRING, XSD_DOUBLE, XSD_STRING, _is_absolute_iri
 from pyld.nquads import escape
 
 from microcred.trust.loader import Loader, OfflineLoader
@@ -278,6 +278,8 @@ def _read(
         else:
             suffix = "" if datatype == XSD_STRING else "^^<" + datatype + ">"
         leaf = marked(value)
+        if leaf is not None and datatype == XSD_DOUBLE:  # pyld rewrites a number typed xsd:double ("8" → 8.0E0)
+            spoiled.add(leaf)
         return slot(leaf, True, suffix) if leaf is not None else text('"' + escape(value) + '"' + suffix)
 
     rows: list[tuple[int, int, int, int]] = []

@@ -12,8 +12,6 @@ import base64
 import binascii
 import gzip
 import io
-import secrets
-from collections.abc import Container
 from typing import Any
 
 from microcred.trust import TrustError
@@ -66,15 +64,6 @@ def decode(encoded: str) -> bytes:
     if len(bits) > MAX_DECOMPRESSED:
         raise TrustError("encodedList inflates past 16 MiB: refused.")
     return bits
-
-
-def random_free_index(entries: int, taken: Container[int], *, attempts: int = 64) -> int:
-    """A position drawn uniformly among the free ones (by rejection: lists are retired well before full)."""
-    for _ in range(attempts):
-        index = secrets.randbelow(entries)
-        if index not in taken:
-            return index
-    raise TrustError("The status list is too full to draw a free position; start a new list.")
 
 
 def list_credential(

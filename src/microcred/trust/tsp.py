@@ -59,14 +59,17 @@ def token_from_response(response: bytes, data: bytes, nonce: int) -> Timestamp:
         resp = tsp.TimeStampResp.load(response)
         status = resp["status"]["status"].native
         token = resp["time_stamp_token"]
-    except (ValueError, TypeError, KeyError):
-        raise TrustError("The timestamp authority's answer is not a TimeStampResp.") from None
-    if status not in ("granted", "granted_with_mods") or token.native is None:
         texts = resp["status"]["status_string"].native or []
+    except Exception:  # noqa: BLE001
+        raise TrustError("The timestamp authority's answer is not a TimeStampResp.") from None
+    if status not in ("granted", "granted_with_mods") or not token.contents:
         raise TrustError(f"The timestamp authority refused: {status} {' '.join(texts)[:200]}".strip())
     stamped = verify_token(token.dump(), data)
-    info = token["content"]["encap_content_info"]["content"].parsed
-    if info["nonce"].native != nonce:
+    try:
+        answered = token["content"]["encap_content_info"]["content"].parsed["nonce"].native
+    except Exception:  # noqa: BLE001
+        raise TrustError("The timestamp token cannot be read.") from None
+    if answered != nonce:
         raise TrustError("The timestamp answers another request (its nonce differs).")
     return stamped
 
@@ -86,7 +89,7 @@ def verify_token(token: bytes, data: bytes) -> Timestamp:
         signer = signed["signer_infos"][0]
         certificates = [c.chosen for c in signed["certificates"] or [] if c.name == "certificate"]
         gen_time = info["gen_time"].native
-    except (ValueError, TypeError, KeyError, IndexError):
+    except Exception:  # noqa: BLE001 (any parse error of untrusted DER)
         raise TrustError("The timestamp token cannot be read.") from None
     if algorithm not in HASHES:
         raise TrustError(f"The timestamp uses {algorithm}, which microcred does not accept.")
@@ -94,8 +97,13 @@ def verify_token(token: bytes, data: bytes) -> Timestamp:
     digest.update(data)
     if imprint["hashed_message"].native != digest.finalize():
         raise TrustError("The timestamp is for other data than this signature.")
-    certificate = _signer_certificate(signer, certificates)
-    _check_signature(signer, info_bytes, certificate)
+    try:
+        certificate = _signer_certificate(signer, certificates)
+        _check_signature(signer, info_bytes, certificate)
+    except TrustError:
+        raise
+    except Exception:  # noqa: BLE001 (a malformed certificate, attribute or key in untrusted DER)
+        raise TrustError("The timestamp token's signature cannot be checked: the token is malformed.") from None
     return Timestamp(time=gen_time, authority=certificate.subject.rfc4514_string(), token=token)
 
 

@@ -34,7 +34,7 @@ from microcred.web import (
     taxonomy_api,
     taxonomy_pages,
 )
-from microcred.web.errors import install_error_handlers
+from microcred.web.errors import install_error_handlers, install_log_redaction
 from microcred.web.middleware import BodySizeLimit, SecurityHeaders
 from microcred.web.security import Access, Caller, access_of, verify_csrf
 
@@ -46,6 +46,7 @@ SWAGGER_UI_FILES = Path(fastapi_offline.__file__).parent / "static"
 def create_app(settings: Settings | None = None, database: Database | None = None) -> FastAPI:
     """Build the app. A given `database` is used as is (and left open); otherwise one is made from settings."""
     settings = settings or get_settings()
+    install_log_redaction()
     owns_database = database is None
     database = database or Database(settings.resolved_database_url)
 

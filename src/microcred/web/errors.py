@@ -4,17 +4,44 @@ for /health, an HTML page for everything else."""
 from __future__ import annotations
 
 import logging
+import re
 from typing import Any
 from urllib.parse import quote
 
 from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse, RedirectResponse, Response
+from sqlalchemy.exc import DataError
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
 from microcred.errors import ErrorKind, MicrocredError
 
 log = logging.getLogger("microcred.web")
+_BEARER_PATHS = re.compile(r"(/claim/)[^/?\s\"]+")
+
+
+def redacted(text: str) -> str:
+    """The text with the secret part of bearer paths (a learner's claim link) masked, for logs."""
+    return _BEARER_PATHS.sub(r"\1[redacted]", text)
+
+
+class RedactBearerPaths(logging.Filter):
+    """Masks claim-link tokens in log records (uvicorn's access log writes every path)."""
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        if isinstance(record.args, tuple):
+            record.args = tuple(redacted(a) if isinstance(a, str) else a for a in record.args)
+        if isinstance(record.msg, str):
+            record.msg = redacted(record.msg)
+        return True
+
+
+def install_log_redaction() -> None:
+    for name in ("uvicorn.access", "uvicorn.error", "microcred.web"):
+        logger = logging.getLogger(name)
+        if not any(isinstance(f, RedactBearerPaths) for f in logger.filters):
+            logger.addFilter(RedactBearerPaths())
+
 
 STATUS = {
     ErrorKind.INVALID: 422,
@@ -104,8 +131,21 @@ def install_error_handlers(app: FastAPI) -> None:
             request, 413, "request_too_large", f"The request body is larger than the {error.limit:,} bytes allowed."
         )
 
+    @app.exception_handler(DataError)
+    async def unstorable(request: Request, error: DataError) -> Response:
+        # The database refused a value our checks let through (a NUL byte, a number out of range): nothing
+        # was written (the transaction is rolled back with the session), and the caller hears why.
+        path = redacted(request.url.path)
+        log.warning("value refused by the database on %s %s: %s", request.method, path, error.orig)
+        return error_response(
+            request,
+            400 if request.url.path.startswith(VC_API) else 422,
+            "unstorable_value",
+            "A value cannot be stored: text with NUL characters, or a number out of range.",
+        )
+
     @app.exception_handler(Exception)
     async def unexpected(request: Request, error: Exception) -> Response:
-        log.exception("unexpected error on %s %s", request.method, request.url.path)
+        log.exception("unexpected error on %s %s", request.method, redacted(request.url.path))
         code, sentence = HTTP_CODES[500]
         return error_response(request, 500, code, sentence)

@@ -117,7 +117,7 @@ def list_seal_certificates(org: str, caller: Admins, db: DB) -> list[SealCertifi
     status_code=201,
     summary="Import a seal certificate and its key from a PKCS#12 file (.p12/.pfx); the previous one is retired",
 )
-async def import_seal_certificate(
+def import_seal_certificate(
     org: str,
     request: Request,
     caller: Admins,
@@ -125,7 +125,7 @@ async def import_seal_certificate(
     file: Annotated[UploadFile, File(description="The PKCS#12 file")],
     password: Annotated[str, Form(description="The file's password (empty if none)")] = "",
 ) -> SealCertificateOut:
-    data = await file.read(seals.MAX_PKCS12_BYTES + 1)
+    data = file.file.read(seals.MAX_PKCS12_BYTES + 1)  # a plain def: parsing runs off the event loop
     row = seals.import_pkcs12(db, caller.signed_in, caller.org, data, password or None, master_of(request))
     db.commit()
     return certificate_out(row)
@@ -224,7 +224,7 @@ def vc_api_status(body: StatusIn, request: Request, caller: Issuers, db: DB) -> 
     response_class=JSONResponse,
 )
 def credential_status(credential_id: uuid.UUID, request: Request, caller: Anyone, db: DB) -> JSONResponse:
-    state, entries = status.entries_of(db, f"urn:uuid:{credential_id}", settings_of(request).base_url)
+    state, entries = status.entries_of(db, credential_id, settings_of(request).base_url)
     return JSONResponse(
         {
             "id": f"urn:uuid:{credential_id}",

@@ -6,6 +6,7 @@ import json
 import uuid
 from datetime import date, datetime
 from typing import Annotated
+from urllib.parse import urlparse
 
 from fastapi import APIRouter, BackgroundTasks, Depends, File, Form, Request, UploadFile
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
@@ -198,7 +199,7 @@ def claim_link(
 def claim_page(request: Request, token: str, caller: Anyone, db: DB) -> Response:
     row = claims.open_link(db, token)
     db.commit()
-    state, _entries = status.entries_of(db, f"urn:uuid:{row.id}", settings_of(request).base_url)
+    state, _entries = status.entries_of(db, row.id, settings_of(request).base_url)
     return render(
         request,
         "claim.html",
@@ -246,7 +247,7 @@ def claim_pdf(request: Request, token: str, caller: Anyone, db: DB) -> Response:
 
 
 @router.post("/orgs/{org}/specifications/{spec_id}/issue-batch", response_class=HTMLResponse)
-async def issue_batch_form(
+def issue_batch_form(
     request: Request,
     org: str,
     spec_id: uuid.UUID,
@@ -256,7 +257,7 @@ async def issue_batch_form(
     file: Annotated[UploadFile, File()],
 ) -> Response:
     spec = design.get(db, caller.org, spec_id)  # another organisation's: 404 before anything else
-    raw = await file.read(batch.MAX_BYTES + 1)
+    raw = file.file.read(batch.MAX_BYTES + 1)  # a plain def: checking runs off the event loop
     try:
         if not spec.editions:
             raise InvalidInput("Publish the micro-credential before issuing it.", code="not_published")
@@ -304,7 +305,7 @@ def _signing_page(request: Request, caller: Caller, db: DB, *, error: str | None
         keys=keys.keys(db, caller.org),
         did=keys.did_web(caller.org, settings.base_url),
         certificates=seals.certificates(db, caller.org),
-        tsa_url=settings.tsa_url,
+        tsa_host=urlparse(settings.tsa_url).hostname if settings.tsa_url else None,
         error=error,
         status_code=code,
     )
@@ -329,7 +330,7 @@ def rotate_form(
 
 
 @router.post("/orgs/{org}/signing/seal-certificate", response_class=HTMLResponse)
-async def seal_certificate_form(
+def seal_certificate_form(
     request: Request,
     org: str,
     caller: Admins,
@@ -337,7 +338,7 @@ async def seal_certificate_form(
     file: Annotated[UploadFile, File()],
     password: Annotated[str, Form(max_length=200)] = "",
 ) -> Response:
-    data = await file.read(seals.MAX_PKCS12_BYTES + 1)
+    data = file.file.read(seals.MAX_PKCS12_BYTES + 1)  # a plain def: parsing runs off the event loop
     try:
         seals.import_pkcs12(db, caller.signed_in, caller.org, data, password or None, master_of(request))
     except MicrocredError as error:
