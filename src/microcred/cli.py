@@ -650,3 +650,41 @@ def issue(
     for failed in (o for o in outcomes if o.status == "failed"):
         err.print(f"  line {failed.line}: {failed.detail}", highlight=False)
     raise typer.Exit(1 if counts["failed"] else 0)
+
+
+@app.command("verify")
+def verify_command(
+    file: Annotated[Path, typer.Argument(help="The credential: JSON (an Open Badge, a VC) or a sealed ELM one.")],
+    as_json: Annotated[bool, typer.Option("--json", help="Print the report as one JSON object.")] = False,
+) -> None:
+    """Verify a credential: format, proof or seal, revocation, validity, issuer trust. Exit 0 only when valid."""
+    from microcred.issuing import keys
+    from microcred.trust import TrustError
+    from microcred.verify import checks
+    from microcred.verify.service import verify_here
+
+    try:
+        document = checks.parse(file.read_bytes())
+    except OSError as error:
+        err.print(f"[red]Error:[/red] cannot read {file}: {error.strerror}.")
+        raise typer.Exit(2) from None
+    except TrustError as error:
+        document = None
+        report = checks.Report("unknown", [checks.Check("FORMAT", checks.Outcome.ERROR, str(error))])
+    if document is not None:
+        settings = get_settings()
+        if current_revision(settings.resolved_database_url) is not None:  # our own issuers' keys and lists
+            with transaction() as db:
+                master = keys.master_key(settings.resolved_master_key())
+                report = verify_here(db, document, base_url=settings.base_url, master=master)
+        else:
+            report = checks.verify(document)
+    if as_json:
+        out.print_json(json.dumps(report.as_dict()))
+    else:
+        table = Table("check", "outcome", "what it means")
+        for check in report.checks:
+            table.add_row(check.name, check.outcome.value, check.sentence)
+        out.print(table)
+        out.print("[green]Valid.[/green]" if report.valid else "[red]Not valid.[/red]")
+    raise typer.Exit(0 if report.valid else 1)

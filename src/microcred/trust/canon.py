@@ -85,6 +85,11 @@ def _dataset(document: dict[str, Any], loader: Loader) -> dict[str, list[dict[st
         dataset: dict[str, list[dict[str, Any]]] = jsonld.to_rdf(document, options)
     except jsonld.JsonLdError as error:
         raise _why(error) from None
+    except TrustError:
+        raise
+    except (ValueError, TypeError, KeyError, AttributeError, RecursionError) as error:
+        # pyld lets some malformed input through as plain exceptions (a context "https;//…", say)
+        raise TrustError(f"The document is not valid JSON-LD: {str(error)[:200]}") from None
     return dataset
 
 

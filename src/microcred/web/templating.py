@@ -31,6 +31,7 @@ def navigation(caller: Caller | None, organisation: Organisation | None, role: R
             NavLink("Home", "/"),
             NavLink("Micro-credentials", "/catalogue"),
             NavLink("Careers", "/careers"),
+            NavLink("Verify", "/verify"),
             NavLink("Log in", "/login"),
         ]
     links = [
@@ -38,6 +39,7 @@ def navigation(caller: Caller | None, organisation: Organisation | None, role: R
         NavLink("My skills", "/profile"),
         NavLink("Catalogue", "/catalogue"),
         NavLink("Careers", "/careers"),
+        NavLink("Verify", "/verify"),
     ]
     if organisation is not None and role is not None:
         base = f"/orgs/{organisation.slug}"

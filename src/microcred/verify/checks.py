@@ -1,0 +1,589 @@
+"""The verification pipeline: any credential in, the EDC viewer's checks out, each with a plain sentence.
+
+FORMAT · PROOF (Data Integrity) or SEAL (JAdES) · REVOCATION · VALIDITY · ACCREDITATION, each OK, WARNING,
+ERROR or SKIPPED, with the technical detail kept apart for a toggle. The pipeline itself reads no database
+and no network: keys, status lists and the registry of trusted issuers come through the `Sources` given,
+so the page, the API, the command line and the wallet run exactly the same checks.
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
+from enum import StrEnum
+from typing import Any
+
+from microcred.trust import TrustError, dataintegrity, jades, statuslist
+from microcred.trust.loader import document_loader
+from microcred.trust.multikey import Key, key_from_multibase
+
+log = logging.getLogger(__name__)
+MAX_BYTES = 2 * 1024 * 1024
+MAX_DEPTH = 64
+V1 = "https://www.w3.org/2018/credentials/v1"
+V2 = "https://www.w3.org/ns/credentials/v2"
+OB3_TYPES = {"OpenBadgeCredential", "AchievementCredential"}
+
+
+class Outcome(StrEnum):
+    OK = "OK"
+    WARNING = "WARNING"
+    ERROR = "ERROR"
+    SKIPPED = "SKIPPED"
+
+
+@dataclass(frozen=True)
+class Check:
+    name: str  # FORMAT, PROOF, SEAL, REVOCATION, VALIDITY, ACCREDITATION, OWNER
+    outcome: Outcome
+    sentence: str  # for anyone
+    detail: str = ""  # for the technically minded
+
+    def as_dict(self) -> dict[str, str]:
+        return {"check": self.name, "outcome": self.outcome.value, "sentence": self.sentence, "detail": self.detail}
+
+
+@dataclass
+class Report:
+    kind: str  # "open-badge", "verifiable-credential", "elm", "unknown"
+    checks: list[Check] = field(default_factory=list)
+    credential: dict[str, Any] | None = None  # the credential read (the payload, for a sealed one)
+    issuer: str | None = None
+
+    @property
+    def valid(self) -> bool:
+        return all(check.outcome != Outcome.ERROR for check in self.checks)
+
+    def as_dict(self) -> dict[str, Any]:
+        return {
+            "verified": self.valid,
+            "kind": self.kind,
+            "issuer": self.issuer,
+            "checks": [check.as_dict() for check in self.checks],
+        }
+
+
+@dataclass(frozen=True)
+class Trust:
+    """What the registry of trusted issuers says of an issuer: None when it does not know it."""
+
+    name: str
+    accredited: bool
+    problem: str | None = None  # an accreditation limit the credential breaks
+
+
+@dataclass
+class Sources:
+    """Where the pipeline gets what a credential does not carry: keys, status lists, issuer trust."""
+
+    key_for: Callable[[str], Key | None] = lambda _method: None
+    status_list: Callable[[str], dict[str, Any] | None] = lambda _url: None
+    trust: Callable[[str, dict[str, Any]], Trust | None] = lambda _issuer, _credential: None
+    now: Callable[[], datetime] = lambda: datetime.now(UTC)
+
+
+def parse(raw: bytes | str) -> Any:
+    """JSON from untrusted bytes; TrustError naming what is wrong with it."""
+    if len(raw) > MAX_BYTES:
+        raise TrustError(f"The document is larger than {MAX_BYTES // (1024 * 1024)} MiB.")
+    try:
+        document = json.loads(raw)
+    except (ValueError, UnicodeDecodeError, RecursionError):
+        raise TrustError("The file is not JSON.") from None
+    return bounded(document)
+
+
+def bounded(document: Any) -> Any:
+    """The document if it is nested at most MAX_DEPTH levels (deeper JSON is a denial of service, not a credential)."""
+    if _depth(document) > MAX_DEPTH:
+        raise TrustError(f"The document is nested more than {MAX_DEPTH} levels deep.")
+    return document
+
+
+def _depth(value: Any) -> int:
+    deepest, stack = 0, [(value, 1)]
+    while stack:
+        item, level = stack.pop()
+        deepest = max(deepest, level)
+        if level > MAX_DEPTH:
+            break
+        children = item.values() if isinstance(item, dict) else item if isinstance(item, list) else ()
+        stack.extend((child, level + 1) for child in children)
+    return deepest
+
+
+def _list(value: Any) -> list[Any]:
+    return value if isinstance(value, list) else [] if value is None else [value]
+
+
+def _issuer_id(credential: dict[str, Any]) -> str | None:
+    issuer = credential.get("issuer")
+    found = issuer.get("id") if isinstance(issuer, dict) else issuer
+    return found if isinstance(found, str) else None
+
+
+def _date(value: Any) -> datetime | None:
+    if not isinstance(value, str):
+        return None
+    try:
+        parsed = datetime.fromisoformat(value.replace("Z", "+00:00"))
+    except ValueError:
+        return None
+    return parsed if parsed.tzinfo else parsed.replace(tzinfo=UTC)
+
+
+# FORMAT ---------------------------------------------------------------------------------------------------
+
+
+def format_problems(credential: Any, *, sealed: bool = False) -> list[str]:
+    """What breaks the VC data model (1.1 or 2.0), Open Badges 3.0's required fields, or the ELM structure."""
+    if not isinstance(credential, dict):
+        return ["The credential is not a JSON object."]
+    problems = []
+    contexts = credential.get("@context")
+    first = contexts[0] if isinstance(contexts, list) and contexts else None
+    if first not in (V1, V2):
+        problems.append(f"@context must be a list that starts with {V2} (or {V1}).")
+    types = _list(credential.get("type"))
+    if "VerifiableCredential" not in types:
+        problems.append("type must include VerifiableCredential.")
+    if _issuer_id(credential) is None:
+        problems.append("issuer must be a URL, or an object whose id is one.")
+    subjects = _list(credential.get("credentialSubject"))
+    if not subjects or not all(isinstance(s, dict) and s for s in subjects):
+        problems.append("credentialSubject must be an object (or objects) saying something of the subject.")
+    if "id" in credential and not (isinstance(credential["id"], str) and ":" in credential["id"]):
+        problems.append("id must be a URL.")
+    elm = "EuropeanDigitalCredential" in types
+    starts, ends = ("validFrom", "validUntil") if first == V2 or elm else ("issuanceDate", "expirationDate")
+    for name in (starts, ends, "issued"):
+        if name in credential and _date(credential[name]) is None:
+            problems.append(f"{name} is not a date and time.")
+    if first == V1 and not elm and "issuanceDate" not in credential:
+        problems.append("issuanceDate is required by the VC 1.1 data model.")
+    begin, end = _date(credential.get(starts)), _date(credential.get(ends))
+    if begin and end and end < begin:
+        problems.append(f"{ends} is before {starts}.")
+    if set(types) & OB3_TYPES:
+        problems += _ob3_problems(credential, subjects)
+    if elm:
+        problems += _elm_problems(credential, sealed=sealed)
+    return problems
+
+
+def _ob3_problems(credential: dict[str, Any], subjects: list[Any]) -> list[str]:
+    """The fields 1EdTech's JSON Schema requires (its `required` lists, held here; the tests compare)."""
+    problems = [f"Open Badges 3.0 requires {name}." for name in OB3_REQUIRED["credential"] if name not in credential]
+    issuer = credential.get("issuer")
+    if not isinstance(issuer, dict) or any(name not in issuer for name in OB3_REQUIRED["profile"]):
+        problems.append("Open Badges 3.0 requires the issuer as a Profile with id and type.")
+    for subject in subjects:
+        if not isinstance(subject, dict):
+            continue
+        missing = [name for name in OB3_REQUIRED["subject"] if name not in subject]
+        if missing:
+            problems.append(f"Open Badges 3.0 requires credentialSubject.{missing[0]}.")
+            continue
+        achievement = subject["achievement"]
+        if not isinstance(achievement, dict):
+            problems.append("credentialSubject.achievement must be an object.")
+            continue
+        problems += [
+            f"Open Badges 3.0 requires credentialSubject.achievement.{name}."
+            for name in OB3_REQUIRED["achievement"]
+            if name not in achievement
+        ]
+    if "proof" in credential and not isinstance(credential["proof"], list | dict):
+        problems.append("proof must be an object or a list of them.")
+    return problems
+
+
+OB3_REQUIRED = {
+    "credential": ["@context", "id", "type", "credentialSubject", "issuer", "validFrom"],
+    "profile": ["id", "type"],
+    "subject": ["type", "achievement"],
+    "achievement": ["id", "type", "criteria", "description", "name"],
+}
+
+
+def _elm_problems(credential: dict[str, Any], *, sealed: bool) -> list[str]:
+    """The ELM structure the EDC profile makes mandatory (from its SHACL shapes: context, issued, validFrom,
+    an issuer Organisation with its legal name, a learner with a claim)."""
+    problems = []
+    contexts = _list(credential.get("@context"))
+    if not any(isinstance(c, str) and "data.europa.eu/snb/model/context" in c for c in contexts):
+        problems.append("A European Digital Credential needs the ELM context.")
+    if sealed and "issued" not in credential:
+        problems.append("A sealed European Digital Credential states when it was issued (issued).")
+    if "validFrom" not in credential:
+        problems.append("A European Digital Credential states validFrom.")
+    issuer = credential.get("issuer")
+    if not isinstance(issuer, dict) or not issuer.get("legalName"):
+        problems.append("The issuer must be an Organisation with its legal name.")
+    for subject in _list(credential.get("credentialSubject")):
+        if isinstance(subject, dict) and not subject.get("hasClaim"):
+            problems.append("The learner (credentialSubject) has no claim (hasClaim): nothing was achieved.")
+    return problems
+
+
+# PROOF ----------------------------------------------------------------------------------------------------
+
+
+def proof_checks(credential: dict[str, Any], sources: Sources) -> Check:
+    proofs = [p for p in _list(credential.get("proof")) if isinstance(p, dict)]
+    if not proofs:
+        return Check("PROOF", Outcome.ERROR, "The credential carries no proof: anyone could have written it.")
+    unsecured = {k: v for k, v in credential.items() if k != "proof"}
+    loader = document_loader()
+    details = []
+    for proof in proofs:
+        method = proof.get("verificationMethod")
+        if not isinstance(method, str):
+            return Check("PROOF", Outcome.ERROR, "The proof names no key.", "verificationMethod is missing.")
+        key = _key(method, sources)
+        if key is None:
+            return Check(
+                "PROOF",
+                Outcome.ERROR,
+                "The key that signed the credential cannot be found, so its signature cannot be checked.",
+                f"Could not resolve {method[:200]}.",
+            )
+        issuer = _issuer_id(credential) or ""
+        unbound = not _controlled(method, issuer)
+        if unbound and _resolvable(issuer):
+            return Check(
+                "PROOF",
+                Outcome.ERROR,
+                "The credential was signed with a key that does not belong to its issuer.",
+                f"{method[:200]} is not the issuer's ({issuer[:200]}).",
+            )
+        try:
+            result = dataintegrity.verify_proof(unsecured, proof, key, loader)
+        except TrustError as error:
+            return Check("PROOF", Outcome.ERROR, "The proof cannot be checked.", str(error))
+        if not result.verified:
+            return Check(
+                "PROOF",
+                Outcome.ERROR,
+                "The signature does not match: the credential was changed after it was signed.",
+                f"{proof.get('cryptosuite')} proof by {method[:200]} does not verify.",
+            )
+        details.append(f"{proof.get('cryptosuite')} by {method[:200]}")
+        if unbound:  # an issuer id such as urn:uuid names no keys: the signature holds, its author is unknown
+            return Check(
+                "PROOF",
+                Outcome.WARNING,
+                "The signature is intact, but nothing ties the signing key to the issuer.",
+                f"{'; '.join(details)}; the issuer {issuer[:200]} cannot name its keys.",
+            )
+    return Check("PROOF", Outcome.OK, "The issuer's signature is intact.", "; ".join(details))
+
+
+def _key(method: str, sources: Sources) -> Key | None:
+    if method.startswith("did:key:"):
+        try:
+            return key_from_multibase(method.split("#", 1)[0].removeprefix("did:key:"))
+        except TrustError:
+            return None
+    return sources.key_for(method)
+
+
+def _resolvable(issuer: str) -> bool:
+    """Whether the issuer id can name its own keys (a DID or a web address) — a urn:uuid cannot."""
+    return issuer.startswith(("did:", "https://", "http://"))
+
+
+def _controlled(method: str, issuer: str | None) -> bool:
+    """Whether the verification method is one of the issuer's: a fragment of its id, or its did:key."""
+    if issuer is None:
+        return False
+    controller = method.split("#", 1)[0]
+    return controller == issuer or (issuer.startswith("did:key:") and controller == issuer.split("#", 1)[0])
+
+
+# SEAL -----------------------------------------------------------------------------------------------------
+
+
+def seal_check(document: dict[str, Any], sources: Sources) -> tuple[Check, dict[str, Any] | None, str | None]:
+    try:
+        seal = jades.verify(document)
+    except TrustError as error:
+        changed = "changed after sealing" in str(error)
+        return (
+            Check(
+                "SEAL",
+                Outcome.ERROR,
+                "The seal does not match: the credential was changed after it was sealed."
+                if changed
+                else "The seal cannot be checked.",
+                str(error),
+            ),
+            _payload(document),
+            None,
+        )
+    when = sources.now()
+    detail = f"{seal.algorithm} by {seal.subject}, certificate by {seal.issuer}" + (
+        f", timestamped {seal.timestamp.isoformat()}" if seal.timestamp else ""
+    )
+    signed_at = seal.timestamp or _date(seal.signing_time) or when
+    if not seal.not_before <= signed_at <= seal.not_after:
+        return (
+            Check(
+                "SEAL", Outcome.ERROR, "The seal's certificate was not valid when the credential was sealed.", detail
+            ),
+            seal.payload,
+            seal.subject,
+        )
+    return Check("SEAL", Outcome.OK, "The issuer's electronic seal is intact.", detail), seal.payload, seal.subject
+
+
+def _payload(document: dict[str, Any]) -> dict[str, Any] | None:
+    try:
+        payload = json.loads(document["payload"])
+    except (ValueError, TypeError, KeyError):
+        return None
+    return payload if isinstance(payload, dict) else None
+
+
+# REVOCATION -----------------------------------------------------------------------------------------------
+
+
+def status_check(credential: dict[str, Any], sources: Sources) -> Check:
+    given = credential.get("credentialStatus")
+    url = given.get("@value") if isinstance(given, dict) and "@value" in given else given
+    if isinstance(url, str):  # the EDC profile's one status: a URL that answers the award's state
+        return _award_status(url, sources)
+    entries = [e for e in _list(given) if isinstance(e, dict)]
+    if not entries:
+        return Check("REVOCATION", Outcome.SKIPPED, "The issuer gave this credential no way to revoke it.")
+    seen = []
+    for entry in entries:
+        if entry.get("type") != "BitstringStatusListEntry":
+            return Check(
+                "REVOCATION",
+                Outcome.WARNING,
+                "The credential's revocation status is kept in a way microcred cannot read.",
+                f"credentialStatus type {str(entry.get('type'))[:80]!r}",
+            )
+        url = entry.get("statusListCredential")
+        list_credential = sources.status_list(url) if isinstance(url, str) else None
+        if list_credential is None:
+            return Check(
+                "REVOCATION",
+                Outcome.WARNING,
+                "The issuer's revocation list could not be reached: whether it was revoked is unknown.",
+                f"{str(url)[:200]}",
+            )
+        problem = _list_problem(list_credential, credential, sources)
+        if problem:
+            return Check("REVOCATION", Outcome.ERROR, "The issuer's revocation list cannot be trusted.", problem)
+        try:
+            set_bit = statuslist.status_of(entry, list_credential)
+        except TrustError as error:
+            return Check("REVOCATION", Outcome.ERROR, "The credential's status entry cannot be read.", str(error))
+        purpose = entry.get("statusPurpose")
+        if set_bit:
+            sentence = (
+                "The issuer has revoked this credential."
+                if purpose == "revocation"
+                else "The issuer has suspended this credential for now."
+            )
+            return Check(
+                "REVOCATION", Outcome.ERROR, sentence, f"{purpose} bit set at {url}#{entry.get('statusListIndex')}"
+            )
+        seen.append(str(purpose))
+    return Check(
+        "REVOCATION",
+        Outcome.OK,
+        "The issuer has neither revoked nor suspended it."
+        if "suspension" in seen
+        else "The issuer has not revoked it.",
+        ", ".join(f"{p}: not set" for p in seen),
+    )
+
+
+def _award_status(url: str, sources: Sources) -> Check:
+    answer = sources.status_list(url)
+    if answer is None:
+        return Check(
+            "REVOCATION",
+            Outcome.WARNING,
+            "The issuer's status service could not be reached: whether it was revoked is unknown.",
+            url[:200],
+        )
+    if answer.get("revoked"):
+        return Check("REVOCATION", Outcome.ERROR, "The issuer has revoked this credential.", url[:200])
+    if answer.get("suspended"):
+        return Check("REVOCATION", Outcome.ERROR, "The issuer has suspended this credential for now.", url[:200])
+    return Check("REVOCATION", Outcome.OK, "The issuer has neither revoked nor suspended it.", url[:200])
+
+
+def _list_problem(list_credential: dict[str, Any], credential: dict[str, Any], sources: Sources) -> str | None:
+    """Why a status list credential is not to be believed (not the issuer's, or its proof fails)."""
+    if _issuer_id(list_credential) != _issuer_id(credential):
+        return "The status list was issued by someone else than the credential's issuer."
+    check = proof_checks(list_credential, sources)
+    return None if check.outcome == Outcome.OK else f"Its proof: {check.detail or check.sentence}"
+
+
+# VALIDITY -------------------------------------------------------------------------------------------------
+
+
+def validity_check(credential: dict[str, Any], sources: Sources) -> Check:
+    now = sources.now()
+    begin = _date(credential.get("validFrom") or credential.get("issuanceDate"))
+    end = _date(credential.get("validUntil") or credential.get("expirationDate"))
+    if begin and begin > now:
+        return Check("VALIDITY", Outcome.ERROR, f"The credential is not valid yet: from {begin:%Y-%m-%d}.")
+    if end and end < now:
+        return Check("VALIDITY", Outcome.ERROR, f"The credential expired on {end:%Y-%m-%d}.")
+    if end:
+        return Check("VALIDITY", Outcome.OK, f"The credential is valid until {end:%Y-%m-%d}.")
+    return Check("VALIDITY", Outcome.OK, "The credential is valid and does not expire.")
+
+
+# ACCREDITATION --------------------------------------------------------------------------------------------
+
+
+def trust_check(credential: dict[str, Any], issuer: str | None, sources: Sources) -> Check:
+    found = sources.trust(issuer, credential) if issuer else None
+    if found is None:
+        return Check(
+            "ACCREDITATION",
+            Outcome.WARNING,
+            "The issuer is not in the registry of trusted issuers: check who they are before relying on it.",
+            str(issuer or "no issuer")[:200],
+        )
+    if found.problem:
+        return Check("ACCREDITATION", Outcome.ERROR, found.problem, found.name)
+    if found.accredited:
+        return Check("ACCREDITATION", Outcome.OK, f"Issued by {found.name}, an accredited issuer.", str(issuer))
+    return Check("ACCREDITATION", Outcome.OK, f"Issued by {found.name}, a registered issuer.", str(issuer))
+
+
+# The pipeline ---------------------------------------------------------------------------------------------
+
+
+def verify(document: Any, sources: Sources | None = None) -> Report:
+    """Every check of one credential: Data Integrity secured (VC 1.1/2.0, Open Badges 3.0) or JAdES sealed (ELM)."""
+    sources = sources or Sources()
+    if not isinstance(document, dict):
+        return Report("unknown", [Check("FORMAT", Outcome.ERROR, "This is not a credential: not a JSON object.")])
+    sealed = "payload" in document and "signatures" in document
+    sealer = None
+    if sealed:
+        seal, credential, sealer = seal_check(document, sources)
+        checks = [seal]
+    else:
+        credential, checks = document, []
+    if credential is None:
+        return Report("elm", [Check("FORMAT", Outcome.ERROR, "The sealed content is not a credential."), *checks])
+    types = set(_list(credential.get("type")))
+    kind = (
+        "elm"
+        if "EuropeanDigitalCredential" in types
+        else "open-badge"
+        if types & OB3_TYPES
+        else "verifiable-credential"
+    )
+    problems = format_problems(credential, sealed=sealed)
+    # A sealed credential's issuer is the holder of the seal certificate (its X.509 subject).
+    report = Report(kind, credential=credential, issuer=sealer if sealed else _issuer_id(credential))
+    if problems:
+        report.checks.append(
+            Check("FORMAT", Outcome.ERROR, "The credential is not well formed.", " ".join(problems[:10]))
+        )
+    else:
+        report.checks.append(Check("FORMAT", Outcome.OK, "The credential is well formed.", kind))
+    if sealed:
+        report.checks += checks
+    elif problems and "VerifiableCredential" not in types:
+        report.checks.append(Check("PROOF", Outcome.SKIPPED, "Not checked: this is not a credential."))
+    else:
+        report.checks.append(_safely("PROOF", lambda: proof_checks(credential, sources)))
+    report.checks.append(_safely("REVOCATION", lambda: status_check(credential, sources)))
+    report.checks.append(_safely("VALIDITY", lambda: validity_check(credential, sources)))
+    report.checks.append(_safely("ACCREDITATION", lambda: trust_check(credential, report.issuer, sources)))
+    return report
+
+
+def _safely(name: str, check: Callable[[], Check]) -> Check:
+    """A check's verdict; a document that trips the checking code itself is an error of the document."""
+    try:
+        return check()
+    except TrustError as error:
+        return Check(name, Outcome.ERROR, "This could not be checked: the credential is malformed.", str(error))
+    except Exception as error:  # noqa: BLE001 (untrusted input must end in a verdict, never a crash)
+        log.warning("%s check failed on a malformed document: %r", name, error)
+        return Check(
+            name, Outcome.ERROR, "This could not be checked: the credential is malformed.", type(error).__name__
+        )
+
+
+# What the credential says, for people ------------------------------------------------------------------
+
+
+def _text(value: Any) -> str:
+    if isinstance(value, str):
+        return value
+    if isinstance(value, dict):
+        return str(value.get("en") or next(iter(value.values()), ""))
+    return ""
+
+
+def _first(value: Any) -> dict[str, Any]:
+    found = next(iter(_list(value)), None)
+    return found if isinstance(found, dict) else {}
+
+
+def summary(report: Report) -> list[tuple[str, str]]:
+    """The credential's main facts, labelled, in the language the document carries (English first)."""
+    credential = report.credential or {}
+    facts: list[tuple[str, str]] = []
+    if report.kind == "elm":
+        person: dict[str, Any] = _first(credential.get("credentialSubject"))
+        claim: dict[str, Any] = _first(person.get("hasClaim"))
+        awarding = claim.get("awardedBy") or {}
+        assessment: dict[str, Any] = _first(claim.get("provenBy"))
+        qualification = claim.get("specifiedBy") or {}
+        issuer = credential.get("issuer") or {}
+        facts += [
+            ("Learner", _text(person.get("fullName"))),
+            ("Title", _text(claim.get("title"))),
+            ("Awarded by", _text(issuer.get("legalName"))),
+            ("Awarded on", str(awarding.get("awardingDate") or credential.get("issued") or "")[:10]),
+            ("Grade", _text((assessment.get("grade") or {}).get("noteLiteral"))),
+            ("Level", _text((qualification.get("eqfLevel") or {}).get("prefLabel"))),
+            ("Workload", str(qualification.get("volumeOfLearning") or "")),
+        ]
+        outcomes = [_text(o.get("title")) for o in _list(qualification.get("learningOutcome")) if isinstance(o, dict)]
+    else:
+        subject: dict[str, Any] = _first(credential.get("credentialSubject"))
+        achievement = subject.get("achievement") or {}
+        issuer = credential.get("issuer") if isinstance(credential.get("issuer"), dict) else {}
+        names = [
+            i.get("identityHash")
+            for i in _list(subject.get("identifier"))
+            if isinstance(i, dict) and i.get("identityType") == "name" and not i.get("hashed")
+        ]
+        results = [r.get("value") for r in _list(subject.get("result")) if isinstance(r, dict)]
+        levels = [
+            a.get("targetName")
+            for a in _list(achievement.get("alignment"))
+            if isinstance(a, dict) and a.get("targetType") == "ext:EQF"
+        ]
+        facts += [
+            ("Learner", str(names[0] if names else subject.get("name") or subject.get("id") or "")),
+            ("Title", _text(achievement.get("name") or credential.get("name"))),
+            ("Awarded by", _text((issuer or {}).get("name"))),
+            ("Awarded on", str(credential.get("awardedDate") or credential.get("validFrom") or "")[:10]),
+            ("Grade", str(results[0] if results else "")),
+            ("Level", str(levels[0] if levels else "")),
+            ("Description", _text(achievement.get("description"))),
+        ]
+        outcomes = []
+    facts += [("Learning outcome", outcome) for outcome in outcomes if outcome]
+    return [(label, value) for label, value in facts if value]

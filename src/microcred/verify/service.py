@@ -1,0 +1,79 @@
+"""The pipeline's sources inside microcred: our organisations' keys, status lists and seal certificates.
+
+Keys of our own organisations' did:web, and our status lists and award status URLs, are read from the
+database (no network, and nothing a forged document can point us at). Everything else is unknown here:
+the checks say so (WARNING or ERROR) rather than fetch it.
+"""
+
+from __future__ import annotations
+
+import uuid
+from typing import Any
+from urllib.parse import unquote
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from microcred.accounts.models import Organisation
+from microcred.errors import NotFound
+from microcred.issuing import keys, status
+from microcred.issuing.models import SealCertificate, SigningKey
+from microcred.trust import TrustError
+from microcred.trust.multikey import Key, key_from_multibase
+from microcred.verify.checks import Report, Sources, Trust, verify
+
+
+def _our_org(db: Session, did: str, base_url: str) -> Organisation | None:
+    prefix = keys.did_web(Organisation(slug=""), base_url)  # did:web:<host>[:path]:orgs:
+    if not did.startswith(prefix):
+        return None
+    slug = unquote(did[len(prefix) :])
+    return db.scalar(select(Organisation).where(Organisation.slug == slug)) if slug else None
+
+
+def sources(db: Session, *, base_url: str, master: bytes) -> Sources:
+    base = base_url.rstrip("/")
+
+    def key_for(method: str) -> Key | None:
+        did, _, fragment = method.partition("#")
+        organisation = _our_org(db, did, base_url)
+        if organisation is None or not fragment:
+            return None
+        row = db.scalar(
+            select(SigningKey).where(
+                SigningKey.organisation_id == organisation.id, SigningKey.public_multibase == fragment
+            )
+        )
+        try:
+            return key_from_multibase(row.public_multibase) if row else None
+        except TrustError:
+            return None
+
+    def status_list(url: str) -> dict[str, Any] | None:
+        try:
+            if url.startswith(f"{base}/status/credentials/"):
+                award = uuid.UUID(url.rsplit("/", 1)[1])
+                state, entries = status.entries_of(db, award, base_url)
+                return {"revoked": state.get("revocation"), "suspended": state.get("suspension"), "entries": entries}
+            if url.startswith(f"{base}/status/"):
+                return status.list_credential(db, uuid.UUID(url.rsplit("/", 1)[1]), base_url=base_url, master=master)
+        except (ValueError, NotFound):
+            return None
+        return None
+
+    def trust(issuer: str, _credential: dict[str, Any]) -> Trust | None:
+        organisation = _our_org(db, issuer, base_url)
+        if organisation is None:
+            organisation = db.scalar(
+                select(Organisation)
+                .join(SealCertificate, SealCertificate.organisation_id == Organisation.id)
+                .where(SealCertificate.subject == issuer)
+                .limit(1)
+            )
+        return Trust(organisation.legal_name, accredited=False) if organisation else None
+
+    return Sources(key_for=key_for, status_list=status_list, trust=trust)
+
+
+def verify_here(db: Session, document: Any, *, base_url: str, master: bytes) -> Report:
+    return verify(document, sources(db, base_url=base_url, master=master))

@@ -1,0 +1,192 @@
+"""One verification pipeline for the API, the page and the command line: ours, 1EdTech's and the Commission's
+credentials get the right verdict per check, and a changed byte never passes."""
+
+from __future__ import annotations
+
+import json
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Any
+
+import pytest
+from fastapi.testclient import TestClient
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+
+from microcred.accounts.models import Role
+from microcred.store import Database
+from microcred.trust.multikey import key_from_multibase
+from microcred.verify import checks
+from tests.conftest import World
+from tests.issuing.test_issue_edition import LEARNER, published
+from tests.web.test_api import bearer
+
+FIXTURES = Path(__file__).resolve().parents[2].parent / "shared" / "fixtures"
+ELM = FIXTURES / "elm"
+ONE_EDTECH = FIXTURES / "ob3" / "1edtech"
+
+
+def outcomes(report: dict[str, Any]) -> dict[str, str]:
+    return {check["check"]: check["outcome"] for check in report["checks"]}
+
+
+def issue(client: TestClient, database: Database, world: World) -> tuple[dict[str, Any], str]:
+    educator = bearer(database, world, "a", Role.EDUCATOR)
+    spec_id = published(client, educator)
+    body = {"learner": LEARNER, "result": {"awarded": "2026-11-20", "grade": "Pass"}}
+    issued = client.post(f"/api/orgs/a/specifications/{spec_id}/editions/1/credentials", json=body, headers=educator)
+    return issued.json()["credential"], issued.json()["id"]
+
+
+def test_our_credential_verifies_and_a_change_or_a_revocation_is_caught(
+    client: TestClient, database: Database, world: World
+) -> None:
+    credential, credential_id = issue(client, database, world)
+    valid = client.post("/credentials/verify", json={"verifiableCredential": credential})
+    assert valid.status_code == 200, valid.text
+    assert outcomes(valid.json()) == {
+        "FORMAT": "OK",
+        "PROOF": "OK",
+        "REVOCATION": "OK",
+        "VALIDITY": "OK",
+        "ACCREDITATION": "OK",
+    }
+    assert valid.json()["verified"] is True and valid.json()["kind"] == "open-badge"
+
+    changed = json.loads(json.dumps(credential))
+    changed["credentialSubject"]["result"][0]["value"] = "Distinction"
+    refused = client.post("/credentials/verify", json={"verifiableCredential": changed})
+    assert refused.status_code == 400 and outcomes(refused.json())["PROOF"] == "ERROR"
+    assert "changed after it was signed" in " ".join(refused.json()["errors"])
+
+    admin = bearer(database, world, "a", Role.ORG_ADMIN)
+    client.post(
+        "/credentials/status",
+        json={
+            "credentialId": f"urn:uuid:{credential_id}",
+            "credentialStatus": [{"statusPurpose": "revocation", "status": True}],
+            "reason": "Awarded in error",
+        },
+        headers=admin,
+    )
+    revoked = client.post("/credentials/verify", json={"verifiableCredential": credential})
+    assert revoked.status_code == 400 and outcomes(revoked.json())["REVOCATION"] == "ERROR"
+    assert "revoked" in " ".join(revoked.json()["errors"])
+
+
+def test_any_single_changed_byte_of_a_signed_credential_fails(
+    client: TestClient, database: Database, world: World
+) -> None:
+    credential, _id = issue(client, database, world)
+    text = json.dumps(credential, ensure_ascii=False, separators=(",", ":")).encode()
+    key = checks.Sources().key_for  # no network, no database: our did:web resolved from the DID document below
+    did = client.get("/orgs/a/did.json").json()
+    keys = {m["id"]: key_from_multibase(m["publicKeyMultibase"]) for m in did["verificationMethod"]}
+    sources = checks.Sources(key_for=lambda method: keys.get(method) or key(method))
+    assert checks.verify(json.loads(text), sources).checks[1].outcome == checks.Outcome.OK
+
+    @settings(max_examples=250, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+    @given(st.integers(0, len(text) - 1), st.integers(1, 255))
+    def one_byte(position: int, change: int) -> None:
+        broken = bytearray(text)
+        broken[position] = (broken[position] + change) % 256
+        try:
+            report = checks.verify(checks.parse(bytes(broken)), sources)
+        except Exception as error:  # only a clear refusal of the JSON itself is acceptable
+            assert isinstance(error, checks.TrustError), error
+            return
+        verdict = {c.name: c.outcome for c in report.checks}
+        assert not report.valid and (
+            verdict.get("PROOF") == checks.Outcome.ERROR or verdict.get("FORMAT") == checks.Outcome.ERROR
+        )
+
+    one_byte()
+
+
+@pytest.mark.parametrize(
+    "path",
+    [ELM / "Sample-MC-Annex1-signed.jsonld", ELM / "Sample-CertOfPart-signed.jsonld"],
+    ids=lambda p: p.name,
+)
+def test_the_commissions_sealed_credentials_get_the_right_verdicts(path: Path) -> None:
+    document = checks.parse(path.read_bytes())
+    report = checks.verify(document)
+    verdict = {c.name: c.outcome.value for c in report.checks}
+    assert verdict["FORMAT"] == "OK" and verdict["SEAL"] == "OK" and report.kind == "elm"
+    assert verdict["ACCREDITATION"] == "WARNING" and verdict["VALIDITY"] == "OK"
+    assert "CN=" in str(report.issuer)
+    assert dict(checks.summary(report))["Learner"]
+    document["payload"] = document["payload"].replace("Pass", "Fail", 1).replace("a", "e", 1)
+    changed = {c.name: c.outcome.value for c in checks.verify(document).checks}
+    assert changed["SEAL"] == "ERROR"
+
+
+def test_one_edtechs_signed_examples_verify_with_their_keys_mapped() -> None:
+    def example_keys(method: str) -> Any:
+        host, _, fragment = method.partition("#")
+        if host in ("https://example.com/issuers/876543", "https://1edtech.edu/issuers/565049"):
+            return key_from_multibase(fragment)
+        return None
+
+    sources = checks.Sources(key_for=example_keys)
+    # simple-did-key-method's issuer is a urn:uuid, which names no keys: the signature holds, its author is unknown
+    for name, proof in (("simple.json", "OK"), ("simple-did-key-method.json", "WARNING")):
+        report = checks.verify(checks.parse((ONE_EDTECH / name).read_bytes()), sources)
+        verdict = {c.name: c.outcome.value for c in report.checks}
+        assert verdict["PROOF"] == proof and verdict["REVOCATION"] == "SKIPPED", (name, report.as_dict())
+        assert verdict["FORMAT"] == "OK" and report.kind == "open-badge" and report.valid
+    complete = checks.verify(checks.parse((ONE_EDTECH / "complete.json").read_bytes()), sources)
+    verdict = {c.name: c.outcome.value for c in complete.checks}
+    assert verdict["PROOF"] == "OK" and verdict["REVOCATION"] == "WARNING"  # 1EdTechRevocationList: not read
+    assert checks.verify(checks.parse((ONE_EDTECH / "simple.json").read_bytes())).checks[1].outcome == "ERROR"
+
+
+def test_validity_dates_and_bad_documents() -> None:
+    later = checks.Sources(now=lambda: datetime(2040, 1, 1, tzinfo=UTC))
+    document = checks.parse((ONE_EDTECH / "simple-did-key-method.json").read_bytes())
+    expired = {**document, "validUntil": "2030-01-01T00:00:00Z"}
+    assert checks.validity_check(expired, later).sentence == "The credential expired on 2030-01-01."
+    early = {**document, "validFrom": "2045-01-01T00:00:00Z"}
+    assert checks.validity_check(early, later).outcome == checks.Outcome.ERROR
+    for bad, why in (
+        (b"{", "not JSON"),
+        (b"[" * 100 + b"]" * 100, "nested more than"),
+        (b" " * (checks.MAX_BYTES + 1), "larger than"),
+    ):
+        with pytest.raises(checks.TrustError, match=why):
+            checks.parse(bad)
+    not_one = checks.verify({"hello": "world"})
+    assert not not_one.valid and not_one.checks[0].name == "FORMAT" and not_one.checks[0].outcome == "ERROR"
+    assert checks.verify([1, 2]).checks[0].sentence.startswith("This is not a credential")
+
+
+def test_the_api_refuses_deep_documents_with_a_sentence(client: TestClient) -> None:
+    deep: Any = {}
+    for _ in range(200):
+        deep = {"a": deep}
+    answer = client.post("/credentials/verify", json={"verifiableCredential": deep})
+    assert answer.status_code == 400 and "nested more than" in answer.json()["detail"]
+    plain = client.post("/credentials/verify", json={"verifiableCredential": {"not": "a credential"}})
+    assert plain.status_code == 400 and outcomes(plain.json())["FORMAT"] == "ERROR"
+
+
+def test_the_open_badges_fields_we_require_are_the_schemas_required_lists() -> None:
+    schema = json.loads((FIXTURES / "ob3" / "ob_v3p0_achievementcredential_schema.json").read_text())
+    definitions = schema["$defs"]
+    assert {
+        "credential": schema["required"],
+        "profile": definitions["Profile"]["required"],
+        "subject": definitions["AchievementSubject"]["required"],
+        "achievement": definitions["Achievement"]["required"],
+    } == checks.OB3_REQUIRED
+
+
+def test_each_required_elm_element_missing_is_a_format_error() -> None:
+    sealed = checks.parse((ELM / "Sample-MC-Annex1-signed.jsonld").read_bytes())
+    payload = json.loads(sealed["payload"])
+    assert checks.format_problems(payload, sealed=True) == []
+    for name in ("issued", "validFrom", "issuer", "credentialSubject", "@context"):
+        broken = {k: v for k, v in payload.items() if k != name}
+        assert checks.format_problems(broken, sealed=True), name
+    no_claim = {**payload, "credentialSubject": {**payload["credentialSubject"], "hasClaim": []}}
+    assert "no claim" in " ".join(checks.format_problems(no_claim, sealed=True))
