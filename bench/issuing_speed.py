@@ -47,13 +47,13 @@ from pathlib import Path
 from typing import Any
 
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
+from tests.design.fixtures import full
 
 from bench.catalogue_speed import fresh_postgres
 from microcred.accounts import service as accounts
 from microcred.accounts.models import Organisation
 from microcred.accounts.principal import Actor
 from microcred.design import service as design
-from microcred.design.schemas import SpecificationContent
 from microcred.issuing import batch, credentials, documents, keys
 from microcred.store import Database
 from microcred.store.migrate import upgrade
@@ -73,58 +73,6 @@ NPM_PACKAGES = [
 RDFC_TARGET = 4.0  # ours at least 4x Node's rate
 BATCH_TARGET = 0.8  # a batch at the single-credential rate within 20%
 NAMES = ["Ana Andromeda", "Bo Ng", "Ciarán Ó Briain", "Dóra Kovács", "Émile Zola-Martin", "Fatima Al-Sayed"]
-# A specification with every Annex I element and the optional ones a provider fills in.
-SPECIFICATION: dict[str, Any] = {
-    "title": "Data analysis with Python",
-    "description": "Hands-on analysis of real data sets, from cleaning to a written report.",
-    "code": "DA-101",
-    "languages": ["en", "fr"],
-    "issuer_country": "IE",
-    "issuer_region": "Leinster",
-    "awarding_bodies": [
-        {"name": "University of Zed", "country": "IE", "homepage": "https://uniz.example"},
-        {"name": "Partner School", "country": "FR"},
-    ],
-    "learning_outcomes": [
-        {
-            "text": "Analyse a data set with pandas and report the findings",
-            "skills": [
-                "http://data.europa.eu/esco/skill/ccdf3597-5c80-410f-896d-e1bdfa223de9",
-                "http://data.europa.eu/esco/skill/5fd5c985-eaaa-47aa-8314-62359c54505a",
-            ],
-        },
-        {"text": "Explain the limits of a statistical summary", "skills": []},
-    ],
-    "workload_hours": "62.5",
-    "credits": {"system": "ECTS", "value": "2.5"},
-    "eqf_level": 6,
-    "nqf": {"framework": "Irish NFQ", "level": "8"},
-    "qf_ehea_cycle": "first",
-    "assessment": {
-        "type": "project",
-        "description": "A project on a public data set, marked against a rubric.",
-        "grading": "Pass/fail",
-        "open_to_non_attendees": True,
-    },
-    "participation": "blended",
-    "learning_setting": "formal",
-    "delivery": "part_time",
-    "duration_weeks": "1.5",
-    "quality_assurance": {
-        "type": "accredited",
-        "body": "QQI",
-        "description": "Validated by QQI.",
-        "url": "https://qqi.example/decisions/1",
-    },
-    "prerequisites": "Basic Python.",
-    "supervision": "supervised_online_id",
-    "stackability": {"stackable": True, "partial_qualification": True, "towards": "MSc Data Science"},
-    "further_information": "Counts towards the MSc.",
-    "homepage": "https://uniz.example/da101",
-    "field": "0613",
-    "audiences": ["workers", "students"],
-    "price": {"amount": "450.00", "currency": "EUR"},
-}
 
 # Signs the credentials in unsigned.json in turn for SECONDS after a warm-up, prints {"rate", ...} as JSON.
 # First it signs check.json with the same key and date as ours and verifies ours.json: the cross-checks.
@@ -200,7 +148,7 @@ def publish(url: str) -> Issuer:
         organisation = accounts.create_organisation(
             db, operator, legal_name="University of Zed", country="IE", slug="zed"
         )
-        content = SpecificationContent.model_validate(SPECIFICATION)
+        content = full()  # every Annex I element and the optional ones a provider fills in
         spec = design.create(db, operator, organisation, content)
         design.publish(db, operator, organisation, spec.id)
         db.flush()

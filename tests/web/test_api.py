@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import uuid
 from datetime import date
+from typing import Any
 
 import pytest
 from fastapi import FastAPI
@@ -255,6 +256,25 @@ ORG_ROUTES = [
 ]
 
 
+def issued_and_queued(db: Session, organisation: Any, spec_id: uuid.UUID, settings: Settings) -> tuple[Any, Any]:
+    """One credential issued from the organisation's published edition and one run queued: ids for probing."""
+    credential_id = credentials.issue_edition(
+        db,
+        Actor.operator(),
+        organisation,
+        spec_id,
+        1,
+        documents.Learner(name="Bea", email="bea@b.example"),
+        documents.Result(awarded=date(2026, 11, 1)),
+        base_url=settings.base_url,
+        master=keys.master_key(settings.resolved_master_key()),
+    ).id
+    item = {"learner": {"name": "Bo", "email": "bo@b.example"}, "result": {"awarded": "2026-11-01"}}
+    rows = batch.from_items([item], spec_id=spec_id, edition=1)
+    run_id = batch.start(db, Actor.operator(), organisation, spec_id, 1, rows).id
+    return credential_id, run_id
+
+
 def test_every_org_scoped_api_route_is_in_the_isolation_list(app: FastAPI) -> None:
     scoped = {
         (method, row["path"])
@@ -299,22 +319,7 @@ def test_admin_of_a_gets_404_for_anything_of_b(
         b_spec = design.create(session, Actor.operator(), b, SpecificationContent.model_validate(annex_i_minimum()))
         b_spec_id = b_spec.id
         design.publish(session, Actor.operator(), b, b_spec_id)
-        settings = client.app.state.settings  # type: ignore[attr-defined]
-        b_credential_id = credentials.issue_edition(
-            session,
-            Actor.operator(),
-            b,
-            b_spec_id,
-            1,
-            documents.Learner(name="Bea", email="bea@b.example"),
-            documents.Result(awarded=date(2026, 11, 1)),
-            base_url=settings.base_url,
-            master=keys.master_key(settings.resolved_master_key()),
-        ).id
-        item = {"learner": {"name": "Bo", "email": "bo@b.example"}, "result": {"awarded": "2026-11-01"}}
-        b_run_id = batch.start(
-            session, Actor.operator(), b, b_spec_id, 1, batch.from_items([item], spec_id=b_spec_id, edition=1)
-        ).id
+        b_credential_id, b_run_id = issued_and_queued(session, b, b_spec_id, client.app.state.settings)  # type: ignore[attr-defined]
     b_user = world.users["b_learner"].id
     # B's things under B's address, and B's things smuggled under A's address.
     scoped = ("{user}", "{token}", "{cohort}", "{spec}", "{run}", "{credential}")

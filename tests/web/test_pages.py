@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import logging
-from datetime import date
 
 import pytest
 from fastapi.testclient import TestClient
@@ -411,27 +410,10 @@ def test_admin_of_a_gets_an_html_404_for_pages_of_b(client: TestClient, world: W
         b_spec = design.create(db, Actor.operator(), b, SpecificationContent.model_validate(annex_i_minimum()))
         b_spec_id = b_spec.id
         design.publish(db, Actor.operator(), b, b_spec_id)
-        from microcred.issuing import credentials, documents, keys
+        from microcred.issuing import batch, credentials
+        from tests.web.test_api import issued_and_queued
 
-        settings = client.app.state.settings  # type: ignore[attr-defined]
-        b_credential = credentials.issue_edition(
-            db,
-            Actor.operator(),
-            b,
-            b_spec_id,
-            1,
-            documents.Learner(name="Bea", email="bea@b.example"),
-            documents.Result(awarded=date(2026, 11, 1)),
-            base_url=settings.base_url,
-            master=keys.master_key(settings.resolved_master_key()),
-        )
-        b_credential_id = b_credential.id
-        from microcred.issuing import batch
-
-        item = {"learner": {"name": "Bo", "email": "bo@b.example"}, "result": {"awarded": "2026-11-01"}}
-        b_run_id = batch.start(
-            db, Actor.operator(), b, b_spec_id, 1, batch.from_items([item], spec_id=b_spec_id, edition=1)
-        ).id
+        b_credential_id, b_run_id = issued_and_queued(db, b, b_spec_id, client.app.state.settings)  # type: ignore[attr-defined]
     log_in(client, "org_admin@a.example", world.passwords["org_admin@a.example"])
     csrf = csrf_from(client.get("/dashboard").text)
     form = {

@@ -63,18 +63,16 @@ def issue_form(
         )
     except MicrocredError as error:
         db.rollback()
-        return render(
-            request,
-            "error.html",
-            caller,
-            db=db,
-            title="Not issued",
-            detail=error.detail,
-            status=STATUS[error.kind],
-            status_code=STATUS[error.kind],
-        )
+        return _refused(request, caller, db, "Not issued", error)
     db.commit()
     return RedirectResponse(f"/orgs/{caller.org.slug}/credentials/{row.id}", status_code=303)
+
+
+def _refused(request: Request, caller: Caller, db: DB, title: str, error: MicrocredError) -> Response:
+    status = STATUS[error.kind]
+    return render(
+        request, "error.html", caller, db=db, title=title, detail=error.detail, status=status, status_code=status
+    )
 
 
 @router.get("/orgs/{org}/credentials", response_class=HTMLResponse)
@@ -115,7 +113,15 @@ def credential_page(request: Request, org: str, credential_id: uuid.UUID, caller
 
 @router.get("/orgs/{org}/credentials/{credential_id}/credential.json")
 def credential_json(request: Request, org: str, credential_id: uuid.UUID, caller: Issuers, db: DB) -> Response:
-    row = credentials.find_issued(db, caller.org, credential_id)
+    return _json_download(credentials.find_issued(db, caller.org, credential_id))
+
+
+@router.get("/orgs/{org}/credentials/{credential_id}/credential.pdf")
+def credential_pdf(request: Request, org: str, credential_id: uuid.UUID, caller: Issuers, db: DB) -> Response:
+    return _pdf_download(request, credentials.find_issued(db, caller.org, credential_id))
+
+
+def _json_download(row: IssuedCredential) -> Response:
     return Response(
         json.dumps(row.document, indent=2, ensure_ascii=False),
         media_type="application/vc+ld+json",
@@ -123,9 +129,7 @@ def credential_json(request: Request, org: str, credential_id: uuid.UUID, caller
     )
 
 
-@router.get("/orgs/{org}/credentials/{credential_id}/credential.pdf")
-def credential_pdf(request: Request, org: str, credential_id: uuid.UUID, caller: Issuers, db: DB) -> Response:
-    row = credentials.find_issued(db, caller.org, credential_id)
+def _pdf_download(request: Request, row: IssuedCredential) -> Response:
     certificate = pdf.render(row, verify_url=documents.verify_url(settings_of(request).base_url, row.id))
     return Response(
         certificate,
@@ -217,11 +221,7 @@ def claim_page(request: Request, token: str, caller: Anyone, db: DB) -> Response
 def claim_json(token: str, caller: Anyone, db: DB) -> Response:
     row = claims.open_link(db, token)
     db.commit()
-    return Response(
-        json.dumps(row.document, indent=2, ensure_ascii=False),
-        media_type="application/vc+ld+json",
-        headers={"Content-Disposition": f'attachment; filename="credential-{row.id}.json"'},
-    )
+    return _json_download(row)
 
 
 @router.get("/claim/{token}/credential-elm.json")
@@ -235,12 +235,7 @@ def claim_elm(token: str, caller: Anyone, db: DB) -> Response:
 def claim_pdf(request: Request, token: str, caller: Anyone, db: DB) -> Response:
     row = claims.open_link(db, token)
     db.commit()
-    certificate = pdf.render(row, verify_url=documents.verify_url(settings_of(request).base_url, row.id))
-    return Response(
-        certificate,
-        media_type="application/pdf",
-        headers={"Content-Disposition": f'attachment; filename="credential-{row.id}.pdf"'},
-    )
+    return _pdf_download(request, row)
 
 
 # Issuing many: a CSV file from the page, issued in the background with its progress shown -----------------
@@ -266,16 +261,7 @@ def issue_batch_form(
         job = batch.start(db, caller.signed_in, caller.org, spec.id, number, rows)
     except MicrocredError as error:
         db.rollback()
-        return render(
-            request,
-            "error.html",
-            caller,
-            db=db,
-            title="Nothing issued",
-            detail=error.detail,
-            status=STATUS[error.kind],
-            status_code=STATUS[error.kind],
-        )
+        return _refused(request, caller, db, "Nothing issued", error)
     start_run(request, background, db, job)
     return RedirectResponse(f"/orgs/{caller.org.slug}/runs/{job.id}", status_code=303)
 
