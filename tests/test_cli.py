@@ -274,3 +274,23 @@ def test_spec_import_check_and_export(cli_env: str, tmp_path: Path) -> None:
     assert code == 1 and "eqf_level" in output and str(bad) in output
     assert run("spec", "export", spec_id, "--format", "pdf")[0] == 1
     assert run("spec", "check", "not-an-id")[0] == 2
+
+
+def test_registry_import_and_export(cli_env: str, tmp_path: Path) -> None:
+    assert run("db", "upgrade")[0] == 0
+    good = tmp_path / "registry.json"
+    entry = {
+        "identifier": "did:web:uni.example",
+        "name": "University of Example",
+        "accreditations": [{"accrediting_body": "NVAO", "eqf_levels": [6, 7], "jurisdictions": ["NL"]}],
+    }
+    good.write_text(json.dumps({"issuers": [entry]}))
+    assert run("registry", "import", str(good)) == (0, "Imported 1 trusted issuers.\n")
+    code, output = run("registry", "export")
+    exported = json.loads(output)["issuers"]
+    assert code == 0 and exported[0]["identifier"] == "did:web:uni.example"
+    assert exported[0]["accreditations"][0]["eqf_levels"] == [6, 7]
+    bad = tmp_path / "bad.json"
+    bad.write_text(json.dumps([{**entry, "accreditations": [{"accrediting_body": "X", "jurisdictions": ["XX"]}]}]))
+    code, output = run("registry", "import", str(bad))
+    assert code == 1 and "issuer 1: accreditations.0" in output and "ISO 3166" in output

@@ -40,6 +40,7 @@ taxonomy_app = typer.Typer(help="The ESCO skills and occupations taxonomy.", no_
 skills_app = typer.Typer(help="ESCO skills read from text.", no_args_is_help=True)
 occupations_app = typer.Typer(help="ESCO occupations for job titles.", no_args_is_help=True)
 spec_app = typer.Typer(help="Micro-credential specifications: import, check, export.", no_args_is_help=True)
+registry_app = typer.Typer(help="The registry of trusted issuers and their accreditations.", no_args_is_help=True)
 app.add_typer(db_app, name="db")
 app.add_typer(org_app, name="org")
 app.add_typer(user_app, name="user")
@@ -48,6 +49,7 @@ app.add_typer(taxonomy_app, name="taxonomy")
 app.add_typer(skills_app, name="skills")
 app.add_typer(occupations_app, name="occupations")
 app.add_typer(spec_app, name="spec")
+app.add_typer(registry_app, name="registry")
 
 out = Console(soft_wrap=True)
 err = Console(stderr=True, soft_wrap=True)
@@ -688,3 +690,34 @@ def verify_command(
         out.print(table)
         out.print("[green]Valid.[/green]" if report.valid else "[red]Not valid.[/red]")
     raise typer.Exit(0 if report.valid else 1)
+
+
+@registry_app.command("import")
+def registry_import(
+    file: Annotated[Path, typer.Argument(help="JSON: a list of issuers (identifier, name, accreditations).")],
+) -> None:
+    """Add or replace trusted issuers by identifier; the whole file is checked before anything is written."""
+    from microcred.verify import checks, registry
+
+    _require_schema()
+    try:
+        data = checks.parse(file.read_bytes())
+    except OSError as error:
+        err.print(f"[red]Error:[/red] cannot read {file}: {error.strerror}.")
+        raise typer.Exit(1) from None
+    except Exception as error:  # noqa: BLE001 (TrustError: not JSON, too large, too deep)
+        err.print(f"[red]Error:[/red] {file}: {error}")
+        raise typer.Exit(1) from None
+    with transaction() as db:
+        count = registry.import_entries(db, Actor.operator(), registry.parse_entries(data))
+    out.print(f"Imported {count} trusted issuers.")
+
+
+@registry_app.command("export")
+def registry_export() -> None:
+    """Print the registry as JSON (the same shape `registry import` reads)."""
+    from microcred.verify import registry
+
+    _require_schema()
+    with transaction() as db:
+        out.print_json(json.dumps({"issuers": registry.export(db)}))

@@ -24,6 +24,7 @@ from tests.web.test_api import bearer
 FIXTURES = Path(__file__).resolve().parents[2].parent / "shared" / "fixtures"
 ELM = FIXTURES / "elm"
 ONE_EDTECH = FIXTURES / "ob3" / "1edtech"
+EDUBADGES = FIXTURES / "ob3" / "edubadges"
 
 
 def outcomes(report: dict[str, Any]) -> dict[str, str]:
@@ -190,3 +191,94 @@ def test_each_required_elm_element_missing_is_a_format_error() -> None:
         assert checks.format_problems(broken, sealed=True), name
     no_claim = {**payload, "credentialSubject": {**payload["credentialSubject"], "hasClaim": []}}
     assert "no claim" in " ".join(checks.format_problems(no_claim, sealed=True))
+
+
+def test_unsigned_edubadges_are_well_formed_but_not_valid() -> None:
+    for path in sorted(EDUBADGES.glob("*_microcredential_*.json")):
+        report = checks.verify(checks.parse(path.read_bytes()))
+        verdict = {c.name: c.outcome.value for c in report.checks}
+        assert verdict == {
+            "FORMAT": "OK",
+            "PROOF": "ERROR",
+            "REVOCATION": "SKIPPED",
+            "VALIDITY": "OK",
+            "ACCREDITATION": "WARNING",
+        }, path.name
+        assert "no proof" in report.checks[1].sentence
+
+
+def test_our_format_verdict_agrees_with_one_edtechs_json_schema() -> None:
+    import jsonschema
+
+    schema = json.loads((FIXTURES / "ob3" / "ob_v3p0_achievementcredential_schema.json").read_text())
+    validator = jsonschema.Draft201909Validator(schema)
+    documents = [
+        *(checks.parse(p.read_bytes()) for p in sorted(ONE_EDTECH.glob("*.json"))),
+        *(
+            checks.parse(p.read_bytes())
+            for p in sorted((FIXTURES / "ob3" / "edubadges").glob("*_microcredential_*.json"))
+        ),
+    ]
+    broken = [
+        {k: v for k, v in documents[0].items() if k != "validFrom"},
+        {**documents[0], "credentialSubject": {"type": ["AchievementSubject"]}},
+        {**documents[0], "issuer": "https://example.com/issuers/876543"},  # a URI will do
+        {**documents[0], "issuer": {"id": "https://example.com/issuers/876543"}},  # a Profile needs its type
+    ]
+    for document in [*documents, *broken]:
+        ours = not checks.format_problems(document)
+        assert ours == validator.is_valid(document), (ours, document.get("id"))
+
+
+def test_a_presentation_proves_its_holder_for_this_challenge_and_carries_valid_credentials(
+    client: TestClient, database: Database, world: World
+) -> None:
+    from microcred.trust import dataintegrity
+    from microcred.trust.loader import document_loader
+    from microcred.trust.multikey import Ed25519Key
+
+    credential, _id = issue(client, database, world)
+    holder = Ed25519Key.generate()
+    did = f"did:key:{holder.public_multibase}"
+
+    def presented(credentials: list[Any], challenge: str = "c-123") -> dict[str, Any]:
+        unsigned = {
+            "@context": ["https://www.w3.org/ns/credentials/v2"],
+            "type": ["VerifiablePresentation"],
+            "holder": did,
+            "verifiableCredential": credentials,
+        }
+        return dataintegrity.add_proof(
+            unsigned,
+            holder,
+            proof_purpose="authentication",
+            verification_method=f"{did}#{holder.public_multibase}",
+            created=dataintegrity.now(),
+            loader=document_loader(),
+            extra={"challenge": challenge, "domain": "employer.example"},
+        )
+
+    options = {"challenge": "c-123", "domain": "employer.example"}
+
+    def check(presentation: dict[str, Any]) -> Any:
+        return client.post("/presentations/verify", json={"verifiablePresentation": presentation, "options": options})
+
+    good = check(presented([credential]))
+    assert good.status_code == 200, good.text
+    assert outcomes(good.json()["presentationResult"]) == {"FORMAT": "OK", "OWNER": "OK"}
+    assert good.json()["credentialResults"][0]["verified"] is True
+
+    replayed = check(presented([credential], challenge="old"))
+    assert replayed.status_code == 400 and outcomes(replayed.json()["presentationResult"])["OWNER"] == "ERROR"
+    changed = {**credential, "name": "Something else"}
+    tampered = client.post(
+        "/presentations/verify", json={"verifiablePresentation": presented([changed]), "options": options}
+    )
+    assert tampered.status_code == 400 and outcomes(tampered.json()["credentialResults"][0])["PROOF"] == "ERROR"
+    swapped = presented([credential])
+    swapped["verifiableCredential"] = [changed]  # changed after the holder signed
+    after = check(swapped)
+    assert outcomes(after.json()["presentationResult"])["OWNER"] == "ERROR"
+    unsigned = {k: v for k, v in presented([credential]).items() if k != "proof"}
+    asked = check(unsigned)
+    assert asked.status_code == 400 and "not signed by its holder" in " ".join(asked.json()["errors"])

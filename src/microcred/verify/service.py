@@ -20,6 +20,7 @@ from microcred.issuing import keys, status
 from microcred.issuing.models import SealCertificate, SigningKey
 from microcred.trust import TrustError
 from microcred.trust.multikey import Key, key_from_multibase
+from microcred.verify import registry
 from microcred.verify.checks import Report, Sources, Trust, verify
 
 
@@ -61,7 +62,10 @@ def sources(db: Session, *, base_url: str, master: bytes) -> Sources:
             return None
         return None
 
-    def trust(issuer: str, _credential: dict[str, Any]) -> Trust | None:
+    def trust(issuer: str, credential: dict[str, Any]) -> Trust | None:
+        listed = registry.trust_of(db, issuer, credential)
+        if listed is not None:
+            return listed
         organisation = _our_org(db, issuer, base_url)
         if organisation is None:
             organisation = db.scalar(

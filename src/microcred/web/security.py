@@ -119,7 +119,7 @@ class Caller:
 class Access:
     """A route's declaration of who may use it.
 
-    `Access.public()` anyone; `Access.signed_in()` any person or token; `Access.platform_admin()`;
+    `Access.public()` anyone; `Access.signed_in()` any person or token; `Access.platform_admins()`;
     `Access.members(*roles)` members of the organisation named by the route's `{org}` slug with one of
     the roles. A non-member gets 404, exactly as for an organisation that does not exist.
     """

@@ -1,0 +1,189 @@
+"""The registry of trusted issuers and what it says of a credential.
+
+An issuer in the registry without accreditations is registered; with them it is accredited for what
+their limits cover: dates, EQF levels, ISCED-F fields (a code covers the narrower codes under it),
+jurisdictions (the issuer's country) and credential types. A credential outside every accreditation of
+its issuer is an ERROR; an issuer the registry does not know is only a WARNING. Entries are imported and
+exported as JSON, merged by identifier.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import re
+from datetime import date, datetime
+from typing import Any
+
+from pydantic import BaseModel, Field, ValidationError, model_validator
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from microcred.accounts import audit
+from microcred.accounts.principal import Actor
+from microcred.design import vocab
+from microcred.errors import InvalidInput
+from microcred.store.base import utcnow
+from microcred.verify.checks import Trust
+from microcred.verify.models import TrustedIssuer
+
+MAX_ENTRIES = 10_000
+
+
+class Accreditation(BaseModel):
+    accrediting_body: str = Field(min_length=1, max_length=300)
+    decision: str = Field(default="", max_length=500, description="The decision's reference or address")
+    valid_from: date | None = None
+    valid_until: date | None = None
+    eqf_levels: list[int] = Field(default_factory=list, description="Empty: any level")
+    fields: list[str] = Field(default_factory=list, description="ISCED-F codes; empty: any field")
+    jurisdictions: list[str] = Field(default_factory=list, description="ISO 3166 country codes; empty: anywhere")
+    credential_types: list[str] = Field(default_factory=list, description="e.g. OpenBadgeCredential; empty: any")
+
+    @model_validator(mode="after")
+    def _consistent(self) -> Accreditation:
+        if self.valid_from and self.valid_until and self.valid_until < self.valid_from:
+            raise ValueError("valid_until is before valid_from")
+        if any(not 1 <= level <= 8 for level in self.eqf_levels):
+            raise ValueError("eqf_levels are 1 to 8")
+        if any(code not in vocab.ISCED_F for code in self.fields):
+            raise ValueError("fields must be ISCED-F codes")
+        if any(vocab.country_name(code) is None for code in self.jurisdictions):
+            raise ValueError("jurisdictions must be ISO 3166 country codes")
+        return self
+
+
+class Entry(BaseModel):
+    identifier: str = Field(min_length=3, max_length=500, description="A DID, a web address or an X.509 subject")
+    name: str = Field(min_length=1, max_length=300)
+    accreditations: list[Accreditation] = Field(default_factory=list)
+
+
+def parse_entries(data: Any) -> list[Entry]:
+    """Entries from imported JSON (a list, or {"issuers": [...]}); every problem named, by entry."""
+    items = data.get("issuers") if isinstance(data, dict) else data
+    if not isinstance(items, list) or len(items) > MAX_ENTRIES:
+        raise InvalidInput(
+            f"The registry file must be a list of at most {MAX_ENTRIES:,} issuers.", code="invalid_registry"
+        )
+    entries, problems = [], []
+    for number, item in enumerate(items, start=1):
+        try:
+            entries.append(Entry.model_validate(item))
+        except ValidationError as error:
+            first = error.errors()[0]
+            where = ".".join(str(part) for part in first["loc"])
+            problems.append(f"issuer {number}: {where + ': ' if where else ''}{first['msg']}")
+    if problems:
+        raise InvalidInput("Nothing was imported: " + "; ".join(problems[:10]) + ".", code="invalid_registry")
+    return entries
+
+
+def import_entries(db: Session, actor: Actor, entries: list[Entry]) -> int:
+    """Add or replace each issuer by its identifier; how many were written."""
+    for entry in entries:
+        row = db.scalar(select(TrustedIssuer).where(TrustedIssuer.identifier == entry.identifier))
+        if row is None:
+            row = TrustedIssuer(identifier=entry.identifier)
+            db.add(row)
+        row.name = entry.name
+        row.accreditations = [a.model_dump(mode="json") for a in entry.accreditations]
+        row.updated_at = utcnow()
+    db.flush()
+    audit.record(
+        db,
+        actor,
+        "registry.imported",
+        object_type="trusted_issuers",
+        object_id=f"{len(entries)} issuers",
+        summary=f"Imported {len(entries)} trusted issuers",
+    )
+    return len(entries)
+
+
+def export(db: Session) -> list[dict[str, Any]]:
+    rows = db.scalars(select(TrustedIssuer).order_by(TrustedIssuer.name, TrustedIssuer.identifier))
+    return [{"identifier": r.identifier, "name": r.name, "accreditations": r.accreditations} for r in rows]
+
+
+# What the registry says of a credential ------------------------------------------------------------------
+
+
+def _list(value: Any) -> list[Any]:
+    return value if isinstance(value, list) else [] if value is None else [value]
+
+
+def facts(credential: dict[str, Any]) -> dict[str, Any]:
+    """The credential's EQF level, ISCED-F field, issuer country, types and date of issue, where it says."""
+    found: dict[str, Any] = {"types": {t for t in _list(credential.get("type")) if isinstance(t, str)}}
+    when = credential.get("validFrom") or credential.get("issuanceDate") or credential.get("issued")
+    if isinstance(when, str):
+        with contextlib.suppress(ValueError):
+            found["issued"] = datetime.fromisoformat(when.replace("Z", "+00:00")).date()
+    first = next(iter(_list(credential.get("credentialSubject"))), None)
+    subject: dict[str, Any] = first if isinstance(first, dict) else {}
+    achievement = subject.get("achievement")
+    if isinstance(achievement, dict):  # Open Badges 3.0
+        for alignment in _list(achievement.get("alignment")):
+            if not isinstance(alignment, dict):
+                continue
+            if alignment.get("targetType") == "ext:EQF":
+                level = re.search(r"[1-8]", str(alignment.get("targetCode") or alignment.get("targetUrl") or ""))
+                found["eqf"] = int(level.group()) if level else None
+            elif alignment.get("targetType") == "ext:ISCED-F":
+                found["field"] = str(alignment.get("targetCode") or "")
+        issuer = credential.get("issuer")
+        address = issuer.get("address") if isinstance(issuer, dict) else None
+        if isinstance(address, dict) and isinstance(address.get("addressCountryCode"), str):
+            found["country"] = address["addressCountryCode"].upper()
+    claim = next(iter(_list(subject.get("hasClaim"))), None)
+    if isinstance(claim, dict):  # ELM
+        specified = claim.get("specifiedBy")
+        qualification: dict[str, Any] = specified if isinstance(specified, dict) else {}
+        eqf = str((qualification.get("eqfLevel") or {}).get("id", ""))
+        if eqf.rstrip("/").rsplit("/", 1)[-1].isdigit():
+            found["eqf"] = int(eqf.rstrip("/").rsplit("/", 1)[-1])
+        area = next(iter(_list(qualification.get("thematicArea"))), None)
+        if isinstance(area, dict):
+            found["field"] = str(area.get("id", "")).rstrip("/").rsplit("/", 1)[-1]
+        named = credential.get("issuer")
+        organisation: dict[str, Any] = named if isinstance(named, dict) else {}
+        location = next(iter(_list(organisation.get("location"))), None)
+        code = ((location or {}).get("address") or {}).get("countryCode") if isinstance(location, dict) else None
+        if isinstance(code, dict) and code.get("id"):
+            found["country"] = vocab.country_from_uri(str(code["id"])) or None
+    return found
+
+
+def _outside(accreditation: dict[str, Any], facts: dict[str, Any]) -> str | None:
+    """Why the credential falls outside this accreditation, or None when it is covered."""
+    issued = facts.get("issued")
+    if accreditation.get("valid_from") and (issued is None or issued < date.fromisoformat(accreditation["valid_from"])):
+        return f"it was issued before the accreditation began ({accreditation['valid_from']})"
+    if accreditation.get("valid_until") and (
+        issued is None or issued > date.fromisoformat(accreditation["valid_until"])
+    ):
+        return f"it was issued after the accreditation ended ({accreditation['valid_until']})"
+    if accreditation.get("eqf_levels") and facts.get("eqf") not in accreditation["eqf_levels"]:
+        return f"its EQF level ({facts.get('eqf') or 'not stated'}) is not one the accreditation covers"
+    field = str(facts.get("field") or "")
+    if accreditation.get("fields") and not any(field.startswith(code) for code in accreditation["fields"]):
+        return f"its field ({field or 'not stated'}) is not one the accreditation covers"
+    if accreditation.get("jurisdictions") and facts.get("country") not in accreditation["jurisdictions"]:
+        return f"its issuer's country ({facts.get('country') or 'not stated'}) is outside the accreditation"
+    types = accreditation.get("credential_types")
+    if types and not set(types) & facts["types"]:
+        return "it is not a type of credential the accreditation covers"
+    return None
+
+
+def trust_of(db: Session, issuer: str, credential: dict[str, Any]) -> Trust | None:
+    row = db.scalar(select(TrustedIssuer).where(TrustedIssuer.identifier == issuer))
+    if row is None:
+        return None
+    if not row.accreditations:
+        return Trust(row.name, accredited=False)
+    known = facts(credential)
+    reasons = [_outside(accreditation, known) for accreditation in row.accreditations]
+    if any(reason is None for reason in reasons):
+        return Trust(row.name, accredited=True)
+    return Trust(row.name, accredited=False, problem=f"{row.name} is accredited, but not for this: {reasons[0]}.")
