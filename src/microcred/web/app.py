@@ -35,6 +35,7 @@ from microcred.web import (
     taxonomy_pages,
     verify_api,
     verify_pages,
+    wallet_pages,
 )
 from microcred.web.errors import install_error_handlers, install_log_redaction
 from microcred.web.middleware import BodySizeLimit, SecurityHeaders
@@ -116,6 +117,7 @@ def create_app(settings: Settings | None = None, database: Database | None = Non
     app.include_router(issuing_pages.router)
     app.include_router(verify_api.router)
     app.include_router(verify_pages.router)
+    app.include_router(wallet_pages.router)
     app.mount("/static/docs", StaticFiles(directory=SWAGGER_UI_FILES), name="docs-static")
     app.mount("/static", StaticFiles(directory=Path(__file__).parent / "static"), name="static")
     install_error_handlers(app)

@@ -37,6 +37,7 @@ def navigation(caller: Caller | None, organisation: Organisation | None, role: R
     links = [
         NavLink("Dashboard", "/dashboard"),
         NavLink("My skills", "/profile"),
+        NavLink("My credentials", "/wallet"),
         NavLink("Catalogue", "/catalogue"),
         NavLink("Careers", "/careers"),
         NavLink("Verify", "/verify"),

@@ -10,6 +10,7 @@ import microcred.issuing.models  # noqa: F401
 import microcred.skills.models  # noqa: F401
 import microcred.taxonomy.models  # noqa: F401
 import microcred.verify.models  # noqa: F401
+import microcred.wallet.models  # noqa: F401
 from microcred.store.base import Base
 from microcred.store.engine import make_engine
 from microcred.store.migrate import include_object

@@ -1,0 +1,194 @@
+"""A learner's wallet: credentials claimed (a claim link works once, into one wallet) or uploaded (only
+well-formed credentials), shared by links the learner times and revokes, optionally without some facts
+(the grade, say), with every opening of a link recorded for them to see; and everything exported as a zip.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import io
+import json
+import secrets
+import uuid
+import zipfile
+from datetime import datetime, timedelta
+from typing import Any
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from microcred.accounts.models import User
+from microcred.errors import Conflict, InvalidInput, NotFound
+from microcred.issuing import claims
+from microcred.store.base import utcnow
+from microcred.trust import TrustError
+from microcred.verify import checks
+from microcred.wallet.models import ShareLink, ShareView, WalletCredential
+
+MAX_SHARE_DAYS = 365
+HIDEABLE = ("Grade", "Learner", "Awarded on", "Description", "Learning outcome")
+
+
+def _hash(token: str) -> str:
+    return hashlib.sha256(token.encode()).hexdigest()
+
+
+def _describe(report: checks.Report) -> tuple[str, str]:
+    facts = dict(checks.summary(report))
+    return facts.get("Title", "Credential")[:300], facts.get("Awarded by", str(report.issuer or "?"))[:300]
+
+
+def held(db: Session, user: User) -> list[WalletCredential]:
+    return list(
+        db.scalars(
+            select(WalletCredential)
+            .where(WalletCredential.user_id == user.id)
+            .order_by(WalletCredential.added_at.desc())
+        )
+    )
+
+
+def find(db: Session, user: User, wallet_id: uuid.UUID) -> WalletCredential:
+    found = db.get(WalletCredential, wallet_id)
+    if found is None or found.user_id != user.id:
+        raise NotFound("Your wallet holds no such credential.", code="wallet_credential_not_found")
+    return found
+
+
+def claim(db: Session, user: User, token: str) -> WalletCredential:
+    """The award a claim link is for, added to the learner's wallet; the link then stops working."""
+    issued = claims.open_link(db, token)
+    if db.scalar(select(WalletCredential.id).where(WalletCredential.issued_credential_id == issued.id)):
+        raise Conflict("This credential is already in a wallet.", code="already_claimed")
+    report = checks.verify(issued.document)
+    title, issuer = _describe(report)
+    row = WalletCredential(
+        user_id=user.id,
+        issued_credential_id=issued.id,
+        document=issued.elm_document or issued.document,
+        kind=report.kind if not issued.elm_document else "elm",
+        title=title,
+        issuer_name=issuer,
+        source="claim",
+    )
+    issued.claim_hash = None  # one time: the link is used up
+    db.add(row)
+    db.flush()
+    return row
+
+
+def upload(db: Session, user: User, raw: bytes) -> WalletCredential:
+    """A credential the learner holds, if it is one (well formed); its proof is checked each time it is shown."""
+    try:
+        document = checks.parse(raw)
+    except TrustError as error:
+        raise InvalidInput(str(error), code="invalid_credential") from None
+    report = checks.verify(document)
+    if report.checks[0].outcome == checks.Outcome.ERROR:
+        raise InvalidInput(f"This is not a credential: {report.checks[0].detail}", code="invalid_credential")
+    title, issuer = _describe(report)
+    row = WalletCredential(
+        user_id=user.id, document=document, kind=report.kind, title=title, issuer_name=issuer, source="upload"
+    )
+    db.add(row)
+    db.flush()
+    return row
+
+
+def remove(db: Session, user: User, wallet_id: uuid.UUID) -> None:
+    db.delete(find(db, user, wallet_id))
+    db.flush()
+
+
+def share(db: Session, user: User, wallet_id: uuid.UUID, *, days: int, hidden: list[str]) -> tuple[str, ShareLink]:
+    """A new share link (its token shown once) valid for `days`, without the `hidden` facts."""
+    item = find(db, user, wallet_id)
+    if not 1 <= days <= MAX_SHARE_DAYS:
+        raise InvalidInput(f"A share link lasts 1 to {MAX_SHARE_DAYS} days.", code="invalid_share")
+    unknown = [name for name in hidden if name not in HIDEABLE]
+    if unknown:
+        raise InvalidInput(
+            f"{unknown[0][:40]!r} cannot be hidden: choose from {', '.join(HIDEABLE)}.", code="invalid_share"
+        )
+    token = secrets.token_urlsafe(32)
+    link = ShareLink(
+        wallet_credential_id=item.id, token_hash=_hash(token), hidden=hidden, expires_at=utcnow() + timedelta(days=days)
+    )
+    db.add(link)
+    db.flush()
+    return token, link
+
+
+def shares(db: Session, user: User, wallet_id: uuid.UUID) -> list[tuple[ShareLink, list[ShareView]]]:
+    item = find(db, user, wallet_id)
+    links = db.scalars(
+        select(ShareLink).where(ShareLink.wallet_credential_id == item.id).order_by(ShareLink.created_at.desc())
+    )
+    return [
+        (link, list(db.scalars(select(ShareView).where(ShareView.share_id == link.id).order_by(ShareView.viewed_at))))
+        for link in links
+    ]
+
+
+def revoke_share(db: Session, user: User, share_id: uuid.UUID) -> ShareLink:
+    link = db.get(ShareLink, share_id)
+    owner = db.get(WalletCredential, link.wallet_credential_id) if link else None
+    if link is None or owner is None or owner.user_id != user.id:
+        raise NotFound("You have no such share link.", code="share_not_found")
+    link.revoked_at = link.revoked_at or utcnow()
+    db.flush()
+    return link
+
+
+def share_link(db: Session, token: str) -> ShareLink:
+    """The live share link of a token; the same 404 whether unknown, expired or withdrawn."""
+    link = db.scalar(select(ShareLink).where(ShareLink.token_hash == _hash(token))) if 20 <= len(token) <= 100 else None
+    if link is None or link.revoked_at is not None or link.expires_at < utcnow():
+        raise NotFound("This share link is not valid, has expired or was withdrawn.", code="share_not_found")
+    return link
+
+
+def open_share(db: Session, link: ShareLink, *, address: str | None, agent: str | None) -> WalletCredential:
+    """What a share link shows, recording for the learner that it was opened, when and by what."""
+    db.add(ShareView(share_id=link.id, address=(address or "")[:64] or None, agent=(agent or "")[:300] or None))
+    db.flush()
+    item = db.get(WalletCredential, link.wallet_credential_id)
+    assert item is not None
+    return item
+
+
+def export_zip(db: Session, user: User) -> bytes:
+    """Everything the wallet holds: each credential as issued, the share links and their openings, the profile."""
+    out = io.BytesIO()
+    with zipfile.ZipFile(out, "w", zipfile.ZIP_DEFLATED) as archive:
+        index: list[dict[str, Any]] = []
+        for item in held(db, user):
+            name = f"credentials/{item.id}.json"
+            archive.writestr(name, json.dumps(item.document, indent=2, ensure_ascii=False))
+            index.append(
+                {
+                    "file": name,
+                    "title": item.title,
+                    "issuer": item.issuer_name,
+                    "source": item.source,
+                    "added_at": _iso(item.added_at),
+                    "shares": [
+                        {
+                            "created_at": _iso(link.created_at),
+                            "expires_at": _iso(link.expires_at),
+                            "revoked_at": _iso(link.revoked_at),
+                            "hidden": link.hidden,
+                            "opened": [_iso(view.viewed_at) for view in views],
+                        }
+                        for link, views in shares(db, user, item.id)
+                    ],
+                }
+            )
+        archive.writestr("credentials.json", json.dumps(index, indent=2, ensure_ascii=False))
+        profile = {"name": user.display_name, "email": user.email, "exported_at": _iso(utcnow())}
+        archive.writestr("profile.json", json.dumps(profile, indent=2, ensure_ascii=False))
+    return out.getvalue()
+
+
+def _iso(value: datetime | None) -> str | None:
+    return value.isoformat() if value else None

@@ -1,0 +1,165 @@
+"""The learner's wallet pages, and the public page a share link opens."""
+
+from __future__ import annotations
+
+import json
+import uuid
+from typing import Annotated
+
+from fastapi import APIRouter, Depends, File, Form, Request, UploadFile
+from fastapi.responses import HTMLResponse, RedirectResponse, Response
+
+from microcred.errors import MicrocredError, NotFound
+from microcred.verify import checks
+from microcred.verify.service import verify_here
+from microcred.wallet import service as wallet
+from microcred.web.errors import STATUS
+from microcred.web.issuing_api import master_of
+from microcred.web.security import DB, Access, Caller, client_ip, settings_of
+from microcred.web.templating import render
+
+router = APIRouter(include_in_schema=False)
+SignedIn = Annotated[Caller, Depends(Access.signed_in())]
+Anyone = Annotated[Caller, Depends(Access.public())]
+
+
+def _check(request: Request, db: DB, document: object) -> checks.Report:
+    return verify_here(db, document, base_url=settings_of(request).base_url, master=master_of(request))
+
+
+def _wallet_page(request: Request, caller: Caller, db: DB, *, error: str | None = None, code: int = 200) -> Response:
+    items = [(item, _check(request, db, item.document)) for item in wallet.held(db, caller.person)]
+    return render(
+        request, "wallet.html", caller, db=db, title="My credentials", items=items, error=error, status_code=code
+    )
+
+
+@router.get("/wallet", response_class=HTMLResponse)
+def wallet_page(request: Request, caller: SignedIn, db: DB) -> Response:
+    return _wallet_page(request, caller, db)
+
+
+@router.post("/wallet/upload", response_class=HTMLResponse)
+def upload(request: Request, caller: SignedIn, db: DB, file: Annotated[UploadFile, File()]) -> Response:
+    try:
+        item = wallet.upload(db, caller.person, file.file.read(checks.MAX_BYTES + 1))
+    except MicrocredError as error:
+        db.rollback()
+        return _wallet_page(request, caller, db, error=error.detail, code=STATUS[error.kind])
+    db.commit()
+    return RedirectResponse(f"/wallet/{item.id}", status_code=303)
+
+
+@router.post("/claim/{token}/wallet", response_class=HTMLResponse)
+def claim(request: Request, token: str, caller: SignedIn, db: DB) -> Response:
+    item = wallet.claim(db, caller.person, token)
+    db.commit()
+    return RedirectResponse(f"/wallet/{item.id}", status_code=303)
+
+
+@router.get("/wallet/export.zip")
+def export(caller: SignedIn, db: DB) -> Response:
+    return Response(
+        wallet.export_zip(db, caller.person),
+        media_type="application/zip",
+        headers={"Content-Disposition": 'attachment; filename="my-credentials.zip"'},
+    )
+
+
+def _item_page(
+    request: Request, caller: Caller, db: DB, wallet_id: uuid.UUID, *, made: tuple[str, object] | None = None
+) -> Response:
+    item = wallet.find(db, caller.person, wallet_id)
+    report = _check(request, db, item.document)  # checked again each time it is shown
+    return render(
+        request,
+        "wallet_item.html",
+        caller,
+        db=db,
+        title=item.title,
+        item=item,
+        report=report,
+        facts=checks.summary(report),
+        shares=wallet.shares(db, caller.person, item.id),
+        hideable=wallet.HIDEABLE,
+        made=made,
+        base=settings_of(request).base_url.rstrip("/"),
+    )
+
+
+@router.get("/wallet/{wallet_id}", response_class=HTMLResponse)
+def item_page(request: Request, wallet_id: uuid.UUID, caller: SignedIn, db: DB) -> Response:
+    return _item_page(request, caller, db, wallet_id)
+
+
+@router.get("/wallet/{wallet_id}/credential.json")
+def item_json(wallet_id: uuid.UUID, caller: SignedIn, db: DB) -> Response:
+    item = wallet.find(db, caller.person, wallet_id)
+    return Response(
+        json.dumps(item.document, indent=2, ensure_ascii=False),
+        media_type="application/json",
+        headers={"Content-Disposition": f'attachment; filename="credential-{item.id}.json"'},
+    )
+
+
+@router.post("/wallet/{wallet_id}/share", response_class=HTMLResponse)
+def share(
+    request: Request,
+    wallet_id: uuid.UUID,
+    caller: SignedIn,
+    db: DB,
+    days: Annotated[int, Form(ge=1, le=wallet.MAX_SHARE_DAYS)] = 14,
+    hide: Annotated[list[str] | None, Form()] = None,
+) -> Response:
+    token, link = wallet.share(db, caller.person, wallet_id, days=days, hidden=hide or [])
+    db.commit()
+    return _item_page(request, caller, db, wallet_id, made=(token, link))
+
+
+@router.post("/wallet/shares/{share_id}/revoke", response_class=HTMLResponse)
+def revoke_share(share_id: uuid.UUID, caller: SignedIn, db: DB) -> Response:
+    link = wallet.revoke_share(db, caller.person, share_id)
+    db.commit()
+    return RedirectResponse(f"/wallet/{link.wallet_credential_id}", status_code=303)
+
+
+@router.post("/wallet/{wallet_id}/remove", response_class=HTMLResponse)
+def remove(wallet_id: uuid.UUID, caller: SignedIn, db: DB) -> Response:
+    wallet.remove(db, caller.person, wallet_id)
+    db.commit()
+    return RedirectResponse("/wallet", status_code=303)
+
+
+@router.get("/share/{token}", response_class=HTMLResponse)
+def shared(request: Request, token: str, caller: Anyone, db: DB) -> Response:
+    link = wallet.share_link(db, token)
+    item = wallet.open_share(db, link, address=client_ip(request), agent=request.headers.get("user-agent"))
+    db.commit()
+    report = _check(request, db, item.document)
+    facts = [(name, value) for name, value in checks.summary(report) if name not in link.hidden]
+    return render(
+        request,
+        "share.html",
+        caller,
+        db=db,
+        title=item.title,
+        item=item,
+        report=report,
+        facts=facts,
+        hidden=link.hidden,
+        token=token,
+    )
+
+
+@router.get("/share/{token}/credential.json")
+def shared_json(request: Request, token: str, caller: Anyone, db: DB) -> Response:
+    link = wallet.share_link(db, token)
+    if link.hidden:  # the signed file would show what the learner chose to hide
+        raise NotFound("This share shows the credential's verdict only.", code="share_not_found")
+    item = wallet.open_share(db, link, address=client_ip(request), agent=request.headers.get("user-agent"))
+    db.commit()
+    return Response(
+        json.dumps(item.document, indent=2, ensure_ascii=False),
+        media_type="application/json",
+        headers={"Content-Disposition": f'attachment; filename="credential-{item.id}.json"'},
+    )

@@ -1,0 +1,99 @@
+"""A learner claims a credential into their wallet, sees it checked, shares it (hiding the grade), sees
+who opened the link, withdraws it, adds a file, and takes everything away as a zip."""
+
+from __future__ import annotations
+
+import io
+import json
+import re
+import zipfile
+from pathlib import Path
+from urllib.parse import urlparse
+
+from fastapi.testclient import TestClient
+
+from microcred.accounts.models import Role
+from microcred.store import Database
+from tests.conftest import World, csrf_from, log_in
+from tests.issuing.test_issue_edition import LEARNER, published
+from tests.web.test_api import bearer
+
+ONE_EDTECH = Path(__file__).resolve().parents[2].parent / "shared" / "fixtures" / "ob3" / "1edtech"
+
+
+def test_claim_check_share_withdraw_upload_and_export(client: TestClient, database: Database, world: World) -> None:
+    educator = bearer(database, world, "a", Role.EDUCATOR)
+    spec_id = published(client, educator)
+    body = {"learner": LEARNER, "result": {"awarded": "2026-11-20", "grade": "Distinction"}}
+    credential_id = client.post(
+        f"/api/orgs/a/specifications/{spec_id}/editions/1/credentials", json=body, headers=educator
+    ).json()["id"]
+    claim = urlparse(
+        client.post(f"/api/orgs/a/credentials/{credential_id}/claim-link", json={}, headers=educator).json()["url"]
+    ).path
+
+    learner = TestClient(client.app)
+    log_in(learner, "learner@a.example", world.passwords["learner@a.example"])
+    page = learner.get(claim)
+    claimed = learner.post(f"{claim}/wallet", data={"csrf_token": csrf_from(page.text)}, follow_redirects=False)
+    assert claimed.status_code == 303 and claimed.headers["location"].startswith("/wallet/")
+    item = claimed.headers["location"]
+    assert learner.get(claim).status_code == 404  # one time: used up
+    listing = learner.get("/wallet")
+    assert "Data analysis with Python" in listing.text and 'data-verified="true"' in listing.text
+
+    shown = learner.get(item)
+    assert 'id="item-verdict" data-verified="true"' in shown.text and "Distinction" in shown.text
+    made = learner.post(f"{item}/share", data={"csrf_token": csrf_from(shown.text), "days": "7", "hide": ["Grade"]})
+    link = re.search(r"/share/[A-Za-z0-9_-]{43}", made.text).group(0)  # type: ignore[union-attr]
+    employer = TestClient(client.app)
+    seen = employer.get(link, headers={"user-agent": "EmployerBrowser/1.0"})
+    assert seen.status_code == 200 and 'data-verified="true"' in seen.text
+    assert "Distinction" not in seen.text and "Grade" in seen.text and "Data analysis with Python" in seen.text
+    assert employer.get(f"{link}/credential.json").status_code == 404  # the file would show the grade
+    again = learner.get(item)
+    assert "Opened 1 time" in again.text and "EmployerBrowser/1.0" in again.text  # who opened it, and when
+
+    stranger = TestClient(client.app)
+    log_in(stranger, "learner@b.example", world.passwords["learner@b.example"])
+    assert stranger.get(item).status_code == 404
+    share_id = re.search(r"/wallet/shares/([0-9a-f-]{36})/revoke", again.text).group(1)  # type: ignore[union-attr]
+    refused = stranger.post(
+        f"/wallet/shares/{share_id}/revoke", data={"csrf_token": csrf_from(stranger.get("/wallet").text)}
+    )
+    assert refused.status_code == 404 and employer.get(link).status_code == 200
+    learner.post(f"/wallet/shares/{share_id}/revoke", data={"csrf_token": csrf_from(again.text)})
+    assert employer.get(link).status_code == 404
+
+    admin = bearer(database, world, "a", Role.ORG_ADMIN)
+    client.post(
+        "/credentials/status",
+        json={
+            "credentialId": f"urn:uuid:{credential_id}",
+            "credentialStatus": [{"statusPurpose": "revocation", "status": True}],
+            "reason": "Awarded in error",
+        },
+        headers=admin,
+    )
+    assert 'id="item-verdict" data-verified="false"' in learner.get(item).text  # checked again on view
+
+    token = csrf_from(learner.get("/wallet").text)
+    bad = learner.post("/wallet/upload", data={"csrf_token": token}, files={"file": ("x.json", b"{nope")})
+    assert bad.status_code == 422 and "not JSON" in bad.text
+    added = learner.post(
+        "/wallet/upload",
+        data={"csrf_token": token},
+        files={"file": ("simple.json", (ONE_EDTECH / "simple.json").read_bytes())},
+        follow_redirects=False,
+    )
+    assert added.status_code == 303
+
+    archive = zipfile.ZipFile(io.BytesIO(learner.get("/wallet/export.zip").content))
+    names = archive.namelist()
+    assert "credentials.json" in names and "profile.json" in names
+    assert len([n for n in names if n.startswith("credentials/")]) == 2
+    index = json.loads(archive.read("credentials.json"))
+    assert {entry["source"] for entry in index} == {"claim", "upload"}
+    shared = next(entry for entry in index if entry["source"] == "claim")["shares"][0]
+    assert shared["hidden"] == ["Grade"] and shared["revoked_at"] and len(shared["opened"]) == 2  # page, page
+    assert json.loads(archive.read("profile.json"))["email"] == "learner@a.example"
