@@ -6,13 +6,16 @@ from __future__ import annotations
 import io
 import json
 import re
+import uuid
 import zipfile
 from pathlib import Path
 from urllib.parse import urlparse
 
+import pytest
 from fastapi.testclient import TestClient
 
 from microcred.accounts.models import Role
+from microcred.errors import NotFound
 from microcred.store import Database
 from tests.conftest import World, csrf_from, log_in
 from tests.issuing.test_issue_edition import LEARNER, published
@@ -97,3 +100,53 @@ def test_claim_check_share_withdraw_upload_and_export(client: TestClient, databa
     shared = next(entry for entry in index if entry["source"] == "claim")["shares"][0]
     assert shared["hidden"] == ["Grade"] and shared["revoked_at"] and len(shared["opened"]) == 2  # page, page
     assert json.loads(archive.read("profile.json"))["email"] == "learner@a.example"
+
+
+def test_erasure_removes_the_learner_and_keeps_the_issuers_revocation_working(
+    client: TestClient, database: Database, world: World
+) -> None:
+    from sqlalchemy import select
+
+    from microcred.accounts import service
+    from microcred.issuing.models import IssuedCredential
+
+    educator = bearer(database, world, "a", Role.EDUCATOR)
+    spec_id = published(client, educator)
+    body = {"learner": LEARNER, "result": {"awarded": "2026-11-20"}}
+    issued = client.post(f"/api/orgs/a/specifications/{spec_id}/editions/1/credentials", json=body, headers=educator)
+    credential_id, credential = issued.json()["id"], issued.json()["credential"]
+    claim = urlparse(
+        client.post(f"/api/orgs/a/credentials/{credential_id}/claim-link", json={}, headers=educator).json()["url"]
+    ).path
+    learner = TestClient(client.app)
+    log_in(learner, "learner@a.example", world.passwords["learner@a.example"])
+    learner.post(f"{claim}/wallet", data={"csrf_token": csrf_from(learner.get(claim).text)})
+    page = learner.get("/wallet")
+    refused = learner.post("/wallet/erase", data={"csrf_token": csrf_from(page.text), "confirm": "yes"})
+    assert refused.status_code == 422 and "Type ERASE" in refused.text
+    erased = learner.post(
+        "/wallet/erase", data={"csrf_token": csrf_from(page.text), "confirm": "ERASE"}, follow_redirects=False
+    )
+    assert erased.status_code == 303
+    assert learner.get("/wallet", follow_redirects=False).status_code in (302, 303, 401)
+    with database.session() as db:
+        with pytest.raises(NotFound):
+            service.user_by_email(db, "learner@a.example")
+        row = db.scalar(select(IssuedCredential).where(IssuedCredential.id == uuid.UUID(credential_id)))
+        assert row is not None and row.learner_email is None and "Ana" not in json.dumps(row.document)
+
+    # The learner's own copy still verifies, and the issuer can still revoke it.
+    verify = client.post("/credentials/verify", json={"verifiableCredential": credential}).json()
+    assert verify["verified"] is True
+    admin = bearer(database, world, "a", Role.ORG_ADMIN)
+    client.post(
+        "/credentials/status",
+        json={
+            "credentialId": f"urn:uuid:{credential_id}",
+            "credentialStatus": [{"statusPurpose": "revocation", "status": True}],
+            "reason": "Awarded in error",
+        },
+        headers=admin,
+    )
+    after = client.post("/credentials/verify", json={"verifiableCredential": credential}).json()
+    assert after["verified"] is False and "revoked" in " ".join(after["errors"])

@@ -17,9 +17,12 @@ from typing import Any
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from microcred.accounts import audit
 from microcred.accounts.models import User
+from microcred.accounts.principal import Actor
 from microcred.errors import Conflict, InvalidInput, NotFound
 from microcred.issuing import claims
+from microcred.issuing.models import IssuedCredential
 from microcred.store.base import utcnow
 from microcred.trust import TrustError
 from microcred.verify import checks
@@ -192,3 +195,30 @@ def export_zip(db: Session, user: User) -> bytes:
 
 def _iso(value: datetime | None) -> str | None:
     return value.isoformat() if value else None
+
+
+def erase(db: Session, actor: Actor, user: User) -> int:
+    """Erase the learner: their account, wallet, shares and profile go, and the awards they claimed keep no
+    name, email or copy of the credential here; the awards' status entries stay, so the issuer can still
+    revoke them and verifiers still read their status. How many awards were blanked."""
+    blanked = 0
+    for item in held(db, user):
+        if item.issued_credential_id is None:
+            continue
+        issued = db.get(IssuedCredential, item.issued_credential_id)
+        if issued is not None:
+            issued.learner_name, issued.learner_email = "(erased at the learner's request)", None
+            issued.document = {"id": issued.document.get("id"), "erased": utcnow().isoformat()}
+            issued.elm_document, issued.claim_hash = None, None
+            blanked += 1
+    audit.record(
+        db,
+        actor,
+        "user.erased",
+        object_type="user",
+        object_id=str(user.id),
+        summary=f"A learner's personal data was erased at their request ({blanked} awards blanked)",
+    )
+    db.delete(user)
+    db.flush()
+    return blanked

@@ -15,7 +15,7 @@ from microcred.verify.service import verify_here
 from microcred.wallet import service as wallet
 from microcred.web.errors import STATUS
 from microcred.web.issuing_api import master_of
-from microcred.web.security import DB, Access, Caller, client_ip, settings_of
+from microcred.web.security import DB, Access, Caller, client_ip, session_cookie_name, settings_of
 from microcred.web.templating import render
 
 router = APIRouter(include_in_schema=False)
@@ -55,6 +55,17 @@ def claim(request: Request, token: str, caller: SignedIn, db: DB) -> Response:
     item = wallet.claim(db, caller.person, token)
     db.commit()
     return RedirectResponse(f"/wallet/{item.id}", status_code=303)
+
+
+@router.post("/wallet/erase", response_class=HTMLResponse)
+def erase(request: Request, caller: SignedIn, db: DB, confirm: Annotated[str, Form(max_length=20)] = "") -> Response:
+    if confirm.strip().upper() != "ERASE":
+        return _wallet_page(request, caller, db, error="Type ERASE to confirm: this cannot be undone.", code=422)
+    wallet.erase(db, caller.signed_in, caller.person)
+    db.commit()
+    response = RedirectResponse("/?erased=1", status_code=303)
+    response.delete_cookie(session_cookie_name(settings_of(request)))
+    return response
 
 
 @router.get("/wallet/export.zip")

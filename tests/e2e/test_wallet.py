@@ -1,0 +1,87 @@
+"""A learner in a real browser: claims a credential into their wallet, shares it without the grade, an
+employer opens the link, the learner withdraws it and downloads everything."""
+
+from __future__ import annotations
+
+import io
+import json
+import zipfile
+from datetime import date
+
+import pytest
+
+from microcred.accounts.principal import Actor
+from microcred.config import Settings
+from microcred.design import service as design
+from microcred.design.schemas import SpecificationContent
+from microcred.issuing import claims, credentials, documents, keys
+from microcred.store import Database
+from tests.conftest import World
+from tests.design.fixtures import annex_i_minimum
+from tests.e2e.conftest import ARTIFACTS
+
+pytestmark = pytest.mark.e2e
+
+
+def test_claim_share_withdraw_and_export_in_the_browser(
+    live_server: str,
+    world: World,
+    database: Database,
+    settings: Settings,
+    browser,  # type: ignore[no-untyped-def]
+    page,  # type: ignore[no-untyped-def]
+) -> None:
+    with database.session() as db:
+        organisation = db.merge(world.orgs["a"])
+        spec = design.create(db, Actor.operator(), organisation, SpecificationContent.model_validate(annex_i_minimum()))
+        design.publish(db, Actor.operator(), organisation, spec.id)
+        issued = credentials.issue_edition(
+            db,
+            Actor.operator(),
+            organisation,
+            spec.id,
+            1,
+            documents.Learner(name="Ana Andromeda", email="learner@a.example"),
+            documents.Result(awarded=date(2026, 11, 20), grade="Distinction"),
+            base_url=live_server,
+            master=keys.master_key(settings.resolved_master_key()),
+        )
+        link, _expires = claims.new_link(db, Actor.operator(), organisation, issued.id, base_url=live_server)
+
+    page.goto(f"{live_server}/login")
+    page.get_by_label("Email").fill("learner@a.example")
+    page.get_by_label("Password").fill(world.passwords["learner@a.example"])
+    page.get_by_role("button", name="Log in").click()
+    page.wait_for_url(f"{live_server}/dashboard")
+    page.goto(link)
+    page.get_by_role("button", name="Add it to my wallet").click()
+    page.wait_for_url(f"{live_server}/wallet/*")
+    assert "Valid" in page.locator("#item-verdict").inner_text()
+    item = page.url
+
+    page.get_by_label("Valid for (days)").fill("3")
+    page.get_by_label("Grade").check()
+    page.get_by_role("button", name="Make a share link").click()
+    shared = page.locator("#share-link code").inner_text().strip()
+    employer = browser.new_context()
+    try:
+        view = employer.new_page()
+        view.goto(shared)
+        assert "Valid" in view.locator("#share-verdict").inner_text()
+        assert "Distinction" not in view.content() and "Grade" in view.locator("#share-hidden").inner_text()
+        page.goto(item)  # not a reload: that would post the share form again
+        assert "Opened 1 time" in page.locator("#shares").inner_text()
+        page.get_by_role("button", name="Withdraw").click()
+        assert "withdrawn" in page.locator("#shares").inner_text()
+        assert view.goto(shared).status == 404
+    finally:
+        employer.close()
+
+    page.goto(f"{live_server}/wallet")
+    with page.expect_download() as download:
+        page.locator("#export").click()
+    archive = zipfile.ZipFile(io.BytesIO(download.value.path().read_bytes()))
+    index = json.loads(archive.read("credentials.json"))
+    assert index[0]["shares"][0]["revoked_at"] and index[0]["shares"][0]["hidden"] == ["Grade"]
+    ARTIFACTS.mkdir(exist_ok=True)
+    page.screenshot(path=str(ARTIFACTS / "wallet.png"), full_page=True)
