@@ -99,3 +99,24 @@ def test_a_key_that_does_not_fit_the_algorithm_is_refused() -> None:
         jades.seal({}, key, [certificate], algorithm="RS256", signing_time="2026-11-23T10:00:00Z")
     with pytest.raises(TrustError, match="RSA or EC P-256"):
         jades.algorithm_for(pki.new_key("p384"))  # type: ignore[arg-type]
+
+
+def test_any_damaged_seal_is_a_trust_error_never_another_exception() -> None:
+    from hypothesis import given, settings
+    from hypothesis import strategies as st
+
+    document = json.loads((ELM / "Sample-MC-Annex1-signed.jsonld").read_text(encoding="utf-8"))
+    protected = document["signatures"][0]["protected"]
+    header = base64.urlsafe_b64decode(protected + "=" * (-len(protected) % 4))
+
+    @settings(max_examples=400, deadline=None)
+    @given(st.integers(0, len(header) - 1), st.integers(1, 255))
+    def damaged(position: int, change: int) -> None:
+        broken = bytearray(header)
+        broken[position] = (broken[position] + change) % 256
+        copy_ = copy.deepcopy(document)
+        copy_["signatures"][0]["protected"] = base64.urlsafe_b64encode(bytes(broken)).rstrip(b"=").decode()
+        with pytest.raises(TrustError):
+            jades.verify(copy_)
+
+    damaged()

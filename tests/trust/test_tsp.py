@@ -86,7 +86,7 @@ def test_any_damaged_token_or_answer_is_a_trust_error_never_another_exception() 
     )
     signature = commission["signatures"][0]["signature"].encode()
 
-    @settings(max_examples=300, deadline=None)
+    @settings(max_examples=1500, deadline=None)
     @given(st.lists(st.tuples(st.integers(0, len(token) - 1), st.integers(0, 255)), min_size=1, max_size=3))
     def damaged(changes: list[tuple[int, int]]) -> None:
         broken = bytearray(token)

@@ -57,6 +57,15 @@ def _b64url(text: str) -> bytes:
 
 def verify(document: Any) -> Seal:
     """The seal's facts if its signature holds over the payload; TrustError saying what is wrong otherwise."""
+    try:
+        return _verify(document)
+    except TrustError:
+        raise
+    except Exception:  # noqa: BLE001 (certificates and keys in untrusted input parse lazily and fail late)
+        raise TrustError("The seal is malformed: its certificate or signature cannot be read.") from None
+
+
+def _verify(document: Any) -> Seal:
     if not isinstance(document, dict) or not isinstance(document.get("payload"), str):
         raise TrustError("Not a JWS in JSON serialization with an unencoded payload.")
     signatures = document.get("signatures")

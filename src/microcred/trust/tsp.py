@@ -77,6 +77,15 @@ def token_from_response(response: bytes, data: bytes, nonce: int) -> Timestamp:
 def verify_token(token: bytes, data: bytes) -> Timestamp:
     """The time a DER timestamp token vouches for `data`, if its imprint and signature hold."""
     try:
+        return _verify_token(token, data)
+    except TrustError:
+        raise
+    except Exception:  # noqa: BLE001 (asn1crypto parses lazily: a damaged part fails wherever it is first read)
+        raise TrustError("The timestamp token is malformed.") from None
+
+
+def _verify_token(token: bytes, data: bytes) -> Timestamp:
+    try:
         content = cms.ContentInfo.load(token)
         signed = content["content"]
         encapsulated = signed["encap_content_info"]
@@ -100,11 +109,12 @@ def verify_token(token: bytes, data: bytes) -> Timestamp:
     try:
         certificate = _signer_certificate(signer, certificates)
         _check_signature(signer, info_bytes, certificate)
+        authority = certificate.subject.rfc4514_string()
     except TrustError:
         raise
     except Exception:  # noqa: BLE001 (a malformed certificate, attribute or key in untrusted DER)
         raise TrustError("The timestamp token's signature cannot be checked: the token is malformed.") from None
-    return Timestamp(time=gen_time, authority=certificate.subject.rfc4514_string(), token=token)
+    return Timestamp(time=gen_time, authority=authority, token=token)
 
 
 def _signer_certificate(signer: cms.SignerInfo, certificates: list[asn1_x509.Certificate]) -> x509.Certificate:
