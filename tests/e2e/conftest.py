@@ -5,6 +5,7 @@ from __future__ import annotations
 import socket
 import threading
 import time
+import uuid
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -14,6 +15,7 @@ import uvicorn
 from microcred.config import Settings
 from microcred.store import Database
 from microcred.web.app import create_app
+from tests.conftest import World
 
 CHROMIUM = Path("/usr/bin/chromium")
 CHROMIUM_ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking"]
@@ -62,3 +64,25 @@ def page(browser):  # type: ignore[no-untyped-def]
     page = context.new_page()
     yield page
     context.close()
+
+
+def published_minimum(database: Database, organisation_slug: str, world: World) -> uuid.UUID:
+    """A specification with the Annex I minimum, published by the organisation: its id."""
+    from microcred.accounts.principal import Actor
+    from microcred.design import service as design
+    from microcred.design.schemas import SpecificationContent
+    from tests.design.fixtures import annex_i_minimum
+
+    with database.session() as db:
+        organisation = db.merge(world.orgs[organisation_slug])
+        spec = design.create(db, Actor.operator(), organisation, SpecificationContent.model_validate(annex_i_minimum()))
+        design.publish(db, Actor.operator(), organisation, spec.id)
+        return spec.id
+
+
+def log_in_as(page, live_server: str, email: str, password: str) -> None:  # type: ignore[no-untyped-def]
+    page.goto(f"{live_server}/login")
+    page.get_by_label("Email").fill(email)
+    page.get_by_label("Password").fill(password)
+    page.get_by_role("button", name="Log in").click()
+    page.wait_for_url(f"{live_server}/dashboard")

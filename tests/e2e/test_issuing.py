@@ -7,13 +7,9 @@ import json
 
 import pytest
 
-from microcred.accounts.principal import Actor
-from microcred.design import service as design
-from microcred.design.schemas import SpecificationContent
 from microcred.store import Database
 from tests.conftest import World
-from tests.design.fixtures import annex_i_minimum
-from tests.e2e.conftest import ARTIFACTS
+from tests.e2e.conftest import ARTIFACTS, log_in_as, published_minimum
 
 pytestmark = pytest.mark.e2e
 ROWS = 300
@@ -26,16 +22,8 @@ def test_a_csv_run_shows_its_progress_then_a_learner_claims_their_credential(
     browser,  # type: ignore[no-untyped-def]
     page,  # type: ignore[no-untyped-def]
 ) -> None:
-    with database.session() as db:
-        organisation = db.merge(world.orgs["a"])
-        spec = design.create(db, Actor.operator(), organisation, SpecificationContent.model_validate(annex_i_minimum()))
-        design.publish(db, Actor.operator(), organisation, spec.id)
-        spec_id = spec.id
-    page.goto(f"{live_server}/login")
-    page.get_by_label("Email").fill("educator@a.example")
-    page.get_by_label("Password").fill(world.passwords["educator@a.example"])
-    page.get_by_role("button", name="Log in").click()
-    page.wait_for_url(f"{live_server}/dashboard")
+    spec_id = published_minimum(database, "a", world)
+    log_in_as(page, live_server, "educator@a.example", world.passwords["educator@a.example"])
 
     page.goto(f"{live_server}/orgs/a/specifications/{spec_id}")
     rows = "".join(f"Learner {n},learner{n}@example.org,2026-11-20,Pass\n" for n in range(ROWS))

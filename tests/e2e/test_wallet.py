@@ -12,13 +12,10 @@ import pytest
 
 from microcred.accounts.principal import Actor
 from microcred.config import Settings
-from microcred.design import service as design
-from microcred.design.schemas import SpecificationContent
 from microcred.issuing import claims, credentials, documents, keys
 from microcred.store import Database
 from tests.conftest import World
-from tests.design.fixtures import annex_i_minimum
-from tests.e2e.conftest import ARTIFACTS
+from tests.e2e.conftest import ARTIFACTS, log_in_as, published_minimum
 
 pytestmark = pytest.mark.e2e
 
@@ -31,15 +28,14 @@ def test_claim_share_withdraw_and_export_in_the_browser(
     browser,  # type: ignore[no-untyped-def]
     page,  # type: ignore[no-untyped-def]
 ) -> None:
+    spec_id = published_minimum(database, "a", world)
     with database.session() as db:
         organisation = db.merge(world.orgs["a"])
-        spec = design.create(db, Actor.operator(), organisation, SpecificationContent.model_validate(annex_i_minimum()))
-        design.publish(db, Actor.operator(), organisation, spec.id)
         issued = credentials.issue_edition(
             db,
             Actor.operator(),
             organisation,
-            spec.id,
+            spec_id,
             1,
             documents.Learner(name="Ana Andromeda", email="learner@a.example"),
             documents.Result(awarded=date(2026, 11, 20), grade="Distinction"),
@@ -48,11 +44,7 @@ def test_claim_share_withdraw_and_export_in_the_browser(
         )
         link, _expires = claims.new_link(db, Actor.operator(), organisation, issued.id, base_url=live_server)
 
-    page.goto(f"{live_server}/login")
-    page.get_by_label("Email").fill("learner@a.example")
-    page.get_by_label("Password").fill(world.passwords["learner@a.example"])
-    page.get_by_role("button", name="Log in").click()
-    page.wait_for_url(f"{live_server}/dashboard")
+    log_in_as(page, live_server, "learner@a.example", world.passwords["learner@a.example"])
     page.goto(link)
     page.get_by_role("button", name="Add it to my wallet").click()
     page.wait_for_url(f"{live_server}/wallet/*")

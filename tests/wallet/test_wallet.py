@@ -19,6 +19,7 @@ from microcred.errors import NotFound
 from microcred.store import Database
 from tests.conftest import World, csrf_from, log_in
 from tests.issuing.test_issue_edition import LEARNER, published
+from tests.verify.test_pipeline import revoke
 from tests.web.test_api import bearer
 
 ONE_EDTECH = Path(__file__).resolve().parents[2].parent / "shared" / "fixtures" / "ob3" / "1edtech"
@@ -68,16 +69,7 @@ def test_claim_check_share_withdraw_upload_and_export(client: TestClient, databa
     learner.post(f"/wallet/shares/{share_id}/revoke", data={"csrf_token": csrf_from(again.text)})
     assert employer.get(link).status_code == 404
 
-    admin = bearer(database, world, "a", Role.ORG_ADMIN)
-    client.post(
-        "/credentials/status",
-        json={
-            "credentialId": f"urn:uuid:{credential_id}",
-            "credentialStatus": [{"statusPurpose": "revocation", "status": True}],
-            "reason": "Awarded in error",
-        },
-        headers=admin,
-    )
+    revoke(client, database, world, credential_id)
     assert 'id="item-verdict" data-verified="false"' in learner.get(item).text  # checked again on view
 
     token = csrf_from(learner.get("/wallet").text)
@@ -138,15 +130,6 @@ def test_erasure_removes_the_learner_and_keeps_the_issuers_revocation_working(
     # The learner's own copy still verifies, and the issuer can still revoke it.
     verify = client.post("/credentials/verify", json={"verifiableCredential": credential}).json()
     assert verify["verified"] is True
-    admin = bearer(database, world, "a", Role.ORG_ADMIN)
-    client.post(
-        "/credentials/status",
-        json={
-            "credentialId": f"urn:uuid:{credential_id}",
-            "credentialStatus": [{"statusPurpose": "revocation", "status": True}],
-            "reason": "Awarded in error",
-        },
-        headers=admin,
-    )
+    revoke(client, database, world, credential_id)
     after = client.post("/credentials/verify", json={"verifiableCredential": credential}).json()
     assert after["verified"] is False and "revoked" in " ".join(after["errors"])

@@ -774,7 +774,10 @@ def to_ob3(
     # Annex I elements OB3 has no term for (edubadges' names where it has them).
     extension: dict[str, Any] = {
         "languages": c.languages or None,
-        "learningOutcomes": [o.model_dump(mode="json") for o in c.learning_outcomes],
+        # No empty lists: a list with nothing in it signs as nothing, so its key could change unseen.
+        "learningOutcomes": [
+            {key: value for key, value in o.model_dump(mode="json").items() if value != []} for o in c.learning_outcomes
+        ],
         "awardingBodies": [b.model_dump(mode="json", exclude_none=True) for b in c.awarding_bodies],
         "studyLoad": _decimal_text(c.workload_hours) if c.workload_hours is not None else None,
         "creditSystem": c.credits.system if c.credits else None,
