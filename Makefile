@@ -50,6 +50,7 @@ bench: $(VENV)/.bench
 	$(BIN)/python -m bench.skills_speed
 	$(BIN)/python -m bench.catalogue_speed
 	$(BIN)/python -m bench.issuing_speed
+	$(BIN)/python -m bench.verify_speed
 
 lint: install-dev
 	$(BIN)/ruff check src tests bench

@@ -67,3 +67,16 @@ def test_issuing_bench_prints_our_rates_beside_the_ceiling(capsys: pytest.Captur
     printed = capsys.readouterr().out
     assert "raw Ed25519 signing (the ceiling)" in printed and "ours, eddsa-rdfc-2022" in printed
     assert "batch of 20 rows, SQLite" in printed and "batch of 20 rows, PostgreSQL" in printed
+
+
+def test_verify_bench_prints_our_rates_and_the_endpoint_under_load(capsys: pytest.CaptureFixture[str]) -> None:
+    from bench import verify_speed
+
+    assert verify_speed.main(["--quick", "--no-node"]) == 0
+    printed = capsys.readouterr().out
+    assert "ours, full pipeline" in printed and "ours, bare dataintegrity.verify_proof" in printed
+    assert "ELM sealed, RS256 2048-bit, jades.verify" in printed and "ELM sealed, ES256, full pipeline" in printed
+    assert "on a tampered copy: FORMAT OK PROOF ERROR" in printed
+    assert "POST /credentials/verify under load" in printed
+    for clients in verify_speed.CLIENTS:
+        assert any(line.split()[:1] == [str(clients)] for line in printed.splitlines())
