@@ -286,3 +286,29 @@ def test_a_presentation_proves_its_holder_for_this_challenge_and_carries_valid_c
     unsigned = {k: v for k, v in presented([credential]).items() if k != "proof"}
     asked = check(unsigned)
     assert asked.status_code == 400 and "not signed by its holder" in " ".join(asked.json()["errors"])
+
+
+def test_json_ld_built_to_explode_canonicalization_is_refused(client: TestClient) -> None:
+    nodes = 12
+    clique = [
+        {"id": f"_:b{i}", "https://example.org/p": [{"id": f"_:b{j}"} for j in range(nodes) if j != i]}
+        for i in range(nodes)
+    ]
+    did = "did:key:z6MkjZRZv3aez3r18pB1RBFJR1kwUVJ5jHt92JmQwXbd5hwi"
+    credential = {
+        "@context": ["https://www.w3.org/ns/credentials/v2"],
+        "type": ["VerifiableCredential"],
+        "issuer": did,
+        "credentialSubject": {"id": "did:example:x", "https://example.org/knows": clique},
+        "proof": {
+            "type": "DataIntegrityProof",
+            "cryptosuite": "eddsa-rdfc-2022",
+            "proofPurpose": "assertionMethod",
+            "verificationMethod": f"{did}#{did.removeprefix('did:key:')}",
+            "proofValue": "z" + "1" * 86,
+        },
+    }
+    answer = client.post("/credentials/verify", json={"verifiableCredential": credential})
+    assert answer.status_code == 400
+    proof = next(c for c in answer.json()["checks"] if c["check"] == "PROOF")
+    assert proof["outcome"] == "ERROR" and "too entangled" in proof["detail"]

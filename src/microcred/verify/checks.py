@@ -265,11 +265,14 @@ def proof_checks(credential: dict[str, Any], sources: Sources) -> Check:
         except TrustError as error:
             return Check("PROOF", Outcome.ERROR, "The proof cannot be checked.", str(error))
         if not result.verified:
+            mismatch = not result.problem or "does not match" in result.problem
             return Check(
                 "PROOF",
                 Outcome.ERROR,
-                "The signature does not match: the credential was changed after it was signed.",
-                f"{proof.get('cryptosuite')} proof by {method[:200]} does not verify.",
+                "The signature does not match: the credential was changed after it was signed."
+                if mismatch
+                else "The proof cannot be checked: the credential is malformed.",
+                f"{proof.get('cryptosuite')} proof by {method[:200]} does not verify: {result.problem}",
             )
         details.append(f"{proof.get('cryptosuite')} by {method[:200]}")
         if unbound:  # an issuer id such as urn:uuid names no keys: the signature holds, its author is unknown
