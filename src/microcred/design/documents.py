@@ -100,7 +100,7 @@ def _concept(uri: str, label: str, language: str = "en", **extra: Any) -> dict[s
     return node
 
 
-def _text(value: Any) -> str:
+def text_of(value: Any) -> str:
     """The text of an ELM language map (English first), or a plain string."""
     if isinstance(value, str):
         return value
@@ -112,11 +112,12 @@ def _text(value: Any) -> str:
             if isinstance(found, list) and found and isinstance(found[0], str):
                 return found[0]
     if isinstance(value, list) and value:
-        return _text(value[0])
+        return text_of(value[0])
     return ""
 
 
-def _list(value: Any) -> list[Any]:
+def as_list(value: Any) -> list[Any]:
+    """A JSON-LD value as a list: absent is none, one is a list of one."""
     if value is None:
         return []
     return value if isinstance(value, list) else [value]
@@ -389,7 +390,7 @@ def _decimal_text(value: Decimal) -> str:
 
 
 def _types(node: Any) -> set[str]:
-    return set(_list(node.get("type"))) if isinstance(node, dict) else set()
+    return set(as_list(node.get("type"))) if isinstance(node, dict) else set()
 
 
 def from_elm(document: dict[str, Any]) -> dict[str, Any]:
@@ -399,9 +400,11 @@ def from_elm(document: dict[str, Any]) -> dict[str, Any]:
     achievement: Any = {}
     opportunity: Any = {}
     if "EuropeanDigitalCredential" in types or "VerifiableCredential" in types:
-        subject = _list(document.get("credentialSubject"))[0] if document.get("credentialSubject") else {}
-        achievement = _list(subject.get("hasClaim"))[0] if isinstance(subject, dict) and subject.get("hasClaim") else {}
-        qualification = _list(achievement.get("specifiedBy"))[0] if achievement.get("specifiedBy") else {}
+        subject = as_list(document.get("credentialSubject"))[0] if document.get("credentialSubject") else {}
+        achievement = (
+            as_list(subject.get("hasClaim"))[0] if isinstance(subject, dict) and subject.get("hasClaim") else {}
+        )
+        qualification = as_list(achievement.get("specifiedBy"))[0] if achievement.get("specifiedBy") else {}
         issuer = document.get("issuer") if isinstance(document.get("issuer"), dict) else {}
         if not qualification:
             raise InvalidInput(
@@ -426,10 +429,10 @@ def from_elm(document: dict[str, Any]) -> dict[str, Any]:
         )
     q = qualification
     out: dict[str, Any] = {
-        "title": _text(q.get("title")) or _text(achievement.get("title")) or _text(opportunity.get("title"))
+        "title": text_of(q.get("title")) or text_of(achievement.get("title")) or text_of(opportunity.get("title"))
     }
-    out["description"] = _text(q.get("description")) or _text(opportunity.get("description"))
-    for identifier in _list(q.get("identifier")):
+    out["description"] = text_of(q.get("description")) or text_of(opportunity.get("description"))
+    for identifier in as_list(q.get("identifier")):
         if isinstance(identifier, dict) and identifier.get("schemeName") == "Course code":
             out["code"] = str(identifier.get("notation", ""))
     location: Any = issuer.get("location") if isinstance(issuer.get("location"), dict) else {}
@@ -437,24 +440,24 @@ def from_elm(document: dict[str, Any]) -> dict[str, Any]:
     if country:
         out["issuer_country"] = vocab.country_from_uri(country) or country
     if (location or {}).get("geographicName"):
-        out["issuer_region"] = _text(location["geographicName"])
+        out["issuer_region"] = text_of(location["geographicName"])
     bodies = [
         body
-        for opportunity_node in _list(q.get("awardingOpportunity"))
-        for body in _list(opportunity_node.get("awardingBody"))
-    ] or _list((achievement.get("awardedBy") or {}).get("awardingBody") if achievement else None)
+        for opportunity_node in as_list(q.get("awardingOpportunity"))
+        for body in as_list(opportunity_node.get("awardingBody"))
+    ] or as_list((achievement.get("awardedBy") or {}).get("awardingBody") if achievement else None)
     out["awarding_bodies"] = [_awarding_body(body) for body in bodies if isinstance(body, dict)]
     out["learning_outcomes"] = [
         {
-            "text": _text(outcome.get("title")),
-            "skills": [_concept_id(skill) for skill in _list(outcome.get("relatedESCOSkill")) if _concept_id(skill)],
+            "text": text_of(outcome.get("title")),
+            "skills": [_concept_id(skill) for skill in as_list(outcome.get("relatedESCOSkill")) if _concept_id(skill)],
         }
-        for outcome in _list(q.get("learningOutcome"))
+        for outcome in as_list(q.get("learningOutcome"))
         if isinstance(outcome, dict)
     ]
     if q.get("volumeOfLearning"):
         out["workload_hours"] = str(duration_hours(q["volumeOfLearning"], field="volumeOfLearning"))
-    credit = next(iter(_list(q.get("creditPoint"))), None)
+    credit = next(iter(as_list(q.get("creditPoint"))), None)
     if isinstance(credit, dict):
         framework = credit.get("framework") or {}
         system = next(
@@ -463,27 +466,27 @@ def from_elm(document: dict[str, Any]) -> dict[str, Any]:
                 for s in vocab.CREDIT_SYSTEMS.values()
                 if s.uri == _concept_id(framework)
                 or framework.get("notation") == s.code
-                or _text(framework.get("prefLabel")) in (s.name, s.code)
+                or text_of(framework.get("prefLabel")) in (s.name, s.code)
             ),
-            _text(framework.get("prefLabel")) or "?",
+            text_of(framework.get("prefLabel")) or "?",
         )
         out["credits"] = {"system": system, "value": str(credit.get("point"))}
     eqf = _concept_id(q.get("eqfLevel"))
     if eqf:
         level = eqf.rstrip("/").rsplit("/", 1)[-1]
         out["eqf_level"] = int(level) if level.isdigit() else level
-    nqf = next(iter(_list(q.get("nqfLevel"))), None)
+    nqf = next(iter(as_list(q.get("nqfLevel"))), None)
     if isinstance(nqf, dict):
-        label = _text(nqf.get("prefLabel"))
+        label = text_of(nqf.get("prefLabel"))
         found = re.match(r"^(.*?)\s+level\s+(\S+)$", label, re.IGNORECASE)
         framework, level = (found.group(1), found.group(2)) if found else (label, str(nqf.get("notation", "")))
         out["nqf"] = {"framework": framework, "level": str(nqf.get("notation") or level)}
-    cycle = _concept_id(next(iter(_list(q.get("educationLevel"))), None))
+    cycle = _concept_id(next(iter(as_list(q.get("educationLevel"))), None))
     if cycle and cycle.startswith("urn:microcred:qf-ehea:"):
         out["qf_ehea_cycle"] = cycle.rsplit(":", 1)[-1]
     notes = {
-        _concept_id(note.get("subject") or {}) or "": _text(note.get("noteLiteral"))
-        for note in _list(q.get("additionalNote"))
+        _concept_id(note.get("subject") or {}) or "": text_of(note.get("noteLiteral"))
+        for note in as_list(q.get("additionalNote"))
         if isinstance(note, dict)
     }
     if "urn:microcred:note:nqf" in notes:
@@ -491,7 +494,7 @@ def from_elm(document: dict[str, Any]) -> dict[str, Any]:
         if found:
             out["nqf"] = {"framework": found.group(1), "level": found.group(2)}
     out.update(_assessment_from_elm(q, achievement))
-    mode = next(iter(_list(q.get("mode"))), None)
+    mode = next(iter(as_list(q.get("mode"))), None)
     if mode:
         out["participation"] = _term_code(vocab.PARTICIPATION, mode, "mode")
     if q.get("learningSetting"):
@@ -501,22 +504,26 @@ def from_elm(document: dict[str, Any]) -> dict[str, Any]:
         out["learning_setting"] = _named(vocab.LEARNING_SETTINGS, setting, "learning setting")
     out["languages"] = [
         vocab.language_from_uri(_concept_id(language) or "") or _concept_id(language)
-        for language in _list(q.get("language"))
+        for language in as_list(q.get("language"))
     ]
-    area = next(iter(_list(q.get("thematicArea"))), None)
+    area = next(iter(as_list(q.get("thematicArea"))), None)
     if area:
         out["field"] = (_concept_id(area) or "").rstrip("/").rsplit("/", 1)[-1]
-    out["audiences"] = [_term_code(vocab.AUDIENCES, group, "targetGroup") for group in _list(q.get("targetGroup"))]
+    out["audiences"] = [_term_code(vocab.AUDIENCES, group, "targetGroup") for group in as_list(q.get("targetGroup"))]
     if q.get("entryRequirement"):
-        out["prerequisites"] = _text((q["entryRequirement"] or {}).get("noteLiteral"))
-    accreditation = next(iter(_list(q.get("accreditation"))), None)
+        out["prerequisites"] = text_of((q["entryRequirement"] or {}).get("noteLiteral"))
+    accreditation = next(iter(as_list(q.get("accreditation"))), None)
     if isinstance(accreditation, dict):
         out["quality_assurance"] = {
             "type": _term_code(vocab.QA_TYPES, accreditation.get("dcType") or {}, "accreditation.dcType"),
-            "body": _text((accreditation.get("accreditingAgent") or {}).get("legalName")),
-            "description": _text(accreditation.get("description")),
+            "body": text_of((accreditation.get("accreditingAgent") or {}).get("legalName")),
+            "description": text_of(accreditation.get("description")),
             "url": next(
-                (page.get("contentURL") for page in _list(accreditation.get("landingPage")) if isinstance(page, dict)),
+                (
+                    page.get("contentURL")
+                    for page in as_list(accreditation.get("landingPage"))
+                    if isinstance(page, dict)
+                ),
                 None,
             ),
         }
@@ -539,7 +546,7 @@ def from_elm(document: dict[str, Any]) -> dict[str, Any]:
         out["assessment"]["open_to_non_attendees"] = True
     out["needs_evidence"] = notes.get("urn:microcred:note:needs", "")
     out["further_information"] = notes.get("urn:microcred:note:further", "")
-    homepage = next(iter(_list(opportunity.get("homepage") or q.get("homepage"))), None)
+    homepage = next(iter(as_list(opportunity.get("homepage") or q.get("homepage"))), None)
     if isinstance(homepage, dict) and homepage.get("contentURL"):
         out["homepage"] = homepage["contentURL"]
     period = opportunity.get("temporal") or {}
@@ -553,7 +560,7 @@ def from_elm(document: dict[str, Any]) -> dict[str, Any]:
         out["duration_weeks"] = str(weeks.quantize(Decimal("0.1")))
     if opportunity.get("learningSchedule"):
         out["delivery"] = _term_code(vocab.DELIVERY, opportunity["learningSchedule"], "learningSchedule")
-    price = next(iter(_list(opportunity.get("priceDetail"))), None)
+    price = next(iter(as_list(opportunity.get("priceDetail"))), None)
     if isinstance(price, dict) and isinstance(price.get("amount"), dict):
         amount = price["amount"]
         currency = (_concept_id(amount.get("unit")) or "EUR").rsplit("/", 1)[-1]
@@ -571,7 +578,7 @@ def _concept_id(node: Any) -> str | None:
 
 def _term_code(terms: dict[str, vocab.Term], node: Any, field: str) -> str:
     node = node if isinstance(node, dict) else {"id": node}
-    label = _text(node.get("prefLabel"))
+    label = text_of(node.get("prefLabel"))
     found = vocab.term_by_uri_or_label(terms, _concept_id(node), label)
     if found is None:
         found = _synonym(terms, label)
@@ -626,9 +633,9 @@ def _synonym(terms: dict[str, vocab.Term], label: str) -> vocab.Term | None:
 def _awarding_body(node: dict[str, Any]) -> dict[str, Any]:
     location = node.get("location") if isinstance(node.get("location"), dict) else {}
     country = _concept_id(((location or {}).get("address") or {}).get("countryCode"))
-    homepage = next(iter(_list(node.get("homepage"))), None)
+    homepage = next(iter(as_list(node.get("homepage"))), None)
     return {
-        "name": _text(node.get("legalName")) or _text(node.get("prefLabel")),
+        "name": text_of(node.get("legalName")) or text_of(node.get("prefLabel")),
         "country": vocab.country_from_uri(country) if country else None,
         "homepage": homepage.get("contentURL") if isinstance(homepage, dict) else None,
     }
@@ -637,8 +644,8 @@ def _awarding_body(node: dict[str, Any]) -> dict[str, Any]:
 def _assessment_from_elm(q: dict[str, Any], achievement: dict[str, Any]) -> dict[str, Any]:
     """The assessment from the specification (provenBy) or from a credential's LearningAssessment."""
     out: dict[str, Any] = {}
-    spec = next(iter(_list(q.get("provenBy"))), None)
-    assessment = next(iter(_list(achievement.get("provenBy"))), None) if achievement else None
+    spec = next(iter(as_list(q.get("provenBy"))), None)
+    assessment = next(iter(as_list(achievement.get("provenBy"))), None) if achievement else None
     if spec is None and isinstance(assessment, dict):
         spec = assessment.get("specifiedBy")
     if isinstance(spec, dict):
@@ -647,8 +654,8 @@ def _assessment_from_elm(q: dict[str, Any], achievement: dict[str, Any]) -> dict
             "type": _term_code(
                 vocab.ASSESSMENT_TYPES, spec.get("dcType") or {"prefLabel": spec.get("title")}, "provenBy.dcType"
             ),
-            "description": _text(spec.get("description")) or _text(grading.get("description")),
-            "grading": _text(grading.get("title")),
+            "description": text_of(spec.get("description")) or text_of(grading.get("description")),
+            "grading": text_of(grading.get("title")),
         }
     if isinstance(assessment, dict) and assessment.get("idVerification"):
         out["supervision"] = _term_code(vocab.SUPERVISION, assessment["idVerification"], "provenBy.idVerification")
@@ -810,7 +817,7 @@ def from_ob3(document: Any) -> dict[str, Any]:
     """Specification content from an OB3 Achievement, or the achievement of an OpenBadgeCredential."""
     types = _types(document)
     if "OpenBadgeCredential" in types or "AchievementCredential" in types:
-        subject = _list(document.get("credentialSubject"))[0] if document.get("credentialSubject") else {}
+        subject = as_list(document.get("credentialSubject"))[0] if document.get("credentialSubject") else {}
         document = subject.get("achievement") if isinstance(subject, dict) else None
         if not isinstance(document, dict):
             raise InvalidInput("credentialSubject.achievement: the badge has no achievement.", code="invalid_document")
@@ -840,7 +847,7 @@ def from_ob3(document: Any) -> dict[str, Any]:
         ]
         skills = [
             a.get("targetUrl")
-            for a in _list(d.get("alignment"))
+            for a in as_list(d.get("alignment"))
             if isinstance(a, dict) and str(a.get("targetUrl", "")).startswith("http://data.europa.eu/esco/skill/")
         ]
         out["learning_outcomes"] = [{"text": text, "skills": skills if i == 0 else []} for i, text in enumerate(items)]
@@ -862,7 +869,7 @@ def from_ob3(document: Any) -> dict[str, Any]:
         }
     elif d.get("ECTS") is not None:
         out["credits"] = {"system": "ECTS", "value": str(d["ECTS"])}
-    for entry in _list(d.get("alignment")):
+    for entry in as_list(d.get("alignment")):
         if not isinstance(entry, dict):
             continue
         kind = entry.get("targetType")
@@ -935,7 +942,7 @@ def load_document(raw: bytes | str) -> dict[str, Any]:
 
 def from_document(document: dict[str, Any]) -> tuple[str, dict[str, Any]]:
     """("elm" or "ob3", specification content) from whichever of the two the document is."""
-    contexts = [c for c in _list(document.get("@context")) if isinstance(c, str)]
+    contexts = [c for c in as_list(document.get("@context")) if isinstance(c, str)]
     types = _types(document)
     try:
         if ELM_CONTEXT in contexts or types & {"EuropeanDigitalCredential", "LearningOpportunity", "Qualification"}:

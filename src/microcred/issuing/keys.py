@@ -117,10 +117,15 @@ def private_key(row: SigningKey, master: bytes) -> Key:
 
 def did_web(organisation: Organisation, base_url: str) -> str:
     """did:web:<host, its port %3A-encoded>[:<base path>]:orgs:<slug>, resolved at <base>/orgs/<slug>/did.json."""
+    return did_web_prefix(base_url) + organisation.slug
+
+
+def did_web_prefix(base_url: str) -> str:
+    """What every organisation's did:web here begins with: did:web:<host>[:<base path>]:orgs:"""
     parsed = urlparse(base_url)
     parts = [quote(parsed.netloc, safe="")]
     parts += [quote(p, safe="") for p in parsed.path.strip("/").split("/") if p]
-    return "did:web:" + ":".join([*parts, "orgs", organisation.slug])
+    return "did:web:" + ":".join([*parts, "orgs", ""])
 
 
 def verification_method(organisation: Organisation, row: SigningKey, base_url: str) -> str:

@@ -22,6 +22,7 @@ import jinja2
 from weasyprint import HTML, URLFetcher
 
 from microcred.design import vocab
+from microcred.design.documents import as_list
 from microcred.issuing import documents
 from microcred.issuing.models import IssuedCredential
 
@@ -56,12 +57,6 @@ class Certificate:
     credential_id: str
 
 
-def _list(value: Any) -> list[Any]:
-    if value is None:
-        return []
-    return value if isinstance(value, list) else [value]
-
-
 def _text(value: Any) -> str:
     return value.strip() if isinstance(value, str) else ""
 
@@ -91,7 +86,7 @@ def _awarded(document: dict[str, Any]) -> str:
 
 
 def _learner(subject: dict[str, Any], fallback: str) -> str:
-    for identity in _list(subject.get("identifier")):
+    for identity in as_list(subject.get("identifier")):
         if isinstance(identity, dict) and identity.get("identityType") == "name" and not identity.get("hashed"):
             return _text(identity.get("identityHash")) or fallback
     return fallback
@@ -99,7 +94,7 @@ def _learner(subject: dict[str, Any], fallback: str) -> str:
 
 def _alignments(achievement: dict[str, Any]) -> dict[str, list[dict[str, Any]]]:
     by_type: dict[str, list[dict[str, Any]]] = {}
-    for entry in _list(achievement.get("alignment")):
+    for entry in as_list(achievement.get("alignment")):
         if isinstance(entry, dict):
             by_type.setdefault(str(entry.get("targetType", "")), []).append(entry)
     return by_type
@@ -107,9 +102,9 @@ def _alignments(achievement: dict[str, Any]) -> dict[str, list[dict[str, Any]]]:
 
 def _outcomes(achievement: dict[str, Any], skill_labels: dict[str, str]) -> list[Outcome]:
     outcomes = []
-    for outcome in _list(achievement.get("learningOutcomes")):
+    for outcome in as_list(achievement.get("learningOutcomes")):
         if isinstance(outcome, dict) and _text(outcome.get("text")):
-            skills = [skill_labels.get(uri, uri) for uri in _list(outcome.get("skills")) if isinstance(uri, str)]
+            skills = [skill_labels.get(uri, uri) for uri in as_list(outcome.get("skills")) if isinstance(uri, str)]
             outcomes.append(Outcome(_text(outcome["text"]), skills))
     if outcomes:
         return outcomes
@@ -129,7 +124,7 @@ def _elements(achievement: dict[str, Any], aligned: dict[str, list[dict[str, Any
 
     bodies = [
         _text(body.get("name")) + (f" ({body['country']})" if _text(body.get("country")) else "")
-        for body in _list(a.get("awardingBodies"))
+        for body in as_list(a.get("awardingBodies"))
         if isinstance(body, dict) and _text(body.get("name"))
     ]
     add("Awarding bodies" if len(bodies) > 1 else "Awarding body", "; ".join(bodies))
@@ -164,7 +159,7 @@ def _elements(achievement: dict[str, Any], aligned: dict[str, list[dict[str, Any
     )
     for entry in aligned.get("ext:QualityAssurance", []):
         add("Quality assurance", _text(entry.get("targetName")), _text(entry.get("targetFramework")))
-    codes = [code for code in _list(a.get("languages")) or _list(a.get("inLanguage")) if isinstance(code, str)]
+    codes = [code for code in as_list(a.get("languages")) or as_list(a.get("inLanguage")) if isinstance(code, str)]
     add("Language", ", ".join(vocab.language_name(code.split("-")[0]) or code for code in codes))
     add("Prerequisites", _text(a.get("prerequisites")))
     stack = a.get("stackability") if isinstance(a.get("stackability"), dict) else None
@@ -183,7 +178,7 @@ def _elements(achievement: dict[str, Any], aligned: dict[str, list[dict[str, Any
 def certificate(issued: IssuedCredential) -> Certificate:
     """The texts of the certificate, from the issued credential's signed document."""
     document = issued.document
-    subject = next((s for s in _list(document.get("credentialSubject")) if isinstance(s, dict)), {})
+    subject = next((s for s in as_list(document.get("credentialSubject")) if isinstance(s, dict)), {})
     found = subject.get("achievement")
     achievement: dict[str, Any] = found if isinstance(found, dict) else {}
     aligned = _alignments(achievement)
@@ -193,7 +188,7 @@ def certificate(issued: IssuedCredential) -> Certificate:
         if _text(entry.get("targetName"))
     }
     issuer = document.get("issuer")
-    results = [r for r in _list(subject.get("result")) if isinstance(r, dict) and _text(r.get("value"))]
+    results = [r for r in as_list(subject.get("result")) if isinstance(r, dict) and _text(r.get("value"))]
     description = _text(achievement.get("description"))
     title = _text(document.get("name")) or _text(achievement.get("name"))
     return Certificate(

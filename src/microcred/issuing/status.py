@@ -146,11 +146,12 @@ def _bits(found: dict[str, tuple[StatusList, StatusEntry]]) -> dict[str, bool]:
     return {purpose: statuslist.get_bit(lst.bits, entry.position) for purpose, (lst, entry) in found.items()}
 
 
-def _entries(db: Session, organisation: Organisation, credential_id: str) -> dict[str, tuple[StatusList, StatusEntry]]:
+def _entries(db: Session, organisation_id: uuid.UUID, credential_id: str) -> dict[str, tuple[StatusList, StatusEntry]]:
     rows = db.execute(
         select(StatusList, StatusEntry)
         .join(StatusEntry, StatusEntry.list_id == StatusList.id)
-        .where(StatusList.organisation_id == organisation.id, StatusEntry.credential_id == credential_id)
+        .where(StatusList.organisation_id == organisation_id, StatusEntry.credential_id == credential_id)
+        .order_by(StatusList.purpose)
     ).all()
     if not rows:
         raise NotFound("This organisation issued no credential with that id.", code="credential_not_found")
@@ -160,16 +161,10 @@ def _entries(db: Session, organisation: Organisation, credential_id: str) -> dic
 def entries_of(db: Session, credential_id: uuid.UUID, base_url: str) -> tuple[dict[str, bool], list[dict[str, Any]]]:
     """An issued award's status and its Bitstring entries, in the lists of the organisation that issued it
     (for the public status URL; another organisation's entries under the same id do not count)."""
-    rows = db.execute(
-        select(StatusList, StatusEntry)
-        .join(StatusEntry, StatusEntry.list_id == StatusList.id)
-        .join(IssuedCredential, IssuedCredential.organisation_id == StatusList.organisation_id)
-        .where(IssuedCredential.id == credential_id, StatusEntry.credential_id == f"urn:uuid:{credential_id}")
-        .order_by(StatusList.purpose)
-    ).all()
-    if not rows:
+    issuer = db.scalar(select(IssuedCredential.organisation_id).where(IssuedCredential.id == credential_id))
+    if issuer is None:
         raise NotFound("No credential with that id has a status here.", code="credential_not_found")
-    found = {row[0].purpose: (row[0], row[1]) for row in rows}
+    found = _entries(db, issuer, f"urn:uuid:{credential_id}")
     return _bits(found), [
         statuslist.entry(list_url=list_url(base_url, lst.id), index=entry.position, purpose=purpose)
         for purpose, (lst, entry) in found.items()
@@ -178,7 +173,7 @@ def entries_of(db: Session, credential_id: uuid.UUID, base_url: str) -> tuple[di
 
 def status(db: Session, organisation: Organisation, credential_id: str) -> dict[str, bool]:
     """Whether the credential is revoked and whether it is suspended."""
-    return _bits(_entries(db, organisation, credential_id))
+    return _bits(_entries(db, organisation.id, credential_id))
 
 
 def change(
@@ -195,7 +190,7 @@ def change(
     if purpose not in statuslist.PURPOSES:
         raise InvalidInput("statusPurpose must be revocation or suspension.", code="invalid_status")
     reason = single_line(reason, field="reason", min_length=3, max_length=500, code="reason_required")
-    found = _entries(db, organisation, credential_id)
+    found = _entries(db, organisation.id, credential_id)
     if purpose not in found:
         raise NotFound(f"The credential has no {purpose} entry.", code="credential_not_found")
     current = _bits(found)

@@ -16,6 +16,7 @@ from datetime import UTC, datetime
 from enum import StrEnum
 from typing import Any
 
+from microcred.design.documents import as_list, text_of
 from microcred.trust import TrustError, dataintegrity, jades, statuslist
 from microcred.trust.loader import document_loader
 from microcred.trust.multikey import Key, key_from_multibase
@@ -115,10 +116,6 @@ def _depth(value: Any) -> int:
     return deepest
 
 
-def _list(value: Any) -> list[Any]:
-    return value if isinstance(value, list) else [] if value is None else [value]
-
-
 def _issuer_id(credential: dict[str, Any]) -> str | None:
     issuer = credential.get("issuer")
     found = issuer.get("id") if isinstance(issuer, dict) else issuer
@@ -147,12 +144,12 @@ def format_problems(credential: Any, *, sealed: bool = False) -> list[str]:
     first = contexts[0] if isinstance(contexts, list) and contexts else None
     if first not in (V1, V2):
         problems.append(f"@context must be a list that starts with {V2} (or {V1}).")
-    types = _list(credential.get("type"))
+    types = as_list(credential.get("type"))
     if "VerifiableCredential" not in types:
         problems.append("type must include VerifiableCredential.")
     if _issuer_id(credential) is None:
         problems.append("issuer must be a URL, or an object whose id is one.")
-    subjects = _list(credential.get("credentialSubject"))
+    subjects = as_list(credential.get("credentialSubject"))
     if not subjects or not all(isinstance(s, dict) and s for s in subjects):
         problems.append("credentialSubject must be an object (or objects) saying something of the subject.")
     if "id" in credential and not (isinstance(credential["id"], str) and ":" in credential["id"]):
@@ -213,7 +210,7 @@ def _elm_problems(credential: dict[str, Any], *, sealed: bool) -> list[str]:
     """The ELM structure the EDC profile makes mandatory (from its SHACL shapes: context, issued, validFrom,
     an issuer Organisation with its legal name, a learner with a claim)."""
     problems = []
-    contexts = _list(credential.get("@context"))
+    contexts = as_list(credential.get("@context"))
     if not any(isinstance(c, str) and "data.europa.eu/snb/model/context" in c for c in contexts):
         problems.append("A European Digital Credential needs the ELM context.")
     if sealed and "issued" not in credential:
@@ -223,7 +220,7 @@ def _elm_problems(credential: dict[str, Any], *, sealed: bool) -> list[str]:
     issuer = credential.get("issuer")
     if not isinstance(issuer, dict) or not issuer.get("legalName"):
         problems.append("The issuer must be an Organisation with its legal name.")
-    for subject in _list(credential.get("credentialSubject")):
+    for subject in as_list(credential.get("credentialSubject")):
         if isinstance(subject, dict) and not subject.get("hasClaim"):
             problems.append("The learner (credentialSubject) has no claim (hasClaim): nothing was achieved.")
     return problems
@@ -233,7 +230,7 @@ def _elm_problems(credential: dict[str, Any], *, sealed: bool) -> list[str]:
 
 
 def proof_checks(credential: dict[str, Any], sources: Sources) -> Check:
-    proofs = [p for p in _list(credential.get("proof")) if isinstance(p, dict)]
+    proofs = [p for p in as_list(credential.get("proof")) if isinstance(p, dict)]
     if not proofs:
         return Check("PROOF", Outcome.ERROR, "The credential carries no proof: anyone could have written it.")
     unsecured = {k: v for k, v in credential.items() if k != "proof"}
@@ -359,7 +356,7 @@ def status_check(credential: dict[str, Any], sources: Sources) -> Check:
     url = given.get("@value") if isinstance(given, dict) and "@value" in given else given
     if isinstance(url, str):  # the EDC profile's one status: a URL that answers the award's state
         return _award_status(url, sources)
-    entries = [e for e in _list(given) if isinstance(e, dict)]
+    entries = [e for e in as_list(given) if isinstance(e, dict)]
     if not entries:
         return Check("REVOCATION", Outcome.SKIPPED, "The issuer gave this credential no way to revoke it.")
     seen = []
@@ -470,6 +467,19 @@ def trust_check(credential: dict[str, Any], issuer: str | None, sources: Sources
 # The pipeline ---------------------------------------------------------------------------------------------
 
 
+def read(credential: dict[str, Any]) -> Report:
+    """What a credential is and who issued it, unchecked (the report has no checks yet)."""
+    types = set(as_list(credential.get("type")))
+    kind = (
+        "elm"
+        if "EuropeanDigitalCredential" in types
+        else "open-badge"
+        if types & OB3_TYPES
+        else "verifiable-credential"
+    )
+    return Report(kind, credential=credential, issuer=_issuer_id(credential))
+
+
 def verify(document: Any, sources: Sources | None = None) -> Report:
     """Every check of one credential: Data Integrity secured (VC 1.1/2.0, Open Badges 3.0) or JAdES sealed (ELM)."""
     sources = sources or Sources()
@@ -484,26 +494,19 @@ def verify(document: Any, sources: Sources | None = None) -> Report:
         credential, checks = document, []
     if credential is None:
         return Report("elm", [Check("FORMAT", Outcome.ERROR, "The sealed content is not a credential."), *checks])
-    types = set(_list(credential.get("type")))
-    kind = (
-        "elm"
-        if "EuropeanDigitalCredential" in types
-        else "open-badge"
-        if types & OB3_TYPES
-        else "verifiable-credential"
-    )
     problems = format_problems(credential, sealed=sealed)
-    # A sealed credential's issuer is the holder of the seal certificate (its X.509 subject).
-    report = Report(kind, credential=credential, issuer=sealer if sealed else _issuer_id(credential))
+    report = read(credential)
+    if sealed:  # a sealed credential's issuer is the holder of the seal certificate (its X.509 subject)
+        report.issuer = sealer
     if problems:
         report.checks.append(
             Check("FORMAT", Outcome.ERROR, "The credential is not well formed.", " ".join(problems[:10]))
         )
     else:
-        report.checks.append(Check("FORMAT", Outcome.OK, "The credential is well formed.", kind))
+        report.checks.append(Check("FORMAT", Outcome.OK, "The credential is well formed.", report.kind))
     if sealed:
         report.checks += checks
-    elif problems and "VerifiableCredential" not in types:
+    elif problems and "VerifiableCredential" not in as_list(credential.get("type")):
         report.checks.append(Check("PROOF", Outcome.SKIPPED, "Not checked: this is not a credential."))
     else:
         report.checks.append(_safely("PROOF", lambda: proof_checks(credential, sources)))
@@ -529,16 +532,8 @@ def _safely(name: str, check: Callable[[], Check]) -> Check:
 # What the credential says, for people ------------------------------------------------------------------
 
 
-def _text(value: Any) -> str:
-    if isinstance(value, str):
-        return value
-    if isinstance(value, dict):
-        return str(value.get("en") or next(iter(value.values()), ""))
-    return ""
-
-
 def _first(value: Any) -> dict[str, Any]:
-    found = next(iter(_list(value)), None)
+    found = next(iter(as_list(value)), None)
     return found if isinstance(found, dict) else {}
 
 
@@ -554,38 +549,40 @@ def summary(report: Report) -> list[tuple[str, str]]:
         qualification = claim.get("specifiedBy") or {}
         issuer = credential.get("issuer") or {}
         facts += [
-            ("Learner", _text(person.get("fullName"))),
-            ("Title", _text(claim.get("title"))),
-            ("Awarded by", _text(issuer.get("legalName"))),
+            ("Learner", text_of(person.get("fullName"))),
+            ("Title", text_of(claim.get("title"))),
+            ("Awarded by", text_of(issuer.get("legalName"))),
             ("Awarded on", str(awarding.get("awardingDate") or credential.get("issued") or "")[:10]),
-            ("Grade", _text((assessment.get("grade") or {}).get("noteLiteral"))),
-            ("Level", _text((qualification.get("eqfLevel") or {}).get("prefLabel"))),
+            ("Grade", text_of((assessment.get("grade") or {}).get("noteLiteral"))),
+            ("Level", text_of((qualification.get("eqfLevel") or {}).get("prefLabel"))),
             ("Workload", str(qualification.get("volumeOfLearning") or "")),
         ]
-        outcomes = [_text(o.get("title")) for o in _list(qualification.get("learningOutcome")) if isinstance(o, dict)]
+        outcomes = [
+            text_of(o.get("title")) for o in as_list(qualification.get("learningOutcome")) if isinstance(o, dict)
+        ]
     else:
         subject: dict[str, Any] = _first(credential.get("credentialSubject"))
         achievement = subject.get("achievement") or {}
         issuer = credential.get("issuer") if isinstance(credential.get("issuer"), dict) else {}
         names = [
             i.get("identityHash")
-            for i in _list(subject.get("identifier"))
+            for i in as_list(subject.get("identifier"))
             if isinstance(i, dict) and i.get("identityType") == "name" and not i.get("hashed")
         ]
-        results = [r.get("value") for r in _list(subject.get("result")) if isinstance(r, dict)]
+        results = [r.get("value") for r in as_list(subject.get("result")) if isinstance(r, dict)]
         levels = [
             a.get("targetName")
-            for a in _list(achievement.get("alignment"))
+            for a in as_list(achievement.get("alignment"))
             if isinstance(a, dict) and a.get("targetType") == "ext:EQF"
         ]
         facts += [
             ("Learner", str(names[0] if names else subject.get("name") or subject.get("id") or "")),
-            ("Title", _text(achievement.get("name") or credential.get("name"))),
-            ("Awarded by", _text((issuer or {}).get("name"))),
+            ("Title", text_of(achievement.get("name") or credential.get("name"))),
+            ("Awarded by", text_of((issuer or {}).get("name"))),
             ("Awarded on", str(credential.get("awardedDate") or credential.get("validFrom") or "")[:10]),
             ("Grade", str(results[0] if results else "")),
             ("Level", str(levels[0] if levels else "")),
-            ("Description", _text(achievement.get("description"))),
+            ("Description", text_of(achievement.get("description"))),
         ]
         outcomes = []
     facts += [("Learning outcome", outcome) for outcome in outcomes if outcome]
@@ -613,7 +610,7 @@ def verify_presentation(
     problems = []
     if not isinstance(contexts, list) or not contexts or contexts[0] not in (V1, V2):
         problems.append(f"@context must be a list that starts with {V2} (or {V1}).")
-    if "VerifiablePresentation" not in _list(document.get("type")):
+    if "VerifiablePresentation" not in as_list(document.get("type")):
         problems.append("type must include VerifiablePresentation.")
     held = document.get("verifiableCredential", [])
     if not isinstance(held, list | dict):
@@ -629,11 +626,11 @@ def verify_presentation(
         document.get("holder") if isinstance(document.get("holder"), str) else None,
     )
     report.checks.append(_safely("OWNER", lambda: _owner(document, sources, challenge, domain)))
-    return report, [verify(credential, sources) for credential in _list(held)]
+    return report, [verify(credential, sources) for credential in as_list(held)]
 
 
 def _owner(document: dict[str, Any], sources: Sources, challenge: str | None, domain: str | None) -> Check:
-    proofs = [p for p in _list(document.get("proof")) if isinstance(p, dict)]
+    proofs = [p for p in as_list(document.get("proof")) if isinstance(p, dict)]
     if not proofs:
         if challenge or domain:
             return Check("OWNER", Outcome.ERROR, "The presentation is not signed by its holder, as was asked.")

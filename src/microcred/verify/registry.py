@@ -21,6 +21,7 @@ from sqlalchemy.orm import Session
 from microcred.accounts import audit
 from microcred.accounts.principal import Actor
 from microcred.design import vocab
+from microcred.design.documents import as_list
 from microcred.errors import InvalidInput
 from microcred.store.base import utcnow
 from microcred.verify.checks import Trust
@@ -108,22 +109,18 @@ def export(db: Session) -> list[dict[str, Any]]:
 # What the registry says of a credential ------------------------------------------------------------------
 
 
-def _list(value: Any) -> list[Any]:
-    return value if isinstance(value, list) else [] if value is None else [value]
-
-
 def facts(credential: dict[str, Any]) -> dict[str, Any]:
     """The credential's EQF level, ISCED-F field, issuer country, types and date of issue, where it says."""
-    found: dict[str, Any] = {"types": {t for t in _list(credential.get("type")) if isinstance(t, str)}}
+    found: dict[str, Any] = {"types": {t for t in as_list(credential.get("type")) if isinstance(t, str)}}
     when = credential.get("validFrom") or credential.get("issuanceDate") or credential.get("issued")
     if isinstance(when, str):
         with contextlib.suppress(ValueError):
             found["issued"] = datetime.fromisoformat(when.replace("Z", "+00:00")).date()
-    first = next(iter(_list(credential.get("credentialSubject"))), None)
+    first = next(iter(as_list(credential.get("credentialSubject"))), None)
     subject: dict[str, Any] = first if isinstance(first, dict) else {}
     achievement = subject.get("achievement")
     if isinstance(achievement, dict):  # Open Badges 3.0
-        for alignment in _list(achievement.get("alignment")):
+        for alignment in as_list(achievement.get("alignment")):
             if not isinstance(alignment, dict):
                 continue
             if alignment.get("targetType") == "ext:EQF":
@@ -135,19 +132,19 @@ def facts(credential: dict[str, Any]) -> dict[str, Any]:
         address = issuer.get("address") if isinstance(issuer, dict) else None
         if isinstance(address, dict) and isinstance(address.get("addressCountryCode"), str):
             found["country"] = address["addressCountryCode"].upper()
-    claim = next(iter(_list(subject.get("hasClaim"))), None)
+    claim = next(iter(as_list(subject.get("hasClaim"))), None)
     if isinstance(claim, dict):  # ELM
         specified = claim.get("specifiedBy")
         qualification: dict[str, Any] = specified if isinstance(specified, dict) else {}
         eqf = str((qualification.get("eqfLevel") or {}).get("id", ""))
         if eqf.rstrip("/").rsplit("/", 1)[-1].isdigit():
             found["eqf"] = int(eqf.rstrip("/").rsplit("/", 1)[-1])
-        area = next(iter(_list(qualification.get("thematicArea"))), None)
+        area = next(iter(as_list(qualification.get("thematicArea"))), None)
         if isinstance(area, dict):
             found["field"] = str(area.get("id", "")).rstrip("/").rsplit("/", 1)[-1]
         named = credential.get("issuer")
         organisation: dict[str, Any] = named if isinstance(named, dict) else {}
-        location = next(iter(_list(organisation.get("location"))), None)
+        location = next(iter(as_list(organisation.get("location"))), None)
         code = ((location or {}).get("address") or {}).get("countryCode") if isinstance(location, dict) else None
         if isinstance(code, dict) and code.get("id"):
             found["country"] = vocab.country_from_uri(str(code["id"])) or None

@@ -25,7 +25,7 @@ from microcred.verify.checks import Report, Sources, Trust, verify
 
 
 def _our_org(db: Session, did: str, base_url: str) -> Organisation | None:
-    prefix = keys.did_web(Organisation(slug=""), base_url)  # did:web:<host>[:path]:orgs:
+    prefix = keys.did_web_prefix(base_url)
     if not did.startswith(prefix):
         return None
     slug = unquote(did[len(prefix) :])

@@ -337,16 +337,7 @@ class RunOut(BaseModel):
 
 
 def run_out(row: IssuanceRun) -> RunOut:
-    return RunOut(
-        id=row.id,
-        state=row.state,
-        total=row.total,
-        done=row.done,
-        detail=row.detail,
-        created_at=row.created_at,
-        finished_at=row.finished_at,
-        outcomes=row.outcomes,
-    )
+    return RunOut.model_validate(row, from_attributes=True)
 
 
 def start_run(request: Request, background: BackgroundTasks, db: DB, job: IssuanceRun) -> None:
