@@ -138,3 +138,25 @@ def test_positions_are_random_free_and_a_list_three_quarters_full_gives_way_to_a
     assert max(indexes) > 100_000 and min(indexes) < 30_000  # spread over the list, not counted up
     places = db.execute(select(StatusEntry.list_id, StatusEntry.position)).all()
     assert len(places) == len(set(places)) == 501
+
+
+@pytest.mark.parametrize("counted", [True, False], ids=["long-in-list", "whole-list-read"])
+def test_positions_already_given_are_never_drawn_again(db: Session, counted: bool) -> None:
+    """Half the list taken (every even position): a batch draws only odd ones, whether the taken positions
+    are looked up by an IN list (a busy list) or read whole (a young list, or one whose count is behind)."""
+    from microcred.store import bulk
+    from microcred.store.base import new_id, utcnow
+
+    org, _spec = published(db)
+    status.allocate(db, org, ["urn:uuid:first"], "https://mc.example", ("revocation",))
+    lst = db.scalars(select(StatusList)).one()
+    first = db.scalars(select(StatusEntry.position)).one()
+    now = utcnow()
+    taken = [p for p in range(0, lst.size, 2) if p != first]
+    rows = [{"id": new_id(), "list_id": lst.id, "position": p, "credential_id": "x", "created_at": now} for p in taken]
+    bulk.insert_rows(db, StatusEntry, rows)
+    lst.used = len(taken) + 1 if counted else 1
+    drawn = status.allocate(db, org, [f"urn:uuid:{n}" for n in range(1000)], "https://mc.example", ("revocation",))
+    indexes = {int(d["revocation"]["statusListIndex"]) for d in drawn}
+    assert len(indexes) == 1000 and first not in indexes
+    assert all(index % 2 == 1 for index in indexes)

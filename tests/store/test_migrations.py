@@ -92,3 +92,25 @@ def test_postgres_upgrade_downgrade_on_a_fresh_database(pg_server_url: str) -> N
             assert set(tables) <= {"alembic_version"}
         finally:
             admin.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+
+
+@pytest.mark.pg
+def test_postgres_stores_signed_documents_compressed_with_lz4(pg_server_url: str) -> None:
+    database = Database(pg_server_url)
+    try:
+        with database.engine.connect() as connection:
+            methods = connection.execute(
+                text(
+                    "SELECT c.relname || '.' || a.attname, a.attcompression FROM pg_attribute a "
+                    "JOIN pg_class c ON c.oid = a.attrelid "
+                    "WHERE c.relname IN ('issued_credentials', 'wallet_credentials') "
+                    "AND a.attname IN ('document', 'elm_document')"
+                )
+            ).all()
+    finally:
+        database.dispose()
+    assert dict(methods) == {
+        "issued_credentials.document": "l",
+        "issued_credentials.elm_document": "l",
+        "wallet_credentials.document": "l",
+    }

@@ -261,25 +261,26 @@ class Award:
             raise InvalidInput("result.awarded is in the future.", code="invalid_result")
         ids = [uuid.uuid4() for _ in items]
         entries = status.allocate(self.db, self.organisation, [f"urn:uuid:{i}" for i in ids], self.base_url)
-        rows = []
         now = utcnow()
-        for credential_id, learner, (_learner, result, key), entry in zip(ids, learners, items, entries, strict=True):
-            signed, sealed = self.build(credential_id, learner, result, entry["revocation"])
-            rows.append(
-                {
-                    "id": credential_id,
-                    "organisation_id": self.organisation.id,
-                    "specification_id": self.spec.id,
-                    "edition_number": self.edition.number,
-                    "learner_name": learner.name,
-                    "learner_email": learner.email,
-                    "document": signed,
-                    "elm_document": sealed,
-                    "idempotency_key": key,
-                    "issued_at": now,
-                }
-            )
-        bulk.insert_rows(self.db, IssuedCredential, rows)
+        with bulk.writer(self.db, IssuedCredential) as write:  # on PostgreSQL, stored while the next is signed
+            for credential_id, learner, (_learner, result, key), entry in zip(
+                ids, learners, items, entries, strict=True
+            ):
+                signed, sealed = self.build(credential_id, learner, result, entry["revocation"])
+                write(
+                    {
+                        "id": credential_id,
+                        "organisation_id": self.organisation.id,
+                        "specification_id": self.spec.id,
+                        "edition_number": self.edition.number,
+                        "learner_name": learner.name,
+                        "learner_email": learner.email,
+                        "document": signed,
+                        "elm_document": sealed,
+                        "idempotency_key": key,
+                        "issued_at": now,
+                    }
+                )
         audit.record(
             self.db,
             self.actor,

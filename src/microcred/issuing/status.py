@@ -12,6 +12,7 @@ import secrets
 import uuid
 from typing import Any
 
+import numpy as np
 from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
@@ -29,7 +30,6 @@ from microcred.trust import dataintegrity, statuslist
 from microcred.trust.loader import document_loader
 
 FULL = 0.75  # a list takes new credentials until three quarters of it is used, so random draws stay quick
-_random = secrets.SystemRandom()
 
 
 def list_url(base_url: str, list_id: uuid.UUID) -> str:
@@ -121,25 +121,33 @@ def allocate(
 def _free_positions(db: Session, chosen: StatusList, want: int) -> list[int]:
     """`want` distinct positions not yet given out in the list, in random order."""
     found: list[int] = []
+    have: set[int] = set()
     free_share = max(1 - chosen.used / chosen.size, 1 - FULL)
     for _attempt in range(8):
         need = want - len(found)
         if need == 0:
             return found
-        sample = _random.sample(range(chosen.size), min(chosen.size, int(need / free_share * 1.3) + 8))
-        sample = [p for p in sample if p not in found]
-        taken: set[int] = set()
-        for start in range(0, len(sample), 5000):  # bound the IN list
-            part = sample[start : start + 5000]
-            taken.update(
-                db.scalars(
-                    select(StatusEntry.position).where(StatusEntry.list_id == chosen.id, StatusEntry.position.in_(part))
-                )
-            )
-        found += [p for p in sample if p not in taken][:need]
+        sample = [p for p in _draw(chosen.size, int(need / free_share * 1.3) + 8) if p not in have]
+        of_list = select(StatusEntry.position).where(StatusEntry.list_id == chosen.id)
+        if chosen.used <= 4 * len(sample):  # a batch into a young list: reading it all beats a long IN list
+            taken = set(db.scalars(of_list))
+        else:
+            taken = set()
+            for start in range(0, len(sample), 5000):  # bound the IN list
+                taken.update(db.scalars(of_list.where(StatusEntry.position.in_(sample[start : start + 5000]))))
+        fresh = [p for p in sample if p not in taken][:need]
+        found += fresh
+        have.update(fresh)
     if len(found) < want:
         raise Conflict("No free status list positions were found; try again.", code="status_list_busy")
     return found
+
+
+def _draw(size: int, count: int) -> list[int]:
+    """Up to `count` distinct positions below `size`, uniformly at random from one read of the system's
+    CSPRNG (64 bits each: the modulo's bias is below size / 2**64)."""
+    raw = np.frombuffer(secrets.token_bytes(8 * count), dtype=np.uint64) % np.uint64(size)
+    return list(dict.fromkeys(raw.tolist()))
 
 
 def _bits(found: dict[str, tuple[StatusList, StatusEntry]]) -> dict[str, bool]:

@@ -1,39 +1,66 @@
 """Writing many rows at once: PostgreSQL's COPY, or a multi-row INSERT elsewhere.
 
 Issuance runs write thousands of credentials with their status entries; on PostgreSQL, COPY takes them
-several times faster than INSERT statements (no SQL to build and parse per row). Rows are dicts with the
-same keys, every column given (COPY runs no Python-side defaults), inside the session's transaction.
+several times faster than INSERT statements (no SQL to build and parse per row), and rows handed to a
+`writer` go to the server as they come, so it stores them while the next ones are being signed. Rows are
+dicts with the same keys, every column given (COPY runs no Python-side defaults), inside the session's
+transaction.
 """
 
 from __future__ import annotations
 
-import json
-from typing import Any
+from collections.abc import Callable, Iterator
+from contextlib import ExitStack, contextmanager
+from typing import Any, cast
 
-from sqlalchemy import insert
+import psycopg
+from sqlalchemy import Table, insert
+from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
 from microcred.store.base import Base
+from microcred.store.engine import dumps
+
+Row = dict[str, Any]
 
 
-def insert_rows(db: Session, model: type[Base], rows: list[dict[str, Any]]) -> None:
-    if not rows:
-        return
+@contextmanager
+def writer(db: Session, model: type[Base]) -> Iterator[Callable[[Row], None]]:
+    """A function that writes one row: streamed into a COPY on PostgreSQL, inserted at the block's end
+    elsewhere. An exception in the block writes nothing."""
     connection = db.connection()
     if connection.dialect.name != "postgresql":
-        db.execute(insert(model), rows)
+        rows: list[Row] = []
+        yield rows.append
+        if rows:
+            db.execute(
+                insert(cast(Table, model.__table__)), rows
+            )  # Core's executemany: the ORM's bulk path adds nothing here
         return
-    columns = list(rows[0])
     driver = connection.connection.driver_connection
     assert driver is not None
-    statement = f"COPY {model.__tablename__} ({', '.join(columns)}) FROM STDIN"  # names from our own models only
-    with driver.cursor() as cursor, cursor.copy(statement) as copy:
+    columns: list[str] = []
+    statement = f"COPY {model.__tablename__} FROM STDIN"
+    try:
+        with driver.cursor() as cursor, ExitStack() as stack:
+            copy: Any = None
+
+            def write(row: Row) -> None:
+                nonlocal copy, statement
+                if copy is None:
+                    columns.extend(row)
+                    statement = f"COPY {model.__tablename__} ({', '.join(columns)}) FROM STDIN"  # our own names
+                    copy = stack.enter_context(cursor.copy(statement))
+                copy.write_row(
+                    [dumps(value) if isinstance(value, dict | list) else value for value in map(row.get, columns)]
+                )
+
+            yield write
+    except psycopg.IntegrityError as error:  # as SQLAlchemy reports it for INSERT, so callers catch one kind
+        raise IntegrityError(statement, None, error) from error
+
+
+def insert_rows(db: Session, model: type[Base], rows: list[Row]) -> None:
+    with writer(db, model) as write:
         for row in rows:
-            copy.write_row(
-                [
-                    json.dumps(value, ensure_ascii=False, separators=(",", ":"))
-                    if isinstance(value, dict | list)
-                    else value
-                    for value in (row[column] for column in columns)
-                ]
-            )
+            write(row)

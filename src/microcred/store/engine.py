@@ -8,19 +8,25 @@ from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
 
+import orjson
 from sqlalchemy import Engine, create_engine, event, text
 from sqlalchemy.engine import make_url
 from sqlalchemy.orm import Session, sessionmaker
 
 
-def _json(value: Any) -> str:
-    return json.dumps(value, ensure_ascii=False, separators=(",", ":"))
+def dumps(value: Any) -> str:
+    """Compact JSON for the database: orjson (a tenth of the time for a signed credential), or the standard
+    library for what orjson refuses (integers beyond 64 bits, keys that are not strings)."""
+    try:
+        return orjson.dumps(value).decode()
+    except TypeError:
+        return json.dumps(value, ensure_ascii=False, separators=(",", ":"))
 
 
 def make_engine(url: str, **options: Any) -> Engine:
     """Create an engine; SQLite gets foreign keys, WAL and a busy timeout so that it acts like a server.
     JSON columns are written compact (signed credentials are stored as sent, a few KiB each)."""
-    options.setdefault("json_serializer", _json)
+    options.setdefault("json_serializer", dumps)
     parsed = make_url(url)
     if parsed.get_backend_name() == "sqlite":
         if parsed.database and parsed.database != ":memory:":

@@ -1,0 +1,59 @@
+"""Bulk writes: COPY on PostgreSQL, executemany elsewhere, the same outcome and the same errors."""
+
+from __future__ import annotations
+
+import pytest
+from sqlalchemy import func, select
+from sqlalchemy.exc import IntegrityError
+from sqlalchemy.orm import Session
+
+from microcred.accounts import service as accounts
+from microcred.accounts.principal import Actor
+from microcred.issuing.models import StatusEntry, StatusList
+from microcred.store import bulk
+from microcred.store.base import new_id, utcnow
+
+
+def a_list(db: Session) -> StatusList:
+    organisation = accounts.create_organisation(db, Actor.operator(), legal_name="Bulk", country="BE", slug="bulk")
+    lst = StatusList(organisation_id=organisation.id, purpose="revocation", size=131_072, bits=bytes(16_384))
+    db.add(lst)
+    db.flush()
+    return lst
+
+
+def entry(lst: StatusList, position: int) -> dict[str, object]:
+    return {
+        "id": new_id(),
+        "list_id": lst.id,
+        "position": position,
+        "credential_id": f"urn:{position}",
+        "created_at": utcnow(),
+    }
+
+
+def test_rows_written_as_they_come_are_all_there(db: Session) -> None:
+    lst = a_list(db)
+    with bulk.writer(db, StatusEntry) as write:
+        for position in range(2_500):
+            write(entry(lst, position))
+    assert db.scalar(select(func.count()).select_from(StatusEntry)) == 2_500
+
+
+def test_a_duplicate_is_sqlalchemys_integrity_error_and_nothing_of_the_block_stays(db: Session) -> None:
+    lst = a_list(db)
+    db.commit()
+    with pytest.raises(IntegrityError):
+        bulk.insert_rows(db, StatusEntry, [entry(lst, 1), entry(lst, 2), entry(lst, 1)])
+    db.rollback()
+    assert db.scalar(select(func.count()).select_from(StatusEntry)) == 0
+
+
+def test_an_exception_in_the_block_writes_nothing(db: Session) -> None:
+    lst = a_list(db)
+    db.commit()
+    with pytest.raises(ValueError, match="stop"), bulk.writer(db, StatusEntry) as write:
+        write(entry(lst, 1))
+        raise ValueError("stop")
+    db.rollback()
+    assert db.scalar(select(func.count()).select_from(StatusEntry)) == 0
