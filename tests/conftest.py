@@ -28,6 +28,7 @@ from microcred.web.app import create_app
 SHARED = Path(__file__).resolve().parents[1].parent / "shared"
 PG_SERVER_URL = os.environ.get("MICROCRED_TEST_PG_URL", "postgresql+psycopg://postgres@127.0.0.1:5432/test")
 TEST_SECRET = "test-secret-key-not-for-production-0123456789"
+os.environ["MICROCRED_FETCH"] = "false"  # no test reaches another site; tests/verify/test_fetch.py serves its own
 
 
 @pytest.fixture(autouse=True, scope="session")

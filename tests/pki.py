@@ -79,6 +79,10 @@ class CA:
         )
         if usage == "tsa":
             builder = builder.add_extension(x509.ExtendedKeyUsage([ExtendedKeyUsageOID.TIME_STAMPING]), critical=True)
+        elif usage == "tls":  # a web server's certificate for the host name `common`
+            builder = builder.add_extension(
+                x509.SubjectAlternativeName([x509.DNSName(common)]), critical=False
+            ).add_extension(x509.ExtendedKeyUsage([ExtendedKeyUsageOID.SERVER_AUTH]), critical=False)
         else:
             sign = usage == "seal"
             builder = builder.add_extension(

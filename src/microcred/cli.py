@@ -663,6 +663,7 @@ def verify_command(
     from microcred.issuing import keys
     from microcred.trust import TrustError
     from microcred.verify import checks
+    from microcred.verify.fetch import Fetcher
     from microcred.verify.service import verify_here
 
     try:
@@ -678,7 +679,9 @@ def verify_command(
         if current_revision(settings.resolved_database_url) is not None:  # our own issuers' keys and lists
             with transaction() as db:
                 master = keys.master_key(settings.resolved_master_key())
-                report = verify_here(db, document, base_url=settings.base_url, master=master)
+                report = verify_here(
+                    db, document, base_url=settings.base_url, master=master, fetcher=Fetcher(enabled=settings.fetch)
+                )
         else:
             report = checks.verify(document)
     if as_json:

@@ -53,6 +53,11 @@ class Settings(BaseSettings):
         default=None,
         description="An RFC 3161 timestamp authority's URL: ELM seals are then timestamped (JAdES baseline-T).",
     )
+    fetch: bool = Field(
+        default=True,
+        description="Fetch other issuers' status lists and did:web documents, and credentials by link "
+        "(https, public addresses only, cached); off for an air-gapped verifier.",
+    )
     log_level: str = "INFO"
 
     @field_validator("esco_path", "database_url", "secret_key", "master_key", "tsa_url", mode="before")

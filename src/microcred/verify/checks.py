@@ -76,12 +76,17 @@ class Trust:
     problem: str | None = None  # an accreditation limit the credential breaks
 
 
+class Unreachable(Exception):
+    """What a source raises when it could not get what was asked: the sentence says why."""
+
+
 @dataclass
 class Sources:
     """Where the pipeline gets what a credential does not carry: keys, status lists, issuer trust."""
 
     key_for: Callable[[str], Key | None] = lambda _method: None
-    status_list: Callable[[str], dict[str, Any] | None] = lambda _url: None
+    status_list: Callable[[str], dict[str, Any] | None] = lambda _url: None  # a BitstringStatusListCredential
+    award_status: Callable[[str], dict[str, bool] | None] = lambda _url: None  # {"revoked": …, "suspended": …}
     trust: Callable[[str, dict[str, Any]], Trust | None] = lambda _issuer, _credential: None
     now: Callable[[], datetime] = lambda: datetime.now(UTC)
 
@@ -369,13 +374,18 @@ def status_check(credential: dict[str, Any], sources: Sources) -> Check:
                 f"credentialStatus type {str(entry.get('type'))[:80]!r}",
             )
         url = entry.get("statusListCredential")
-        list_credential = sources.status_list(url) if isinstance(url, str) else None
+        try:
+            list_credential = sources.status_list(url) if isinstance(url, str) else None
+        except Unreachable as error:
+            list_credential, why = None, f": {error}"
+        else:
+            why = ""
         if list_credential is None:
             return Check(
                 "REVOCATION",
                 Outcome.WARNING,
                 "The issuer's revocation list could not be reached: whether it was revoked is unknown.",
-                f"{str(url)[:200]}",
+                f"{str(url)[:200]}{why}",
             )
         problem = _list_problem(list_credential, credential, sources)
         if problem:
@@ -406,7 +416,7 @@ def status_check(credential: dict[str, Any], sources: Sources) -> Check:
 
 
 def _award_status(url: str, sources: Sources) -> Check:
-    answer = sources.status_list(url)
+    answer = sources.award_status(url)
     if answer is None:
         return Check(
             "REVOCATION",

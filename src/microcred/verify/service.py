@@ -1,8 +1,9 @@
 """The pipeline's sources inside microcred: our organisations' keys, status lists and seal certificates.
 
 Keys of our own organisations' did:web, and our status lists and award status URLs, are read from the
-database (no network, and nothing a forged document can point us at). Everything else is unknown here:
-the checks say so (WARNING or ERROR) rather than fetch it.
+database (no network, and nothing a forged document can point us at). Other issuers' did:web keys and
+Bitstring status lists go through the fetcher (fetch.py: https to public addresses, cached), when it is
+on; when it is off or fails, the checks say so (WARNING or ERROR).
 """
 
 from __future__ import annotations
@@ -22,6 +23,7 @@ from microcred.trust import TrustError
 from microcred.trust.multikey import Key, key_from_multibase
 from microcred.verify import registry
 from microcred.verify.checks import Report, Sources, Trust, verify
+from microcred.verify.fetch import Fetcher
 
 
 def _our_org(db: Session, did: str, base_url: str) -> Organisation | None:
@@ -32,12 +34,15 @@ def _our_org(db: Session, did: str, base_url: str) -> Organisation | None:
     return db.scalar(select(Organisation).where(Organisation.slug == slug)) if slug else None
 
 
-def sources(db: Session, *, base_url: str, master: bytes) -> Sources:
+def sources(db: Session, *, base_url: str, master: bytes, fetcher: Fetcher | None = None) -> Sources:
     base = base_url.rstrip("/")
+    remote = fetcher or Fetcher(enabled=False)
 
     def key_for(method: str) -> Key | None:
         did, _, fragment = method.partition("#")
         organisation = _our_org(db, did, base_url)
+        if organisation is None and not did.startswith(keys.did_web_prefix(base_url)):
+            return remote.did_web_key(method)
         if organisation is None or not fragment:
             return None
         row = db.scalar(
@@ -50,17 +55,24 @@ def sources(db: Session, *, base_url: str, master: bytes) -> Sources:
         except TrustError:
             return None
 
-    def status_list(url: str) -> dict[str, Any] | None:
+    def award_status(url: str) -> dict[str, bool] | None:
+        """One of our awards' state, from its URL (other issuers' URLs answer in no standard form)."""
+        if not url.startswith(f"{base}/status/credentials/"):
+            return None
         try:
-            if url.startswith(f"{base}/status/credentials/"):
-                award = uuid.UUID(url.rsplit("/", 1)[1])
-                state, entries = status.entries_of(db, award, base_url)
-                return {"revoked": state.get("revocation"), "suspended": state.get("suspension"), "entries": entries}
-            if url.startswith(f"{base}/status/"):
-                return status.list_credential(db, uuid.UUID(url.rsplit("/", 1)[1]), base_url=base_url, master=master)
+            state, _entries = status.entries_of(db, uuid.UUID(url.rsplit("/", 1)[1]), base_url)
         except (ValueError, NotFound):
             return None
-        return None
+        return {"revoked": bool(state.get("revocation")), "suspended": bool(state.get("suspension"))}
+
+    def status_list(url: str) -> dict[str, Any] | None:
+        if url.startswith(f"{base}/"):
+            try:
+                return status.list_credential(db, uuid.UUID(url.rsplit("/", 1)[1]), base_url=base_url, master=master)
+            except (ValueError, NotFound):
+                return None
+        document = remote.json(url)  # FetchError says why not
+        return document if isinstance(document, dict) else None
 
     def trust(issuer: str, credential: dict[str, Any]) -> Trust | None:
         listed = registry.trust_of(db, issuer, credential)
@@ -76,8 +88,8 @@ def sources(db: Session, *, base_url: str, master: bytes) -> Sources:
             )
         return Trust(organisation.legal_name, accredited=False) if organisation else None
 
-    return Sources(key_for=key_for, status_list=status_list, trust=trust)
+    return Sources(key_for=key_for, status_list=status_list, award_status=award_status, trust=trust)
 
 
-def verify_here(db: Session, document: Any, *, base_url: str, master: bytes) -> Report:
-    return verify(document, sources(db, base_url=base_url, master=master))
+def verify_here(db: Session, document: Any, *, base_url: str, master: bytes, fetcher: Fetcher | None = None) -> Report:
+    return verify(document, sources(db, base_url=base_url, master=master, fetcher=fetcher))

@@ -20,6 +20,7 @@ import microcred
 from microcred.config import Settings, get_settings
 from microcred.store import Database
 from microcred.taxonomy import search
+from microcred.verify.fetch import Fetcher
 from microcred.web import (
     accounts_api,
     accounts_pages,
@@ -70,6 +71,7 @@ def create_app(settings: Settings | None = None, database: Database | None = Non
     )
     app.state.settings = settings
     app.state.database = database
+    app.state.fetcher = Fetcher(enabled=settings.fetch)
     app.state.secret_key = settings.resolved_secret_key()
     search.configure(settings.vectors_dir, settings.embeddings)
 

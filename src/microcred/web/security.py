@@ -23,6 +23,7 @@ from microcred.accounts.models import Organisation, Role, User
 from microcred.accounts.principal import Actor
 from microcred.config import Settings
 from microcred.errors import Forbidden, Unauthenticated
+from microcred.verify.fetch import Fetcher
 
 SAFE_METHODS = frozenset({"GET", "HEAD", "OPTIONS"})
 CSRF_FIELD = "csrf_token"
@@ -36,6 +37,12 @@ CROSS_SITE_TYPES = FORM_TYPES | {"text/plain"}
 def settings_of(request: Request) -> Settings:
     settings: Settings = request.app.state.settings
     return settings
+
+
+def fetcher_of(request: Request) -> Fetcher:
+    """The app's fetcher of other issuers' documents (one cache for the process)."""
+    fetcher: Fetcher = request.app.state.fetcher
+    return fetcher
 
 
 def session_cookie_name(settings: Settings) -> str:

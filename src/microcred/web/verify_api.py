@@ -13,7 +13,7 @@ from microcred.trust import TrustError
 from microcred.verify import checks, registry
 from microcred.verify.service import sources, verify_here
 from microcred.web.issuing_api import master_of
-from microcred.web.security import DB, Access, Caller, settings_of
+from microcred.web.security import DB, Access, Caller, fetcher_of, settings_of
 
 router = APIRouter(tags=["verification"])
 Anyone = Annotated[Caller, Depends(Access.public())]
@@ -36,7 +36,9 @@ def verify_credential(body: VerifyIn, request: Request, caller: Anyone, db: DB) 
         document = checks.bounded(body.verifiableCredential)
     except TrustError as error:
         return JSONResponse({"error": "invalid_credential", "detail": str(error)}, status_code=400)
-    report = verify_here(db, document, base_url=settings_of(request).base_url, master=master_of(request))
+    report = verify_here(
+        db, document, base_url=settings_of(request).base_url, master=master_of(request), fetcher=fetcher_of(request)
+    )
     body_out = report.as_dict()
     body_out["errors"] = [c.sentence for c in report.checks if c.outcome == checks.Outcome.ERROR]
     body_out["warnings"] = [c.sentence for c in report.checks if c.outcome == checks.Outcome.WARNING]
@@ -66,7 +68,7 @@ def verify_presentation(body: PresentationIn, request: Request, caller: Anyone, 
     settings = settings_of(request)
     presentation, credentials = checks.verify_presentation(
         document,
-        sources(db, base_url=settings.base_url, master=master_of(request)),
+        sources(db, base_url=settings.base_url, master=master_of(request), fetcher=fetcher_of(request)),
         challenge=body.options.challenge,
         domain=body.options.domain,
     )

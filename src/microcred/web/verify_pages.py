@@ -16,7 +16,7 @@ from microcred.trust import TrustError
 from microcred.verify import checks
 from microcred.verify.service import verify_here
 from microcred.web.issuing_api import master_of
-from microcred.web.security import DB, Access, Caller, settings_of
+from microcred.web.security import DB, Access, Caller, fetcher_of, settings_of
 from microcred.web.templating import render
 
 router = APIRouter(include_in_schema=False)
@@ -65,7 +65,7 @@ def verify_upload(
     except TrustError as error:
         return _page(request, caller, db, [], error=str(error), code=422)
     settings = settings_of(request)
-    report = verify_here(db, parsed, base_url=settings.base_url, master=master_of(request))
+    report = verify_here(db, parsed, base_url=settings.base_url, master=master_of(request), fetcher=fetcher_of(request))
     return _page(request, caller, db, [("The credential", report)])
 
 
@@ -76,8 +76,13 @@ def verify_issued(request: Request, credential_id: uuid.UUID, caller: Anyone, db
         raise NotFound("No credential with this address was issued here.", code="credential_not_found")
     settings = settings_of(request)
     master = master_of(request)
-    reports = [("Open Badge", verify_here(db, row.document, base_url=settings.base_url, master=master))]
+    reports = [
+        (
+            "Open Badge",
+            verify_here(db, row.document, base_url=settings.base_url, master=master, fetcher=fetcher_of(request)),
+        )
+    ]
     if row.elm_document:
-        elm = verify_here(db, row.elm_document, base_url=settings.base_url, master=master)
+        elm = verify_here(db, row.elm_document, base_url=settings.base_url, master=master, fetcher=fetcher_of(request))
         reports.append(("European Digital Credential", elm))
     return _page(request, caller, db, reports)

@@ -15,7 +15,7 @@ from microcred.verify.service import verify_here
 from microcred.wallet import service as wallet
 from microcred.web.errors import STATUS
 from microcred.web.issuing_api import master_of
-from microcred.web.security import DB, Access, Caller, client_ip, session_cookie_name, settings_of
+from microcred.web.security import DB, Access, Caller, client_ip, fetcher_of, session_cookie_name, settings_of
 from microcred.web.templating import render
 
 router = APIRouter(include_in_schema=False)
@@ -24,7 +24,9 @@ Anyone = Annotated[Caller, Depends(Access.public())]
 
 
 def _check(request: Request, db: DB, document: object) -> checks.Report:
-    return verify_here(db, document, base_url=settings_of(request).base_url, master=master_of(request))
+    return verify_here(
+        db, document, base_url=settings_of(request).base_url, master=master_of(request), fetcher=fetcher_of(request)
+    )
 
 
 def _wallet_page(request: Request, caller: Caller, db: DB, *, error: str | None = None, code: int = 200) -> Response:

@@ -1,0 +1,247 @@
+"""Other issuers' did:web keys and status lists, fetched over real TLS from a server the test runs, and every
+way a fetch is refused: plain http, private addresses, redirects, oversized, slow or non-JSON answers."""
+
+from __future__ import annotations
+
+import contextlib
+import json
+import secrets
+import ssl
+import tempfile
+import threading
+import time
+from collections import Counter
+from collections.abc import Iterator
+from dataclasses import dataclass, field
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from pathlib import Path
+from typing import Any
+
+import pytest
+from cryptography.hazmat.primitives import serialization
+from sqlalchemy.orm import Session
+
+from microcred.trust import dataintegrity, statuslist
+from microcred.trust.loader import document_loader
+from microcred.trust.multikey import Ed25519Key
+from microcred.verify import checks, service
+from microcred.verify.fetch import MAX_BYTES, Fetcher, FetchError
+from tests.pki import CA, new_key
+
+
+@dataclass
+class Site:
+    """An issuer's web site on https://localhost:<port>: what it serves and how often it was asked."""
+
+    port: int = 0
+    pages: dict[str, tuple[int, bytes, float]] = field(default_factory=dict)  # path: (status, body, delay)
+    asked: Counter[str] = field(default_factory=Counter)
+    context: ssl.SSLContext | None = None
+
+    @property
+    def origin(self) -> str:
+        return f"https://localhost:{self.port}"
+
+    def serve(self, path: str, body: Any, *, status: int = 200, delay: float = 0.0) -> str:
+        raw = body if isinstance(body, bytes) else json.dumps(body).encode()
+        self.pages[path] = (status, raw, delay)
+        return f"{self.origin}{path}"
+
+
+@pytest.fixture(scope="module")
+def site() -> Iterator[Site]:
+    ca = CA("fetch test CA")
+    key = new_key("ec")
+    certificate = ca.issue(key, "localhost", usage="tls")
+    here = Site()
+
+    class Handler(BaseHTTPRequestHandler):
+        def do_GET(self) -> None:  # noqa: N802 (the http.server name)
+            here.asked[self.path] += 1
+            status, body, delay = here.pages.get(self.path, (404, b"not here", 0.0))
+            time.sleep(delay)
+            self.send_response(status)
+            if status == 302:
+                self.send_header("Location", "http://169.254.169.254/latest/meta-data/")
+            self.send_header("Content-Length", str(len(body)))
+            self.end_headers()
+            with contextlib.suppress(BrokenPipeError, ConnectionResetError, ssl.SSLError):  # the client gave up
+                self.wfile.write(body)
+
+        def log_message(self, *args: Any) -> None:
+            pass
+
+    with tempfile.TemporaryDirectory() as folder:
+        chain, private = Path(folder) / "chain.pem", Path(folder) / "key.pem"
+        chain.write_bytes(certificate.public_bytes(serialization.Encoding.PEM))
+        private.write_bytes(
+            key.private_bytes(
+                serialization.Encoding.PEM, serialization.PrivateFormat.PKCS8, serialization.NoEncryption()
+            )
+        )
+        server_context = ssl.SSLContext(ssl.PROTOCOL_TLS_SERVER)
+        server_context.load_cert_chain(chain, private)
+        server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
+        server.socket = server_context.wrap_socket(server.socket, server_side=True)
+        here.port = server.server_address[1]
+        client_context = ssl.create_default_context()
+        client_context.load_verify_locations(cadata=ca.certificate.public_bytes(serialization.Encoding.PEM).decode())
+        here.context = client_context
+        thread = threading.Thread(target=server.serve_forever, daemon=True)
+        thread.start()
+        try:
+            yield here
+        finally:
+            server.shutdown()
+            server.server_close()
+
+
+def fetcher(site: Site, **options: Any) -> Fetcher:
+    """A fetcher that trusts the test CA and, unlike production, may reach loopback."""
+    return Fetcher(allow_private=True, context=site.context, **options)
+
+
+@dataclass
+class Issuer:
+    did: str
+    key: Ed25519Key
+    list_url: str
+    path: str  # where on the site: a new one per issuer, as the site outlives each test
+
+    @property
+    def method(self) -> str:
+        return f"{self.did}#{self.key.public_multibase}"
+
+    def sign(self, document: dict[str, Any]) -> dict[str, Any]:
+        return dataintegrity.add_proof(
+            document, self.key, verification_method=self.method, created=dataintegrity.now(), loader=document_loader()
+        )
+
+    def credential(self, index: int, name: str = "Welding basics") -> dict[str, Any]:
+        return self.sign(
+            {
+                "@context": ["https://www.w3.org/ns/credentials/v2"],
+                "id": f"urn:uuid:00000000-0000-4000-8000-{index:012d}",
+                "type": ["VerifiableCredential"],
+                "issuer": self.did,
+                "validFrom": "2026-01-01T00:00:00Z",
+                "name": name,
+                "credentialSubject": {"name": "Ada"},
+                "credentialStatus": statuslist.entry(list_url=self.list_url, index=index, purpose="revocation"),
+            }
+        )
+
+
+def publish_issuer(site: Site, name: str, *, revoked: int) -> Issuer:
+    """An issuer whose did:web document and revocation list (bit `revoked` set) are on the site."""
+    key = Ed25519Key.generate()
+    path = f"{name}-{secrets.token_hex(4)}"
+    did = f"did:web:localhost%3A{site.port}:{path}"
+    issuer = Issuer(did, key, f"{site.origin}/{path}/lists/1", path)
+    site.serve(
+        f"/{path}/did.json",
+        {
+            "@context": ["https://www.w3.org/ns/did/v1"],
+            "id": did,
+            "verificationMethod": [
+                {"id": issuer.method, "type": "Multikey", "controller": did, "publicKeyMultibase": key.public_multibase}
+            ],
+            "assertionMethod": [issuer.method],
+        },
+    )
+    bits = statuslist.new_bitstring()
+    statuslist.set_bit(bits, revoked, True)
+    unsigned = statuslist.list_credential(
+        list_url=issuer.list_url, issuer=did, purpose="revocation", bits=bits, valid_from="2026-01-01T00:00:00Z"
+    )
+    site.serve(f"/{path}/lists/1", issuer.sign(unsigned))
+    return issuer
+
+
+def outcomes(report: checks.Report) -> dict[str, str]:
+    return {check.name: check.outcome.value for check in report.checks}
+
+
+def test_a_credential_from_elsewhere_is_checked_with_its_issuers_did_web_key_and_status_list(
+    db: Session, site: Site
+) -> None:
+    issuer = publish_issuer(site, "college", revoked=7)
+    sources = service.sources(db, base_url="https://mc.example", master=b"\0" * 32, fetcher=fetcher(site))
+    valid = checks.verify(issuer.credential(8), sources)
+    revoked = checks.verify(issuer.credential(7), sources)
+    assert outcomes(valid)["PROOF"] == "OK" and outcomes(valid)["REVOCATION"] == "OK", valid.as_dict()
+    assert outcomes(revoked)["REVOCATION"] == "ERROR" and "revoked" in revoked.checks[2].sentence
+    assert site.asked[f"/{issuer.path}/lists/1"] == 1 and site.asked[f"/{issuer.path}/did.json"] == 1  # cached
+    forged = {**issuer.credential(8), "name": "Rocket science"}
+    forged["proof"] = issuer.credential(8)["proof"]
+    assert outcomes(checks.verify(forged, sources))["PROOF"] == "ERROR"
+
+
+def test_a_status_list_signed_by_someone_else_is_not_believed(db: Session, site: Site) -> None:
+    issuer = publish_issuer(site, "academy", revoked=3)
+    impostor = publish_issuer(site, "impostor", revoked=99)
+    bits = statuslist.new_bitstring()  # nothing revoked, "published" at the academy's address by the impostor
+    unsigned = statuslist.list_credential(
+        list_url=issuer.list_url, issuer=issuer.did, purpose="revocation", bits=bits, valid_from="2026-01-01T00:00:00Z"
+    )
+    site.serve(f"/{issuer.path}/lists/1", impostor.sign(unsigned))
+    sources = service.sources(db, base_url="https://mc.example", master=b"\0" * 32, fetcher=fetcher(site))
+    report = checks.verify(issuer.credential(3), sources)
+    assert outcomes(report)["REVOCATION"] == "ERROR" and "cannot be trusted" in report.checks[2].sentence
+
+
+def test_with_fetching_switched_off_the_revocation_is_unknown_and_says_why(db: Session, site: Site) -> None:
+    issuer = publish_issuer(site, "offline", revoked=1)
+    sources = service.sources(db, base_url="https://mc.example", master=b"\0" * 32, fetcher=Fetcher(enabled=False))
+    report = checks.verify(issuer.credential(1), sources)
+    revocation = report.checks[2]
+    assert revocation.name == "REVOCATION" and revocation.outcome == checks.Outcome.WARNING
+    assert "switched off" in revocation.detail
+    assert site.asked[f"/{issuer.path}/lists/1"] == 0
+
+
+@pytest.mark.parametrize(
+    ("url", "problem"),
+    [
+        ("http://localhost:{port}/page", "Only https"),
+        ("ftp://localhost/x", "Only https"),
+        ("https://user:pw@localhost:{port}/page", "password"),
+        ("https://no-such-host.invalid/x", "was not found"),
+    ],
+)
+def test_addresses_that_are_never_fetched(site: Site, url: str, problem: str) -> None:
+    with pytest.raises(FetchError, match=problem):
+        Fetcher(context=site.context).json(url.format(port=site.port))
+
+
+def test_production_fetchers_refuse_loopback_and_other_private_addresses(site: Site) -> None:
+    url = site.serve("/private", {"secret": True})
+    with pytest.raises(FetchError, match="not on the public internet"):
+        Fetcher(context=site.context).json(url)
+    assert site.asked["/private"] == 0
+
+
+def test_bad_answers_are_named_and_cached_briefly(site: Site) -> None:
+    big = site.serve("/big", b"[" + b"0," * (MAX_BYTES // 2) + b"0]")
+    cases = {
+        site.serve("/gone", b"", status=404): "answered 404",
+        site.serve("/moved", b"", status=302): "answered 302",  # redirects are not followed (to metadata, here)
+        site.serve("/text", b"<html>hello</html>"): "not JSON",
+        big: "larger than",
+        site.serve("/deep", b"[" * 100 + b"]" * 100): "nested",
+    }
+    remote = fetcher(site)
+    for url, problem in cases.items():
+        with pytest.raises(FetchError, match=problem):
+            remote.json(url)
+        with pytest.raises(FetchError, match=problem):
+            remote.json(url)  # from the cache
+    assert site.asked["/gone"] == 1 and site.asked["/big"] == 1
+
+
+def test_a_slow_site_is_given_up_on_at_the_deadline(site: Site) -> None:
+    url = site.serve("/slow", {"late": True}, delay=3.0)
+    started = time.monotonic()
+    with pytest.raises(FetchError, match="longer than"):
+        fetcher(site, deadline=0.5).json(url)
+    assert time.monotonic() - started < 1.5
