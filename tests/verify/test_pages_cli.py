@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 import re
 from pathlib import Path
+from typing import Any
 
 from fastapi.testclient import TestClient
 from typer.testing import CliRunner
@@ -77,3 +78,61 @@ def test_the_command_line_prints_the_report_and_exits_by_the_verdict(tmp_path: P
     junk.write_text("{")
     answer = runner.invoke(cli, ["verify", str(junk)], env={"MICROCRED_DATA_DIR": str(tmp_path)})
     assert answer.exit_code == 1 and "FORMAT" in answer.output and "Not valid" in answer.output
+
+
+def test_a_link_or_a_picture_of_the_pdfs_qr_code_opens_the_credentials_verification(
+    client: TestClient, database: Database, world: World
+) -> None:
+    """Our verification and share links lead to their pages; the QR code inside the PDF, given as a picture
+    (or a camera frame to /verify/scan), does the same; anything else is refused with the reason."""
+    import io
+
+    from pypdf import PdfReader
+    from sqlalchemy import select
+
+    from microcred.issuing import documents, pdf
+    from microcred.issuing.models import IssuedCredential
+
+    educator = bearer(database, world, "a", Role.EDUCATOR)
+    spec_id = published(client, educator)
+    body = {"learner": LEARNER, "result": {"awarded": "2026-11-20", "grade": "Pass"}}
+    issued = client.post(f"/api/orgs/a/specifications/{spec_id}/editions/1/credentials", json=body, headers=educator)
+    credential_id = issued.json()["id"]
+    base_url = client.app.state.settings.base_url  # type: ignore[attr-defined]
+    with database.session() as db:
+        row = db.scalars(select(IssuedCredential)).one()
+        certificate = pdf.render(row, verify_url=documents.verify_url(base_url, row.id))
+    [embedded] = PdfReader(io.BytesIO(certificate)).pages[0].images  # the QR code, as printed
+
+    visitor = TestClient(client.app, follow_redirects=False)
+    token = csrf_from(visitor.get("/verify").text)
+
+    def post(**fields: str) -> Any:
+        return visitor.post("/verify", data={"csrf_token": token, **fields})
+
+    def picture(raw: bytes, name: str = "qr.png") -> Any:
+        return visitor.post("/verify", data={"csrf_token": token}, files={"picture": (name, raw, "image/png")})
+
+    for link in (f"{base_url}/verify/{credential_id}", f"/verify/{credential_id}"):
+        opened = post(link=link)
+        assert opened.status_code == 303 and opened.headers["location"] == f"/verify/{credential_id}", link
+    assert post(link=f"{base_url}/share/{'x' * 43}").headers["location"] == f"/share/{'x' * 43}"
+    from_pdf = picture(embedded.data, embedded.name)
+    assert from_pdf.status_code == 303 and from_pdf.headers["location"] == f"/verify/{credential_id}"
+    scanned = visitor.post("/verify/scan", data={"csrf_token": token}, files={"picture": ("f.png", embedded.data)})
+    assert scanned.status_code == 200 and scanned.json() == {"link": f"{base_url}/verify/{credential_id}"}
+
+    refused = {
+        "does not lead to a credential": post(link=f"{base_url}/orgs/a/settings"),
+        "switched off": post(link="https://college.example/credential.json"),
+        "not an image": picture(b"%PDF-1.7 not a picture"),
+    }
+    empty = io.BytesIO()
+    from PIL import Image
+
+    Image.new("L", (300, 300), 255).save(empty, format="PNG")
+    refused["No QR code"] = picture(empty.getvalue())
+    for reason, answer in refused.items():
+        assert answer.status_code == 422 and reason in answer.text, reason
+    no_code = visitor.post("/verify/scan", data={"csrf_token": token}, files={"picture": ("f.png", empty.getvalue())})
+    assert no_code.status_code == 422 and no_code.json()["error"] == "no_qr_code"

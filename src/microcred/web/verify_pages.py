@@ -1,25 +1,37 @@
-"""The public verifier: drop a file or paste JSON and see the verdict beside what the credential says; and
-`/verify/{id}`, where the QR code of each issued credential's PDF leads. No account needed."""
+"""The public verifier: drop a file, paste JSON, give a link or show the QR code of our PDF (a picture, or the
+camera), and see the verdict beside what the credential says; and `/verify/{id}`, where the QR code of each
+issued credential's PDF leads. No account needed."""
 
 from __future__ import annotations
 
+import io
+import re
 import uuid
+import warnings
 from typing import Annotated
+from urllib.parse import urlsplit
 
+import zxingcpp
 from fastapi import APIRouter, Depends, File, Form, Request, UploadFile
-from fastapi.responses import HTMLResponse, Response
+from fastapi.responses import HTMLResponse, JSONResponse, RedirectResponse, Response
+from PIL import Image, UnidentifiedImageError
 from sqlalchemy import select
 
 from microcred.errors import NotFound
 from microcred.issuing.models import IssuedCredential
 from microcred.trust import TrustError
 from microcred.verify import checks
+from microcred.verify.fetch import FetchError
 from microcred.verify.service import verify_here
 from microcred.web.issuing_api import master_of
 from microcred.web.security import DB, Access, Caller, fetcher_of, settings_of
 from microcred.web.templating import render
 
 router = APIRouter(include_in_schema=False)
+MAX_LINK = 2000
+MAX_PICTURE_BYTES = 8 * 1024 * 1024
+MAX_PICTURE_PIXELS = 40_000_000
+OWN_LINK = re.compile(r"/(verify/[0-9a-fA-F-]{36}|share/[A-Za-z0-9_-]{16,100})/?")
 Anyone = Annotated[Caller, Depends(Access.public())]
 
 
@@ -56,17 +68,76 @@ def verify_upload(
     db: DB,
     file: Annotated[UploadFile | None, File()] = None,
     document: Annotated[str, Form(max_length=checks.MAX_BYTES)] = "",
+    link: Annotated[str, Form(max_length=MAX_LINK)] = "",
+    picture: Annotated[UploadFile | None, File()] = None,
 ) -> Response:
-    raw = file.file.read(checks.MAX_BYTES + 1) if file is not None and file.filename else document.encode()
+    """A credential as a file, pasted JSON, a link to it, or a picture of its QR code."""
     try:
+        if picture is not None and picture.filename:
+            link = qr_link(picture.file.read(MAX_PICTURE_BYTES + 1))
+        if link.strip():
+            return _open_link(request, caller, db, link.strip())
+        raw = file.file.read(checks.MAX_BYTES + 1) if file is not None and file.filename else document.encode()
         if not raw.strip():
-            raise TrustError("Choose a file or paste the credential's JSON.")
+            raise TrustError("Choose a file, paste the credential's JSON, give its link or a picture of its QR code.")
         parsed = checks.parse(raw)
     except TrustError as error:
         return _page(request, caller, db, [], error=str(error), code=422)
     settings = settings_of(request)
     report = verify_here(db, parsed, base_url=settings.base_url, master=master_of(request), fetcher=fetcher_of(request))
     return _page(request, caller, db, [("The credential", report)])
+
+
+@router.post("/verify/scan", summary="The link in a picture of a QR code (the verifier page's camera)")
+def scan(picture: Annotated[UploadFile, File()], caller: Anyone) -> JSONResponse:
+    try:
+        return JSONResponse({"link": qr_link(picture.file.read(MAX_PICTURE_BYTES + 1))})
+    except TrustError as error:
+        return JSONResponse({"error": "no_qr_code", "detail": str(error)}, status_code=422)
+
+
+def qr_link(raw: bytes) -> str:
+    """The text of the QR code in a picture (a photo or screenshot of our PDF, a camera frame)."""
+    if len(raw) > MAX_PICTURE_BYTES:
+        raise TrustError(f"The picture is larger than {MAX_PICTURE_BYTES // (1024 * 1024)} MiB.")
+    try:
+        with warnings.catch_warnings():
+            warnings.simplefilter("error", Image.DecompressionBombWarning)
+            image = Image.open(io.BytesIO(raw))
+            if image.width * image.height > MAX_PICTURE_PIXELS:
+                raise TrustError("The picture has too many pixels: crop it to the QR code.")
+            image.load()
+    except (UnidentifiedImageError, Image.DecompressionBombError, Image.DecompressionBombWarning, OSError, ValueError):
+        raise TrustError("The picture is not an image microcred can read (PNG, JPEG, WebP or GIF).") from None
+    found = [code.text for code in zxingcpp.read_barcodes(image.convert("L")) if code.text]
+    if not found:
+        raise TrustError("No QR code was found in the picture: hold it flat, in focus and whole in the frame.")
+    return found[0][:MAX_LINK]
+
+
+def _open_link(request: Request, caller: Caller, db: DB, link: str) -> Response:
+    """Our own /verify/… and /share/… links lead to their pages; another site's link is fetched (https, public
+    addresses) and verified."""
+    base = settings_of(request).base_url.rstrip("/")
+    parts = urlsplit(link)
+    path = parts.path if link.startswith((f"{base}/", "/")) else None
+    if path is not None:
+        path = path.removeprefix(urlsplit(base).path.rstrip("/"))
+        ours = OWN_LINK.fullmatch(path)
+        if ours is None:
+            raise TrustError(
+                "This link of microcred does not lead to a credential (it is not a /verify/ or /share/ link)."
+            )
+        return RedirectResponse(f"/{ours.group(1)}", status_code=303)
+    try:
+        document = fetcher_of(request).json(link)
+    except FetchError as error:
+        raise TrustError(f"The link could not be opened: {error}") from None
+    settings = settings_of(request)
+    report = verify_here(
+        db, document, base_url=settings.base_url, master=master_of(request), fetcher=fetcher_of(request)
+    )
+    return _page(request, caller, db, [("The credential at " + link[:200], report)])
 
 
 @router.get("/verify/{credential_id}", response_class=HTMLResponse)
