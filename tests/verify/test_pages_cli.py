@@ -136,3 +136,28 @@ def test_a_link_or_a_picture_of_the_pdfs_qr_code_opens_the_credentials_verificat
         assert answer.status_code == 422 and reason in answer.text, reason
     no_code = visitor.post("/verify/scan", data={"csrf_token": token}, files={"picture": ("f.png", empty.getvalue())})
     assert no_code.status_code == 422 and no_code.json()["error"] == "no_qr_code"
+
+
+def test_the_content_shows_in_the_language_the_document_carries(client: TestClient) -> None:
+    """The Commission's sample is written in English and French: its facts show in its primary language,
+    and in French once the document says French is primary; the page marks the language."""
+    from microcred.verify import checks
+
+    sample = json.loads((ELM / "credential-sample.jsonld").read_text())
+    english = checks.verify(sample)
+    assert english.languages == ["en", "fr"]
+    assert dict(checks.summary(english))["Title"] == "some kind of learning achievement"
+    assert dict(checks.summary(english, "fr"))["Title"] == "une sorte de réussite scolaire"
+    french_first = json.loads(json.dumps(sample))
+    french_first["displayParameter"]["primaryLanguage"]["id"] = (
+        "http://publications.europa.eu/resource/authority/language/FRA"
+    )
+    french = checks.verify(french_first)
+    assert french.languages == ["fr", "en"]
+    assert dict(checks.summary(french))["Title"] == "une sorte de réussite scolaire"
+
+    visitor = TestClient(client.app)
+    token = csrf_from(visitor.get("/verify").text)
+    page = visitor.post("/verify", data={"csrf_token": token, "document": json.dumps(french_first)})
+    assert 'lang="fr"' in page.text and "une sorte de réussite scolaire" in page.text
+    assert "some kind of learning achievement" not in page.text and "Written in fr, en" in page.text

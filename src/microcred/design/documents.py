@@ -100,19 +100,20 @@ def _concept(uri: str, label: str, language: str = "en", **extra: Any) -> dict[s
     return node
 
 
-def text_of(value: Any) -> str:
-    """The text of an ELM language map (English first), or a plain string."""
+def text_of(value: Any, language: str | None = None) -> str:
+    """The text of an ELM language map (in `language` if it has it, else English, else any), or a plain
+    string."""
     if isinstance(value, str):
         return value
     if isinstance(value, dict):
-        for language in ("en", *value.keys()):
+        for language in (*([language] if language else []), "en", *value.keys()):
             found = value.get(language)
             if isinstance(found, str):
                 return found
             if isinstance(found, list) and found and isinstance(found[0], str):
                 return found[0]
     if isinstance(value, list) and value:
-        return text_of(value[0])
+        return text_of(value[0], language)
     return ""
 
 

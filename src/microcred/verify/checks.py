@@ -10,13 +10,17 @@ from __future__ import annotations
 
 import json
 import logging
+import re
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from enum import StrEnum
 from typing import Any
 
-from microcred.design.documents import as_list, text_of
+import pycountry
+
+from microcred.design.documents import as_list
+from microcred.design.documents import text_of as documents_text_of
 from microcred.trust import TrustError, dataintegrity, jades, statuslist
 from microcred.trust.loader import document_loader
 from microcred.trust.multikey import Key, key_from_multibase
@@ -27,6 +31,9 @@ MAX_DEPTH = 64
 V1 = "https://www.w3.org/2018/credentials/v1"
 V2 = "https://www.w3.org/ns/credentials/v2"
 OB3_TYPES = {"OpenBadgeCredential", "AchievementCredential"}
+
+
+EU_LANGUAGES = "http://publications.europa.eu/resource/authority/language/"
 
 
 class Outcome(StrEnum):
@@ -53,6 +60,7 @@ class Report:
     checks: list[Check] = field(default_factory=list)
     credential: dict[str, Any] | None = None  # the credential read (the payload, for a sealed one)
     issuer: str | None = None
+    languages: list[str] = field(default_factory=list)  # ISO 639-1 codes the document carries, its own first
 
     @property
     def valid(self) -> bool:
@@ -487,7 +495,33 @@ def read(credential: dict[str, Any]) -> Report:
         if types & OB3_TYPES
         else "verifiable-credential"
     )
-    return Report(kind, credential=credential, issuer=_issuer_id(credential))
+    return Report(kind, credential=credential, issuer=_issuer_id(credential), languages=_languages(credential))
+
+
+def _languages(credential: dict[str, Any]) -> list[str]:
+    """The languages a credential says it is written in, its primary one first: ELM's displayParameter
+    (EU language authority concepts), Open Badges' inLanguage (BCP 47)."""
+    display = credential.get("displayParameter")
+    display = display if isinstance(display, dict) else {}
+    concepts = [display.get("primaryLanguage"), *as_list(display.get("language"))]
+    codes = [_eu_language(c.get("id")) for c in concepts if isinstance(c, dict)]
+    achievement = _first(credential.get("credentialSubject")).get("achievement")
+    for value in (
+        credential.get("inLanguage"),
+        achievement.get("inLanguage") if isinstance(achievement, dict) else None,
+    ):
+        if isinstance(value, str) and re.fullmatch(r"[A-Za-z]{2,3}(-[A-Za-z0-9]{1,8})*", value):
+            codes.append(value.split("-")[0].lower())
+    return list(dict.fromkeys(code for code in codes if code))
+
+
+def _eu_language(uri: Any) -> str | None:
+    """en for http://publications.europa.eu/resource/authority/language/ENG (ISO 639-2 codes, upper case)."""
+    if not isinstance(uri, str) or not uri.startswith(EU_LANGUAGES):
+        return None
+    code = uri.removeprefix(EU_LANGUAGES).lower()
+    found = pycountry.languages.get(alpha_3=code) or pycountry.languages.get(bibliographic=code)
+    return getattr(found, "alpha_2", None) if found else None
 
 
 def verify(document: Any, sources: Sources | None = None) -> Report:
@@ -547,9 +581,15 @@ def _first(value: Any) -> dict[str, Any]:
     return found if isinstance(found, dict) else {}
 
 
-def summary(report: Report) -> list[tuple[str, str]]:
-    """The credential's main facts, labelled, in the language the document carries (English first)."""
+def summary(report: Report, language: str | None = None) -> list[tuple[str, str]]:
+    """The credential's main facts, labelled, in `language` or else the document's own (its primary language,
+    then English, where a text is given in several)."""
     credential = report.credential or {}
+    lang = language or (report.languages[0] if report.languages else None)
+
+    def text_of(value: Any) -> str:
+        return documents_text_of(value, lang)
+
     facts: list[tuple[str, str]] = []
     if report.kind == "elm":
         person: dict[str, Any] = _first(credential.get("credentialSubject"))

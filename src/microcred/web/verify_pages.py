@@ -12,7 +12,7 @@ from typing import Annotated
 from urllib.parse import urlsplit
 
 import zxingcpp
-from fastapi import APIRouter, Depends, File, Form, Request, UploadFile
+from fastapi import APIRouter, Depends, File, Form, Query, Request, UploadFile
 from fastapi.responses import HTMLResponse, JSONResponse, RedirectResponse, Response
 from PIL import Image, UnidentifiedImageError
 from sqlalchemy import select
@@ -43,6 +43,7 @@ def _page(
     *,
     error: str | None = None,
     code: int = 200,
+    language: str | None = None,
 ) -> Response:
     return render(
         request,
@@ -50,7 +51,9 @@ def _page(
         caller,
         db=db,
         title="Verify a credential",
-        reports=[(label, report, checks.summary(report)) for label, report in reports],
+        reports=[(label, report, checks.summary(report, language)) for label, report in reports],
+        language=language,
+        language_links=language is not None or request.method == "GET",
         error=error,
         status_code=code,
     )
@@ -141,7 +144,13 @@ def _open_link(request: Request, caller: Caller, db: DB, link: str) -> Response:
 
 
 @router.get("/verify/{credential_id}", response_class=HTMLResponse)
-def verify_issued(request: Request, credential_id: uuid.UUID, caller: Anyone, db: DB) -> Response:
+def verify_issued(
+    request: Request,
+    credential_id: uuid.UUID,
+    caller: Anyone,
+    db: DB,
+    lang: Annotated[str | None, Query(pattern="^[a-z]{2,3}$")] = None,
+) -> Response:
     row = db.scalar(select(IssuedCredential).where(IssuedCredential.id == credential_id))
     if row is None:
         raise NotFound("No credential with this address was issued here.", code="credential_not_found")
@@ -156,4 +165,4 @@ def verify_issued(request: Request, credential_id: uuid.UUID, caller: Anyone, db
     if row.elm_document:
         elm = verify_here(db, row.elm_document, base_url=settings.base_url, master=master, fetcher=fetcher_of(request))
         reports.append(("European Digital Credential", elm))
-    return _page(request, caller, db, reports)
+    return _page(request, caller, db, reports, language=lang)
