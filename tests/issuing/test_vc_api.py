@@ -67,6 +67,7 @@ def test_a_token_signs_as_its_organisation(
             {"@context": ["https://www.w3.org/ns/credentials/v2", "https://evil.example/context.jsonld"]},
             "evil.example/context.jsonld is not one microcred knows",
         ),
+        ({"favouriteColour": "green"}, "a term its contexts do not define ('favouriteColour')"),  # JSON-LD safe mode
     ],
 )
 def test_credentials_that_break_the_data_model_get_400_saying_why(

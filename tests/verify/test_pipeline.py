@@ -74,6 +74,10 @@ def test_our_credential_verifies_and_a_change_or_a_revocation_is_caught(
     assert refused.status_code == 400 and outcomes(refused.json())["PROOF"] == "ERROR"
     assert "changed after it was signed" in " ".join(refused.json()["errors"])
 
+    added = {**credential, "credentialSubject": {**credential["credentialSubject"], "honours": "summa cum laude"}}
+    unsigned_claim = client.post("/credentials/verify", json={"verifiableCredential": added})
+    assert unsigned_claim.status_code == 400 and outcomes(unsigned_claim.json())["PROOF"] == "ERROR"
+
     revoke(client, database, world, credential_id)
     revoked = client.post("/credentials/verify", json={"verifiableCredential": credential})
     assert revoked.status_code == 400 and outcomes(revoked.json())["REVOCATION"] == "ERROR"
@@ -144,6 +148,31 @@ def test_one_edtechs_signed_examples_verify_with_their_keys_mapped() -> None:
     verdict = {c.name: c.outcome.value for c in complete.checks}
     assert verdict["PROOF"] == "OK" and verdict["REVOCATION"] == "WARNING"  # 1EdTechRevocationList: not read
     assert checks.verify(checks.parse((ONE_EDTECH / "simple.json").read_bytes())).checks[1].outcome == "ERROR"
+
+
+def test_a_term_no_context_defines_is_refused_not_left_unsigned() -> None:
+    """Under VC 2.0 alone an undefined key expands to nothing, so a proof would not cover it: JSON-LD safe
+    mode (as Data Integrity asks, and as @digitalbazaar/vc does) makes such a credential fail PROOF."""
+    from microcred.trust import dataintegrity
+    from microcred.trust.loader import document_loader
+    from microcred.trust.multikey import Ed25519Key
+
+    key = Ed25519Key.generate()
+    did = f"did:key:{key.public_multibase}"
+    unsigned = {
+        "@context": ["https://www.w3.org/ns/credentials/v2"],
+        "type": ["VerifiableCredential"],
+        "issuer": did,
+        "validFrom": "2026-01-01T00:00:00Z",
+        "credentialSubject": {"id": "did:example:ada", "name": "Ada"},
+    }
+    signed = dataintegrity.add_proof(
+        unsigned, key, verification_method=f"{did}#{key.public_multibase}", loader=document_loader()
+    )
+    assert {c.name: c.outcome.value for c in checks.verify(signed).checks}["PROOF"] == "OK"
+    padded = {**signed, "credentialSubject": {**signed["credentialSubject"], "honours": "summa cum laude"}}
+    proof = {c.name: c for c in checks.verify(padded).checks}["PROOF"]
+    assert proof.outcome == checks.Outcome.ERROR and "'honours'" in proof.detail
 
 
 def test_validity_dates_and_bad_documents() -> None:

@@ -79,10 +79,20 @@ def reference_rdfc(
     return result
 
 
+def _dropped(term: str | None) -> None:
+    """JSON-LD safe mode (VC Data Integrity): a term the contexts do not define would be left out of what is
+    signed, so a document carrying one could say more than its proof covers; it is refused instead."""
+    raise TrustError(
+        f"The document uses a term its contexts do not define ({str(term or 'a key')[:100]!r}): "
+        "it would not be signed, so the document is refused."
+    )
+
+
 def _dataset(document: dict[str, Any], loader: Loader) -> dict[str, list[dict[str, Any]]]:
-    options = {"documentLoader": loader, "produceGeneralizedRdf": False, "safe": True}
+    options = {"documentLoader": loader, "produceGeneralizedRdf": False}
     try:
-        dataset: dict[str, list[dict[str, Any]]] = jsonld.to_rdf(document, options)
+        processor = jsonld.JsonLdProcessor(on_property_dropped=_dropped)
+        dataset: dict[str, list[dict[str, Any]]] = processor.to_rdf(document, options)
     except jsonld.JsonLdError as error:
         raise _why(error) from None
     except TrustError:
