@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import hashlib
 import time
+from collections import Counter
 from typing import Any
 
 import rfc8785
@@ -25,6 +26,12 @@ from microcred.trust.rdf_templates import Quad
 
 MAX_STEPS = 10_000
 MAX_SECONDS = 0.5  # for the entangled part only (hash-n-degree): a credential needs milliseconds
+# pyld's work grows with the objects it expands and, per property, with the square of its values (each
+# value added to a node's property is compared with those already there; nested lists and objects sharing an
+# id pile their values onto one property). A rich credential has a few hundred objects and tens of values
+# per key; these bounds keep the worst document JSON-LD processing accepts within about half a second.
+MAX_OBJECTS = 5_000
+MAX_VALUE_WORK = 500_000  # the sum over each node's keys of the square of their number of values
 
 
 class CanonicalizationLimit(TrustError):
@@ -88,7 +95,38 @@ def _dropped(term: str | None) -> None:
     )
 
 
+def _within_limits(document: Any) -> None:
+    """TrustError when the document is too big for JSON-LD processing to finish well within a second."""
+    objects, values, stack = 0, Counter[tuple[str, str]](), [document]
+    while stack:
+        value = stack.pop()
+        if isinstance(value, list):
+            stack.extend(value)
+        elif isinstance(value, dict):
+            objects += 1
+            node = value.get("id", value.get("@id"))
+            node = node if isinstance(node, str) else f"object {objects}"  # objects with one id are one node
+            for key, item in value.items():
+                if key not in ("id", "@id", "@context"):
+                    values[(node, key)] += _count(item)
+                stack.append(item)
+    if objects > MAX_OBJECTS or sum(count * count for count in values.values()) > MAX_VALUE_WORK:
+        busiest = max(values, key=values.__getitem__, default=("", ""))
+        raise TrustError(
+            f"The document is too large to canonicalize ({objects:,} objects, {values[busiest]:,} values of "
+            f"{busiest[1][:60]!r} on one node); a credential has a few hundred objects, so it is refused."
+        )
+
+
+def _count(value: Any) -> int:
+    """How many values a key holds once JSON-LD flattens its nested lists."""
+    if not isinstance(value, list):
+        return 1
+    return sum(_count(item) if isinstance(item, list) else 1 for item in value)
+
+
 def _dataset(document: dict[str, Any], loader: Loader) -> dict[str, list[dict[str, Any]]]:
+    _within_limits(document)
     options = {"documentLoader": loader, "produceGeneralizedRdf": False}
     try:
         processor = jsonld.JsonLdProcessor(on_property_dropped=_dropped)
