@@ -161,3 +161,34 @@ def test_the_content_shows_in_the_language_the_document_carries(client: TestClie
     page = visitor.post("/verify", data={"csrf_token": token, "document": json.dumps(french_first)})
     assert 'lang="fr"' in page.text and "une sorte de réussite scolaire" in page.text
     assert "some kind of learning achievement" not in page.text and "Written in fr, en" in page.text
+
+
+def test_the_verdict_shows_the_annex_i_content_of_both_forms(
+    client: TestClient, database: Database, world: World
+) -> None:
+    """Learner, title, awarding body, outcomes, level, workload, assessment and quality assurance, read from the
+    Open Badge and from the sealed ELM credential alike."""
+    from microcred.verify import checks
+
+    educator = bearer(database, world, "a", Role.EDUCATOR)
+    spec_id = published(client, educator)
+    settings = client.app.state.settings  # type: ignore[attr-defined]
+    with database.session() as db:
+        master = keys.master_key(settings.resolved_master_key())
+        seals.import_pkcs12(db, Actor.operator(), db.merge(world.orgs["a"]), pki.seal_p12(pki.CA()), "secret", master)
+    body = {"learner": LEARNER, "result": {"awarded": "2026-11-20", "grade": "Pass"}}
+    client.post(f"/api/orgs/a/specifications/{spec_id}/editions/1/credentials", json=body, headers=educator)
+    from sqlalchemy import select
+
+    from microcred.issuing.models import IssuedCredential
+
+    with database.session() as db:
+        row = db.scalars(select(IssuedCredential)).one()
+        forms = {"Open Badge": row.document, "ELM": row.elm_document}
+    wanted = {"Learner", "Title", "Awarded by", "Level", "Workload", "Assessment", "Learning outcome"}
+    for name, document in forms.items():
+        facts = checks.summary(checks.verify(document))
+        labels = {label for label, _value in facts}
+        assert wanted <= labels, (name, wanted - labels)
+        assert any(label.startswith("Quality assurance") for label in labels), (name, labels)
+        assert dict(facts)["Learner"] == "Ana Andromeda", name

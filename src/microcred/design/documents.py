@@ -106,8 +106,8 @@ def text_of(value: Any, language: str | None = None) -> str:
     if isinstance(value, str):
         return value
     if isinstance(value, dict):
-        for language in (*([language] if language else []), "en", *value.keys()):
-            found = value.get(language)
+        for code in (*([language] if language else []), "en", *value.keys()):
+            found = value.get(code)
             if isinstance(found, str):
                 return found
             if isinstance(found, list) and found and isinstance(found[0], str):

@@ -14,14 +14,14 @@ the disk or the network whatever the text holds; the QR code travels inside the 
 from __future__ import annotations
 
 import base64
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from datetime import date
 from typing import Any
 
 import jinja2
 from weasyprint import HTML, URLFetcher
 
-from microcred.design import vocab
+from microcred.design import reading
 from microcred.design.documents import as_list
 from microcred.issuing import documents
 from microcred.issuing.models import IssuedCredential
@@ -37,12 +37,6 @@ class DataOnlyFetcher(URLFetcher):  # type: ignore[misc]  # WeasyPrint has no ty
 
 
 @dataclass(frozen=True)
-class Outcome:
-    text: str
-    skills: list[str] = field(default_factory=list)  # ESCO preferred labels
-
-
-@dataclass(frozen=True)
 class Certificate:
     """What the PDF prints, read out of the signed document."""
 
@@ -52,32 +46,13 @@ class Certificate:
     awarded: str  # "20 November 2026"
     grade: str | None
     description: str
-    outcomes: list[Outcome]
+    outcomes: list[reading.Outcome]
     elements: list[tuple[str, str]]  # the other Annex I elements: (label, value), in the annex's order
     credential_id: str
 
 
-def _text(value: Any) -> str:
-    return value.strip() if isinstance(value, str) else ""
-
-
-def _label(terms: dict[str, vocab.Term], code: Any) -> str:
-    """A code list's label for a code, or the code itself when the list has no such term."""
-    term = terms.get(code) if isinstance(code, str) else None
-    return term.label if term else _text(code)
-
-
-def _number(value: Any) -> str:
-    """2.5 as "2.5", 60.0 as "60"."""
-    try:
-        number = float(value)
-    except (TypeError, ValueError):
-        return _text(value)
-    return f"{number:g}"
-
-
 def _awarded(document: dict[str, Any]) -> str:
-    raw = _text(document.get("awardedDate")) or _text(document.get("validFrom"))
+    raw = reading.text(document.get("awardedDate")) or reading.text(document.get("validFrom"))
     try:
         day = date.fromisoformat(raw[:10])
     except ValueError:
@@ -88,91 +63,8 @@ def _awarded(document: dict[str, Any]) -> str:
 def _learner(subject: dict[str, Any], fallback: str) -> str:
     for identity in as_list(subject.get("identifier")):
         if isinstance(identity, dict) and identity.get("identityType") == "name" and not identity.get("hashed"):
-            return _text(identity.get("identityHash")) or fallback
+            return reading.text(identity.get("identityHash")) or fallback
     return fallback
-
-
-def _alignments(achievement: dict[str, Any]) -> dict[str, list[dict[str, Any]]]:
-    by_type: dict[str, list[dict[str, Any]]] = {}
-    for entry in as_list(achievement.get("alignment")):
-        if isinstance(entry, dict):
-            by_type.setdefault(str(entry.get("targetType", "")), []).append(entry)
-    return by_type
-
-
-def _outcomes(achievement: dict[str, Any], skill_labels: dict[str, str]) -> list[Outcome]:
-    outcomes = []
-    for outcome in as_list(achievement.get("learningOutcomes")):
-        if isinstance(outcome, dict) and _text(outcome.get("text")):
-            skills = [skill_labels.get(uri, uri) for uri in as_list(outcome.get("skills")) if isinstance(uri, str)]
-            outcomes.append(Outcome(_text(outcome["text"]), skills))
-    if outcomes:
-        return outcomes
-    # A plain OB3 achievement: its criteria's list items are the outcomes.
-    narrative = _text((achievement.get("criteria") or {}).get("narrative"))
-    return [Outcome(line[2:].strip()) for line in narrative.splitlines() if line.startswith("- ")]
-
-
-def _elements(achievement: dict[str, Any], aligned: dict[str, list[dict[str, Any]]]) -> list[tuple[str, str]]:
-    a = achievement
-    rows: list[tuple[str, str]] = []
-
-    def add(label: str, *parts: str) -> None:
-        text = " · ".join(part for part in parts if part)
-        if text:
-            rows.append((label, text))
-
-    bodies = [
-        _text(body.get("name")) + (f" ({body['country']})" if _text(body.get("country")) else "")
-        for body in as_list(a.get("awardingBodies"))
-        if isinstance(body, dict) and _text(body.get("name"))
-    ]
-    add("Awarding bodies" if len(bodies) > 1 else "Awarding body", "; ".join(bodies))
-    address = (a.get("creator") or {}).get("address") or {}
-    add("Country of the provider", _text(address.get("addressCountry")), _text(address.get("addressRegion")))
-    credits = ""
-    if a.get("creditsAvailable") is not None:
-        system = _text(a.get("creditSystem")) or ("ECTS" if a.get("ECTS") is not None else "")
-        credits = f"{_number(a['creditsAvailable'])} {system} credits".replace("  ", " ")
-    add("Workload", f"{_number(a['studyLoad'])} hours" if a.get("studyLoad") is not None else "", credits)
-    add(
-        "Level",
-        *(
-            _text(entry.get("targetName"))
-            for kind in ("ext:EQF", "ext:NQF", "ext:QF-EHEA")
-            for entry in aligned.get(kind, [])
-        ),
-    )
-    add("Field of study", _text(a.get("fieldOfStudy")))
-    add(
-        "Assessment",
-        _label(vocab.ASSESSMENT_TYPES, a.get("assessmentType")),
-        f"graded {_text(a.get('gradingScheme'))}" if _text(a.get("gradingScheme")) else "",
-    )
-    add("Supervision and identity verification", _label(vocab.SUPERVISION, a.get("supervisionType")))
-    participation = _text(a.get("participationType"))
-    add(
-        "Form of participation",
-        " or ".join(_label(vocab.PARTICIPATION, code) for code in participation.split(" or ")) if participation else "",
-        _label(vocab.LEARNING_SETTINGS, a.get("learningSetting")),
-        _label(vocab.DELIVERY, a.get("deliveryMode")),
-    )
-    for entry in aligned.get("ext:QualityAssurance", []):
-        add("Quality assurance", _text(entry.get("targetName")), _text(entry.get("targetFramework")))
-    codes = [code for code in as_list(a.get("languages")) or as_list(a.get("inLanguage")) if isinstance(code, str)]
-    add("Language", ", ".join(vocab.language_name(code.split("-")[0]) or code for code in codes))
-    add("Prerequisites", _text(a.get("prerequisites")))
-    stack = a.get("stackability") if isinstance(a.get("stackability"), dict) else None
-    if stack is not None:
-        towards = _text(stack.get("towards"))
-        add(
-            "Stackability",
-            ("Stackable" + (f" towards {towards}" if towards else "")) if stack.get("stackable") else "Stand-alone",
-            "part of a qualification" if stack.get("partial_qualification") else "",
-        )
-    add("Further information", _text(a.get("furtherInformation")))
-    add("Course code", _text(a.get("humanCode")), f"edition {a['version']}" if _text(a.get("version")) else "")
-    return rows
 
 
 def certificate(issued: IssuedCredential) -> Certificate:
@@ -181,26 +73,26 @@ def certificate(issued: IssuedCredential) -> Certificate:
     subject = next((s for s in as_list(document.get("credentialSubject")) if isinstance(s, dict)), {})
     found = subject.get("achievement")
     achievement: dict[str, Any] = found if isinstance(found, dict) else {}
-    aligned = _alignments(achievement)
+    aligned = reading.alignments(achievement)
     skill_labels = {
-        str(entry.get("targetUrl")): _text(entry.get("targetName"))
+        str(entry.get("targetUrl")): reading.text(entry.get("targetName"))
         for entry in aligned.get("ceasn:Competency", [])
-        if _text(entry.get("targetName"))
+        if reading.text(entry.get("targetName"))
     }
     issuer = document.get("issuer")
-    results = [r for r in as_list(subject.get("result")) if isinstance(r, dict) and _text(r.get("value"))]
-    description = _text(achievement.get("description"))
-    title = _text(document.get("name")) or _text(achievement.get("name"))
+    results = [r for r in as_list(subject.get("result")) if isinstance(r, dict) and reading.text(r.get("value"))]
+    description = reading.text(achievement.get("description"))
+    title = reading.text(document.get("name")) or reading.text(achievement.get("name"))
     return Certificate(
         learner=_learner(subject, issued.learner_name),
         title=title,
-        awarding_body=_text(issuer.get("name")) if isinstance(issuer, dict) else "",
+        awarding_body=reading.text(issuer.get("name")) if isinstance(issuer, dict) else "",
         awarded=_awarded(document),
-        grade=_text(results[0]["value"]) if results else None,
+        grade=reading.text(results[0]["value"]) if results else None,
         description="" if description == title else description,
-        outcomes=_outcomes(achievement, skill_labels),
-        elements=_elements(achievement, aligned),
-        credential_id=_text(document.get("id")) or f"urn:uuid:{issued.id}",
+        outcomes=reading.outcomes(achievement, skill_labels),
+        elements=reading.elements(achievement, aligned),
+        credential_id=reading.text(document.get("id")) or f"urn:uuid:{issued.id}",
     )
 
 

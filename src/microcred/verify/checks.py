@@ -19,7 +19,8 @@ from typing import Any
 
 import pycountry
 
-from microcred.design.documents import as_list
+from microcred.design import reading
+from microcred.design.documents import as_list, text_of
 from microcred.design.documents import text_of as documents_text_of
 from microcred.trust import TrustError, dataintegrity, jades, statuslist
 from microcred.trust.loader import document_loader
@@ -594,18 +595,28 @@ def summary(report: Report, language: str | None = None) -> list[tuple[str, str]
     if report.kind == "elm":
         person: dict[str, Any] = _first(credential.get("credentialSubject"))
         claim: dict[str, Any] = _first(person.get("hasClaim"))
-        awarding = claim.get("awardedBy") or {}
+        awarding = _first(claim.get("awardedBy"))
         assessment: dict[str, Any] = _first(claim.get("provenBy"))
-        qualification = claim.get("specifiedBy") or {}
-        issuer = credential.get("issuer") or {}
+        qualification = _first(claim.get("specifiedBy"))
+        issuer = _first(credential.get("issuer"))
         facts += [
             ("Learner", text_of(person.get("fullName"))),
             ("Title", text_of(claim.get("title"))),
             ("Awarded by", text_of(issuer.get("legalName"))),
             ("Awarded on", str(awarding.get("awardingDate") or credential.get("issued") or "")[:10]),
-            ("Grade", text_of((assessment.get("grade") or {}).get("noteLiteral"))),
-            ("Level", text_of((qualification.get("eqfLevel") or {}).get("prefLabel"))),
-            ("Workload", str(qualification.get("volumeOfLearning") or "")),
+            ("Grade", text_of(_first(assessment.get("grade")).get("noteLiteral"))),
+            ("Level", text_of(_first(qualification.get("eqfLevel")).get("prefLabel"))),
+            ("Workload", _duration(qualification.get("volumeOfLearning"))),
+            ("Credits", _credits(qualification.get("creditPoint"))),
+            ("Assessment", text_of(assessment.get("title") or _first(assessment.get("specifiedBy")).get("title"))),
+            ("Form of participation", text_of(_first(qualification.get("mode")).get("prefLabel"))),
+            ("Learning setting", text_of(_first(qualification.get("learningSetting")).get("prefLabel"))),
+            ("Prerequisites", text_of(_first(qualification.get("entryRequirement")).get("noteLiteral"))),
+        ]
+        facts += [  # notes named by their subject: quality assurance, supervision, stackability, …
+            (text_of(_first(note.get("subject")).get("prefLabel")) or "Note", text_of(note.get("noteLiteral")))
+            for note in as_list(qualification.get("additionalNote"))
+            if isinstance(note, dict)
         ]
         outcomes = [
             text_of(o.get("title")) for o in as_list(qualification.get("learningOutcome")) if isinstance(o, dict)
@@ -613,30 +624,40 @@ def summary(report: Report, language: str | None = None) -> list[tuple[str, str]
     else:
         subject: dict[str, Any] = _first(credential.get("credentialSubject"))
         achievement = subject.get("achievement") or {}
-        issuer = credential.get("issuer") if isinstance(credential.get("issuer"), dict) else {}
+        issuer = _first(credential.get("issuer"))
         names = [
             i.get("identityHash")
             for i in as_list(subject.get("identifier"))
             if isinstance(i, dict) and i.get("identityType") == "name" and not i.get("hashed")
         ]
         results = [r.get("value") for r in as_list(subject.get("result")) if isinstance(r, dict)]
-        levels = [
-            a.get("targetName")
-            for a in as_list(achievement.get("alignment"))
-            if isinstance(a, dict) and a.get("targetType") == "ext:EQF"
-        ]
+        achievement = achievement if isinstance(achievement, dict) else {}
         facts += [
             ("Learner", str(names[0] if names else subject.get("name") or subject.get("id") or "")),
             ("Title", text_of(achievement.get("name") or credential.get("name"))),
-            ("Awarded by", text_of((issuer or {}).get("name"))),
+            ("Awarded by", text_of(issuer.get("name"))),
             ("Awarded on", str(credential.get("awardedDate") or credential.get("validFrom") or "")[:10]),
             ("Grade", str(results[0] if results else "")),
-            ("Level", str(levels[0] if levels else "")),
             ("Description", text_of(achievement.get("description"))),
+            *reading.elements(achievement, reading.alignments(achievement)),  # Annex I: level, workload, QA, …
         ]
-        outcomes = []
+        outcomes = [outcome.text for outcome in reading.outcomes(achievement, {})]
     facts += [("Learning outcome", outcome) for outcome in outcomes if outcome]
     return [(label, value) for label, value in facts if value]
+
+
+def _duration(value: Any) -> str:
+    """ELM's volume of learning, an ISO 8601 duration: "PT150H" as "150 hours"."""
+    found = re.fullmatch(r"P(?:T(\d+(?:\.\d+)?)H)", value) if isinstance(value, str) else None
+    return f"{found.group(1)} hours" if found else str(value or "")
+
+
+def _credits(value: Any) -> str:
+    points = [p for p in as_list(value) if isinstance(p, dict)]
+    if not points:
+        return ""
+    framework = text_of((points[0].get("framework") or {}).get("prefLabel")) or "credits"
+    return f"{points[0].get('point', '')} {framework}".strip()
 
 
 # Presentations ----------------------------------------------------------------------------------------------
@@ -680,6 +701,9 @@ def verify_presentation(
 
 
 def _owner(document: dict[str, Any], sources: Sources, challenge: str | None, domain: str | None) -> Check:
+    """Whether the holder signed this presentation for this request, and whether the credentials it carries
+    were issued to that holder: when they name their subject (`credentialSubject.id`, read from the payload
+    of a sealed one) it must be the holder; when they name none, the proof shows who presents them only."""
     proofs = [p for p in as_list(document.get("proof")) if isinstance(p, dict)]
     if not proofs:
         if challenge or domain:
@@ -699,9 +723,37 @@ def _owner(document: dict[str, Any], sources: Sources, challenge: str | None, do
     if key is None:
         return Check("OWNER", Outcome.ERROR, "The holder's key cannot be found.", method[:200])
     holder = document.get("holder")
+    holder = holder.get("id") if isinstance(holder, dict) else holder  # VC 2.0 allows {"id": …} too
     if isinstance(holder, str) and method.split("#", 1)[0] != holder:
         return Check("OWNER", Outcome.ERROR, "The presentation was signed by someone else than its holder.")
     unsecured = {k: v for k, v in document.items() if k != "proof"}
     if not dataintegrity.verify_proof(unsecured, proof, key, document_loader()).verified:
         return Check("OWNER", Outcome.ERROR, "The presentation was changed after its holder signed it.")
-    return Check("OWNER", Outcome.OK, "The holder signed this presentation for this request.", str(method)[:200])
+    presenter = holder if isinstance(holder, str) else method.split("#", 1)[0]
+    carried = [c for c in as_list(document.get("verifiableCredential")) if isinstance(c, dict)]
+    read = [(_payload(c) if "payload" in c and "signatures" in c else c) or {} for c in carried]
+    named = [
+        [s["id"] for s in as_list(c.get("credentialSubject")) if isinstance(s, dict) and isinstance(s.get("id"), str)]
+        for c in read
+    ]
+    stranger = next((ids for ids in named if ids and presenter not in ids), None)
+    if stranger is not None:
+        return Check(
+            "OWNER",
+            Outcome.ERROR,
+            "A credential in this presentation is presented by someone else than the person it was issued to.",
+            f"It was issued to {stranger[0][:200]}; the presentation's holder is {presenter[:200]}.",
+        )
+    detail = str(method)[:200]
+    unnamed = sum(1 for ids in named if not ids)
+    if unnamed:
+        which = (
+            "The credential does not name its holder"
+            if len(named) == 1
+            else f"{unnamed} of the {len(named)} credentials do not name their holder"
+        )
+        detail += (
+            f". {which} (no credentialSubject.id), so this proof shows who presents it, "
+            "not that they are the learner it was issued to."
+        )
+    return Check("OWNER", Outcome.OK, "The holder signed this presentation for this request.", detail)
