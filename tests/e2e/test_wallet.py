@@ -1,5 +1,6 @@
-"""A learner in a real browser: claims a credential into their wallet, shares it without the grade, an
-employer opens the link, the learner withdraws it and downloads everything."""
+"""A learner in a real browser: claims a credential into their wallet, presents it to a verifier as a signed
+presentation, shares it without the grade, an employer opens the link, the learner withdraws it and downloads
+everything."""
 
 from __future__ import annotations
 
@@ -50,6 +51,29 @@ def test_claim_share_withdraw_and_export_in_the_browser(
     page.wait_for_url(f"{live_server}/wallet/*")
     assert "Valid" in page.locator("#item-verdict").inner_text()
     item = page.url
+
+    asked = {"challenge": "9f1c2e7a-the-verifier's-nonce", "domain": "employer.example"}
+    page.get_by_label("Challenge").fill(asked["challenge"])
+    page.get_by_label("Domain").fill(asked["domain"])
+    with page.expect_download() as made:
+        page.get_by_role("button", name="Make the presentation").click()
+    assert made.value.suggested_filename.startswith("presentation-")
+    presentation = json.loads(made.value.path().read_bytes())
+    ARTIFACTS.mkdir(exist_ok=True)
+    page.screenshot(path=str(ARTIFACTS / "wallet_presentation.png"), full_page=True)
+    assert presentation["proof"]["challenge"] == asked["challenge"] and presentation["holder"].startswith("did:key:")
+    verifier = browser.new_context()  # the employer's side: no session here
+    try:
+        checked = verifier.request.post(
+            f"{live_server}/presentations/verify",
+            data=json.dumps({"verifiablePresentation": presentation, "options": asked}),
+            headers={"content-type": "application/json"},
+        )
+        assert checked.status == 200, checked.text()
+        assert checked.json()["verified"] is True
+        assert {c["check"]: c["outcome"] for c in checked.json()["presentationResult"]["checks"]}["OWNER"] == "OK"
+    finally:
+        verifier.close()
 
     page.get_by_label("Valid for (days)").fill("3")
     page.get_by_label("Grade").check()

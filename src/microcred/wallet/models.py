@@ -1,4 +1,5 @@
-"""What a learner holds: their credentials, the links they share them by, and who opened those links."""
+"""What a learner holds: their credentials, the links they share them by, who opened those links, and the key
+they sign presentations with."""
 
 from __future__ import annotations
 
@@ -6,7 +7,7 @@ import uuid
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import JSON, ForeignKey, String
+from sqlalchemy import JSON, ForeignKey, LargeBinary, String
 from sqlalchemy.orm import Mapped, mapped_column
 
 from microcred.store.base import Base, new_id, utcnow
@@ -51,3 +52,17 @@ class ShareView(Base):
     viewed_at: Mapped[datetime] = mapped_column(default=utcnow)
     address: Mapped[str | None] = mapped_column(String(64))
     agent: Mapped[str | None] = mapped_column(String(300))
+
+
+class HolderKey(Base):
+    """A learner's Ed25519 key, made the first time they present a credential: it signs their presentations
+    as its `did:key`. The private part is sealed under the master key like an organisation's signing keys,
+    bound to this row's id, and is never shown, exported or logged."""
+
+    __tablename__ = "holder_keys"
+
+    id: Mapped[uuid.UUID] = mapped_column(primary_key=True, default=new_id)
+    user_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"), unique=True)
+    public_multibase: Mapped[str] = mapped_column(String(120), unique=True)
+    private_sealed: Mapped[bytes] = mapped_column(LargeBinary)  # AES-256-GCM under the master key, bound to id
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)

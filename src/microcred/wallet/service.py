@@ -1,6 +1,8 @@
 """A learner's wallet: credentials claimed (a claim link works once, into one wallet) or uploaded (only
 well-formed credentials), shared by links the learner times and revokes, optionally without some facts
-(the grade, say), with every opening of a link recorded for them to see; and everything exported as a zip.
+(the grade, say), with every opening of a link recorded for them to see, or as a W3C verifiable
+presentation signed with the learner's own key for a verifier's challenge and domain; and everything
+exported as a zip.
 """
 
 from __future__ import annotations
@@ -8,28 +10,41 @@ from __future__ import annotations
 import hashlib
 import io
 import json
+import re
 import secrets
 import uuid
 import zipfile
 from datetime import datetime, timedelta
 from typing import Any
 
-from sqlalchemy import select
+from sqlalchemy import delete, select
+from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
 from microcred.accounts import audit
 from microcred.accounts.models import User
 from microcred.accounts.principal import Actor
-from microcred.errors import Conflict, InvalidInput, NotFound
+from microcred.errors import Conflict, InvalidInput, NotFound, Unavailable
 from microcred.issuing import claims
 from microcred.issuing.models import IssuedCredential
-from microcred.store.base import utcnow
-from microcred.trust import TrustError
+from microcred.store.base import new_id, utcnow
+from microcred.trust import TrustError, dataintegrity, keystore
+from microcred.trust.loader import document_loader
+from microcred.trust.multikey import Ed25519Key
 from microcred.verify import checks
-from microcred.wallet.models import ShareLink, ShareView, WalletCredential
+from microcred.wallet.models import HolderKey, ShareLink, ShareView, WalletCredential
 
 MAX_SHARE_DAYS = 365
 HIDEABLE = ("Grade", "Learner", "Awarded on", "Description", "Learning outcome")
+MAX_CHALLENGE = 200
+MAX_DOMAIN = 300
+PRESENTATION_SUITE = "eddsa-rdfc-2022"
+# Control characters, C1 included: a challenge or domain is one line of printable text.
+_CONTROL = re.compile(r"[\x00-\x1f\x7f-\x9f]")
+_LABEL = r"(?!-)[A-Za-z0-9-]{1,63}(?<!-)"
+_HOST = rf"{_LABEL}(?:\.{_LABEL})*\.?"
+# A host name (employer.example) or an origin (https://employer.example:8443), as verifiers name themselves.
+_DOMAIN = re.compile(rf"^(?:{_HOST}|https?://{_HOST}(?::\d{{1,5}})?)$")
 
 
 def _hash(token: str) -> str:
@@ -160,6 +175,130 @@ def open_share(db: Session, link: ShareLink, *, address: str | None, agent: str 
     return item
 
 
+# Presentations ------------------------------------------------------------------------------------------
+
+
+def holder_key(db: Session, user: User, master: bytes) -> Ed25519Key:
+    """The learner's holder key with its private part, made on first use. Only signing sees the private
+    part: it is never logged, returned or exported."""
+    row = db.scalar(select(HolderKey).where(HolderKey.user_id == user.id)) or _new_holder_key(db, user, master)
+    try:
+        secret = keystore.unseal(row.private_sealed, master, str(row.id)).decode()
+    except TrustError as error:
+        raise Unavailable(str(error), code="master_key_wrong") from None
+    return Ed25519Key.from_multibase(row.public_multibase, secret)
+
+
+def _new_holder_key(db: Session, user: User, master: bytes) -> HolderKey:
+    """A fresh Ed25519 key for the learner, sealed under the master key and bound to its row's id; when the
+    learner's other request made one in the same instant, that one (a learner has one key)."""
+    generated = Ed25519Key.generate()
+    row = HolderKey(id=new_id(), user_id=user.id, public_multibase=generated.public_multibase)
+    row.private_sealed = keystore.seal(generated.private_multibase.encode(), master, str(row.id))
+    try:
+        with db.begin_nested():
+            db.add(row)
+    except IntegrityError:
+        won = db.scalar(select(HolderKey).where(HolderKey.user_id == user.id))
+        if won is None:
+            raise
+        return won
+    return row
+
+
+def presentable(item: WalletCredential) -> bool:
+    """Whether the credential can go into a presentation: one secured by a Data Integrity proof can. A sealed
+    ELM credential (JAdES JSON) cannot: carried as it is, its fields are not JSON-LD and drop out of what the
+    holder signs, so the holder's proof would not cover it, and VC 2.0's enveloped form for it is not one
+    our verifier reads."""
+    document = item.document
+    return "proof" in document and not ("payload" in document and "signatures" in document)
+
+
+def _challenge(value: str) -> str:
+    """The verifier's challenge as they gave it (only spacing around it trimmed): the proof must repeat it."""
+    text = value.strip()
+    if _CONTROL.search(text):
+        raise InvalidInput(
+            "The challenge contains control characters: copy it from the verifier as one line of text.",
+            code="invalid_challenge",
+        )
+    if not 1 <= len(text) <= MAX_CHALLENGE:
+        raise InvalidInput(
+            f"The challenge is required (the verifier gives it to you) and has at most {MAX_CHALLENGE} characters.",
+            code="invalid_challenge",
+        )
+    return text
+
+
+def _domain(value: str) -> str:
+    """The verifier's domain as they gave it: a host name or an origin, which their check compares exactly."""
+    text = value.strip()
+    if not text:
+        raise InvalidInput("The domain is required: the verifier's site, as they gave it.", code="invalid_domain")
+    if len(text) > MAX_DOMAIN or _CONTROL.search(text) or not _DOMAIN.fullmatch(text):
+        raise InvalidInput(
+            "The domain must be the verifier's host name (employer.example) or origin (https://employer.example).",
+            code="invalid_domain",
+        )
+    return text
+
+
+def _subject_ids(credential: dict[str, Any]) -> list[str]:
+    subjects = credential.get("credentialSubject")
+    listed = subjects if isinstance(subjects, list) else [subjects]
+    return [s["id"] for s in listed if isinstance(s, dict) and isinstance(s.get("id"), str)]
+
+
+def present(
+    db: Session, user: User, wallet_ids: list[uuid.UUID], *, challenge: str, domain: str, master: bytes
+) -> dict[str, Any]:
+    """A W3C verifiable presentation of the chosen credentials, as stored, signed by the learner's holder key
+    (`authentication`) for the verifier's challenge and domain, so that it cannot be replayed to another
+    verifier or for another request."""
+    asked = {"challenge": _challenge(challenge), "domain": _domain(domain)}
+    items = [find(db, user, wallet_id) for wallet_id in dict.fromkeys(wallet_ids)]
+    if not items:
+        raise InvalidInput("Choose at least one credential to present.", code="invalid_presentation")
+    for item in items:
+        if not presentable(item):
+            raise InvalidInput(
+                f"{item.title[:80]!r} is not signed with a Data Integrity proof (it is sealed, or has no proof): "
+                "share it by link instead.",
+                code="not_presentable",
+            )
+    key = holder_key(db, user, master)
+    for item in items:
+        named = _subject_ids(item.document)
+        if named and key.did not in named:
+            raise InvalidInput(
+                f"{item.title[:80]!r} names its holder as {named[0][:80]}, not your wallet's key: a verifier "
+                "would refuse the presentation as made by someone else.",
+                code="not_presentable",
+            )
+    unsigned = {
+        "@context": [checks.V2],
+        "id": f"urn:uuid:{uuid.uuid4()}",
+        "type": ["VerifiablePresentation"],
+        "holder": key.did,
+        "verifiableCredential": [item.document for item in items],
+    }
+    try:
+        return dataintegrity.add_proof(
+            unsigned,
+            key,
+            suite=PRESENTATION_SUITE,
+            created=dataintegrity.now(),
+            proof_purpose="authentication",
+            loader=document_loader(),
+            extra=asked,
+        )
+    except TrustError as error:  # an uploaded credential our canonicalization cannot read
+        raise InvalidInput(
+            f"This credential cannot be put in a presentation: {error}", code="not_presentable"
+        ) from None
+
+
 def export_zip(db: Session, user: User) -> bytes:
     """Everything the wallet holds: each credential as issued, the share links and their openings, the profile."""
     out = io.BytesIO()
@@ -198,9 +337,9 @@ def _iso(value: datetime | None) -> str | None:
 
 
 def erase(db: Session, actor: Actor, user: User) -> int:
-    """Erase the learner: their account, wallet, shares and profile go, and the awards they claimed keep no
-    name, email or copy of the credential here; the awards' status entries stay, so the issuer can still
-    revoke them and verifiers still read their status. How many awards were blanked."""
+    """Erase the learner: their account, wallet, shares, holder key and profile go, and the awards they claimed
+    keep no name, email or copy of the credential here; the awards' status entries stay, so the issuer can
+    still revoke them and verifiers still read their status. How many awards were blanked."""
     blanked = 0
     for item in held(db, user):
         if item.issued_credential_id is None:
@@ -219,6 +358,8 @@ def erase(db: Session, actor: Actor, user: User) -> int:
         object_id=str(user.id),
         summary=f"A learner's personal data was erased at their request ({blanked} awards blanked)",
     )
+    # Deleted by name, not left to the foreign key's cascade: the key must go even where cascades are off.
+    db.execute(delete(HolderKey).where(HolderKey.user_id == user.id))
     db.delete(user)
     db.flush()
     return blanked

@@ -9,7 +9,7 @@ from typing import Annotated
 from fastapi import APIRouter, Depends, File, Form, Request, UploadFile
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
 
-from microcred.errors import MicrocredError, NotFound
+from microcred.errors import InvalidInput, MicrocredError, NotFound
 from microcred.verify import checks
 from microcred.verify.service import verify_here
 from microcred.wallet import service as wallet
@@ -80,7 +80,14 @@ def export(caller: SignedIn, db: DB) -> Response:
 
 
 def _item_page(
-    request: Request, caller: Caller, db: DB, wallet_id: uuid.UUID, *, made: tuple[str, object] | None = None
+    request: Request,
+    caller: Caller,
+    db: DB,
+    wallet_id: uuid.UUID,
+    *,
+    made: tuple[str, object] | None = None,
+    presentation_error: str | None = None,
+    code: int = 200,
 ) -> Response:
     item = wallet.find(db, caller.person, wallet_id)
     report = _check(request, db, item.document)  # checked again each time it is shown
@@ -97,6 +104,11 @@ def _item_page(
         hideable=wallet.HIDEABLE,
         made=made,
         base=settings_of(request).base_url.rstrip("/"),
+        presentable=wallet.presentable(item),
+        presentation_error=presentation_error,
+        max_challenge=wallet.MAX_CHALLENGE,
+        max_domain=wallet.MAX_DOMAIN,
+        status_code=code,
     )
 
 
@@ -127,6 +139,35 @@ def share(
     token, link = wallet.share(db, caller.person, wallet_id, days=days, hidden=hide or [])
     db.commit()
     return _item_page(request, caller, db, wallet_id, made=(token, link))
+
+
+@router.post("/wallet/{wallet_id}/presentation", response_class=HTMLResponse)
+def presentation(
+    request: Request,
+    wallet_id: uuid.UUID,
+    caller: SignedIn,
+    db: DB,
+    challenge: Annotated[str, Form(max_length=1000)] = "",
+    domain: Annotated[str, Form(max_length=1000)] = "",
+) -> Response:
+    """The credential as a signed presentation for the verifier's challenge and domain, as a file to give them;
+    a bad challenge or domain shows the page again with the reason."""
+    try:
+        presented = wallet.present(
+            db, caller.person, [wallet_id], challenge=challenge, domain=domain, master=master_of(request)
+        )
+    except InvalidInput as error:
+        db.rollback()
+        return _item_page(request, caller, db, wallet_id, presentation_error=error.detail, code=422)
+    db.commit()  # the holder key, made on first use
+    return Response(
+        json.dumps(presented, indent=2, ensure_ascii=False),
+        media_type="application/json",
+        headers={
+            "Content-Disposition": f'attachment; filename="presentation-{wallet_id}.json"',
+            "Cache-Control": "no-store",
+        },
+    )
 
 
 @router.post("/wallet/shares/{share_id}/revoke", response_class=HTMLResponse)
