@@ -30,12 +30,14 @@ from microcred.web import (
     design_pages,
     issuing_api,
     issuing_pages,
+    pathways_api,
     skills_api,
     skills_pages,
     taxonomy_api,
     taxonomy_pages,
     verify_api,
     verify_pages,
+    wallet_api,
     wallet_pages,
 )
 from microcred.web.errors import install_error_handlers, install_log_redaction
@@ -119,7 +121,9 @@ def create_app(settings: Settings | None = None, database: Database | None = Non
     app.include_router(issuing_pages.router)
     app.include_router(verify_api.router)
     app.include_router(verify_pages.router)
+    app.include_router(wallet_api.router)
     app.include_router(wallet_pages.router)
+    app.include_router(pathways_api.router)
     app.mount("/static/docs", StaticFiles(directory=SWAGGER_UI_FILES), name="docs-static")
     app.mount("/static", StaticFiles(directory=Path(__file__).parent / "static"), name="static")
     install_error_handlers(app)

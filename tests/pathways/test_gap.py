@@ -1,0 +1,163 @@
+"""Gap to stack over the real ESCO v1.1.1: a learner's missing essential skills for a career and the
+least-workload set of published micro-credentials that covers them, level fit breaking ties."""
+
+from __future__ import annotations
+
+import uuid
+from datetime import date
+from typing import Any
+
+import pytest
+from fastapi.testclient import TestClient
+from sqlalchemy import func, select
+from sqlalchemy.orm import Session
+
+from microcred.accounts.principal import Actor
+from microcred.design import service as design
+from microcred.design.schemas import SpecificationContent
+from microcred.issuing import credentials, documents, keys, status
+from microcred.pathways import gap
+from microcred.skills import service as skills
+from microcred.skills.models import ExperienceKind
+from microcred.store import Database
+from microcred.taxonomy.models import EscoOccupationSkill
+from microcred.wallet.models import WalletCredential
+from tests.conftest import World, log_in
+from tests.design.fixtures import annex_i_minimum
+
+
+@pytest.fixture
+def database_url(esco_database_url: str) -> str:
+    return esco_database_url
+
+
+def a_career(db: Session) -> tuple[str, list[str]]:
+    """An occupation with at least six essential skills, and those skills."""
+    essential = EscoOccupationSkill.relation == "essential"
+    occupation = db.scalar(
+        select(EscoOccupationSkill.occupation_uri)
+        .where(essential)
+        .group_by(EscoOccupationSkill.occupation_uri)
+        .having(func.count() >= 6)
+        .order_by(EscoOccupationSkill.occupation_uri)
+        .limit(1)
+    )
+    assert occupation is not None
+    needed = db.scalars(
+        select(EscoOccupationSkill.skill_uri)
+        .where(essential, EscoOccupationSkill.occupation_uri == occupation)
+        .order_by(EscoOccupationSkill.skill_uri)
+    ).all()
+    return occupation, list(needed)
+
+
+def offer(db: Session, world: World, title: str, skill_uris: list[str], hours: int, level: int) -> str:
+    organisation = db.merge(world.orgs["a"])
+    content = annex_i_minimum(
+        title=title,
+        workload_hours=str(hours),
+        eqf_level=level,
+        learning_outcomes=[{"text": f"Apply the skills of {title} at work", "skills": skill_uris}],
+    )
+    spec = design.create(db, Actor.operator(), organisation, SpecificationContent.model_validate(content))
+    design.publish(db, Actor.operator(), organisation, spec.id)
+    return str(spec.id)
+
+
+def titles(found: gap.Gap) -> set[str]:
+    return {step.title for step in found.stack}
+
+
+def test_the_least_workload_stack_covers_the_gap_and_level_breaks_ties(database: Database, world: World) -> None:
+    with database.session() as db:
+        occupation, (e1, e2, e3, e4, e5, *rest) = a_career(db)
+        offer(db, world, "Both at once", [e2, e3], 30, 5)
+        offer(db, world, "Second alone", [e2], 10, 5)
+        offer(db, world, "Third alone", [e3], 10, 5)
+        offer(db, world, "Fourth at level 4", [e4], 40, 4)
+        offer(db, world, "Fourth at level 6", [e4], 40, 6)
+        db.commit()
+
+        found = gap.gap_to_stack(db, occupation, {e1}, level=6)
+        assert [s.uri for s in found.held] == [e1] and found.essential == 5 + len(rest)
+        assert {s.uri for s in found.missing} == {e2, e3, e4, e5, *rest}
+        assert titles(found) == {"Second alone", "Third alone", "Fourth at level 6"}  # 60 h, not 70 h
+        assert found.workload == 60
+        assert {s.uri for s in found.uncovered} == {e5, *rest}
+        adds = {step.title: [s.uri for s in step.adds] for step in found.stack}
+        assert adds["Second alone"] == [e2] and adds["Fourth at level 6"] == [e4]
+
+        assert titles(gap.gap_to_stack(db, occupation, {e1}, level=4)) == {
+            "Second alone",
+            "Third alone",
+            "Fourth at level 4",
+        }
+        everything = gap.gap_to_stack(db, occupation, {e1, e2, e3, e4, e5, *rest})
+        assert everything.missing == [] and everything.stack == []
+
+
+def test_a_valid_wallet_credential_counts_and_a_revoked_one_does_not(
+    client: TestClient, database: Database, world: World
+) -> None:
+    with database.session() as db:
+        occupation, (e1, e2, e3, *_rest) = a_career(db)
+        organisation = db.merge(world.orgs["a"])
+        spec_id = offer(db, world, "Second alone", [e2], 10, 5)
+        offer(db, world, "Third alone", [e3], 10, 5)
+        learner = db.merge(world.users["a_learner"])
+        experience = skills.add_experience(db, learner, kind=ExperienceKind.JOB, title="Help desk")
+        skills.set_skill(db, learner, experience.id, e1, 4)
+        issued = credentials.issue_edition(
+            db,
+            Actor.operator(),
+            organisation,
+            uuid.UUID(spec_id),
+            1,
+            documents.Learner(name="Lena", email="learner@a.example"),
+            documents.Result(awarded=date(2026, 11, 20)),
+            base_url=client.app.state.settings.base_url,  # type: ignore[attr-defined]
+            master=keys.master_key(client.app.state.settings.resolved_master_key()),  # type: ignore[attr-defined]
+        )
+        assert e2 in gap.credential_skills(issued.document)
+        db.add(
+            WalletCredential(
+                user_id=learner.id,
+                document=issued.document,
+                kind="open-badge",
+                title="x",
+                issuer_name="A",
+                source="upload",
+            )
+        )
+        credential_id = str(issued.document["id"])
+        db.commit()
+
+    log_in(client, "learner@a.example", world.passwords["learner@a.example"])
+
+    def asked() -> dict[str, Any]:
+        answer = client.get("/api/me/gap", params={"occupation": occupation})
+        assert answer.status_code == 200, answer.text
+        return answer.json()
+
+    first = asked()
+    assert {s["uri"] for s in first["held"]} == {e1, e2}
+    assert [step["title"] for step in first["stack"]] == ["Third alone"]
+
+    with database.session() as db:
+        status.change(
+            db,
+            Actor.operator(),
+            db.merge(world.orgs["a"]),
+            credential_id,
+            purpose="revocation",
+            value=True,
+            reason="Error",
+        )
+    after = asked()
+    assert {s["uri"] for s in after["held"]} == {e1}
+    assert {step["title"] for step in after["stack"]} == {"Second alone", "Third alone"}
+
+    assert client.get("/api/me/gap", params={"occupation": "no-such-occupation"}).status_code == 404
+    assert client.get("/api/me/gap", params={"occupation": occupation, "level": 9}).status_code == 422
+    client.cookies.clear()
+    assert client.get("/api/me/gap", params={"occupation": occupation}).status_code == 401
