@@ -192,6 +192,9 @@ def test_validity_dates_and_bad_documents() -> None:
     not_one = checks.verify({"hello": "world"})
     assert not not_one.valid and not_one.checks[0].name == "FORMAT" and not_one.checks[0].outcome == "ERROR"
     assert checks.verify([1, 2]).checks[0].sentence.startswith("This is not a credential")
+    foreign = {**document, "proof": [{**document["proof"][0], "verificationMethod": "did:ion:EiD3#key-1"}]}
+    proof = {c.name: c for c in checks.verify(foreign).checks}["PROOF"]
+    assert proof.outcome == checks.Outcome.ERROR and "did:ion is not a DID method microcred resolves" in proof.detail
 
 
 def test_the_api_refuses_deep_documents_with_a_sentence(client: TestClient) -> None:

@@ -260,7 +260,7 @@ def proof_checks(credential: dict[str, Any], sources: Sources) -> Check:
                 "PROOF",
                 Outcome.ERROR,
                 "The key that signed the credential cannot be found, so its signature cannot be checked.",
-                f"Could not resolve {method[:200]}.",
+                _unresolved(method),
             )
         issuer = _issuer_id(credential) or ""
         unbound = not _controlled(method, issuer)
@@ -294,6 +294,14 @@ def proof_checks(credential: dict[str, Any], sources: Sources) -> Check:
                 f"{'; '.join(details)}; the issuer {issuer[:200]} cannot name its keys.",
             )
     return Check("PROOF", Outcome.OK, "The issuer's signature is intact.", "; ".join(details))
+
+
+def _unresolved(method: str) -> str:
+    """Why a verification method gave no key: a DID method microcred does not resolve, or no such key."""
+    scheme = re.match(r"did:([a-z0-9]+):", method)
+    if scheme and scheme.group(1) not in ("key", "web"):
+        return f"did:{scheme.group(1)} is not a DID method microcred resolves (did:key and did:web are): {method[:200]}"
+    return f"Could not resolve {method[:200]}."
 
 
 def _key(method: str, sources: Sources) -> Key | None:
