@@ -47,15 +47,26 @@ def live_server(settings: Settings, database: Database) -> Iterator[str]:
 
 
 @pytest.fixture(scope="session")
-def browser():  # type: ignore[no-untyped-def]
+def driver():  # type: ignore[no-untyped-def]
+    """Playwright, once per run (a second sync instance cannot start while one runs)."""
     if not CHROMIUM.exists():
         pytest.fail("Debian's chromium is missing: `make test` installs it (apt-get install chromium)")
     from playwright.sync_api import sync_playwright
 
     with sync_playwright() as playwright:
-        browser = playwright.chromium.launch(executable_path=str(CHROMIUM), args=CHROMIUM_ARGS, headless=True)
-        yield browser
-        browser.close()
+        yield playwright
+
+
+def launch(driver, *extra: str):  # type: ignore[no-untyped-def]
+    """Debian's chromium, headless, with the run's flags and any `extra` ones (a fake camera, say)."""
+    return driver.chromium.launch(executable_path=str(CHROMIUM), args=[*CHROMIUM_ARGS, *extra], headless=True)
+
+
+@pytest.fixture(scope="session")
+def browser(driver):  # type: ignore[no-untyped-def]
+    browser = launch(driver)
+    yield browser
+    browser.close()
 
 
 @pytest.fixture

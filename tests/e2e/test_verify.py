@@ -104,12 +104,16 @@ def camera_file(qr: bytes, folder: Path) -> Path:
 
 
 def test_the_camera_reads_the_qr_code_of_our_pdf_and_opens_its_verification(
-    live_server: str, world: World, database: Database, settings: Settings, tmp_path: Path
+    live_server: str,
+    world: World,
+    database: Database,
+    settings: Settings,
+    tmp_path: Path,
+    driver,  # type: ignore[no-untyped-def]
 ) -> None:
-    from playwright.sync_api import sync_playwright
     from pypdf import PdfReader
 
-    from tests.e2e.conftest import CHROMIUM, CHROMIUM_ARGS, published_minimum
+    from tests.e2e.conftest import launch, published_minimum
 
     spec_id = published_minimum(database, "a", world)
     with database.session() as db:
@@ -131,15 +135,14 @@ def test_the_camera_reads_the_qr_code_of_our_pdf_and_opens_its_verification(
         "--use-fake-device-for-media-stream",
         f"--use-file-for-fake-video-capture={camera_file(printed.data, tmp_path)}",
     ]
-    with sync_playwright() as playwright:
-        browser = playwright.chromium.launch(executable_path=str(CHROMIUM), args=CHROMIUM_ARGS + camera, headless=True)
-        try:
-            page = browser.new_context().new_page()
-            page.goto(f"{live_server}/verify")
-            page.get_by_role("button", name="Scan with the camera").click()
-            page.wait_for_url(f"{live_server}/verify/{issued.id}", timeout=20_000)
-            assert page.locator("[data-verified]").first.get_attribute("data-verified") == "true"
-            assert "Ana Andromeda" in page.locator("main").inner_text()
-            page.screenshot(path=str(ARTIFACTS / "verify-camera.png"), full_page=True)
-        finally:
-            browser.close()
+    browser = launch(driver, *camera)
+    try:
+        page = browser.new_context().new_page()
+        page.goto(f"{live_server}/verify")
+        page.get_by_role("button", name="Scan with the camera").click()
+        page.wait_for_url(f"{live_server}/verify/{issued.id}", timeout=20_000)
+        assert page.locator("[data-verified]").first.get_attribute("data-verified") == "true"
+        assert "Ana Andromeda" in page.locator("main").inner_text()
+        page.screenshot(path=str(ARTIFACTS / "verify-camera.png"), full_page=True)
+    finally:
+        browser.close()
