@@ -27,9 +27,8 @@ def verdicts(html: str) -> list[str]:
     return re.findall(r'data-verified="(true|false)"', html)
 
 
-def test_the_qr_page_shows_both_forms_valid_and_the_verifier_catches_a_change(
-    client: TestClient, database: Database, world: World
-) -> None:
+def issued_with_a_seal(client: TestClient, database: Database, world: World) -> Any:
+    """Organisation A, with a seal certificate, awards a published edition: the API's answer."""
     educator = bearer(database, world, "a", Role.EDUCATOR)
     spec_id = published(client, educator)
     settings = client.app.state.settings  # type: ignore[attr-defined]
@@ -37,7 +36,13 @@ def test_the_qr_page_shows_both_forms_valid_and_the_verifier_catches_a_change(
         master = keys.master_key(settings.resolved_master_key())
         seals.import_pkcs12(db, Actor.operator(), db.merge(world.orgs["a"]), pki.seal_p12(pki.CA()), "secret", master)
     body = {"learner": LEARNER, "result": {"awarded": "2026-11-20", "grade": "Pass"}}
-    issued = client.post(f"/api/orgs/a/specifications/{spec_id}/editions/1/credentials", json=body, headers=educator)
+    return client.post(f"/api/orgs/a/specifications/{spec_id}/editions/1/credentials", json=body, headers=educator)
+
+
+def test_the_qr_page_shows_both_forms_valid_and_the_verifier_catches_a_change(
+    client: TestClient, database: Database, world: World
+) -> None:
+    issued = issued_with_a_seal(client, database, world)
     credential_id, credential = issued.json()["id"], issued.json()["credential"]
 
     visitor = TestClient(client.app)
@@ -170,14 +175,7 @@ def test_the_verdict_shows_the_annex_i_content_of_both_forms(
     Open Badge and from the sealed ELM credential alike."""
     from microcred.verify import checks
 
-    educator = bearer(database, world, "a", Role.EDUCATOR)
-    spec_id = published(client, educator)
-    settings = client.app.state.settings  # type: ignore[attr-defined]
-    with database.session() as db:
-        master = keys.master_key(settings.resolved_master_key())
-        seals.import_pkcs12(db, Actor.operator(), db.merge(world.orgs["a"]), pki.seal_p12(pki.CA()), "secret", master)
-    body = {"learner": LEARNER, "result": {"awarded": "2026-11-20", "grade": "Pass"}}
-    client.post(f"/api/orgs/a/specifications/{spec_id}/editions/1/credentials", json=body, headers=educator)
+    issued_with_a_seal(client, database, world)
     from sqlalchemy import select
 
     from microcred.issuing.models import IssuedCredential

@@ -26,6 +26,7 @@ from microcred.design.documents import as_list
 from microcred.design.models import CatalogueEntry, CatalogueTerm, CatalogueValue
 from microcred.errors import InvalidInput
 from microcred.skills import service as skills
+from microcred.skills.match import SkillRef
 from microcred.taxonomy import service as taxonomy
 from microcred.taxonomy.service import SKILL_PREFIX
 from microcred.wallet.models import WalletCredential
@@ -33,12 +34,6 @@ from microcred.wallet.models import WalletCredential
 HOURS_PER_CREDIT = 27.5  # ECTS: 25–30 hours
 UNKNOWN_WORKLOAD = 10_000.0  # a micro-credential that gives no workload is chosen only when nothing else will do
 MAX_CANDIDATES = 2_000
-
-
-@dataclass(frozen=True)
-class Skill:
-    uri: str
-    label: str
 
 
 @dataclass(frozen=True)
@@ -50,17 +45,17 @@ class Step:
     provider: str
     hours: float | None
     eqf_level: int | None
-    adds: list[Skill]
+    adds: list[SkillRef]
 
 
 @dataclass
 class Gap:
-    occupation: Skill
+    occupation: SkillRef
     essential: int  # how many essential skills the occupation has
-    held: list[Skill]  # essential skills the learner already has
-    missing: list[Skill]
+    held: list[SkillRef]  # essential skills the learner already has
+    missing: list[SkillRef]
     stack: list[Step] = field(default_factory=list)
-    uncovered: list[Skill] = field(default_factory=list)  # missing skills no published micro-credential teaches
+    uncovered: list[SkillRef] = field(default_factory=list)  # missing skills no published micro-credential teaches
 
     @property
     def workload(self) -> float:
@@ -98,9 +93,9 @@ def gap_to_stack(db: Session, occupation: str, held: set[str], *, level: int | N
     if level is not None and not 1 <= level <= 8:
         raise InvalidInput("level must be an EQF level, 1 to 8.", code="invalid_level")
     career = taxonomy.career(db, occupation)  # NotFound names an unknown occupation
-    essential = [Skill(s.uri, s.preferred_label) for s in career.essential]
+    essential = [SkillRef(s.uri, s.preferred_label) for s in career.essential]
     gap = Gap(
-        occupation=Skill(career.occupation.uri, career.occupation.preferred_label),
+        occupation=SkillRef(career.occupation.uri, career.occupation.preferred_label),
         essential=len(essential),
         held=[s for s in essential if s.uri in held],
         missing=[s for s in essential if s.uri not in held],
