@@ -344,3 +344,32 @@ def test_json_ld_built_to_explode_canonicalization_is_refused(client: TestClient
     assert answer.status_code == 400
     proof = next(c for c in answer.json()["checks"] if c["check"] == "PROOF")
     assert proof["outcome"] == "ERROR" and "too entangled" in proof["detail"]
+
+
+def test_a_sealed_credential_inside_a_presentation_is_not_passed_off_as_covered_by_the_holders_proof() -> None:
+    """A JAdES document's keys are no JSON-LD terms: safe mode refuses to sign a presentation carrying one,
+    and one put into a signed presentation afterwards fails OWNER."""
+    from microcred.trust import TrustError, dataintegrity
+    from microcred.trust.loader import document_loader
+    from microcred.trust.multikey import Ed25519Key
+
+    key = Ed25519Key.generate()
+    did = f"did:key:{key.public_multibase}"
+    sealed = json.loads((ELM / "Sample-MC-Annex1-signed.jsonld").read_text())
+    empty = {"@context": [checks.V2], "type": ["VerifiablePresentation"], "holder": did}
+
+    def signed(presentation: dict[str, Any]) -> dict[str, Any]:
+        return dataintegrity.add_proof(
+            presentation,
+            key,
+            proof_purpose="authentication",
+            verification_method=f"{did}#{key.public_multibase}",
+            loader=document_loader(),
+            extra={"challenge": "c-1", "domain": "employer.example"},
+        )
+
+    with pytest.raises(TrustError, match="'payload'"):
+        signed({**empty, "verifiableCredential": [sealed]})
+    slipped_in = {**signed(empty), "verifiableCredential": [sealed]}
+    report, _credentials = checks.verify_presentation(slipped_in, challenge="c-1", domain="employer.example")
+    assert {c.name: c.outcome for c in report.checks}["OWNER"] == checks.Outcome.ERROR
