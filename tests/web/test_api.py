@@ -219,6 +219,8 @@ ORG_ROUTES = [
     ("DELETE", "/api/orgs/{org}/tokens/{token}", None),
     ("GET", "/api/orgs/{org}/audit", None),
     ("GET", "/api/orgs/{org}/cohorts", None),
+    ("GET", "/api/orgs/{org}/pathways", None),
+    ("POST", "/api/orgs/{org}/pathways", {"title": "spy path", "qualification": "spy", "rules": {}}),
     ("POST", "/api/orgs/{org}/cohorts", {"name": "spy cohort"}),
     ("GET", "/api/orgs/{org}/cohorts/{cohort}/learners", None),
     ("GET", "/api/orgs/{org}/cohorts/{cohort}/skills-distribution", None),

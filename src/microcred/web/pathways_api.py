@@ -1,20 +1,78 @@
-"""Pathways and recognition, as JSON: for now the gap from a learner's skills to a goal career, and the
-stack of published micro-credentials that closes it."""
+"""Pathways and recognition, as JSON: pathways towards a qualification and a learner's progress on them, and
+the gap from a learner's skills to a goal career with the stack of micro-credentials that closes it."""
 
 from __future__ import annotations
 
+import uuid
 from dataclasses import asdict
+from datetime import date
 from typing import Annotated, Any
 
 from fastapi import APIRouter, Depends, Query, Request
+from pydantic import BaseModel, Field
 
-from microcred.pathways import gap
+from microcred.accounts.models import Role
+from microcred.pathways import gap, service
+from microcred.pathways.models import Pathway
+from microcred.pathways.rules import Rules
 from microcred.verify.service import verify_here
 from microcred.web.issuing_api import master_of
 from microcred.web.security import DB, Access, Caller, fetcher_of, settings_of
 
 router = APIRouter(prefix="/api", tags=["pathways"])
 SignedIn = Annotated[Caller, Depends(Access.signed_in())]
+Designers = Annotated[Caller, Depends(Access.members(Role.ORG_ADMIN, Role.EDUCATOR))]
+
+
+class PathwayIn(BaseModel):
+    title: str = Field(max_length=300)
+    qualification: str = Field(max_length=300)
+    rules: dict[str, Any] = Field(
+        description="kind (open, elective, fixed), total_credits, min_level, max_level, "
+        "required_skills, validity_years, rpl_cap_credits, approved, sequence"
+    )
+
+
+def pathway_out(pathway: Pathway) -> dict[str, Any]:
+    return {
+        "id": str(pathway.id),
+        "title": pathway.title,
+        "qualification": pathway.qualification,
+        "rules": pathway.rules,
+    }
+
+
+@router.post("/orgs/{org}/pathways", status_code=201, summary="Define a pathway towards a qualification")
+def create_pathway(org: str, body: PathwayIn, caller: Designers, db: DB) -> dict[str, Any]:
+    made = service.create(
+        db, caller.signed_in, caller.org, title=body.title, qualification=body.qualification, rules=body.rules
+    )
+    db.commit()
+    return pathway_out(made)
+
+
+@router.get("/orgs/{org}/pathways", summary="The organisation's pathways")
+def list_pathways(org: str, caller: Designers, db: DB) -> list[dict[str, Any]]:
+    return [pathway_out(p) for p in service.of_organisation(db, caller.org)]
+
+
+@router.get("/me/pathways/{pathway_id}/progress", summary="My progress on a pathway, from my wallet")
+def my_progress(
+    request: Request,
+    pathway_id: uuid.UUID,
+    caller: SignedIn,
+    db: DB,
+    enrolled_on: Annotated[date | None, Query(description="When I enrolled: earlier awards are prior learning")] = None,
+) -> dict[str, Any]:
+    pathway = service.get(db, pathway_id)
+    settings, master, fetcher = settings_of(request), master_of(request), fetcher_of(request)
+    holdings = service.wallet_of(
+        db,
+        caller.person,
+        lambda document: verify_here(db, document, base_url=settings.base_url, master=master, fetcher=fetcher),
+    )
+    found = service.progress(Rules.model_validate(pathway.rules), holdings, today=date.today(), enrolled_on=enrolled_on)
+    return {**pathway_out(pathway), "progress": asdict(found)}
 
 
 @router.get("/me/gap", summary="My missing essential skills for a career and the micro-credentials that cover them")

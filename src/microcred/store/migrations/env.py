@@ -7,6 +7,7 @@ from alembic import context
 import microcred.accounts.models  # noqa: F401  (registers the tables on Base.metadata)
 import microcred.design.models  # noqa: F401
 import microcred.issuing.models  # noqa: F401
+import microcred.pathways.models  # noqa: F401
 import microcred.skills.models  # noqa: F401
 import microcred.taxonomy.models  # noqa: F401
 import microcred.verify.models  # noqa: F401
