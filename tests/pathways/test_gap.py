@@ -16,6 +16,7 @@ from microcred.accounts.principal import Actor
 from microcred.design import service as design
 from microcred.design.schemas import SpecificationContent
 from microcred.issuing import credentials, documents, keys, status
+from microcred.issuing.models import IssuedCredential
 from microcred.pathways import gap
 from microcred.skills import service as skills
 from microcred.skills.models import ExperienceKind
@@ -64,6 +65,35 @@ def offer(db: Session, world: World, title: str, skill_uris: list[str], hours: i
     return str(spec.id)
 
 
+def in_the_wallet(client: TestClient, db: Session, world: World, spec_id: uuid.UUID) -> IssuedCredential:
+    """Organisation A awards the published edition to its learner, who keeps it in the wallet."""
+    settings = client.app.state.settings  # type: ignore[attr-defined]
+    issued = credentials.issue_edition(
+        db,
+        Actor.operator(),
+        db.merge(world.orgs["a"]),
+        spec_id,
+        1,
+        documents.Learner(name="Lena", email="learner@a.example"),
+        documents.Result(awarded=date(2026, 11, 20)),
+        base_url=settings.base_url,
+        master=keys.master_key(settings.resolved_master_key()),
+    )
+    title = str(issued.document["credentialSubject"]["achievement"]["name"])
+    learner = db.merge(world.users["a_learner"])
+    db.add(
+        WalletCredential(
+            user_id=learner.id,
+            document=issued.document,
+            kind="open-badge",
+            title=title,
+            issuer_name="A",
+            source="upload",
+        )
+    )
+    return issued
+
+
 def titles(found: gap.Gap) -> set[str]:
     return {step.title for step in found.stack}
 
@@ -101,34 +131,13 @@ def test_a_valid_wallet_credential_counts_and_a_revoked_one_does_not(
 ) -> None:
     with database.session() as db:
         occupation, (e1, e2, e3, *_rest) = a_career(db)
-        organisation = db.merge(world.orgs["a"])
         spec_id = offer(db, world, "Second alone", [e2], 10, 5)
         offer(db, world, "Third alone", [e3], 10, 5)
         learner = db.merge(world.users["a_learner"])
         experience = skills.add_experience(db, learner, kind=ExperienceKind.JOB, title="Help desk")
         skills.set_skill(db, learner, experience.id, e1, 4)
-        issued = credentials.issue_edition(
-            db,
-            Actor.operator(),
-            organisation,
-            uuid.UUID(spec_id),
-            1,
-            documents.Learner(name="Lena", email="learner@a.example"),
-            documents.Result(awarded=date(2026, 11, 20)),
-            base_url=client.app.state.settings.base_url,  # type: ignore[attr-defined]
-            master=keys.master_key(client.app.state.settings.resolved_master_key()),  # type: ignore[attr-defined]
-        )
+        issued = in_the_wallet(client, db, world, uuid.UUID(spec_id))
         assert e2 in gap.credential_skills(issued.document)
-        db.add(
-            WalletCredential(
-                user_id=learner.id,
-                document=issued.document,
-                kind="open-badge",
-                title="x",
-                issuer_name="A",
-                source="upload",
-            )
-        )
         credential_id = str(issued.document["id"])
         db.commit()
 

@@ -17,15 +17,14 @@ from microcred.accounts.principal import Actor
 from microcred.design import service as design
 from microcred.design.schemas import SpecificationContent
 from microcred.errors import InvalidInput
-from microcred.issuing import credentials, documents, keys
 from microcred.pathways import service
 from microcred.pathways.rules import Rules
 from microcred.pathways.service import Held
 from microcred.store import Database
 from microcred.taxonomy.models import EscoSkill
-from microcred.wallet.models import WalletCredential
 from tests.conftest import World, log_in
 from tests.design.fixtures import OTHER_SKILL, annex_i_minimum
+from tests.pathways.test_gap import in_the_wallet
 from tests.web.test_api import bearer
 
 TODAY = date(2026, 11, 23)
@@ -133,28 +132,7 @@ def test_an_organisation_defines_a_pathway_and_a_learner_sees_progress_from_the_
         content = annex_i_minimum(credits={"value": "5", "system": "ECTS"}, workload_hours="125")
         spec = design.create(db, Actor.operator(), organisation, SpecificationContent.model_validate(content))
         design.publish(db, Actor.operator(), organisation, spec.id)
-        issued = credentials.issue_edition(
-            db,
-            Actor.operator(),
-            organisation,
-            spec.id,
-            1,
-            documents.Learner(name="Lena", email="learner@a.example"),
-            documents.Result(awarded=date(2026, 11, 20)),
-            base_url=client.app.state.settings.base_url,  # type: ignore[attr-defined]
-            master=keys.master_key(client.app.state.settings.resolved_master_key()),  # type: ignore[attr-defined]
-        )
-        learner = db.merge(world.users["a_learner"])
-        db.add(
-            WalletCredential(
-                user_id=learner.id,
-                document=issued.document,
-                kind="open-badge",
-                title="Digital content for teams",
-                issuer_name="Alpha Academy",
-                source="upload",
-            )
-        )
+        in_the_wallet(client, db, world, spec.id)
         assert db.scalar(select(EscoSkill.uri).where(EscoSkill.uri == OTHER_SKILL))
         with pytest.raises(InvalidInput, match="is not an ESCO skill"):
             service.create(
