@@ -62,12 +62,16 @@ class Gap:
         return sum(step.hours or 0 for step in self.stack)
 
 
-def credential_skills(document: Any) -> set[str]:
-    """The ESCO skills a credential certifies: its outcomes' skills and its ESCO alignments (OB3, ours)."""
+def achievement_of(document: Any) -> dict[str, Any]:
+    """An Open Badge's achievement (its first subject's), or {} for anything else."""
     subject: Any = next(iter(as_list(document.get("credentialSubject"))), {}) if isinstance(document, dict) else {}
     achievement = subject.get("achievement") if isinstance(subject, dict) else None
-    if not isinstance(achievement, dict):
-        return set()
+    return achievement if isinstance(achievement, dict) else {}
+
+
+def credential_skills(document: Any) -> set[str]:
+    """The ESCO skills a credential certifies: its outcomes' skills and its ESCO alignments (OB3, ours)."""
+    achievement = achievement_of(document)
     found = {
         uri
         for outcome in as_list(achievement.get("learningOutcomes"))

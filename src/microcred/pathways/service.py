@@ -25,7 +25,7 @@ from microcred.design.documents import as_list
 from microcred.design.models import Specification
 from microcred.errors import InvalidInput, NotFound
 from microcred.inputs import single_line
-from microcred.pathways.gap import credential_skills
+from microcred.pathways.gap import achievement_of, credential_skills
 from microcred.pathways.models import Pathway
 from microcred.pathways.rules import Rules
 from microcred.taxonomy.models import EscoSkill
@@ -106,9 +106,7 @@ class Held:
 
 
 def held(document: dict[str, Any], report: checks.Report) -> Held:
-    subject: Any = next(iter(as_list(document.get("credentialSubject"))), {})
-    achievement: Any = subject.get("achievement") if isinstance(subject, dict) else None
-    achievement = achievement if isinstance(achievement, dict) else {}
+    achievement = achievement_of(document)
     found = SPECIFICATION_IN_ID.search(str(achievement.get("id") or ""))
     levels = [
         int(digits.group())

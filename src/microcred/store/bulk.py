@@ -32,21 +32,18 @@ def writer(db: Session, model: type[Base]) -> Iterator[Callable[[Row], None]]:
     if connection.dialect.name != "postgresql":
         rows: list[Row] = []
         yield rows.append
-        if rows:
-            db.execute(
-                insert(cast(Table, model.__table__)), rows
-            )  # Core's executemany: the ORM's bulk path adds nothing here
+        if rows:  # Core's executemany: the ORM's bulk path adds nothing here
+            db.execute(insert(cast(Table, model.__table__)), rows)
         return
     driver = connection.connection.driver_connection
     assert driver is not None
     columns: list[str] = []
-    statement = f"COPY {model.__tablename__} FROM STDIN"
     try:
         with driver.cursor() as cursor, ExitStack() as stack:
             copy: Any = None
 
             def write(row: Row) -> None:
-                nonlocal copy, statement
+                nonlocal copy
                 if copy is None:
                     columns.extend(row)
                     statement = f"COPY {model.__tablename__} ({', '.join(columns)}) FROM STDIN"  # our own names
@@ -57,7 +54,7 @@ def writer(db: Session, model: type[Base]) -> Iterator[Callable[[Row], None]]:
 
             yield write
     except psycopg.IntegrityError as error:  # as SQLAlchemy reports it for INSERT, so callers catch one kind
-        raise IntegrityError(statement, None, error) from error
+        raise IntegrityError(f"COPY {model.__tablename__}", None, error) from error
 
 
 def insert_rows(db: Session, model: type[Base], rows: list[Row]) -> None:

@@ -21,7 +21,6 @@ import pycountry
 
 from microcred.design import reading
 from microcred.design.documents import as_list, text_of
-from microcred.design.documents import text_of as documents_text_of
 from microcred.trust import TrustError, dataintegrity, jades, statuslist
 from microcred.trust.loader import document_loader
 from microcred.trust.multikey import Key, key_from_multibase
@@ -585,6 +584,12 @@ def _safely(name: str, check: Callable[[], Check]) -> Check:
 # What the credential says, for people ------------------------------------------------------------------
 
 
+def subject_ids(credential: dict[str, Any]) -> list[str]:
+    """The ids a credential gives its subjects (`credentialSubject.id`): whom it was issued to, when it says."""
+    subjects = as_list(credential.get("credentialSubject"))
+    return [s["id"] for s in subjects if isinstance(s, dict) and isinstance(s.get("id"), str)]
+
+
 def _first(value: Any) -> dict[str, Any]:
     found = next(iter(as_list(value)), None)
     return found if isinstance(found, dict) else {}
@@ -596,8 +601,8 @@ def summary(report: Report, language: str | None = None) -> list[tuple[str, str]
     credential = report.credential or {}
     lang = language or (report.languages[0] if report.languages else None)
 
-    def text_of(value: Any) -> str:
-        return documents_text_of(value, lang)
+    def text(value: Any) -> str:
+        return text_of(value, lang)
 
     facts: list[tuple[str, str]] = []
     if report.kind == "elm":
@@ -608,30 +613,28 @@ def summary(report: Report, language: str | None = None) -> list[tuple[str, str]
         qualification = _first(claim.get("specifiedBy"))
         issuer = _first(credential.get("issuer"))
         facts += [
-            ("Learner", text_of(person.get("fullName"))),
-            ("Title", text_of(claim.get("title"))),
-            ("Awarded by", text_of(issuer.get("legalName"))),
+            ("Learner", text(person.get("fullName"))),
+            ("Title", text(claim.get("title"))),
+            ("Awarded by", text(issuer.get("legalName"))),
             ("Awarded on", str(awarding.get("awardingDate") or credential.get("issued") or "")[:10]),
-            ("Grade", text_of(_first(assessment.get("grade")).get("noteLiteral"))),
-            ("Level", text_of(_first(qualification.get("eqfLevel")).get("prefLabel"))),
+            ("Grade", text(_first(assessment.get("grade")).get("noteLiteral"))),
+            ("Level", text(_first(qualification.get("eqfLevel")).get("prefLabel"))),
             ("Workload", _duration(qualification.get("volumeOfLearning"))),
-            ("Credits", _credits(qualification.get("creditPoint"))),
-            ("Assessment", text_of(assessment.get("title") or _first(assessment.get("specifiedBy")).get("title"))),
-            ("Form of participation", text_of(_first(qualification.get("mode")).get("prefLabel"))),
-            ("Learning setting", text_of(_first(qualification.get("learningSetting")).get("prefLabel"))),
-            ("Prerequisites", text_of(_first(qualification.get("entryRequirement")).get("noteLiteral"))),
+            ("Credits", _credits(qualification.get("creditPoint"), lang)),
+            ("Assessment", text(assessment.get("title") or _first(assessment.get("specifiedBy")).get("title"))),
+            ("Form of participation", text(_first(qualification.get("mode")).get("prefLabel"))),
+            ("Learning setting", text(_first(qualification.get("learningSetting")).get("prefLabel"))),
+            ("Prerequisites", text(_first(qualification.get("entryRequirement")).get("noteLiteral"))),
         ]
         facts += [  # notes named by their subject: quality assurance, supervision, stackability, …
-            (text_of(_first(note.get("subject")).get("prefLabel")) or "Note", text_of(note.get("noteLiteral")))
+            (text(_first(note.get("subject")).get("prefLabel")) or "Note", text(note.get("noteLiteral")))
             for note in as_list(qualification.get("additionalNote"))
             if isinstance(note, dict)
         ]
-        outcomes = [
-            text_of(o.get("title")) for o in as_list(qualification.get("learningOutcome")) if isinstance(o, dict)
-        ]
+        outcomes = [text(o.get("title")) for o in as_list(qualification.get("learningOutcome")) if isinstance(o, dict)]
     else:
         subject: dict[str, Any] = _first(credential.get("credentialSubject"))
-        achievement = subject.get("achievement") or {}
+        achievement = _first(subject.get("achievement"))
         issuer = _first(credential.get("issuer"))
         names = [
             i.get("identityHash")
@@ -639,14 +642,13 @@ def summary(report: Report, language: str | None = None) -> list[tuple[str, str]
             if isinstance(i, dict) and i.get("identityType") == "name" and not i.get("hashed")
         ]
         results = [r.get("value") for r in as_list(subject.get("result")) if isinstance(r, dict)]
-        achievement = achievement if isinstance(achievement, dict) else {}
         facts += [
             ("Learner", str(names[0] if names else subject.get("name") or subject.get("id") or "")),
-            ("Title", text_of(achievement.get("name") or credential.get("name"))),
-            ("Awarded by", text_of(issuer.get("name"))),
+            ("Title", text(achievement.get("name") or credential.get("name"))),
+            ("Awarded by", text(issuer.get("name"))),
             ("Awarded on", str(credential.get("awardedDate") or credential.get("validFrom") or "")[:10]),
             ("Grade", str(results[0] if results else "")),
-            ("Description", text_of(achievement.get("description"))),
+            ("Description", text(achievement.get("description"))),
             *reading.elements(achievement, reading.alignments(achievement)),  # Annex I: level, workload, QA, …
         ]
         outcomes = [outcome.text for outcome in reading.outcomes(achievement, {})]
@@ -660,12 +662,13 @@ def _duration(value: Any) -> str:
     return f"{found.group(1)} hours" if found else str(value or "")
 
 
-def _credits(value: Any) -> str:
-    points = [p for p in as_list(value) if isinstance(p, dict)]
-    if not points:
+def _credits(value: Any, language: str | None) -> str:
+    """ELM's credit points: "2 European Credit Transfer System"."""
+    point = _first(value)
+    if not point:
         return ""
-    framework = text_of((points[0].get("framework") or {}).get("prefLabel")) or "credits"
-    return f"{points[0].get('point', '')} {framework}".strip()
+    framework = text_of(_first(point.get("framework")).get("prefLabel"), language) or "credits"
+    return f"{point.get('point', '')} {framework}".strip()
 
 
 # Presentations ----------------------------------------------------------------------------------------------
@@ -739,11 +742,7 @@ def _owner(document: dict[str, Any], sources: Sources, challenge: str | None, do
         return Check("OWNER", Outcome.ERROR, "The presentation was changed after its holder signed it.")
     presenter = holder if isinstance(holder, str) else method.split("#", 1)[0]
     carried = [c for c in as_list(document.get("verifiableCredential")) if isinstance(c, dict)]
-    read = [(_payload(c) if "payload" in c and "signatures" in c else c) or {} for c in carried]
-    named = [
-        [s["id"] for s in as_list(c.get("credentialSubject")) if isinstance(s, dict) and isinstance(s.get("id"), str)]
-        for c in read
-    ]
+    named = [subject_ids((_payload(c) if "payload" in c and "signatures" in c else c) or {}) for c in carried]
     stranger = next((ids for ids in named if ids and presenter not in ids), None)
     if stranger is not None:
         return Check(

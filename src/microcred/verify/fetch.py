@@ -13,7 +13,6 @@ from __future__ import annotations
 
 import http.client
 import ipaddress
-import json
 import socket
 import ssl
 import threading
@@ -24,7 +23,7 @@ from urllib.parse import urlsplit
 
 from microcred.trust import TrustError
 from microcred.trust.multikey import Key, key_from_multibase
-from microcred.verify.checks import MAX_BYTES, Unreachable, bounded
+from microcred.verify.checks import MAX_BYTES, Unreachable, parse
 
 TTL = 300.0
 FAILURE_TTL = 30.0
@@ -122,13 +121,9 @@ class Fetcher:
         finally:
             connection.close()
         try:
-            document = json.loads(body)
-        except (ValueError, UnicodeDecodeError, RecursionError):
-            raise FetchError("The site's answer is not JSON.") from None
-        try:
-            return bounded(document)
+            return parse(bytes(body))  # the same rules as a file given to the verifier: JSON, size, depth
         except TrustError as error:
-            raise FetchError(str(error)) from None
+            raise FetchError(f"The site's answer: {error}") from None
 
     def _public_address(self, host: str, port: int) -> str:
         try:

@@ -244,12 +244,6 @@ def _domain(value: str) -> str:
     return text
 
 
-def _subject_ids(credential: dict[str, Any]) -> list[str]:
-    subjects = credential.get("credentialSubject")
-    listed = subjects if isinstance(subjects, list) else [subjects]
-    return [s["id"] for s in listed if isinstance(s, dict) and isinstance(s.get("id"), str)]
-
-
 def present(
     db: Session, user: User, wallet_ids: list[uuid.UUID], *, challenge: str, domain: str, master: bytes
 ) -> dict[str, Any]:
@@ -269,7 +263,7 @@ def present(
             )
     key = holder_key(db, user, master)
     for item in items:
-        named = _subject_ids(item.document)
+        named = checks.subject_ids(item.document)
         if named and key.did not in named:
             raise InvalidInput(
                 f"{item.title[:80]!r} names its holder as {named[0][:80]}, not your wallet's key: a verifier "

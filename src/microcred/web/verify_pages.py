@@ -121,25 +121,20 @@ def qr_link(raw: bytes) -> str:
 def _open_link(request: Request, caller: Caller, db: DB, link: str) -> Response:
     """Our own /verify/… and /share/… links lead to their pages; another site's link is fetched (https, public
     addresses) and verified."""
-    base = settings_of(request).base_url.rstrip("/")
-    parts = urlsplit(link)
-    path = parts.path if link.startswith((f"{base}/", "/")) else None
-    if path is not None:
-        path = path.removeprefix(urlsplit(base).path.rstrip("/"))
-        ours = OWN_LINK.fullmatch(path)
+    settings, fetcher = settings_of(request), fetcher_of(request)
+    base = settings.base_url.rstrip("/")
+    if link.startswith((f"{base}/", "/")):
+        ours = OWN_LINK.fullmatch(urlsplit(link).path.removeprefix(urlsplit(base).path.rstrip("/")))
         if ours is None:
             raise TrustError(
                 "This link of microcred does not lead to a credential (it is not a /verify/ or /share/ link)."
             )
         return RedirectResponse(f"/{ours.group(1)}", status_code=303)
     try:
-        document = fetcher_of(request).json(link)
+        document = fetcher.json(link)
     except FetchError as error:
         raise TrustError(f"The link could not be opened: {error}") from None
-    settings = settings_of(request)
-    report = verify_here(
-        db, document, base_url=settings.base_url, master=master_of(request), fetcher=fetcher_of(request)
-    )
+    report = verify_here(db, document, base_url=settings.base_url, master=master_of(request), fetcher=fetcher)
     return _page(request, caller, db, [("The credential at " + link[:200], report)])
 
 
