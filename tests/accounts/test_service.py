@@ -166,3 +166,23 @@ def test_an_organisations_audit_log_shows_only_its_own_and_its_members_logins_si
     assert summaries.count("org_admin@b.example logged in") == 1
     assert all(event.organisation_id in (a.id, None) for event in events)
     assert any("secret.hire" in event.summary for event in audit.events_for_organisation(db, b))
+
+
+def test_recognition_officers_and_educators_are_peers_that_cannot_take_each_others_role(
+    db: Session, world: World
+) -> None:
+    from microcred.accounts import tokens
+    from microcred.accounts.principal import narrowed
+
+    organisation = db.merge(world.orgs["a"])
+    officer = db.merge(world.users["a_recognition_officer"])
+    with pytest.raises(Forbidden, match="recognition officer here and cannot hold a token with the role educator"):
+        tokens.create_api_token(db, Actor.person(officer), organisation, owner=officer, role=Role.EDUCATOR, name="peer")
+    token, _secret = tokens.create_api_token(
+        db, Actor.person(officer), organisation, owner=officer, role=Role.RECOGNITION_OFFICER, name="mine"
+    )
+    assert Actor.machine(token).role_in(db, organisation) == Role.RECOGNITION_OFFICER
+    # A token kept from an earlier role: a peer's role is not the owner's, so it acts as a learner.
+    assert narrowed(Role.EDUCATOR, Role.RECOGNITION_OFFICER) == Role.LEARNER
+    assert narrowed(Role.ORG_ADMIN, Role.RECOGNITION_OFFICER) == Role.RECOGNITION_OFFICER
+    assert narrowed(Role.LEARNER, Role.ORG_ADMIN) == Role.LEARNER

@@ -19,10 +19,16 @@ class Role(StrEnum):
     ORG_ADMIN = "org_admin"
     EDUCATOR = "educator"
     LEARNER = "learner"
+    RECOGNITION_OFFICER = "recognition_officer"  # decides recognition and RPL cases for the organisation
 
     @property
     def label(self) -> str:
-        return {"org_admin": "Organisation admin", "educator": "Educator", "learner": "Learner"}[self.value]
+        return {
+            "org_admin": "Organisation admin",
+            "educator": "Educator",
+            "learner": "Learner",
+            "recognition_officer": "Recognition officer",
+        }[self.value]
 
 
 class OrganisationKind(StrEnum):

@@ -9,7 +9,8 @@ from sqlalchemy.orm import Session
 
 from microcred.accounts.models import ApiToken, Membership, Organisation, Role, User
 
-ROLE_RANK = {Role.LEARNER: 1, Role.EDUCATOR: 2, Role.ORG_ADMIN: 3}
+# Educators and recognition officers are peers: neither may do the other's work.
+ROLE_RANK = {Role.LEARNER: 1, Role.EDUCATOR: 2, Role.RECOGNITION_OFFICER: 2, Role.ORG_ADMIN: 3}
 
 
 @dataclass(frozen=True)
@@ -51,7 +52,7 @@ class Actor:
             return None
         if self.token is not None:
             # A token never outranks its owner's current role: demoting the owner demotes the token.
-            return min(self.token.role, membership_role, key=ROLE_RANK.__getitem__)
+            return narrowed(self.token.role, membership_role)
         return membership_role
 
 
@@ -61,5 +62,16 @@ def membership_role_of(db: Session, user: User, organisation: Organisation) -> R
     )
 
 
+def narrowed(token_role: Role, membership_role: Role) -> Role:
+    """What a token may do for its owner: its own role, never more than the owner's; a peer role that is not
+    the owner's (an educator's token held by a recognition officer) is only a learner's."""
+    if token_role == membership_role or ROLE_RANK[token_role] < ROLE_RANK[membership_role]:
+        return token_role
+    if ROLE_RANK[token_role] == ROLE_RANK[membership_role]:
+        return Role.LEARNER
+    return membership_role
+
+
 def outranks_or_equals(role: Role, other: Role) -> bool:
-    return ROLE_RANK[role] >= ROLE_RANK[other]
+    """Whether `role` covers `other`: itself, or any lower role (a peer's is not covered)."""
+    return role == other or ROLE_RANK[role] > ROLE_RANK[other]

@@ -12,7 +12,7 @@ from fastapi.responses import HTMLResponse, RedirectResponse, Response
 
 from microcred.accounts import audit, login, service, tokens
 from microcred.accounts.models import OrganisationKind, Role, User
-from microcred.accounts.principal import ROLE_RANK
+from microcred.accounts.principal import outranks_or_equals
 from microcred.errors import MicrocredError, Throttled, Unauthenticated
 from microcred.store.base import utcnow
 from microcred.web.errors import STATUS
@@ -248,7 +248,6 @@ def members_change_role(
 
 def _tokens_page(request: Request, caller: Caller, db: DB, status_code: int = 200, **context: Any) -> Response:
     assert caller.role is not None
-    actor_rank = ROLE_RANK[caller.role]
     return render(
         request,
         "tokens.html",
@@ -256,7 +255,7 @@ def _tokens_page(request: Request, caller: Caller, db: DB, status_code: int = 20
         title="API tokens",
         status_code=status_code,
         tokens=tokens.tokens_visible_to(db, caller.signed_in, caller.org),
-        grantable_roles=[r for r in Role if ROLE_RANK[r] <= actor_rank],
+        grantable_roles=[r for r in Role if outranks_or_equals(caller.role, r)],
         now=utcnow(),
         **context,
     )
