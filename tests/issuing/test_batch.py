@@ -145,7 +145,7 @@ def test_positions_already_given_are_never_drawn_again(db: Session, counted: boo
     """Half the list taken (every even position): a batch draws only odd ones, whether the taken positions
     are looked up by an IN list (a busy list) or read whole (a young list, or one whose count is behind)."""
     from microcred.store import bulk
-    from microcred.store.base import new_id, utcnow
+    from microcred.store.base import utcnow
 
     org, _spec = published(db)
     status.allocate(db, org, ["urn:uuid:first"], "https://mc.example", ("revocation",))
@@ -153,7 +153,7 @@ def test_positions_already_given_are_never_drawn_again(db: Session, counted: boo
     first = db.scalars(select(StatusEntry.position)).one()
     now = utcnow()
     taken = [p for p in range(0, lst.size, 2) if p != first]
-    rows = [{"id": new_id(), "list_id": lst.id, "position": p, "credential_id": "x", "created_at": now} for p in taken]
+    rows = [{"list_id": lst.id, "position": p, "credential_id": "x", "created_at": now} for p in taken]
     bulk.insert_rows(db, StatusEntry, rows)
     lst.used = len(taken) + 1 if counted else 1
     drawn = status.allocate(db, org, [f"urn:uuid:{n}" for n in range(1000)], "https://mc.example", ("revocation",))

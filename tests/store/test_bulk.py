@@ -11,7 +11,7 @@ from microcred.accounts import service as accounts
 from microcred.accounts.principal import Actor
 from microcred.issuing.models import StatusEntry, StatusList
 from microcred.store import bulk
-from microcred.store.base import new_id, utcnow
+from microcred.store.base import utcnow
 
 
 def a_list(db: Session) -> StatusList:
@@ -24,7 +24,6 @@ def a_list(db: Session) -> StatusList:
 
 def entry(lst: StatusList, position: int) -> dict[str, object]:
     return {
-        "id": new_id(),
         "list_id": lst.id,
         "position": position,
         "credential_id": f"urn:{position}",
@@ -49,11 +48,28 @@ def test_a_duplicate_is_sqlalchemys_integrity_error_and_nothing_of_the_block_sta
     assert db.scalar(select(func.count()).select_from(StatusEntry)) == 0
 
 
-def test_an_exception_in_the_block_writes_nothing(db: Session) -> None:
+@pytest.mark.parametrize("rows", [1, bulk.ROWS_PER_INSERT * 3 + 7])
+def test_an_exception_in_the_block_writes_nothing(db: Session, rows: int) -> None:
+    lst = a_list(db)
+    with pytest.raises(ValueError, match="stop"), bulk.writer(db, StatusEntry) as write:
+        for position in range(rows):  # on SQLite, most of these are already inserted by the writing thread
+            write(entry(lst, position))
+        raise ValueError("stop")
+    if db.connection().dialect.name == "postgresql":
+        db.rollback()  # a failed COPY aborts the whole transaction there
+    else:  # the block's own savepoint is undone; what came before it stays in the transaction
+        assert db.get(StatusList, lst.id) is not None
+    assert db.scalar(select(func.count()).select_from(StatusEntry)) == 0
+
+
+def test_a_duplicate_far_into_a_long_block_is_an_integrity_error_and_the_block_leaves_nothing(db: Session) -> None:
     lst = a_list(db)
     db.commit()
-    with pytest.raises(ValueError, match="stop"), bulk.writer(db, StatusEntry) as write:
-        write(entry(lst, 1))
-        raise ValueError("stop")
+    with pytest.raises(IntegrityError), bulk.writer(db, StatusEntry) as write:
+        for position in range(bulk.ROWS_PER_INSERT * 4):
+            write(entry(lst, position))
+        write(entry(lst, 5))
+        for position in range(bulk.ROWS_PER_INSERT * 4, bulk.ROWS_PER_INSERT * 6):
+            write(entry(lst, position))
     db.rollback()
     assert db.scalar(select(func.count()).select_from(StatusEntry)) == 0

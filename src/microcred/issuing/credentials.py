@@ -195,9 +195,8 @@ class Award:
         if self.spec.withdrawn_at is not None:
             raise InvalidInput("This micro-credential was withdrawn: it is no longer awarded.", code="withdrawn")
         self.signer = Signer(db, actor, organisation, cryptosuite or DEFAULT_SUITE, base_url=base_url, master=master)
-        self.achievement = design.export(
-            db, organisation, self.spec, fmt="ob3", base_url=base_url, edition_number=number
-        )
+        achievement = design.export(db, organisation, self.spec, fmt="ob3", base_url=base_url, edition_number=number)
+        self.achievement = {key: value for key, value in achievement.items() if key != "@context"}
         self.issuer: dict[str, Any] = {
             "id": keys.did_web(organisation, base_url),
             "type": ["Profile"],
@@ -262,7 +261,15 @@ class Award:
         ids = [uuid.uuid4() for _ in items]
         entries = status.allocate(self.db, self.organisation, [f"urn:uuid:{i}" for i in ids], self.base_url)
         now = utcnow()
-        with bulk.writer(self.db, IssuedCredential) as write:  # on PostgreSQL, stored while the next is signed
+        # Read before the block: the rows are stored while the next are signed, so nothing in it may load from
+        # the session.
+        of_award = {
+            "organisation_id": self.organisation.id,
+            "specification_id": self.spec.id,
+            "edition_number": self.edition.number,
+            "issued_at": now,
+        }
+        with bulk.writer(self.db, IssuedCredential) as write:
             for credential_id, learner, (_learner, result, key), entry in zip(
                 ids, learners, items, entries, strict=True
             ):
@@ -270,15 +277,12 @@ class Award:
                 write(
                     {
                         "id": credential_id,
-                        "organisation_id": self.organisation.id,
-                        "specification_id": self.spec.id,
-                        "edition_number": self.edition.number,
+                        **of_award,
                         "learner_name": learner.name,
                         "learner_email": learner.email,
                         "document": signed,
                         "elm_document": sealed,
                         "idempotency_key": key,
-                        "issued_at": now,
                     }
                 )
         audit.record(

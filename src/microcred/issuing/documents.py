@@ -118,7 +118,9 @@ def ob3_credential(
     subject: dict[str, Any] = {
         "type": ["AchievementSubject"],
         "identifier": identifiers,
-        "achievement": {key: value for key, value in achievement.items() if key != "@context"},
+        "achievement": {key: value for key, value in achievement.items() if key != "@context"}
+        if "@context" in achievement
+        else achievement,  # an issuance run hands every credential the same achievement, stripped once
         "activityEndDate": f"{result.awarded.isoformat()}T00:00:00Z",
     }
     if result.grade:

@@ -67,14 +67,12 @@ class StatusList(Base):
 
 
 class StatusEntry(Base):
-    """A credential's place in a status list."""
+    """A credential's place in a status list: the place is the key (no second id to generate and index)."""
 
     __tablename__ = "status_entries"
-    __table_args__ = (UniqueConstraint("list_id", "position"),)
 
-    id: Mapped[uuid.UUID] = mapped_column(primary_key=True, default=new_id)
-    list_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("status_lists.id", ondelete="CASCADE"))
-    position: Mapped[int] = mapped_column(Integer)
+    list_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("status_lists.id", ondelete="CASCADE"), primary_key=True)
+    position: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=False)
     credential_id: Mapped[str] = mapped_column(String(300), index=True)
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
 

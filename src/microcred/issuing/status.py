@@ -25,7 +25,7 @@ from microcred.inputs import single_line
 from microcred.issuing import keys
 from microcred.issuing.models import IssuedCredential, StatusEntry, StatusList
 from microcred.store import bulk
-from microcred.store.base import new_id, utcnow
+from microcred.store.base import utcnow
 from microcred.trust import dataintegrity, statuslist
 from microcred.trust.loader import document_loader
 
@@ -40,7 +40,7 @@ def given(db: Session, organisation: Organisation, credential_id: str) -> bool:
     """Whether the organisation already gave this credential id its status entries."""
     return (
         db.scalar(
-            select(StatusEntry.id)
+            select(StatusEntry.position)
             .join(StatusList, StatusList.id == StatusEntry.list_id)
             .where(StatusList.organisation_id == organisation.id, StatusEntry.credential_id == credential_id)
             .limit(1)
@@ -83,6 +83,8 @@ def allocate(
     """Each credential's `credentialStatus` entry per purpose: random free positions in the organisation's
     lists, drawn as a batch (candidates sampled at random, the taken ones found in one query)."""
     drawn: list[dict[str, dict[str, Any]]] = [{} for _ in credential_ids]
+    rows: list[dict[str, Any]] = []
+    now = utcnow()
     for purpose in purposes:
         done = 0
         while done < len(credential_ids):
@@ -90,30 +92,24 @@ def allocate(
             room = int(chosen.size * FULL) - chosen.used
             want = min(room, len(credential_ids) - done)
             positions = _free_positions(db, chosen, want)
-            try:
-                with db.begin_nested():
-                    now = utcnow()
-                    bulk.insert_rows(
-                        db,
-                        StatusEntry,
-                        [
-                            {
-                                "id": new_id(),
-                                "list_id": chosen.id,
-                                "position": position,
-                                "credential_id": credential_ids[done + n],
-                                "created_at": now,
-                            }
-                            for n, position in enumerate(positions)
-                        ],
-                    )
-            except IntegrityError:  # drawn by a concurrent issuance in the same instant
-                raise Conflict("A status list position was just taken; try again.", code="status_list_busy") from None
+            rows += [
+                {
+                    "list_id": chosen.id,
+                    "position": position,
+                    "credential_id": credential_ids[done + n],
+                    "created_at": now,
+                }
+                for n, position in enumerate(positions)
+            ]
             chosen.used += want
             url = list_url(base_url, chosen.id)
             for n, position in enumerate(positions):
                 drawn[done + n][purpose] = statuslist.entry(list_url=url, index=position, purpose=purpose)
             done += want
+    try:
+        bulk.insert_rows(db, StatusEntry, rows)  # both purposes' entries in one go
+    except IntegrityError:  # drawn by a concurrent issuance in the same instant
+        raise Conflict("A status list position was just taken; try again.", code="status_list_busy") from None
     db.flush()
     return drawn
 
