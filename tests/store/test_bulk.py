@@ -14,8 +14,8 @@ from microcred.store import bulk
 from microcred.store.base import utcnow
 
 
-def a_list(db: Session) -> StatusList:
-    organisation = accounts.create_organisation(db, Actor.operator(), legal_name="Bulk", country="BE", slug="bulk")
+def a_list(db: Session, slug: str = "bulk") -> StatusList:
+    organisation = accounts.create_organisation(db, Actor.operator(), legal_name=slug.title(), country="BE", slug=slug)
     lst = StatusList(organisation_id=organisation.id, purpose="revocation", size=131_072, bits=bytes(16_384))
     db.add(lst)
     db.flush()

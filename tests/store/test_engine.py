@@ -6,9 +6,12 @@ import threading
 import time
 from pathlib import Path
 
-from sqlalchemy import text
+from sqlalchemy import func, select, text
 
+from microcred.issuing.models import StatusEntry
+from microcred.store import Database
 from microcred.store.engine import make_engine
+from tests.store.test_bulk import a_list
 
 
 def checkpointers() -> list[threading.Thread]:
@@ -35,3 +38,17 @@ def test_commits_are_checkpointed_by_a_thread_of_their_own_not_by_the_committer(
     assert len(set(checkpointers()) - before) == 1
     engine.dispose()
     assert set(checkpointers()) - before == set()  # it stops with the engine
+
+
+def test_a_savepoint_as_the_first_write_is_undone_with_the_transaction(database: Database) -> None:
+    """On SQLite a SAVEPOINT outside a transaction would start one of its own, committed on release: a
+    session's rollback must still undo what a savepoint wrote first, and its commit must keep it."""
+    for outcome in ("rollback", "commit"):
+        with database.sessions() as db:
+            lst = a_list(db, slug=f"sp-{outcome}")
+            db.commit()
+            with db.begin_nested():
+                db.add(StatusEntry(list_id=lst.id, position=7, credential_id="urn:x", created_at=lst.created_at))
+            getattr(db, outcome)()
+            kept = db.scalar(select(func.count()).select_from(StatusEntry).where(StatusEntry.list_id == lst.id))
+            assert kept == (1 if outcome == "commit" else 0), outcome

@@ -6,6 +6,7 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Any
 
+import pytest
 from fastapi.testclient import TestClient
 
 from microcred.accounts import service
@@ -98,3 +99,14 @@ def test_a_bad_registry_file_is_refused_whole_with_each_problem_named(
     assert client.get("/api/registry").json() == {"issuers": []}  # nothing written
     anonymous = TestClient(client.app)
     assert anonymous.post("/api/registry/import", json=entries[:1]).status_code == 401
+
+
+@pytest.mark.parametrize(("level", "found"), [("6", 6), ("²", None), ("six", None)])
+def test_an_elm_level_is_read_only_when_it_is_a_plain_number(level: str, found: int | None) -> None:
+    credential = {
+        "type": ["VerifiableCredential", "EuropeanDigitalCredential"],
+        "credentialSubject": {
+            "hasClaim": {"specifiedBy": {"eqfLevel": {"id": f"http://data.europa.eu/snb/eqf/{level}"}}}
+        },
+    }
+    assert registry.facts(credential).get("eqf") == found

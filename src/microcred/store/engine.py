@@ -99,6 +99,15 @@ def make_engine(url: str, **options: Any) -> Engine:
                 cursor.execute("PRAGMA wal_autocheckpoint=0")
             cursor.close()
 
+        @event.listens_for(engine, "savepoint")
+        def _open_the_transaction_first(connection: Any, _name: str) -> None:
+            # Python's sqlite3 opens a transaction before the first INSERT/UPDATE/DELETE, not before a SAVEPOINT;
+            # a SAVEPOINT outside a transaction starts one of its own, and releasing it commits: a rollback of
+            # the session would then keep what the savepoint wrote. So the outer transaction begins first.
+            driver = connection.connection.driver_connection
+            if driver is not None and not driver.in_transaction:
+                driver.execute("BEGIN")
+
         if checkpointer is not None:
             event.listen(engine, "commit", lambda _connection: checkpointer.wake())
             event.listen(engine, "engine_disposed", lambda _engine: checkpointer.stop())

@@ -137,8 +137,9 @@ def facts(credential: dict[str, Any]) -> dict[str, Any]:
         specified = claim.get("specifiedBy")
         qualification: dict[str, Any] = specified if isinstance(specified, dict) else {}
         eqf = str((qualification.get("eqfLevel") or {}).get("id", ""))
-        if eqf.rstrip("/").rsplit("/", 1)[-1].isdigit():
-            found["eqf"] = int(eqf.rstrip("/").rsplit("/", 1)[-1])
+        level = eqf.rstrip("/").rsplit("/", 1)[-1]
+        if level.isascii() and level.isdigit():  # "²" is a digit to str.isdigit, not to int
+            found["eqf"] = int(level)
         area = next(iter(as_list(qualification.get("thematicArea"))), None)
         if isinstance(area, dict):
             found["field"] = str(area.get("id", "")).rstrip("/").rsplit("/", 1)[-1]

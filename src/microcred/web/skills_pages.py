@@ -164,7 +164,7 @@ def set_skill(
     strength: Annotated[str, Form(max_length=3)],
 ) -> Response:
     try:
-        value = int(strength) if strength.strip().isdigit() else strength
+        value = int(strength) if strength.strip().isascii() and strength.strip().isdigit() else strength
         skills.set_skill(db, caller.person, experience_id, taxonomy.skill_uri(skill), skills.check_strength(value))
     except MicrocredError as error:
         db.rollback()
