@@ -58,6 +58,13 @@ class Settings(BaseSettings):
         description="Fetch other issuers' status lists and did:web documents, and credentials by link "
         "(https, public addresses only, cached); off for an air-gapped verifier.",
     )
+    quality_min_responses: int = Field(
+        default=5,
+        ge=3,
+        le=1000,
+        description="A micro-credential's quality figures appear in the catalogue once this many people stand "
+        "behind each (learners who completed it, answers of each kind of feedback, decided recognition cases).",
+    )
     log_level: str = "INFO"
 
     @field_validator("esco_path", "database_url", "secret_key", "master_key", "tsa_url", mode="before")

@@ -8,11 +8,16 @@ from __future__ import annotations
 
 import re
 from datetime import date
+from decimal import Decimal, InvalidOperation
 
 from microcred.errors import InvalidInput
 
 # Control characters other than tab, line feed and carriage return (which count as spacing).
 _CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")
+# ASCII digits only: str.isdigit() says yes to "²", which int() refuses.
+_WHOLE_NUMBER = re.compile(r"[0-9]{1,7}")
+# The most credits anything here records: columns are Numeric(6, 2), and no micro-credential comes near.
+MAX_CREDITS = Decimal("999.99")
 
 
 def has_control_characters(value: str) -> bool:
@@ -31,6 +36,45 @@ def single_line(value: str, *, field: str, max_length: int, min_length: int = 1,
     if not min_length <= len(cleaned) <= max_length:
         raise InvalidInput(f"The {field} must be {min_length} to {max_length} characters long.", code=code)
     return cleaned
+
+
+def text(value: str, *, field: str, max_length: int, min_length: int = 0, code: str = "invalid_text") -> str:
+    """Text that may run over several lines (a comment, reasons, a note): printable, without the spacing around
+    it, and of a fitting length. Line breaks and tabs inside are kept."""
+    if has_control_characters(value):
+        raise InvalidInput(f"The {field} must be printable text: control characters are not allowed.", code=code)
+    cleaned = value.strip()
+    if not min_length <= len(cleaned) <= max_length:
+        span = f"at most {max_length:,}" if min_length == 0 else f"{min_length:,} to {max_length:,}"
+        raise InvalidInput(f"The {field} must be {span} characters long.", code=code)
+    return cleaned
+
+
+def whole_number(value: str, *, field: str, least: int, most: int, code: str) -> int:
+    """A whole number typed in a form, from `least` to `most`."""
+    digits = value.strip()
+    if not _WHOLE_NUMBER.fullmatch(digits) or not least <= int(digits) <= most:
+        raise InvalidInput(f"The {field} must be a whole number from {least:,} to {most:,}.", code=code)
+    return int(digits)
+
+
+def credits(value: object, *, field: str = "credits", code: str = "invalid_credits") -> Decimal | None:
+    """Credits as a form, the API or a credential gives them: None when empty, otherwise a number from 0 to
+    999.99 with at most two decimals (what the database keeps). "7,5" is 7.5."""
+    if value is None or (isinstance(value, str) and not value.strip()):
+        return None
+    written = str(value).strip().replace(",", ".")
+    try:
+        if isinstance(value, bool):  # JSON's true is not 1 credit
+            raise InvalidOperation
+        number = Decimal(written)
+    except InvalidOperation:
+        raise InvalidInput(f"{written[:20]!r} is not a number of {field}.", code=code) from None
+    if not number.is_finite() or not 0 <= number <= MAX_CREDITS or number != number.quantize(Decimal("0.01")):
+        raise InvalidInput(
+            f"The {field} must be a number from 0 to {MAX_CREDITS}, with at most two decimals.", code=code
+        )
+    return number
 
 
 def optional_date(value: object, *, field: str, code: str) -> date | None:

@@ -170,3 +170,42 @@ def test_a_valid_wallet_credential_counts_and_a_revoked_one_does_not(
     assert client.get("/api/me/gap", params={"occupation": occupation, "level": 9}).status_code == 422
     client.cookies.clear()
     assert client.get("/api/me/gap", params={"occupation": occupation}).status_code == 401
+
+
+def test_the_skills_a_credential_certifies_in_either_format_and_nothing_from_junk() -> None:
+    """One reader for pathways, recognition and the gap: an Open Badge's outcomes and alignments, an ELM
+    credential's outcomes' related ESCO skills; anything else a crafted document puts there is left out."""
+    skill = "http://data.europa.eu/esco/skill/"
+    badge = {
+        "credentialSubject": {
+            "achievement": {
+                "learningOutcomes": [{"skills": [f"{skill}one", {"not": "a uri"}, ["nested"]]}, "junk"],
+                "alignment": [{"targetUrl": f"{skill}two"}, {"targetUrl": {"id": "x"}}, {"targetUrl": "https://else"}],
+            }
+        }
+    }
+    assert gap.credential_skills(badge) == {f"{skill}one", f"{skill}two"}
+    elm = {
+        "credentialSubject": {
+            "hasClaim": [
+                {
+                    "specifiedBy": {
+                        "learningOutcome": [
+                            {"relatedESCOSkill": [{"id": f"{skill}three"}, f"{skill}four", [f"{skill}nested"]]},
+                            {"relatedESCOSkill": {"id": ["not", "a", "uri"]}},
+                        ]
+                    }
+                },
+                "junk",
+            ]
+        }
+    }
+    assert gap.credential_skills(elm) == {f"{skill}three", f"{skill}four"}
+    for junk in (
+        None,
+        [],
+        "text",
+        {"credentialSubject": "x"},
+        {"credentialSubject": {"hasClaim": [{"specifiedBy": 3}]}},
+    ):
+        assert gap.credential_skills(junk) == set()

@@ -3,7 +3,9 @@ from real credentials — what counts, what does not and why, what is missing; n
 
 from __future__ import annotations
 
+import json
 import uuid
+from dataclasses import replace
 from datetime import date
 from decimal import Decimal
 from typing import Any
@@ -22,9 +24,12 @@ from microcred.pathways.rules import Rules
 from microcred.pathways.service import Held
 from microcred.store import Database
 from microcred.taxonomy.models import EscoSkill
+from microcred.verify import checks
+from microcred.wallet import service as wallet
 from tests.conftest import World, log_in
 from tests.design.fixtures import OTHER_SKILL, annex_i_minimum
 from tests.pathways.test_gap import in_the_wallet
+from tests.pathways.test_recognition import by_stranger, in_wallet, published, settings_of
 from tests.web.test_api import bearer
 
 TODAY = date(2026, 11, 23)
@@ -166,3 +171,97 @@ def test_an_organisation_defines_a_pathway_and_a_learner_sees_progress_from_the_
     assert [c["title"] for c in progress["counted"]] == ["Digital content for teams"]
     assert Decimal(progress["credits"]) == 5 and progress["missing_skills"] == [] and progress["eligible"] is False
     assert client.get(f"/api/me/pathways/{uuid.uuid4()}/progress").status_code == 404
+
+
+def test_validity_is_counted_back_from_29_february() -> None:
+    """A year before 29 February 2028 is 28 February 2027, not a crash."""
+    rules = Rules.model_validate({"kind": "open", "total_credits": 10, "validity_years": 1})
+    leap_day = date(2028, 2, 29)
+    found = service.progress(
+        rules,
+        [holding("Just in time", awarded=date(2027, 2, 28)), holding("Too old", awarded=date(2027, 2, 27))],
+        today=leap_day,
+    )
+    assert [c.title for c in found.counted] == ["Just in time"]
+    assert dict(found.not_counted)["Too old"] == "it was awarded on 2027-02-27, more than 1 years ago"
+
+
+@pytest.mark.parametrize("stated", ["NaN", "Infinity", "-Infinity", 1e9, -5, "1e30", "5.555", True, {"value": 5}])
+def test_credits_a_credential_states_are_kept_only_when_sane(stated: object) -> None:
+    """A crafted credential's credits are read as none (not counted: "it gives no credits"), never as a number
+    that breaks the sums or overflows the database."""
+    document = {"credentialSubject": {"achievement": {"name": "Crafted", "creditsAvailable": stated}}}
+    read = service.held(document, checks.Report("open-badge"))
+    assert read.credits is None
+    rules = Rules.model_validate({"kind": "open", "total_credits": 10})
+    found = service.progress(rules, [replace(read, valid=True, trusted=True)], today=TODAY)
+    assert found.not_counted == [("Crafted", "it gives no credits")] and found.credits == 0
+
+
+def test_a_pathway_names_only_micro_credentials_in_the_catalogue(database: Database, world: World) -> None:
+    with database.session() as db:
+        organisation = db.merge(world.orgs["a"])
+        listed, withdrawn = (published(db, world, title=title) for title in ("Listed", "Withdrawn later"))
+        draft = design.create(
+            db, Actor.operator(), db.merge(world.orgs["b"]), design.parse_content({"title": "B's secret draft"})
+        ).id
+        for unlisted in (draft, uuid.uuid4()):
+            with pytest.raises(InvalidInput, match="in the catalogue \\(published, not withdrawn\\)") as refused:
+                service.create(
+                    db,
+                    Actor.operator(),
+                    organisation,
+                    title="Towards a certificate",
+                    qualification="Certificate",
+                    rules={"kind": "elective", "total_credits": 10, "approved": [str(listed), str(unlisted)]},
+                )
+            assert refused.value.code == "unknown_specification" and "secret" not in refused.value.detail
+        rules = {"kind": "elective", "total_credits": 10, "approved": [str(listed), str(withdrawn)]}
+        pathway = service.create(
+            db, Actor.operator(), organisation, title="Towards a certificate", qualification="Certificate", rules=rules
+        )
+        design.withdraw(db, Actor.operator(), organisation, withdrawn)
+        # An edit keeps a micro-credential the pathway already named, though withdrawn since; it adds no new one.
+        changed = service.update(
+            db, Actor.operator(), organisation, pathway.id, title="Renamed", qualification="Certificate", rules=rules
+        )
+        assert changed.title == "Renamed"
+        with pytest.raises(InvalidInput, match="in the catalogue"):
+            service.update(
+                db,
+                Actor.operator(),
+                organisation,
+                pathway.id,
+                title="Renamed",
+                qualification="Certificate",
+                rules={**rules, "approved": [str(listed), str(withdrawn), str(draft)]},
+            )
+
+
+def test_a_forged_credential_naming_an_approved_micro_credential_does_not_count(
+    client: TestClient, database: Database, world: World
+) -> None:
+    """Anyone can write our catalogue's address into an achievement and sign it with their own key: only the
+    specification's own organisation's signature makes a credential one of its micro-credentials."""
+    settings = settings_of(client)
+    with database.session() as db:
+        spec_id = published(db, world)
+        learner = db.merge(world.users["a_learner"])
+        genuine = in_wallet(settings, db, world, spec_id)
+        forged = by_stranger(genuine.document)
+        wallet.remove(db, learner, genuine.id)
+        wallet.upload(db, learner, json.dumps(forged).encode())
+        organisation = db.merge(world.orgs["b"])
+        approved = {"kind": "elective", "total_credits": 10, "approved": [str(spec_id)]}
+        fixed = {"kind": "fixed", "total_credits": 10, "sequence": [str(spec_id)]}
+        ids = [
+            service.create(db, Actor.operator(), organisation, title=title, qualification="Diploma", rules=rules).id
+            for title, rules in (("Elective", approved), ("Fixed", fixed))
+        ]
+    log_in(client, "learner@a.example", world.passwords["learner@a.example"])
+    for pathway_id, why in zip(
+        ids, ("it is not one of the approved micro-credentials", "it is not part of the sequence"), strict=True
+    ):
+        progress = client.get(f"/api/me/pathways/{pathway_id}/progress").json()["progress"]
+        assert progress["counted"] == [] and Decimal(progress["credits"]) == 0, progress
+        assert progress["not_counted"] == [["Digital content for teams", why]], progress

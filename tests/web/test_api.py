@@ -18,9 +18,12 @@ from microcred.config import Settings
 from microcred.design import service as design
 from microcred.design.schemas import SpecificationContent
 from microcred.issuing import batch, credentials, documents, keys, seals
+from microcred.pathways import agreements, recognition, rpl
+from microcred.pathways import service as pathways
 from microcred.skills import cohorts
 from microcred.store import Database
 from microcred.store.migrate import head_revision
+from microcred.verify.service import verify_here
 from microcred.web.app import create_app, route_access_table
 from tests.conftest import TEST_SECRET, World
 from tests.design.fixtures import annex_i_minimum
@@ -135,6 +138,7 @@ def test_roles_are_enforced_inside_an_organisation(client: TestClient, database:
         "org_admin@a.example",
         "educator@a.example",
         "learner@a.example",
+        "recognition_officer@a.example",
     }
 
 
@@ -221,6 +225,12 @@ ORG_ROUTES = [
     ("GET", "/api/orgs/{org}/cohorts", None),
     ("GET", "/api/orgs/{org}/pathways", None),
     ("POST", "/api/orgs/{org}/pathways", {"title": "spy path", "qualification": "spy", "rules": {}}),
+    (
+        "PUT",
+        "/api/orgs/{org}/pathways/{pathway}",
+        {"title": "hijacked", "qualification": "hijacked", "rules": {"kind": "open", "total_credits": 1}},
+    ),
+    ("DELETE", "/api/orgs/{org}/pathways/{pathway}", None),
     ("POST", "/api/orgs/{org}/cohorts", {"name": "spy cohort"}),
     ("GET", "/api/orgs/{org}/cohorts/{cohort}/learners", None),
     ("GET", "/api/orgs/{org}/cohorts/{cohort}/skills-distribution", None),
@@ -235,6 +245,8 @@ ORG_ROUTES = [
     ("POST", "/api/orgs/{org}/specifications/{spec}/withdraw", None),
     ("GET", "/api/orgs/{org}/specifications/{spec}/editions/1", None),
     ("GET", "/api/orgs/{org}/specifications/{spec}/export", None),
+    ("GET", "/api/orgs/{org}/specifications/{spec}/quality", None),
+    ("POST", "/api/orgs/{org}/specifications/{spec}/enrolments", {"edition": 1, "period": "Spy", "enrolled": 9}),
     ("GET", "/api/orgs/{org}/design/profiles", None),
     ("PUT", "/api/orgs/{org}/design/profiles", {"profiles": ["cmf"]}),
     ("GET", "/api/orgs/{org}/design/overdue-reviews", None),
@@ -255,6 +267,32 @@ ORG_ROUTES = [
     ("GET", "/api/orgs/{org}/runs/{run}", None),
     ("GET", "/api/orgs/{org}/runs/{run}/result.csv", None),
     ("POST", "/api/orgs/{org}/credentials/{credential}/claim-link", {"days": 3}),
+    ("GET", "/api/orgs/{org}/rpl", None),
+    ("POST", "/api/orgs/{org}/rpl", {"specification_id": str(uuid.UUID(int=0)), "learner_email": "spy@evil.example"}),
+    ("GET", "/api/orgs/{org}/rpl/{rpl}", None),
+    ("POST", "/api/orgs/{org}/rpl/{rpl}/owner", {}),
+    ("POST", "/api/orgs/{org}/rpl/{rpl}/stage", {"to": "documentation"}),
+    ("POST", "/api/orgs/{org}/rpl/{rpl}/evidence", None),
+    ("GET", "/api/orgs/{org}/rpl/{rpl}/evidence/{evidence}", None),
+    ("PUT", "/api/orgs/{org}/rpl/{rpl}/assessment", {"outcomes": [], "result": "passed", "comment": "spy"}),
+    ("POST", "/api/orgs/{org}/rpl/{rpl}/certify", None),
+    ("POST", "/api/orgs/{org}/rpl/{rpl}/close", {"reason": "spy"}),
+    ("GET", "/api/orgs/{org}/recognition/cases", None),
+    ("POST", "/api/orgs/{org}/recognition/cases", {"credential": {"type": ["VerifiableCredential"]}}),
+    ("GET", "/api/orgs/{org}/recognition/cases/{recognition}", None),
+    ("PUT", "/api/orgs/{org}/recognition/cases/{recognition}/criteria/quality", {"judgement": "met", "comment": "spy"}),
+    ("POST", "/api/orgs/{org}/recognition/cases/{recognition}/decision", {"outcome": "refused", "reasons": "Spying."}),
+    ("GET", "/api/orgs/{org}/agreements", None),
+    (
+        "POST",
+        "/api/orgs/{org}/agreements",
+        {"title": "spy", "parties": ["a"], "specifications": [], "pathways": [], "validity_years": 1},
+    ),
+    ("GET", "/api/orgs/{org}/agreements/{agreement}", None),
+    ("POST", "/api/orgs/{org}/agreements/{agreement}/accept", None),
+    ("POST", "/api/orgs/{org}/agreements/{agreement}/end", None),
+    ("GET", "/api/orgs/{org}/pathways/{pathway}/free-electives", None),
+    ("PUT", "/api/orgs/{org}/pathways/{pathway}/free-electives", {"credits": "1"}),
 ]
 
 
@@ -277,6 +315,73 @@ def issued_and_queued(db: Session, organisation: Any, spec_id: uuid.UUID, settin
     return credential_id, run_id
 
 
+def recognition_of_b(
+    session: Session, b: Any, spec_id: uuid.UUID, pathway_id: uuid.UUID, credential_id: uuid.UUID, settings: Settings
+) -> tuple[uuid.UUID, uuid.UUID]:
+    """A recognition case of B's (on B's credential) and an agreement B proposed to a third organisation."""
+    master = keys.master_key(settings.resolved_master_key())
+    case = recognition.open_from_document(
+        session,
+        Actor.operator(),
+        b,
+        credentials.find_issued(session, b, credential_id).document,
+        pathway_id=pathway_id,
+        verify=lambda document: verify_here(session, document, base_url=settings.base_url, master=master),
+        base_url=settings.base_url,
+    )
+    service.create_organisation(session, Actor.operator(), legal_name="Gamma College", country="FR", slug="c")
+    agreement = agreements.propose(
+        session,
+        Actor.operator(),
+        b,
+        title="B and C",
+        parties=["c"],
+        specifications=[spec_id],
+        pathways=[pathway_id],
+        min_grade=None,
+        validity_years=2,
+    )
+    return case.id, agreement.id
+
+
+def rpl_case_of_b(session: Session, b: Any, spec_id: uuid.UUID) -> tuple[uuid.UUID, uuid.UUID]:
+    """An RPL case B opened (without an owner) for B's learner, who shared their profile, moved it to
+    documentation and uploaded one evidence file: the case's id and the file's."""
+    case = rpl.open_for_learner(session, Actor.operator(), b, spec_id=spec_id, learner_email="learner@b.example")
+    learner = Actor.person(service.user_by_email(session, "learner@b.example"))
+    rpl.share_profile(session, learner, case)
+    rpl.advance(session, learner, case, "documentation")
+    statement = b"I ran the content calendar of a five-person team for two years.\n"
+    evidence = rpl.add_evidence(session, learner, case, filename="statement.txt", data=statement, outcomes=[1])
+    return case.id, evidence.id
+
+
+def assert_recognition_of_b_unchanged(
+    session: Session,
+    b: Any,
+    *,
+    pathway_id: uuid.UUID,
+    rpl_case_id: uuid.UUID,
+    evidence_id: uuid.UUID,
+    recognition_id: uuid.UUID,
+    agreement_id: uuid.UUID,
+) -> None:
+    """B's RPL case, recognition case, agreement and free electives still as rpl_case_of_b and recognition_of_b
+    made them: what the isolation tests check after A's attempts."""
+    b_case = rpl.case_for_staff(session, b, rpl_case_id)
+    assert b_case.state.value == "documentation" and b_case.owner_id is None
+    assert b_case.assessment is None and b_case.result is None and b_case.credential_id is None
+    assert [(e.id, e.filename) for e in rpl.evidence_of(session, b_case)] == [(evidence_id, "statement.txt")]
+    assert [row.case.id for row in rpl.cases_of_organisation(session, b)] == [rpl_case_id]
+    b_recognition = recognition.case_of(session, b, recognition_id)
+    assert b_recognition.state.value == "open" and recognition.decisions(session, b_recognition) == []
+    assert all(row.edited_at is None for row in recognition.criteria(session, b_recognition))
+    assert [c.id for c in recognition.cases_of(session, b)] == [recognition_id]
+    assert agreements.find(session, b, agreement_id).state.value == "proposed"
+    assert [a.id for a in agreements.of_organisation(session, b)] == [agreement_id]
+    assert agreements.free_electives(session, pathway_id) is None
+
+
 def test_every_org_scoped_api_route_is_in_the_isolation_list(app: FastAPI) -> None:
     scoped = {
         (method, row["path"])
@@ -293,6 +398,12 @@ def test_every_org_scoped_api_route_is_in_the_isolation_list(app: FastAPI) -> No
             .replace("{spec}", "{spec_id}")
             .replace("{run}", "{run_id}")
             .replace("{credential}", "{credential_id}")
+            .replace("{pathway}", "{pathway_id}")
+            .replace("{rpl}", "{case_id}")
+            .replace("{evidence}", "{evidence_id}")
+            .replace("{recognition}", "{case_id}")
+            .replace("{agreement}", "{agreement_id}")
+            .replace("criteria/quality", "criteria/{criterion}")
             .replace("editions/1", "editions/{number}"),
         )
         for method, path, _ in ORG_ROUTES
@@ -322,9 +433,37 @@ def test_admin_of_a_gets_404_for_anything_of_b(
         b_spec_id = b_spec.id
         design.publish(session, Actor.operator(), b, b_spec_id)
         b_credential_id, b_run_id = issued_and_queued(session, b, b_spec_id, client.app.state.settings)  # type: ignore[attr-defined]
+        b_pathway_id = pathways.create(
+            session,
+            Actor.operator(),
+            b,
+            title="B's pathway",
+            qualification="B's award",
+            rules={"kind": "fixed", "total_credits": 5, "sequence": [str(b_spec_id)]},
+        ).id
+        b_case_id, b_evidence_id = rpl_case_of_b(session, b, b_spec_id)
+        b_recognition_id, b_agreement_id = recognition_of_b(
+            session,
+            b,
+            b_spec_id,
+            b_pathway_id,
+            b_credential_id,
+            client.app.state.settings,  # type: ignore[attr-defined]
+        )
     b_user = world.users["b_learner"].id
     # B's things under B's address, and B's things smuggled under A's address.
-    scoped = ("{user}", "{token}", "{cohort}", "{spec}", "{run}", "{credential}")
+    scoped = (
+        "{user}",
+        "{token}",
+        "{cohort}",
+        "{spec}",
+        "{run}",
+        "{credential}",
+        "{pathway}",
+        "{rpl}",
+        "{recognition}",
+        "{agreement}",
+    )
     for org in ("b", "a"):
         url = path.format(
             org=org,
@@ -334,6 +473,11 @@ def test_admin_of_a_gets_404_for_anything_of_b(
             spec=b_spec_id,
             run=b_run_id,
             credential=b_credential_id,
+            pathway=b_pathway_id,
+            rpl=b_case_id,
+            evidence=b_evidence_id,
+            recognition=b_recognition_id,
+            agreement=b_agreement_id,
         )
         if org == "a" and not any(part in path for part in scoped):
             continue
@@ -352,6 +496,14 @@ def test_admin_of_a_gets_404_for_anything_of_b(
                 if "{run}" in path
                 else "credential_not_found"
                 if "{credential}" in path
+                else "pathway_not_found"
+                if "{pathway}" in path
+                else "rpl_case_not_found"
+                if "{rpl}" in path
+                else "recognition_case_not_found"
+                if "{recognition}" in path
+                else "agreement_not_found"
+                if "{agreement}" in path
                 else "specification_not_found"
             )
         )
@@ -364,6 +516,7 @@ def test_admin_of_a_gets_404_for_anything_of_b(
             "org_admin@b.example",
             "educator@b.example",
             "learner@b.example",
+            "recognition_officer@b.example",
         }
         assert tokens.find_token(session, b_token_id).revoked_at is None
         assert [c.name for c, _ in cohorts.cohorts(session, b)] == ["B's cohort"]
@@ -375,6 +528,17 @@ def test_admin_of_a_gets_404_for_anything_of_b(
         assert len(credentials.issued(session, b)) == 1 and seals.certificates(session, b) == []
         assert batch.find_run(session, b, b_run_id).state == "queued"
         assert credentials.find_issued(session, b, b_credential_id).claim_hash is None
+        b_pathway = pathways.of(session, b, b_pathway_id)
+        assert b_pathway.title == "B's pathway" and b_pathway.rules["kind"] == "fixed"
+        assert_recognition_of_b_unchanged(
+            session,
+            b,
+            pathway_id=b_pathway_id,
+            rpl_case_id=b_case_id,
+            evidence_id=b_evidence_id,
+            recognition_id=b_recognition_id,
+            agreement_id=b_agreement_id,
+        )
 
 
 def test_a_nonexistent_organisation_and_a_foreign_one_look_the_same(

@@ -345,6 +345,8 @@ ORG_PAGES = [
     ("POST", "/orgs/{org}/specifications/{spec}/review"),
     ("POST", "/orgs/{org}/specifications/{spec}/withdraw"),
     ("GET", "/orgs/{org}/specifications/{spec}/editions/1"),
+    ("GET", "/orgs/{org}/specifications/{spec}/quality"),
+    ("POST", "/orgs/{org}/specifications/{spec}/enrolments"),
     ("POST", "/orgs/{org}/design/profiles"),
     ("POST", "/orgs/{org}/specifications/{spec}/issue"),
     ("GET", "/orgs/{org}/credentials"),
@@ -359,6 +361,33 @@ ORG_PAGES = [
     ("GET", "/orgs/{org}/signing"),
     ("POST", "/orgs/{org}/signing/rotate"),
     ("POST", "/orgs/{org}/signing/seal-certificate"),
+    ("GET", "/orgs/{org}/pathways"),
+    ("GET", "/orgs/{org}/pathways/new"),
+    ("POST", "/orgs/{org}/pathways"),
+    ("GET", "/orgs/{org}/pathways/{pathway}"),
+    ("GET", "/orgs/{org}/pathways/{pathway}/edit"),
+    ("POST", "/orgs/{org}/pathways/{pathway}/edit"),
+    ("POST", "/orgs/{org}/pathways/{pathway}/delete"),
+    ("POST", "/orgs/{org}/pathways/{pathway}/free-electives"),
+    ("GET", "/orgs/{org}/recognition"),
+    ("POST", "/orgs/{org}/recognition/cases"),
+    ("GET", "/orgs/{org}/recognition/cases/{recognition}"),
+    ("POST", "/orgs/{org}/recognition/cases/{recognition}/criteria"),
+    ("POST", "/orgs/{org}/recognition/cases/{recognition}/decision"),
+    ("GET", "/orgs/{org}/agreements"),
+    ("POST", "/orgs/{org}/agreements"),
+    ("POST", "/orgs/{org}/agreements/{agreement}/accept"),
+    ("POST", "/orgs/{org}/agreements/{agreement}/end"),
+    ("GET", "/orgs/{org}/rpl"),
+    ("POST", "/orgs/{org}/rpl"),
+    ("GET", "/orgs/{org}/rpl/{rpl}"),
+    ("POST", "/orgs/{org}/rpl/{rpl}/owner"),
+    ("POST", "/orgs/{org}/rpl/{rpl}/stage"),
+    ("POST", "/orgs/{org}/rpl/{rpl}/evidence"),
+    ("GET", "/orgs/{org}/rpl/{rpl}/evidence/{evidence}"),
+    ("POST", "/orgs/{org}/rpl/{rpl}/assessment"),
+    ("POST", "/orgs/{org}/rpl/{rpl}/certify"),
+    ("POST", "/orgs/{org}/rpl/{rpl}/close"),
 ]
 
 
@@ -380,6 +409,11 @@ def test_every_org_page_is_in_the_isolation_list(app) -> None:  # type: ignore[n
             .replace("{spec}", "{spec_id}")
             .replace("{credential}", "{credential_id}")
             .replace("{run}", "{run_id}")
+            .replace("{pathway}", "{pathway_id}")
+            .replace("{rpl}", "{case_id}")
+            .replace("{evidence}", "{evidence_id}")
+            .replace("{recognition}", "{case_id}")
+            .replace("{agreement}", "{agreement_id}")
             .replace("editions/1", "editions/{number}")
             .replace("skills-distribution.csv", "{name}.csv"),
         )
@@ -392,6 +426,7 @@ def test_admin_of_a_gets_an_html_404_for_pages_of_b(client: TestClient, world: W
     from microcred.accounts import service, tokens
     from microcred.accounts.models import Role
     from microcred.accounts.principal import Actor
+    from microcred.pathways.models import Criterion
 
     with client.app.state.database.session() as db:  # type: ignore[attr-defined]
         b = service.organisation_for(db, Actor.operator(), "b")
@@ -414,6 +449,23 @@ def test_admin_of_a_gets_an_html_404_for_pages_of_b(client: TestClient, world: W
         from tests.web.test_api import issued_and_queued
 
         b_credential_id, b_run_id = issued_and_queued(db, b, b_spec_id, client.app.state.settings)  # type: ignore[attr-defined]
+        from microcred.pathways import service as pathways
+
+        pathway_rules = {"kind": "fixed", "total_credits": 5, "sequence": [str(b_spec_id)]}
+        b_pathway_id = pathways.create(
+            db, Actor.operator(), b, title="B's pathway", qualification="B's award", rules=pathway_rules
+        ).id
+        from tests.web.test_api import assert_recognition_of_b_unchanged, recognition_of_b, rpl_case_of_b
+
+        b_rpl_id, b_evidence_id = rpl_case_of_b(db, b, b_spec_id)
+        b_recognition_id, b_agreement_id = recognition_of_b(
+            db,
+            b,
+            b_spec_id,
+            b_pathway_id,
+            b_credential_id,
+            client.app.state.settings,  # type: ignore[attr-defined]
+        )
     log_in(client, "org_admin@a.example", world.passwords["org_admin@a.example"])
     csrf = csrf_from(client.get("/dashboard").text)
     form = {
@@ -427,9 +479,35 @@ def test_admin_of_a_gets_an_html_404_for_pages_of_b(client: TestClient, world: W
         "profiles": "cmf",
         "action": "revoke",
         "reason": "spite",
+        "learner_email": "learner@b.example",
+        "specification_id": str(b_spec_id),
+        "owner_email": "recognition_officer@a.example",
+        "to": "assessment",
+        "outcomes": "1",
+        "demonstrated": "yes",
+        "method": "interview",
+        "result": "passed",
+        "comment": "spy",
+        "outcome": "refused",
+        "reasons": "Spying.",
+        "credits": "5",
+        "parties": "a",
+        "validity_years": "1",
+        **{f"judgement_{criterion.value}": "met" for criterion in Criterion},
     }
     for org in ("b", "a"):
-        scoped = ("{user}", "{token}", "{cohort}", "{spec}", "{credential}", "{run}")
+        scoped = (
+            "{user}",
+            "{token}",
+            "{cohort}",
+            "{spec}",
+            "{credential}",
+            "{run}",
+            "{pathway}",
+            "{rpl}",
+            "{recognition}",
+            "{agreement}",
+        )
         if org == "a" and not any(part in path for part in scoped):
             continue
         url = path.format(
@@ -440,9 +518,18 @@ def test_admin_of_a_gets_an_html_404_for_pages_of_b(client: TestClient, world: W
             spec=b_spec_id,
             credential=b_credential_id,
             run=b_run_id,
+            pathway=b_pathway_id,
+            rpl=b_rpl_id,
+            evidence=b_evidence_id,
+            recognition=b_recognition_id,
+            agreement=b_agreement_id,
         )
         files = (
-            {"file": ("x.csv", b"name,awarded\nSpy,2026-11-01\n")} if path.endswith(("batch", "certificate")) else None
+            {"file": ("x.csv", b"name,awarded\nSpy,2026-11-01\n")}
+            if path.endswith(("batch", "certificate"))
+            else {"file": ("spy.txt", b"Planted by another organisation.\n")}
+            if path.endswith("evidence")
+            else None
         )
         response = client.request(
             method, url, data=form if method == "POST" else None, files=files, follow_redirects=False
@@ -451,7 +538,7 @@ def test_admin_of_a_gets_an_html_404_for_pages_of_b(client: TestClient, world: W
         assert response.headers["content-type"].startswith("text/html")
     with client.app.state.database.session() as db:  # type: ignore[attr-defined]
         b = service.organisation_for(db, Actor.operator(), "b")
-        assert len(service.members(db, b)) == 3
+        assert len(service.members(db, b)) == 4  # admin, educator, learner, recognition officer
         assert service.member(db, b, world.users["b_educator"].id).role == Role.EDUCATOR
         assert tokens.find_token(db, token_id).revoked_at is None
         assert cohorts.cohort_by_code(db, b_code).open  # still open, still B's
@@ -465,6 +552,16 @@ def test_admin_of_a_gets_an_html_404_for_pages_of_b(client: TestClient, world: W
         assert credentials.find_issued(db, b, b_credential_id).claim_hash is None
         assert batch.find_run(db, b, b_run_id).state == "queued"
         assert len(credentials.issued(db, b)) == 1  # nothing issued into B from A
+        assert [(p.id, p.title) for p in pathways.of_organisation(db, b)] == [(b_pathway_id, "B's pathway")]
+        assert_recognition_of_b_unchanged(
+            db,
+            b,
+            pathway_id=b_pathway_id,
+            rpl_case_id=b_rpl_id,
+            evidence_id=b_evidence_id,
+            recognition_id=b_recognition_id,
+            agreement_id=b_agreement_id,
+        )
 
 
 def test_any_login_input_gets_a_clear_answer_never_a_500(client: TestClient, world: World) -> None:

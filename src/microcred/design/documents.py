@@ -225,7 +225,7 @@ def to_elm(
                 "id": ids("creditPoint"),
                 "type": "CreditPoint",
                 "framework": _concept(system.uri, system.name, notation=system.code),
-                "point": _decimal_text(c.credits.value),
+                "point": decimal_text(c.credits.value),
             }
         ]
     if c.workload_hours is not None:
@@ -372,7 +372,7 @@ def to_elm(
                 "amount": {
                     "id": ids("amount"),
                     "type": "Amount",
-                    "value": _decimal_text(c.price.amount),
+                    "value": decimal_text(c.price.amount),
                     "unit": _concept(
                         f"http://publications.europa.eu/resource/authority/currency/{c.price.currency}",
                         c.price.currency,
@@ -383,7 +383,8 @@ def to_elm(
     return opportunity
 
 
-def _decimal_text(value: Decimal) -> str:
+def decimal_text(value: Decimal) -> str:
+    """A number as people write it: 5, 2.5, 1000 (not 5.00 or 1E+3)."""
     return format(value.normalize(), "f")
 
 
@@ -475,7 +476,7 @@ def from_elm(document: dict[str, Any]) -> dict[str, Any]:
     eqf = _concept_id(q.get("eqfLevel"))
     if eqf:
         level = eqf.rstrip("/").rsplit("/", 1)[-1]
-        out["eqf_level"] = int(level) if level.isdigit() else level
+        out["eqf_level"] = int(level) if level.isascii() and level.isdigit() else level
     nqf = next(iter(as_list(q.get("nqfLevel"))), None)
     if isinstance(nqf, dict):
         label = text_of(nqf.get("prefLabel"))
@@ -787,13 +788,13 @@ def to_ob3(
             {key: value for key, value in o.model_dump(mode="json").items() if value != []} for o in c.learning_outcomes
         ],
         "awardingBodies": [b.model_dump(mode="json", exclude_none=True) for b in c.awarding_bodies],
-        "studyLoad": _decimal_text(c.workload_hours) if c.workload_hours is not None else None,
+        "studyLoad": decimal_text(c.workload_hours) if c.workload_hours is not None else None,
         "creditSystem": c.credits.system if c.credits else None,
         "ECTS": float(c.credits.value) if c.credits and c.credits.system == "ECTS" else None,
         "participationType": c.participation,
         "learningSetting": c.learning_setting,
         "deliveryMode": c.delivery,
-        "durationWeeks": _decimal_text(c.duration_weeks) if c.duration_weeks is not None else None,
+        "durationWeeks": decimal_text(c.duration_weeks) if c.duration_weeks is not None else None,
         "assessmentType": c.assessment.type if c.assessment else None,
         "gradingScheme": c.assessment.grading if c.assessment and c.assessment.grading else None,
         "assessmentDescription": c.assessment.description if c.assessment and c.assessment.description else None,
@@ -876,7 +877,7 @@ def from_ob3(document: Any) -> dict[str, Any]:
         kind = entry.get("targetType")
         if kind == "ext:EQF":
             code = str(entry.get("targetCode", ""))
-            out["eqf_level"] = int(code) if code.isdigit() else code
+            out["eqf_level"] = int(code) if code.isascii() and code.isdigit() else code
         elif kind == "ext:NQF":
             out["nqf"] = {"framework": entry.get("targetFramework", ""), "level": str(entry.get("targetCode", ""))}
         elif kind == "ext:QF-EHEA":

@@ -70,16 +70,37 @@ def achievement_of(document: Any) -> dict[str, Any]:
 
 
 def credential_skills(document: Any) -> set[str]:
-    """The ESCO skills a credential certifies: its outcomes' skills and its ESCO alignments (OB3, ours)."""
+    """The ESCO skills a credential certifies: an Open Badge's outcomes' skills and ESCO alignments (OB3, ours),
+    an ELM credential's learning outcomes' related ESCO skills (the payload of a sealed one)."""
     achievement = achievement_of(document)
-    found = {
+    found = [
         uri
         for outcome in as_list(achievement.get("learningOutcomes"))
         if isinstance(outcome, dict)
         for uri in as_list(outcome.get("skills"))
-    }
-    found |= {entry.get("targetUrl") for entry in as_list(achievement.get("alignment")) if isinstance(entry, dict)}
+    ]
+    found += [entry.get("targetUrl") for entry in as_list(achievement.get("alignment")) if isinstance(entry, dict)]
+    found += [
+        skill.get("id") if isinstance(skill, dict) else skill
+        for outcome in _elm_outcomes(document)
+        for skill in as_list(outcome.get("relatedESCOSkill"))
+    ]
     return {uri for uri in found if isinstance(uri, str) and uri.startswith(SKILL_PREFIX)}
+
+
+def _elm_outcomes(document: Any) -> list[dict[str, Any]]:
+    """The learning outcomes of an ELM credential's claims (what each claim's specification says it certifies)."""
+    subject: Any = next(iter(as_list(document.get("credentialSubject"))), {}) if isinstance(document, dict) else {}
+    claims = as_list(subject.get("hasClaim")) if isinstance(subject, dict) else []
+    return [
+        outcome
+        for claim in claims
+        if isinstance(claim, dict)
+        for specified in as_list(claim.get("specifiedBy"))
+        if isinstance(specified, dict)
+        for outcome in as_list(specified.get("learningOutcome"))
+        if isinstance(outcome, dict)
+    ]
 
 
 def learner_skills(db: Session, user: User, valid: Callable[[dict[str, Any]], bool]) -> set[str]:

@@ -12,6 +12,7 @@ credits recognised from prior learning (credentials awarded before the learner e
 from __future__ import annotations
 
 import uuid
+from datetime import date
 from decimal import Decimal
 from typing import Literal
 
@@ -59,3 +60,11 @@ class Rules(BaseModel):
         if problems:
             raise ValueError("; ".join(problems))
         return self
+
+
+def years_before(today: date, years: int) -> date:
+    """The same day `years` earlier (28 February for a 29 February that year lacks)."""
+    try:
+        return today.replace(year=today.year - years)
+    except ValueError:
+        return today.replace(year=today.year - years, day=28)

@@ -9,25 +9,29 @@ from __future__ import annotations
 import re
 import uuid
 from collections.abc import Callable
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import date
-from decimal import Decimal, InvalidOperation
+from decimal import Decimal
 from typing import Any
 
 from pydantic import ValidationError
 from sqlalchemy import select
+from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
 from microcred.accounts import audit
 from microcred.accounts.models import Organisation, User
 from microcred.accounts.principal import Actor
 from microcred.design.documents import as_list
-from microcred.design.models import Specification
-from microcred.errors import InvalidInput, NotFound
+from microcred.design.models import CatalogueEntry, Specification
+from microcred.errors import Conflict, InvalidInput, NotFound
+from microcred.inputs import credits as checked_credits
 from microcred.inputs import single_line
+from microcred.issuing import keys
+from microcred.issuing.models import IssuedCredential
 from microcred.pathways.gap import achievement_of, credential_skills
 from microcred.pathways.models import Pathway
-from microcred.pathways.rules import Rules
+from microcred.pathways.rules import Rules, years_before
 from microcred.taxonomy.models import EscoSkill
 from microcred.verify import checks
 from microcred.wallet.models import WalletCredential
@@ -38,28 +42,8 @@ SPECIFICATION_IN_ID = re.compile(r"/catalogue/([0-9a-fA-F-]{36})(?:/|$)")
 def create(
     db: Session, actor: Actor, organisation: Organisation, *, title: str, qualification: str, rules: dict[str, Any]
 ) -> Pathway:
-    """A pathway whose rules hold together, whose skills are ESCO's and whose specifications exist."""
-    title = single_line(title, field="title", min_length=3, max_length=300, code="invalid_pathway")
-    qualification = single_line(
-        qualification, field="qualification", min_length=3, max_length=300, code="invalid_pathway"
-    )
-    try:
-        checked = Rules.model_validate(rules)
-    except ValidationError as error:
-        first = error.errors()[0]
-        where = ".".join(str(part) for part in first["loc"]) or "rules"
-        raise InvalidInput(
-            f"rules {where}: {first['msg'].removeprefix('Value error, ')}", code="invalid_pathway"
-        ) from None
-    known = set(db.scalars(select(EscoSkill.uri).where(EscoSkill.uri.in_(checked.required_skills))))
-    unknown = [uri for uri in checked.required_skills if uri not in known]
-    if unknown:
-        raise InvalidInput(f"rules required_skills: {unknown[0][:100]} is not an ESCO skill.", code="unknown_skill")
-    named = [*checked.approved, *checked.sequence]
-    found = set(db.scalars(select(Specification.id).where(Specification.id.in_(named))))
-    missing = [spec for spec in named if spec not in found]
-    if missing:
-        raise InvalidInput(f"rules: there is no specification {missing[0]}.", code="unknown_specification")
+    """A pathway whose rules hold together, whose skills are ESCO's and whose micro-credentials are in the catalogue."""
+    title, qualification, checked = _checked(db, title, qualification, rules)
     pathway = Pathway(
         organisation_id=organisation.id, title=title, qualification=qualification, rules=checked.model_dump(mode="json")
     )
@@ -77,15 +61,163 @@ def create(
     return pathway
 
 
+def update(
+    db: Session,
+    actor: Actor,
+    organisation: Organisation,
+    pathway_id: uuid.UUID,
+    *,
+    title: str,
+    qualification: str,
+    rules: dict[str, Any],
+) -> Pathway:
+    """New title, qualification or rules, checked as on creation. Nothing about learners is stored: their
+    progress is recomputed from their wallets each time it is shown, so it follows the new rules at once."""
+    pathway = of(db, organisation, pathway_id)
+    before = Rules.model_validate(pathway.rules)
+    title, qualification, checked = _checked(db, title, qualification, rules, keep={*before.approved, *before.sequence})
+    pathway.title, pathway.qualification, pathway.rules = title, qualification, checked.model_dump(mode="json")
+    db.flush()
+    audit.record(
+        db,
+        actor,
+        "pathway.changed",
+        object_type="pathway",
+        object_id=pathway.id,
+        organisation=organisation,
+        summary=f"Pathway {title[:100]} towards {qualification[:100]}",
+    )
+    return pathway
+
+
+def delete(db: Session, actor: Actor, organisation: Organisation, pathway_id: uuid.UUID) -> None:
+    """Remove a pathway; one that other records still cite (recognition cases, agreements) is refused."""
+    pathway = of(db, organisation, pathway_id)
+    title = pathway.title  # the failed flush below expires the row: its title is read before
+    audit.record(
+        db,
+        actor,
+        "pathway.deleted",
+        object_type="pathway",
+        object_id=pathway_id,
+        organisation=organisation,
+        summary=f"Pathway {title[:100]}",
+    )
+    db.delete(pathway)
+    try:
+        db.flush()
+    except IntegrityError:  # the caller rolls back: neither the deletion nor its audit event lands
+        raise Conflict(
+            f"The pathway {title[:100]} is cited by other records (recognition cases or agreements), so it stays.",
+            code="pathway_in_use",
+        ) from None
+
+
+def _checked(
+    db: Session, title: str, qualification: str, rules: dict[str, Any], *, keep: set[uuid.UUID] | None = None
+) -> tuple[str, str, Rules]:
+    """The cleaned title, qualification and rules, or one refusal naming every problem found ("; " between).
+
+    The micro-credentials named must be in the catalogue (published, not withdrawn): a draft is nobody's to
+    count, and its title is its organisation's until it is published. An edit may `keep` those the pathway
+    already named, though withdrawn since."""
+    problems: list[InvalidInput] = []
+    try:
+        title = single_line(title, field="title", min_length=3, max_length=300, code="invalid_pathway")
+    except InvalidInput as problem:
+        problems.append(problem)
+    try:
+        qualification = single_line(
+            qualification, field="qualification", min_length=3, max_length=300, code="invalid_pathway"
+        )
+    except InvalidInput as problem:
+        problems.append(problem)
+    try:
+        checked = Rules.model_validate(rules)
+    except ValidationError as error:
+        for each in error.errors():
+            where = "".join(f" {part}" if isinstance(part, str) else f"[{part}]" for part in each["loc"])
+            message = each["msg"].removeprefix("Value error, ").rstrip(".")
+            problems.append(InvalidInput(f"rules{where}: {message}.", code="invalid_pathway"))
+    else:
+        known = set(db.scalars(select(EscoSkill.uri).where(EscoSkill.uri.in_(checked.required_skills))))
+        unknown = [uri for uri in checked.required_skills if uri not in known]
+        if unknown:
+            problems.append(
+                InvalidInput(f"rules required_skills: {unknown[0][:100]} is not an ESCO skill.", code="unknown_skill")
+            )
+        named = [*checked.approved, *checked.sequence]
+        listed = set(
+            db.scalars(select(CatalogueEntry.specification_id).where(CatalogueEntry.specification_id.in_(named)))
+        )
+        missing = [spec for spec in named if spec not in listed and spec not in (keep or set())]
+        if missing:
+            problems.append(
+                InvalidInput(
+                    f"rules: there is no micro-credential {missing[0]} in the catalogue (published, not withdrawn).",
+                    code="unknown_specification",
+                )
+            )
+    if len(problems) == 1:
+        raise problems[0]
+    if problems:
+        raise InvalidInput("; ".join(p.detail.rstrip(".") for p in problems) + ".", code="invalid_pathway")
+    return title, qualification, checked
+
+
 def of_organisation(db: Session, organisation: Organisation) -> list[Pathway]:
+    """The organisation's pathways, by title."""
     return list(db.scalars(select(Pathway).where(Pathway.organisation_id == organisation.id).order_by(Pathway.title)))
 
 
+def listed(db: Session) -> list[tuple[Pathway, Organisation]]:
+    """Every organisation's pathways with their organisation, for learners to find: by organisation, then title."""
+    rows = db.execute(
+        select(Pathway, Organisation)
+        .join(Organisation, Organisation.id == Pathway.organisation_id)
+        .order_by(Organisation.legal_name, Pathway.title)
+    )
+    return [(pathway, organisation) for pathway, organisation in rows]
+
+
 def get(db: Session, pathway_id: uuid.UUID) -> Pathway:
+    """Any organisation's pathway (they are public), or NotFound."""
     found = db.get(Pathway, pathway_id)
     if found is None:
         raise NotFound("There is no such pathway.", code="pathway_not_found")
     return found
+
+
+def of(db: Session, organisation: Organisation, pathway_id: uuid.UUID) -> Pathway:
+    """The organisation's own pathway; another organisation's is NotFound, exactly as a missing one."""
+    found = db.get(Pathway, pathway_id)
+    if found is None or found.organisation_id != organisation.id:
+        raise NotFound("There is no such pathway.", code="pathway_not_found")
+    return found
+
+
+@dataclass(frozen=True)
+class Named:
+    """A specification a pathway names, as a page shows it."""
+
+    id: uuid.UUID
+    title: str
+    provider: str
+    listed: bool  # in the catalogue now (published, not withdrawn)
+
+
+def specifications_named(db: Session, ids: list[uuid.UUID]) -> dict[uuid.UUID, Named]:
+    """Title and provider of each specification: the catalogue's title while it is listed, the draft's after."""
+    rows = db.execute(
+        select(Specification.id, Specification.title, CatalogueEntry.title, Organisation.legal_name)
+        .join(Organisation, Organisation.id == Specification.organisation_id)
+        .outerjoin(CatalogueEntry, CatalogueEntry.specification_id == Specification.id)
+        .where(Specification.id.in_(ids))
+    )
+    return {
+        spec_id: Named(spec_id, listed_title or draft_title or "Untitled", provider, listed_title is not None)
+        for spec_id, draft_title, listed_title, provider in rows
+    }
 
 
 # What a learner holds -------------------------------------------------------------------------------------
@@ -106,6 +238,7 @@ class Held:
 
 
 def held(document: dict[str, Any], report: checks.Report) -> Held:
+    """What a pathway reads from an Open Badge and its verification report (its level, credits, skills, date)."""
     achievement = achievement_of(document)
     found = SPECIFICATION_IN_ID.search(str(achievement.get("id") or ""))
     levels = [
@@ -115,10 +248,6 @@ def held(document: dict[str, Any], report: checks.Report) -> Held:
         for digits in [re.search(r"[1-8]", str(entry.get("targetCode") or entry.get("targetName") or ""))]
         if digits
     ]
-    try:
-        credits = Decimal(str(achievement["creditsAvailable"])) if "creditsAvailable" in achievement else None
-    except (InvalidOperation, ValueError):
-        credits = None
     try:
         awarded = date.fromisoformat(str(document.get("awardedDate") or document.get("validFrom") or "")[:10])
     except ValueError:
@@ -130,15 +259,59 @@ def held(document: dict[str, Any], report: checks.Report) -> Held:
         trusted=outcomes.get("ACCREDITATION") == checks.Outcome.OK,
         awarded=awarded,
         specification_id=uuid.UUID(found.group(1)) if found else None,
-        credits=credits,
+        credits=stated_credits(achievement.get("creditsAvailable")),
         level=levels[0] if levels else None,
         skills=frozenset(credential_skills(document)),
     )
 
 
-def wallet_of(db: Session, user: User, verify: Callable[[dict[str, Any]], checks.Report]) -> list[Held]:
-    rows = db.scalars(select(WalletCredential.document).where(WalletCredential.user_id == user.id))
-    return [held(document, verify(document)) for document in rows]
+def stated_credits(value: object) -> Decimal | None:
+    """The credits a credential states, or None when it states none we can use (not a number, not finite, below
+    0 or above what any micro-credential gives): a crafted credential is read, never trusted to be sane."""
+    try:
+        return checked_credits(value)
+    except InvalidInput:
+        return None
+
+
+def specification_of(db: Session, claimed: uuid.UUID | None, issuer: str | None, base_url: str) -> uuid.UUID | None:
+    """The catalogue specification a credential is of: the one its achievement names, when the organisation that
+    owns it is the issuer. Anyone can name our catalogue in an achievement; only the owner's key makes it so."""
+    if claimed is None or issuer is None:
+        return None
+    owner = db.scalar(
+        select(Organisation)
+        .join(Specification, Specification.organisation_id == Organisation.id)
+        .where(Specification.id == claimed)
+    )
+    return claimed if owner is not None and issuer == keys.did_web(owner, base_url) else None
+
+
+def issued_here(db: Session, wallet_credential_id: uuid.UUID | None) -> IssuedCredential | None:
+    """The award issued on this platform that a wallet credential was claimed from; None for one that came
+    from elsewhere (uploaded, or no wallet credential at all)."""
+    if wallet_credential_id is None:
+        return None
+    return db.scalar(
+        select(IssuedCredential)
+        .join(WalletCredential, WalletCredential.issued_credential_id == IssuedCredential.id)
+        .where(WalletCredential.id == wallet_credential_id)
+    )
+
+
+def wallet_of(
+    db: Session, user: User, verify: Callable[[dict[str, Any]], checks.Report], *, base_url: str
+) -> list[Held]:
+    """The learner's wallet credentials, each verified again now by `verify`, each of the specification it names
+    only when that specification's organisation issued it."""
+    found = []
+    for document in db.scalars(select(WalletCredential.document).where(WalletCredential.user_id == user.id)):
+        report = verify(document)
+        item = held(document, report)
+        found.append(
+            replace(item, specification_id=specification_of(db, item.specification_id, report.issuer, base_url))
+        )
+    return found
 
 
 # Progress ---------------------------------------------------------------------------------------------------
@@ -149,6 +322,7 @@ class Counted:
     title: str
     credits: Decimal
     note: str = ""
+    prior_learning: bool = False  # awarded before the learner enrolled
 
 
 @dataclass
@@ -182,12 +356,13 @@ def progress(rules: Rules, holdings: list[Held], *, today: date, enrolled_on: da
     prior = Decimal(0)
     for item in passing:
         credits, note = item.credits or Decimal(0), ""
-        if enrolled_on and item.awarded and item.awarded < enrolled_on and rules.rpl_cap_credits is not None:
+        earlier = bool(enrolled_on and item.awarded and item.awarded < enrolled_on)
+        if earlier and rules.rpl_cap_credits is not None:
             room = max(rules.rpl_cap_credits - prior, Decimal(0))
             if credits > room:
                 credits, note = room, f"prior learning: counted up to the cap of {rules.rpl_cap_credits} credits"
             prior += credits
-        result.counted.append(Counted(item.title, credits, note))
+        result.counted.append(Counted(item.title, credits, note, prior_learning=earlier))
         result.credits += credits
     covered = {uri for item in passing for uri in item.skills}
     result.missing_skills = [uri for uri in rules.required_skills if uri not in covered]
@@ -211,10 +386,9 @@ def _why_not(rules: Rules, item: Held, today: date) -> str | None:
             return f"its level (EQF {item.level}) is below the minimum (EQF {rules.min_level})"
         if rules.max_level is not None and item.level > rules.max_level:
             return f"its level (EQF {item.level}) is above the maximum (EQF {rules.max_level})"
-    if rules.validity_years is not None and item.awarded is not None:
-        oldest = today.replace(year=today.year - rules.validity_years)
-        if item.awarded < oldest:
-            return f"it was awarded on {item.awarded}, more than {rules.validity_years} years ago"
+    validity = rules.validity_years
+    if validity is not None and item.awarded is not None and item.awarded < years_before(today, validity):
+        return f"it was awarded on {item.awarded}, more than {validity} years ago"
     if item.credits is None:
         return "it gives no credits"
     return None

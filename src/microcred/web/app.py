@@ -31,6 +31,13 @@ from microcred.web import (
     issuing_api,
     issuing_pages,
     pathways_api,
+    pathways_pages,
+    quality_api,
+    quality_pages,
+    recognition_api,
+    recognition_pages,
+    rpl_api,
+    rpl_pages,
     skills_api,
     skills_pages,
     taxonomy_api,
@@ -124,6 +131,13 @@ def create_app(settings: Settings | None = None, database: Database | None = Non
     app.include_router(wallet_api.router)
     app.include_router(wallet_pages.router)
     app.include_router(pathways_api.router)
+    app.include_router(pathways_pages.router)
+    app.include_router(recognition_api.router)
+    app.include_router(recognition_pages.router)
+    app.include_router(rpl_api.router)
+    app.include_router(rpl_pages.router)
+    app.include_router(quality_api.router)
+    app.include_router(quality_pages.router)
     app.mount("/static/docs", StaticFiles(directory=SWAGGER_UI_FILES), name="docs-static")
     app.mount("/static", StaticFiles(directory=Path(__file__).parent / "static"), name="static")
     install_error_handlers(app)

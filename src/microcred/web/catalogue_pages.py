@@ -13,6 +13,7 @@ from microcred.design import catalogue, checks
 from microcred.design import service as design
 from microcred.design.catalogue import CatalogueQuery, FacetValue
 from microcred.errors import InvalidInput
+from microcred.pathways import quality
 from microcred.web.catalogue_api import query_of
 from microcred.web.design_api import JSONLD
 from microcred.web.design_pages import vocabularies
@@ -124,6 +125,9 @@ def _item_page(request: Request, caller: Caller, db: DB, found: catalogue.Listed
         c=found.content,
         labels=found.skill_labels,
         size=checks.size(found.content),
+        quality=quality.published(
+            quality.figures(db, found.spec.id, minimum=settings_of(request).quality_min_responses)
+        ),
         **vocabularies(),
     )
 

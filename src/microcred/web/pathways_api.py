@@ -8,7 +8,7 @@ from dataclasses import asdict
 from datetime import date
 from typing import Annotated, Any
 
-from fastapi import APIRouter, Depends, Query, Request
+from fastapi import APIRouter, Depends, Query, Request, Response
 from pydantic import BaseModel, Field
 
 from microcred.accounts.models import Role
@@ -17,10 +17,12 @@ from microcred.pathways.models import Pathway
 from microcred.pathways.rules import Rules
 from microcred.verify.service import verify_here
 from microcred.web.issuing_api import master_of
+from microcred.web.recognition_api import verifier
 from microcred.web.security import DB, Access, Caller, fetcher_of, settings_of
 
 router = APIRouter(prefix="/api", tags=["pathways"])
 SignedIn = Annotated[Caller, Depends(Access.signed_in())]
+Anyone = Annotated[Caller, Depends(Access.public())]
 Designers = Annotated[Caller, Depends(Access.members(Role.ORG_ADMIN, Role.EDUCATOR))]
 
 
@@ -56,6 +58,39 @@ def list_pathways(org: str, caller: Designers, db: DB) -> list[dict[str, Any]]:
     return [pathway_out(p) for p in service.of_organisation(db, caller.org)]
 
 
+@router.put(
+    "/orgs/{org}/pathways/{pathway_id}",
+    summary="Change a pathway (learners' progress follows: it is recomputed from their wallets each time)",
+)
+def update_pathway(org: str, pathway_id: uuid.UUID, body: PathwayIn, caller: Designers, db: DB) -> dict[str, Any]:
+    changed = service.update(
+        db,
+        caller.signed_in,
+        caller.org,
+        pathway_id,
+        title=body.title,
+        qualification=body.qualification,
+        rules=body.rules,
+    )
+    db.commit()
+    return pathway_out(changed)
+
+
+@router.delete("/orgs/{org}/pathways/{pathway_id}", status_code=204, summary="Delete a pathway")
+def delete_pathway(org: str, pathway_id: uuid.UUID, caller: Designers, db: DB) -> Response:
+    service.delete(db, caller.signed_in, caller.org, pathway_id)
+    db.commit()
+    return Response(status_code=204)
+
+
+@router.get("/pathways", summary="Every organisation's pathways, for learners to find")
+def all_pathways(caller: Anyone, db: DB) -> list[dict[str, Any]]:
+    return [
+        {**pathway_out(pathway), "organisation": {"slug": organisation.slug, "name": organisation.legal_name}}
+        for pathway, organisation in service.listed(db)
+    ]
+
+
 @router.get("/me/pathways/{pathway_id}/progress", summary="My progress on a pathway, from my wallet")
 def my_progress(
     request: Request,
@@ -65,12 +100,7 @@ def my_progress(
     enrolled_on: Annotated[date | None, Query(description="When I enrolled: earlier awards are prior learning")] = None,
 ) -> dict[str, Any]:
     pathway = service.get(db, pathway_id)
-    settings, master, fetcher = settings_of(request), master_of(request), fetcher_of(request)
-    holdings = service.wallet_of(
-        db,
-        caller.person,
-        lambda document: verify_here(db, document, base_url=settings.base_url, master=master, fetcher=fetcher),
-    )
+    holdings = service.wallet_of(db, caller.person, verifier(request, db), base_url=settings_of(request).base_url)
     found = service.progress(Rules.model_validate(pathway.rules), holdings, today=date.today(), enrolled_on=enrolled_on)
     return {**pathway_out(pathway), "progress": asdict(found)}
 

@@ -31,6 +31,7 @@ def navigation(caller: Caller | None, organisation: Organisation | None, role: R
             NavLink("Home", "/"),
             NavLink("Micro-credentials", "/catalogue"),
             NavLink("Careers", "/careers"),
+            NavLink("Pathways", "/pathways"),
             NavLink("Verify", "/verify"),
             NavLink("Log in", "/login"),
         ]
@@ -38,8 +39,12 @@ def navigation(caller: Caller | None, organisation: Organisation | None, role: R
         NavLink("Dashboard", "/dashboard"),
         NavLink("My skills", "/profile"),
         NavLink("My credentials", "/wallet"),
+        NavLink("My prior learning", "/rpl"),
+        NavLink("My recognition", "/recognition"),
         NavLink("Catalogue", "/catalogue"),
         NavLink("Careers", "/careers"),
+        NavLink("Pathways", "/pathways"),
+        NavLink("Gap to stack", "/profile/gap"),
         NavLink("Verify", "/verify"),
     ]
     if organisation is not None and role is not None:
@@ -50,6 +55,14 @@ def navigation(caller: Caller | None, organisation: Organisation | None, role: R
                 NavLink("Micro-credentials", f"{base}/specifications"),
                 NavLink("Issued", f"{base}/credentials"),
                 NavLink("Cohorts", f"{base}/cohorts"),
+                NavLink("Pathway builder", f"{base}/pathways"),
+            ]
+        if role in (Role.ORG_ADMIN, Role.RECOGNITION_OFFICER, Role.EDUCATOR):
+            links.append(NavLink("RPL cases", f"{base}/rpl"))
+        if role in (Role.ORG_ADMIN, Role.RECOGNITION_OFFICER):
+            links += [
+                NavLink("Recognition", f"{base}/recognition"),
+                NavLink("Agreements", f"{base}/agreements"),
             ]
         if role == Role.ORG_ADMIN:
             links += [

@@ -13,6 +13,7 @@ from microcred.trust import TrustError
 from microcred.verify import checks, registry
 from microcred.verify.service import sources, verify_here
 from microcred.web.issuing_api import master_of
+from microcred.web.quality_api import count_verification
 from microcred.web.security import DB, Access, Caller, fetcher_of, settings_of
 
 router = APIRouter(tags=["verification"])
@@ -39,6 +40,7 @@ def verify_credential(body: VerifyIn, request: Request, caller: Anyone, db: DB) 
     report = verify_here(
         db, document, base_url=settings_of(request).base_url, master=master_of(request), fetcher=fetcher_of(request)
     )
+    count_verification(request, db, document, report, "api")
     body_out = report.as_dict()
     body_out["errors"] = [c.sentence for c in report.checks if c.outcome == checks.Outcome.ERROR]
     body_out["warnings"] = [c.sentence for c in report.checks if c.outcome == checks.Outcome.WARNING]
@@ -73,6 +75,10 @@ def verify_presentation(body: PresentationIn, request: Request, caller: Anyone, 
         domain=body.options.domain,
     )
     verified = presentation.valid and all(report.valid for report in credentials)
+    if presentation.valid:
+        carried = document.get("verifiableCredential") if isinstance(document, dict) else None
+        for credential, report in zip(carried if isinstance(carried, list) else [carried], credentials, strict=False):
+            count_verification(request, db, credential, report, "presentation")
     answer = {
         "verified": verified,
         "presentationResult": presentation.as_dict(),

@@ -24,6 +24,7 @@ from microcred.verify import checks
 from microcred.verify.fetch import FetchError
 from microcred.verify.service import verify_here
 from microcred.web.issuing_api import master_of
+from microcred.web.quality_api import count_verification
 from microcred.web.security import DB, Access, Caller, fetcher_of, settings_of
 from microcred.web.templating import render
 
@@ -88,6 +89,7 @@ def verify_upload(
         return _page(request, caller, db, [], error=str(error), code=422)
     settings = settings_of(request)
     report = verify_here(db, parsed, base_url=settings.base_url, master=master_of(request), fetcher=fetcher_of(request))
+    count_verification(request, db, parsed, report, "upload")
     return _page(request, caller, db, [("The credential", report)])
 
 
@@ -157,6 +159,7 @@ def verify_issued(
             verify_here(db, row.document, base_url=settings.base_url, master=master, fetcher=fetcher_of(request)),
         )
     ]
+    count_verification(request, db, row.document, reports[0][1], "page")
     if row.elm_document:
         elm = verify_here(db, row.elm_document, base_url=settings.base_url, master=master, fetcher=fetcher_of(request))
         reports.append(("European Digital Credential", elm))

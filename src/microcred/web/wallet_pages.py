@@ -9,10 +9,12 @@ from typing import Annotated
 from fastapi import APIRouter, Depends, File, Form, Request, UploadFile
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
 
-from microcred.errors import InvalidInput, MicrocredError, NotFound
+from microcred.errors import Conflict, Forbidden, InvalidInput, MicrocredError, NotFound
+from microcred.pathways import quality, recognition, rpl
 from microcred.verify import checks
 from microcred.verify.service import verify_here
 from microcred.wallet import service as wallet
+from microcred.wallet.models import WalletCredential
 from microcred.web.errors import STATUS
 from microcred.web.issuing_api import master_of
 from microcred.web.security import DB, Access, Caller, client_ip, fetcher_of, session_cookie_name, settings_of
@@ -63,6 +65,8 @@ def claim(request: Request, token: str, caller: SignedIn, db: DB) -> Response:
 def erase(request: Request, caller: SignedIn, db: DB, confirm: Annotated[str, Form(max_length=20)] = "") -> Response:
     if confirm.strip().upper() != "ERASE":
         return _wallet_page(request, caller, db, error="Type ERASE to confirm: this cannot be undone.", code=422)
+    recognition.forget_learner(db, caller.person)  # the cases keep their decisions, without the learner's name
+    rpl.forget_learner(db, caller.person)  # cases and evidence go; a certified, unclaimed credential is blanked
     wallet.erase(db, caller.signed_in, caller.person)
     db.commit()
     response = RedirectResponse("/?erased=1", status_code=303)
@@ -87,6 +91,7 @@ def _item_page(
     *,
     made: tuple[str, object] | None = None,
     presentation_error: str | None = None,
+    feedback_error: str | None = None,
     code: int = 200,
 ) -> Response:
     item = wallet.find(db, caller.person, wallet_id)
@@ -108,6 +113,9 @@ def _item_page(
         presentation_error=presentation_error,
         max_challenge=wallet.MAX_CHALLENGE,
         max_domain=wallet.MAX_DOMAIN,
+        feedback=quality.mine(db, caller.person, item.id),
+        feedback_open=item.issued_credential_id is not None,
+        feedback_error=feedback_error,
         status_code=code,
     )
 
@@ -170,6 +178,25 @@ def presentation(
     )
 
 
+@router.post("/wallet/{wallet_id}/feedback", response_class=HTMLResponse)
+def feedback(
+    request: Request,
+    wallet_id: uuid.UUID,
+    caller: SignedIn,
+    db: DB,
+    satisfaction: Annotated[int, Form(ge=1, le=5)],
+    comment: Annotated[str, Form(max_length=quality.MAX_COMMENT)] = "",
+) -> Response:
+    """The learner's feedback on the micro-credential, for its provider's quality data."""
+    try:
+        quality.learner_feedback(db, caller.person, wallet_id, satisfaction=satisfaction, comment=comment)
+    except (InvalidInput, Conflict) as error:
+        db.rollback()
+        return _item_page(request, caller, db, wallet_id, feedback_error=error.detail, code=STATUS[error.kind])
+    db.commit()
+    return RedirectResponse(f"/wallet/{wallet_id}#feedback", status_code=303)
+
+
 @router.post("/wallet/shares/{share_id}/revoke", response_class=HTMLResponse)
 def revoke_share(share_id: uuid.UUID, caller: SignedIn, db: DB) -> Response:
     link = wallet.revoke_share(db, caller.person, share_id)
@@ -184,13 +211,18 @@ def remove(wallet_id: uuid.UUID, caller: SignedIn, db: DB) -> Response:
     return RedirectResponse("/wallet", status_code=303)
 
 
-@router.get("/share/{token}", response_class=HTMLResponse)
-def shared(request: Request, token: str, caller: Anyone, db: DB) -> Response:
+def _share_page(
+    request: Request, caller: Caller, db: DB, token: str, *, feedback_error: str | None = None, code: int = 200
+) -> Response:
     link = wallet.share_link(db, token)
-    item = wallet.open_share(db, link, address=client_ip(request), agent=request.headers.get("user-agent"))
-    db.commit()
+    if feedback_error is None:
+        item = wallet.open_share(db, link, address=client_ip(request), agent=request.headers.get("user-agent"))
+        db.commit()
+    else:  # the same visitor's refused feedback: not another opening of the link
+        item = db.get_one(WalletCredential, link.wallet_credential_id)
     report = _check(request, db, item.document)
     facts = [(name, value) for name, value in checks.summary(report) if name not in link.hidden]
+    viewer = caller.actor.user if caller.actor else None
     return render(
         request,
         "share.html",
@@ -202,7 +234,42 @@ def shared(request: Request, token: str, caller: Anyone, db: DB) -> Response:
         facts=facts,
         hidden=link.hidden,
         token=token,
+        feedback_open=item.issued_credential_id is not None,
+        own=viewer is not None and viewer.id == item.user_id,
+        answered=quality.employer_answered(db, link),
+        feedback_error=feedback_error,
+        status_code=code,
     )
+
+
+@router.get("/share/{token}", response_class=HTMLResponse)
+def shared(request: Request, token: str, caller: Anyone, db: DB) -> Response:
+    return _share_page(request, caller, db, token)
+
+
+@router.post("/share/{token}/feedback", response_class=HTMLResponse)
+def shared_feedback(
+    request: Request,
+    token: str,
+    caller: Anyone,
+    db: DB,
+    satisfaction: Annotated[int, Form(ge=1, le=5)],
+    comment: Annotated[str, Form(max_length=quality.MAX_COMMENT)] = "",
+) -> Response:
+    """Feedback from whoever the learner shared the credential with (an employer), once per credential."""
+    try:
+        quality.employer_feedback(
+            db,
+            wallet.share_link(db, token),
+            satisfaction=satisfaction,
+            comment=comment,
+            caller=caller.actor.user if caller.actor else None,
+        )
+    except (InvalidInput, Conflict, Forbidden) as error:
+        db.rollback()
+        return _share_page(request, caller, db, token, feedback_error=error.detail, code=STATUS[error.kind])
+    db.commit()
+    return RedirectResponse(f"/share/{token}#feedback", status_code=303)
 
 
 @router.get("/share/{token}/credential.json")
