@@ -137,9 +137,9 @@ def facts(credential: dict[str, Any]) -> dict[str, Any]:
         specified = claim.get("specifiedBy")
         qualification: dict[str, Any] = specified if isinstance(specified, dict) else {}
         eqf = str((qualification.get("eqfLevel") or {}).get("id", ""))
-        level = eqf.rstrip("/").rsplit("/", 1)[-1]
-        if level.isascii() and level.isdigit():  # "²" is a digit to str.isdigit, not to int
-            found["eqf"] = int(level)
+        last = eqf.rstrip("/").rsplit("/", 1)[-1]
+        if last.isascii() and last.isdigit():  # "²" is a digit to str.isdigit, not to int
+            found["eqf"] = int(last)
         area = next(iter(as_list(qualification.get("thematicArea"))), None)
         if isinstance(area, dict):
             found["field"] = str(area.get("id", "")).rstrip("/").rsplit("/", 1)[-1]
