@@ -18,6 +18,7 @@ from pypdf import PdfWriter
 from sqlalchemy import event, func, select
 from sqlalchemy.orm import Session
 
+from microcred.accounts import audit
 from microcred.accounts.models import AuditEvent, Role, User
 from microcred.accounts.principal import Actor
 from microcred.config import Settings
@@ -560,12 +561,14 @@ def test_erasing_a_learner_removes_their_cases_and_blanks_an_unclaimed_credentia
         assert db.scalars(select(RplCase.id)).all() == [other_id]
         assert db.scalar(select(func.count()).select_from(RplEvidence)) == 0
         issued = db.get_one(IssuedCredential, credential_id)
-        assert issued.learner_name == rpl.ERASED and issued.learner_email is None
+        assert issued.learner_name == audit.ERASED and issued.learner_email is None
         assert set(issued.document) == {"id", "erased"} and issued.document["id"] == f"urn:uuid:{credential_id}"
         assert issued.elm_document is None and issued.claim_hash is None
         with pytest.raises(NotFound):  # the link the learner made before leaving opens nothing
             claims.open_link(db, url.rsplit("/", 1)[1])
         assert db.scalar(select(func.count()).select_from(User).where(User.email == "learner@a.example")) == 0
+        logged = " ".join(f"{e.action} {e.actor} {e.summary} {e.detail}" for e in db.scalars(select(AuditEvent))).lower()
+        assert "rpl." in logged and "lena" not in logged and "learner@a.example" not in logged
 
 
 # The pages --------------------------------------------------------------------------------------------------

@@ -45,6 +45,26 @@ def test_audit_log_is_append_only_in_the_database(database: Database, statement:
         assert connection.execute(text("SELECT action FROM audit_events")).scalars().all() == ["test.event"]
 
 
+@pytest.mark.parametrize(
+    "statement",
+    [
+        "UPDATE audit_events SET summary = 'forged'",  # not marked as a redaction
+        "UPDATE audit_events SET summary = 'x', redacted_at = CURRENT_TIMESTAMP, action = 'forged'",
+        "UPDATE audit_events SET summary = 'x', redacted_at = CURRENT_TIMESTAMP, object_id = '2'",
+        "UPDATE audit_events SET summary = 'x', redacted_at = CURRENT_TIMESTAMP, occurred_at = CURRENT_TIMESTAMP",
+    ],
+)
+def test_only_a_marked_redaction_may_change_an_audit_event(database: Database, statement: str) -> None:
+    with database.session() as db:
+        audit.record(db, Actor.operator(), "test.event", object_type="thing", object_id="1", summary="ana@x.example")
+    with pytest.raises(DBAPIError, match="append-only"), database.engine.begin() as connection:
+        connection.execute(text(statement))
+    with database.engine.begin() as connection:
+        connection.execute(text("UPDATE audit_events SET summary = '(erased)', redacted_at = CURRENT_TIMESTAMP"))
+        row = connection.execute(text("SELECT action, object_id, summary, redacted_at FROM audit_events")).one()
+    assert row[:3] == ("test.event", "1", "(erased)") and row[3] is not None
+
+
 @pytest.mark.pg
 def test_postgres_refuses_to_truncate_the_audit_log(pg_server_url: str) -> None:
     database = Database(pg_server_url)

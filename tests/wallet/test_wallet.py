@@ -133,3 +133,65 @@ def test_erasure_removes_the_learner_and_keeps_the_issuers_revocation_working(
     revoke(client, database, world, credential_id)
     after = client.post("/credentials/verify", json={"verifiableCredential": credential}).json()
     assert after["verified"] is False and "revoked" in " ".join(after["errors"])
+
+
+def test_erasure_takes_the_learner_out_of_the_audit_log_and_the_issuance_runs(
+    client: TestClient, database: Database, world: World
+) -> None:
+    from sqlalchemy import select
+
+    from microcred.accounts.models import AuditEvent
+    from microcred.issuing.models import IssuanceRun
+
+    educator = bearer(database, world, "a", Role.EDUCATOR)
+    spec_id = published(client, educator)
+    other = {"name": "Bo Other", "email": "bo@example.org"}
+    items = [{"learner": who, "result": {"awarded": "2026-11-20"}} for who in (LEARNER, other)]
+    run = client.post(
+        f"/api/orgs/a/specifications/{spec_id}/editions/1/credentials/batch", json={"items": items}, headers=educator
+    )
+    outcomes = client.get(f"/api/orgs/a/runs/{run.json()['id']}", headers=educator).json()["outcomes"]
+    credential_id = outcomes[0]["credential_id"]
+    claim = urlparse(
+        client.post(f"/api/orgs/a/credentials/{credential_id}/claim-link", json={}, headers=educator).json()["url"]
+    ).path
+    learner = TestClient(client.app)
+    log_in(learner, "learner@a.example", world.passwords["learner@a.example"])
+    learner.post(f"{claim}/wallet", data={"csrf_token": csrf_from(learner.get(claim).text)})
+    learner_id = world.users["a_learner"].id
+
+    def texts(event: AuditEvent) -> str:
+        return f"{event.actor} {event.summary} {json.dumps(event.detail)} {event.ip}".lower()
+
+    personal = ("learner@a.example", "ana andromeda", "ana@example.org")
+    with database.session() as db:
+        before = list(db.scalars(select(AuditEvent)))
+        named = [e.id for e in before if any(p in texts(e) for p in personal) or e.actor_user_id == learner_id]
+        assert len(named) >= 4  # the learner's login and claim, the issuing and the claim link that name Ana
+        assert any(e.ip for e in before if e.actor_user_id == learner_id)
+
+    erased = learner.post(
+        "/wallet/erase", data={"csrf_token": csrf_from(learner.get("/wallet").text), "confirm": "ERASE"}
+    )
+    assert erased.status_code == 200
+
+    with database.session() as db:
+        after = {e.id: e for e in db.scalars(select(AuditEvent))}
+        assert set(after) >= {e.id for e in before}  # nothing deleted
+        for event in after.values():
+            assert not any(p in texts(event) for p in personal), texts(event)
+            assert event.actor_user_id != learner_id
+        assert all(after[i].redacted_at is not None for i in named)
+        assert all(after[e.id].ip is None for e in before if e.actor_user_id == learner_id)
+        kept = [e for e in before if e.id not in named]
+        assert kept and all(after[e.id].redacted_at is None and after[e.id].summary == e.summary for e in kept)
+        [record] = [e for e in after.values() if e.action == "user.erased"]
+        assert f"{len(named)} audit events redacted" in record.summary and record.actor == "the learner"
+        [job] = db.scalars(select(IssuanceRun))
+        assert [row["name"] for row in job.rows] == ["(erased at the learner's request)", "Bo Other"]
+        assert [row["email"] for row in job.rows] == [None, "bo@example.org"]
+
+    admin = TestClient(client.app)
+    log_in(admin, "org_admin@a.example", world.passwords["org_admin@a.example"])
+    page = admin.get("/orgs/a/audit")
+    assert page.status_code == 200 and "personal data erased" in page.text and "Ana Andromeda" not in page.text

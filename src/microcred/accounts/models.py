@@ -166,3 +166,5 @@ class AuditEvent(Base):
     detail: Mapped[dict[str, Any]] = mapped_column(JSON, default=dict)
     ip: Mapped[str | None] = mapped_column(String(64))
     summary: Mapped[str] = mapped_column(Text, default="")
+    # Set when an erasure replaced the personal data in it; nothing else about an event ever changes.
+    redacted_at: Mapped[datetime | None]

@@ -97,6 +97,7 @@ class AuditEventOut(BaseModel):
     object_id: str | None
     summary: str
     ip: str | None
+    redacted_at: datetime | None = None
 
 
 class MeOut(BaseModel):

@@ -384,6 +384,21 @@ def execute(database: Database, run_id: uuid.UUID, *, base_url: str, master: byt
         db.commit()
 
 
+def forget_learners(db: Session, awards: list[IssuedCredential]) -> None:
+    """An erasure: the stored rows that issued these awards (same organisation and key) keep no learner."""
+    keys: dict[uuid.UUID, set[str]] = {}
+    for award in awards:
+        if award.idempotency_key:
+            keys.setdefault(award.organisation_id, set()).add(award.idempotency_key)
+    for organisation_id, erased in keys.items():
+        for job in db.scalars(select(IssuanceRun).where(IssuanceRun.organisation_id == organisation_id)):
+            if any(row["key"] in erased for row in job.rows):
+                job.rows = [
+                    {**row, "name": audit.ERASED, "email": None, "identifier": None} if row["key"] in erased else row
+                    for row in job.rows
+                ]
+
+
 def outcomes_of(job: IssuanceRun) -> list[Outcome]:
     return [
         Outcome(

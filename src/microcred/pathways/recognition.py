@@ -494,17 +494,18 @@ def _awarded_here(db: Session, wallet_credential_id: uuid.UUID | None, report: c
     return issued.specification_id if issued else None
 
 
-def forget_learner(db: Session, user: User) -> int:
+def forget_learner(db: Session, user: User) -> audit.Forgotten:
     """A learner's erasure: the cases they asked for keep their decisions, but no copy of the credential and no
-    name. How many cases were blanked."""
+    name."""
+    forgotten = audit.Forgotten()
     cases = list(db.scalars(select(RecognitionCase).where(RecognitionCase.learner_id == user.id)))
     for case in cases:
+        forgotten.objects.add(str(case.id))
+        forgotten.names |= {str(value) for label, value in case.facts if label == "Learner" and value}
         case.document = None
-        case.facts = [
-            [label, "(erased at the learner's request)" if label == "Learner" else value] for label, value in case.facts
-        ]
+        case.facts = [[label, audit.ERASED if label == "Learner" else value] for label, value in case.facts]
     db.flush()
-    return len(cases)
+    return forgotten
 
 
 # Automatic decisions ---------------------------------------------------------------------------------------------

@@ -50,7 +50,7 @@ from microcred.design.models import Edition, Specification
 from microcred.design.schemas import SpecificationContent
 from microcred.errors import Conflict, Forbidden, InvalidInput, NotFound
 from microcred.inputs import has_control_characters, without_control_characters
-from microcred.issuing import claims, credentials, documents
+from microcred.issuing import batch, claims, credentials, documents
 from microcred.issuing.models import IssuedCredential
 from microcred.pathways.models import RplCase, RplClosure, RplEvidence, RplResult, RplState
 from microcred.skills import service as skills
@@ -978,14 +978,12 @@ def stage_dates(case: RplCase) -> list[tuple[RplState, datetime | None, datetime
 
 # Erasure ------------------------------------------------------------------------------------------------------
 
-ERASED = "(erased at the learner's request)"
 
-
-def forget_learner(db: Session, user: User) -> int:
+def forget_learner(db: Session, user: User) -> audit.Forgotten:
     """A learner's erasure: their cases go, with the profile and the evidence they shared, and a credential
-    certified in one keeps no name, email or copy here even when it was never claimed (the wallet's erasure
-    blanks only what the wallet holds); its status entry stays, so the issuer can still revoke it. How many
-    credentials were blanked."""
+    certified in one keeps no name, email or copy here (nor in an issuance run) even when it was never claimed
+    (the wallet's erasure blanks only what the wallet holds); its status entry stays, so the issuer can still
+    revoke it."""
     issued = list(
         db.scalars(
             select(IssuedCredential)
@@ -993,13 +991,18 @@ def forget_learner(db: Session, user: User) -> int:
             .where(RplCase.learner_id == user.id)
         )
     )
+    cases = select(RplCase.id).where(RplCase.learner_id == user.id)
+    forgotten = audit.Forgotten(
+        objects={str(case) for case in db.scalars(cases)} | {f"urn:uuid:{c.id}" for c in issued},
+        names={c.learner_name for c in issued},
+    )
     for credential in issued:
-        credential.learner_name, credential.learner_email = ERASED, None
+        credential.learner_name, credential.learner_email = audit.ERASED, None
         credential.document = {"id": credential.document.get("id"), "erased": utcnow().isoformat()}
         credential.elm_document, credential.claim_hash, credential.claim_expires_at = None, None, None
+    batch.forget_learners(db, issued)
     # Deleted by name rather than left to the cascade from the account, as the wallet's erasure does.
-    cases = select(RplCase.id).where(RplCase.learner_id == user.id)
     db.execute(delete(RplEvidence).where(RplEvidence.case_id.in_(cases)))
     db.execute(delete(RplCase).where(RplCase.learner_id == user.id))
     db.flush()
-    return len(issued)
+    return forgotten

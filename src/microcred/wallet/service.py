@@ -14,6 +14,7 @@ import re
 import secrets
 import uuid
 import zipfile
+from collections.abc import Iterable
 from datetime import datetime, timedelta
 from typing import Any
 
@@ -22,10 +23,10 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
 from microcred.accounts import audit
-from microcred.accounts.models import User
+from microcred.accounts.models import LoginThrottle, User
 from microcred.accounts.principal import Actor
 from microcred.errors import Conflict, InvalidInput, NotFound, Unavailable
-from microcred.issuing import claims
+from microcred.issuing import batch, claims
 from microcred.issuing.models import IssuedCredential
 from microcred.store.base import new_id, utcnow
 from microcred.trust import TrustError, dataintegrity, keystore
@@ -330,30 +331,42 @@ def _iso(value: datetime | None) -> str | None:
     return value.isoformat() if value else None
 
 
-def erase(db: Session, actor: Actor, user: User) -> int:
-    """Erase the learner: their account, wallet, shares, holder key and profile go, and the awards they claimed
-    keep no name, email or copy of the credential here; the awards' status entries stay, so the issuer can
-    still revoke them and verifiers still read their status. How many awards were blanked."""
-    blanked = 0
+def erase(db: Session, actor: Actor, user: User, elsewhere: Iterable[audit.Forgotten] = ()) -> int:
+    """Erase the learner: their account, wallet, shares, holder key and profile go; the awards they claimed keep
+    no name, email or copy of the credential here, nor do the issuance runs that issued them; the audit log
+    keeps its events with the learner's email, names and IP address taken out. The awards' status entries
+    stay, so the issuer can still revoke them and verifiers still read their status. `elsewhere`: what other
+    parts' erasures blanked, so that the log forgets it too. How many awards were blanked."""
+    forgotten = audit.Forgotten(names={user.display_name})
+    for other in elsewhere:
+        forgotten.add(other)
+    awards: list[IssuedCredential] = []
     for item in held(db, user):
         if item.issued_credential_id is None:
             continue
         issued = db.get(IssuedCredential, item.issued_credential_id)
         if issued is not None:
-            issued.learner_name, issued.learner_email = "(erased at the learner's request)", None
+            forgotten.names.add(issued.learner_name)
+            forgotten.objects.add(f"urn:uuid:{issued.id}")
+            issued.learner_name, issued.learner_email = audit.ERASED, None
             issued.document = {"id": issued.document.get("id"), "erased": utcnow().isoformat()}
             issued.elm_document, issued.claim_hash = None, None
-            blanked += 1
-    audit.record(
+            awards.append(issued)
+    batch.forget_learners(db, awards)
+    redacted = audit.redact(db, user_id=user.id, email=user.email, names=forgotten.names, objects=forgotten.objects)
+    event = audit.record(
         db,
         actor,
         "user.erased",
         object_type="user",
         object_id=str(user.id),
-        summary=f"A learner's personal data was erased at their request ({blanked} awards blanked)",
+        summary=f"A learner's personal data was erased at their request ({len(awards)} awards blanked, "
+        f"{redacted} audit events redacted)",
     )
+    event.actor, event.actor_user_id, event.ip = "the learner", None, None  # who asked is what was erased
+    db.execute(delete(LoginThrottle).where(LoginThrottle.email == user.email))
     # Deleted by name, not left to the foreign key's cascade: the key must go even where cascades are off.
     db.execute(delete(HolderKey).where(HolderKey.user_id == user.id))
     db.delete(user)
     db.flush()
-    return blanked
+    return len(awards)

@@ -65,9 +65,11 @@ def claim(request: Request, token: str, caller: SignedIn, db: DB) -> Response:
 def erase(request: Request, caller: SignedIn, db: DB, confirm: Annotated[str, Form(max_length=20)] = "") -> Response:
     if confirm.strip().upper() != "ERASE":
         return _wallet_page(request, caller, db, error="Type ERASE to confirm: this cannot be undone.", code=422)
-    recognition.forget_learner(db, caller.person)  # the cases keep their decisions, without the learner's name
-    rpl.forget_learner(db, caller.person)  # cases and evidence go; a certified, unclaimed credential is blanked
-    wallet.erase(db, caller.signed_in, caller.person)
+    elsewhere = [
+        recognition.forget_learner(db, caller.person),  # the cases keep their decisions, without the learner's name
+        rpl.forget_learner(db, caller.person),  # cases and evidence go; a certified, unclaimed credential is blanked
+    ]
+    wallet.erase(db, caller.signed_in, caller.person, elsewhere)
     db.commit()
     response = RedirectResponse("/?erased=1", status_code=303)
     response.delete_cookie(session_cookie_name(settings_of(request)))
