@@ -36,7 +36,7 @@ run: install
 
 ## Set up what the tests need (PostgreSQL, Redis, Debian's chromium), check the code, run every test
 test: install-dev services chromium lint
-	$(BIN)/python -m pytest
+	$(BIN)/python -m pytest -n auto
 
 ## Benchmarks, with the esco-skill-extractor baseline (installs torch's CPU build and sentence-transformers)
 $(VENV)/.bench: $(VENV)/.dev requirements-bench.lock
