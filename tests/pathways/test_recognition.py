@@ -596,7 +596,8 @@ def test_erasure_leaves_a_case_its_decision_but_no_copy_and_no_name(
         assert kept is not None and kept.document is None and kept.learner_id is None
         assert ["Learner", "(erased at the learner's request)"] in kept.facts
         assert "Lena" not in str(kept.facts)
-        logged = " ".join(f"{e.action} {e.actor} {e.summary} {e.detail}" for e in db.scalars(select(AuditEvent))).lower()
+        events = db.scalars(select(AuditEvent))
+        logged = " ".join(f"{e.action} {e.actor} {e.summary} {e.detail}" for e in events).lower()
         assert "recognition" in logged and "lena" not in logged and "learner@a.example" not in logged
         assert [d.outcome for d in recognition.decisions(db, kept)] == [DecisionOutcome.REFUSED]
 

@@ -567,7 +567,8 @@ def test_erasing_a_learner_removes_their_cases_and_blanks_an_unclaimed_credentia
         with pytest.raises(NotFound):  # the link the learner made before leaving opens nothing
             claims.open_link(db, url.rsplit("/", 1)[1])
         assert db.scalar(select(func.count()).select_from(User).where(User.email == "learner@a.example")) == 0
-        logged = " ".join(f"{e.action} {e.actor} {e.summary} {e.detail}" for e in db.scalars(select(AuditEvent))).lower()
+        events = db.scalars(select(AuditEvent))
+        logged = " ".join(f"{e.action} {e.actor} {e.summary} {e.detail}" for e in events).lower()
         assert "rpl." in logged and "lena" not in logged and "learner@a.example" not in logged
 
 
