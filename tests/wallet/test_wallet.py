@@ -94,6 +94,19 @@ def test_claim_check_share_withdraw_upload_and_export(client: TestClient, databa
     assert json.loads(archive.read("profile.json"))["email"] == "learner@a.example"
 
 
+def claimed_by_the_learner(
+    client: TestClient, world: World, educator: dict[str, str], credential_id: str
+) -> TestClient:
+    """The educator makes the credential's claim link; learner@a.example logs in and claims it into the wallet."""
+    claim = urlparse(
+        client.post(f"/api/orgs/a/credentials/{credential_id}/claim-link", json={}, headers=educator).json()["url"]
+    ).path
+    learner = TestClient(client.app)
+    log_in(learner, "learner@a.example", world.passwords["learner@a.example"])
+    learner.post(f"{claim}/wallet", data={"csrf_token": csrf_from(learner.get(claim).text)})
+    return learner
+
+
 def test_erasure_removes_the_learner_and_keeps_the_issuers_revocation_working(
     client: TestClient, database: Database, world: World
 ) -> None:
@@ -107,12 +120,7 @@ def test_erasure_removes_the_learner_and_keeps_the_issuers_revocation_working(
     body = {"learner": LEARNER, "result": {"awarded": "2026-11-20"}}
     issued = client.post(f"/api/orgs/a/specifications/{spec_id}/editions/1/credentials", json=body, headers=educator)
     credential_id, credential = issued.json()["id"], issued.json()["credential"]
-    claim = urlparse(
-        client.post(f"/api/orgs/a/credentials/{credential_id}/claim-link", json={}, headers=educator).json()["url"]
-    ).path
-    learner = TestClient(client.app)
-    log_in(learner, "learner@a.example", world.passwords["learner@a.example"])
-    learner.post(f"{claim}/wallet", data={"csrf_token": csrf_from(learner.get(claim).text)})
+    learner = claimed_by_the_learner(client, world, educator, credential_id)
     page = learner.get("/wallet")
     refused = learner.post("/wallet/erase", data={"csrf_token": csrf_from(page.text), "confirm": "yes"})
     assert refused.status_code == 422 and "Type ERASE" in refused.text
@@ -152,12 +160,7 @@ def test_erasure_takes_the_learner_out_of_the_audit_log_and_the_issuance_runs(
     )
     outcomes = client.get(f"/api/orgs/a/runs/{run.json()['id']}", headers=educator).json()["outcomes"]
     credential_id = outcomes[0]["credential_id"]
-    claim = urlparse(
-        client.post(f"/api/orgs/a/credentials/{credential_id}/claim-link", json={}, headers=educator).json()["url"]
-    ).path
-    learner = TestClient(client.app)
-    log_in(learner, "learner@a.example", world.passwords["learner@a.example"])
-    learner.post(f"{claim}/wallet", data={"csrf_token": csrf_from(learner.get(claim).text)})
+    learner = claimed_by_the_learner(client, world, educator, credential_id)
     learner_id = world.users["a_learner"].id
 
     def texts(event: AuditEvent) -> str:
