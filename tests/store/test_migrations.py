@@ -45,24 +45,56 @@ def test_audit_log_is_append_only_in_the_database(database: Database, statement:
         assert connection.execute(text("SELECT action FROM audit_events")).scalars().all() == ["test.event"]
 
 
+MARKED = "summary = '(erased)', redacted_at = occurred_at"
+
+
 @pytest.mark.parametrize(
-    "statement",
+    "change",
     [
-        "UPDATE audit_events SET summary = 'forged'",  # not marked as a redaction
-        "UPDATE audit_events SET summary = 'x', redacted_at = CURRENT_TIMESTAMP, action = 'forged'",
-        "UPDATE audit_events SET summary = 'x', redacted_at = CURRENT_TIMESTAMP, object_id = '2'",
-        "UPDATE audit_events SET summary = 'x', redacted_at = CURRENT_TIMESTAMP, occurred_at = CURRENT_TIMESTAMP",
+        "summary = 'forged'",  # not marked as a redaction
+        f"{MARKED}, action = 'forged'",
+        f"{MARKED}, object_id = '2'",
+        f"{MARKED}, organisation_id = '00000000000000000000000000000001'",
+        "summary = 'x', redacted_at = occurred_at, occurred_at = '2001-01-01 00:00:00'",
+        f"{MARKED}, actor_user_id = '00000000000000000000000000000001'",  # pinned on someone else
+        f"{MARKED}, ip = '6.6.6.6'",
+        "summary = 'x', redacted_at = '1990-01-01 00:00:00'",  # marked before the event happened
+        "summary = 'x', redacted_at = '2999-01-01 00:00:00'",  # or in the future
     ],
 )
-def test_only_a_marked_redaction_may_change_an_audit_event(database: Database, statement: str) -> None:
+def test_only_a_marked_redaction_may_change_an_audit_event(database: Database, change: str) -> None:
     with database.session() as db:
         audit.record(db, Actor.operator(), "test.event", object_type="thing", object_id="1", summary="ana@x.example")
     with pytest.raises(DBAPIError, match="append-only"), database.engine.begin() as connection:
-        connection.execute(text(statement))
+        connection.execute(text(f"UPDATE audit_events SET {change}"))  # noqa: S608 (the test's own SQL)
     with database.engine.begin() as connection:
-        connection.execute(text("UPDATE audit_events SET summary = '(erased)', redacted_at = CURRENT_TIMESTAMP"))
+        connection.execute(text(f"UPDATE audit_events SET {MARKED}"))  # noqa: S608
         row = connection.execute(text("SELECT action, object_id, summary, redacted_at FROM audit_events")).one()
     assert row[:3] == ("test.event", "1", "(erased)") and row[3] is not None
+    with pytest.raises(DBAPIError, match="append-only"), database.engine.begin() as connection:
+        connection.execute(text(f"UPDATE audit_events SET {MARKED}"))  # noqa: S608 (a mark moves forward only)
+
+
+def test_sqlite_refuses_to_replace_an_audit_event(tmp_path) -> None:  # type: ignore[no-untyped-def]
+    database = Database(f"sqlite:///{tmp_path / 'replace.db'}")
+    upgrade(str(database.engine.url))
+    try:
+        with database.session() as db:
+            event = audit.record(db, Actor.operator(), "test.event", object_type="thing", summary="real")
+            db.flush()
+            event_id = event.id
+        with pytest.raises(DBAPIError, match="append-only"), database.engine.begin() as connection:
+            connection.execute(
+                text(
+                    "INSERT OR REPLACE INTO audit_events (id, occurred_at, actor, action, object_type, detail, summary)"
+                    " VALUES (:id, CURRENT_TIMESTAMP, 'x', 'forged', 'thing', '{}', 'forged')"
+                ),
+                {"id": event_id},
+            )
+        with database.engine.connect() as connection:
+            assert connection.execute(text("SELECT action FROM audit_events")).scalars().all() == ["test.event"]
+    finally:
+        database.dispose()
 
 
 @pytest.mark.pg

@@ -14,7 +14,9 @@ from urllib.parse import urlparse
 import pytest
 from fastapi.testclient import TestClient
 
+from microcred.accounts import service
 from microcred.accounts.models import Role
+from microcred.accounts.principal import Actor
 from microcred.errors import NotFound
 from microcred.store import Database
 from tests.conftest import World, csrf_from, log_in
@@ -112,7 +114,6 @@ def test_erasure_removes_the_learner_and_keeps_the_issuers_revocation_working(
 ) -> None:
     from sqlalchemy import select
 
-    from microcred.accounts import service
     from microcred.issuing.models import IssuedCredential
 
     educator = bearer(database, world, "a", Role.EDUCATOR)
@@ -162,9 +163,24 @@ def test_erasure_takes_the_learner_out_of_the_audit_log_and_the_issuance_runs(
     credential_id = outcomes[0]["credential_id"]
     learner = claimed_by_the_learner(client, world, educator, credential_id)
     learner_id = world.users["a_learner"].id
+    suspended = client.post(
+        "/credentials/status",
+        json={
+            "credentialId": f"urn:uuid:{credential_id}",
+            "credentialStatus": [{"statusPurpose": "suspension", "status": True}],
+            "reason": "Ana@Example.org (Ana Andromeda) asked for it",
+        },
+        headers=bearer(database, world, "a", Role.ORG_ADMIN),
+    )
+    assert suspended.status_code == 200, suspended.text
+    with database.session() as db:  # someone whose address contains the learner's, and whose events stay theirs
+        service.add_member(
+            db, Actor.operator(), db.merge(world.orgs["a"]), email="x.learner@a.example", role=Role.LEARNER
+        )
 
     def texts(event: AuditEvent) -> str:
-        return f"{event.actor} {event.summary} {json.dumps(event.detail)} {event.ip}".lower()
+        text = f"{event.actor} {event.summary} {json.dumps(event.detail)} {event.ip}".lower()
+        return text.replace("x.learner@a.example", "(someone else)")
 
     personal = ("learner@a.example", "ana andromeda", "ana@example.org")
     with database.session() as db:
@@ -172,6 +188,15 @@ def test_erasure_takes_the_learner_out_of_the_audit_log_and_the_issuance_runs(
         named = [e.id for e in before if any(p in texts(e) for p in personal) or e.actor_user_id == learner_id]
         assert len(named) >= 4  # the learner's login and claim, the issuing and the claim link that name Ana
         assert any(e.ip for e in before if e.actor_user_id == learner_id)
+
+    staff = TestClient(client.app)  # staff keep their name on what they did for the organisation
+    log_in(staff, "educator@a.example", world.passwords["educator@a.example"])
+    refused = staff.post("/wallet/erase", data={"csrf_token": csrf_from(staff.get("/wallet").text), "confirm": "ERASE"})
+    assert refused.status_code == 409 and "ask its admin to remove you" in refused.text
+    with database.session() as db:  # removed, the educator still published the edition, which names them
+        service.remove_member(db, Actor.operator(), db.merge(world.orgs["a"]), world.users["a_educator"].id)
+    refused = staff.post("/wallet/erase", data={"csrf_token": csrf_from(staff.get("/wallet").text), "confirm": "ERASE"})
+    assert refused.status_code == 409 and "You published micro-credentials" in refused.text
 
     erased = learner.post(
         "/wallet/erase", data={"csrf_token": csrf_from(learner.get("/wallet").text), "confirm": "ERASE"}
@@ -188,6 +213,8 @@ def test_erasure_takes_the_learner_out_of_the_audit_log_and_the_issuance_runs(
         assert all(after[e.id].ip is None for e in before if e.actor_user_id == learner_id)
         kept = [e for e in before if e.id not in named]
         assert kept and all(after[e.id].redacted_at is None and after[e.id].summary == e.summary for e in kept)
+        assert any("(someone else)" in texts(e) for e in kept)
+        assert any("asked for it" in texts(after[i]) for i in named)
         [record] = [e for e in after.values() if e.action == "user.erased"]
         assert f"{len(named)} audit events redacted" in record.summary and record.actor == "the learner"
         [job] = db.scalars(select(IssuanceRun))

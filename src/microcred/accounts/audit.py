@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import re
 import uuid
-from collections.abc import Iterable
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -81,51 +80,65 @@ def events_for_organisation(
 
 ERASED = "(erased at the learner's request)"
 
+# Where an email or a name stands on its own: not inside a longer address (x.ana@a.example, ana@a.example.org).
+_BEFORE, _AFTER = r"(?<![\w.+@-])", r"(?![\w@-]|\.[\w-])"
+
 
 @dataclass
 class Forgotten:
     """What an erasure blanked elsewhere, for `redact`: the objects whose events may name the learner (awards as
-    urn:uuid:…, cases by id) and the names those records gave them."""
+    urn:uuid:…, cases by id), and the names and emails those records gave them."""
 
     objects: set[str] = field(default_factory=set)
     names: set[str] = field(default_factory=set)
+    emails: set[str] = field(default_factory=set)
 
     def add(self, other: Forgotten) -> None:
         self.objects |= other.objects
         self.names |= other.names
+        self.emails |= other.emails
 
 
-def redact(
-    db: Session, *, user_id: uuid.UUID, email: str, names: Iterable[str] = (), objects: Iterable[str] = ()
-) -> int:
-    """An erasure's part in the log: every event that names the person (their email anywhere in it, their own
-    actions, events about their account or about `objects`, such as their awards) keeps its id, time, action and
-    object, while the email and `names` in its text become ERASED and their own actions lose the account id and
-    IP address. The database lets an event change only so, and marks it (`redacted_at`). How many events."""
-    email = email.strip().lower()
-    objects = list(objects)
-    found = [
-        AuditEvent.actor_user_id == user_id,
-        AuditEvent.object_id == str(user_id),
-        func.lower(AuditEvent.actor) == email,
-        func.lower(AuditEvent.summary).contains(email, autoescape=True),
-        func.lower(cast(AuditEvent.detail, Text)).contains(email, autoescape=True),
-    ]
+def redact(db: Session, *, user_id: uuid.UUID, email: str, forgotten: Forgotten) -> int:
+    """An erasure's part in the log. The person's emails (their account's and their awards') become ERASED
+    wherever they stand in an event; the names their awards and cases gave them, in the events about those
+    objects (not in the actor: a colleague's email may begin with the same name); their own actions lose the
+    account id and IP address. Each event keeps its id, time, organisation, action and object, and is marked
+    (`redacted_at`): the database lets an event change only so. How many events."""
+    emails = sorted({e.strip().lower() for e in {email, *forgotten.emails} if e and e.strip()}, key=len, reverse=True)
+    names = sorted({n.strip() for n in forgotten.names if len(n.strip()) > 1}, key=len, reverse=True)
+    objects = sorted(forgotten.objects)
+    found = [AuditEvent.actor_user_id == user_id, AuditEvent.object_id == str(user_id)]
+    for address in emails:
+        found += [
+            func.lower(AuditEvent.actor).contains(address, autoescape=True),
+            func.lower(AuditEvent.summary).contains(address, autoescape=True),
+            func.lower(cast(AuditEvent.detail, Text)).contains(address, autoescape=True),
+        ]
     if objects:
         found.append(AuditEvent.object_id.in_(objects))
-    words = [re.escape(email)] + [re.escape(name.strip()) for name in names if len(name.strip()) > 1]
-    pattern = re.compile(r"(?<!\w)(?:" + "|".join(sorted(words, key=len, reverse=True)) + r")(?!\w)", re.IGNORECASE)
+    by_email = re.compile(_BEFORE + "(?:" + "|".join(map(re.escape, emails)) + ")" + _AFTER, re.IGNORECASE)
+    by_name = re.compile(_BEFORE + "(?:" + "|".join(map(re.escape, names)) + ")" + _AFTER) if names else None
     now = utcnow()
-    events = list(db.scalars(select(AuditEvent).where(or_(*found)).order_by(AuditEvent.id)))
-    for event in events:
-        event.actor = pattern.sub(ERASED, event.actor)[:320]
-        event.summary = pattern.sub(ERASED, event.summary)
-        event.detail = _scrubbed(event.detail, pattern)
-        if event.actor_user_id == user_id:
+    redacted = 0
+    for event in db.scalars(select(AuditEvent).where(or_(*found)).order_by(AuditEvent.id)):
+        actor, summary, detail = (
+            by_email.sub(ERASED, event.actor)[:320],
+            by_email.sub(ERASED, event.summary),
+            _scrubbed(event.detail, by_email),
+        )
+        if by_name is not None and event.object_id in forgotten.objects:
+            summary, detail = by_name.sub(ERASED, summary), _scrubbed(detail, by_name)
+        own = event.actor_user_id == user_id
+        if not own and (actor, summary, detail) == (event.actor, event.summary, event.detail):
+            continue  # a longer address that contains theirs, say: nothing of the person here
+        event.actor, event.summary, event.detail = actor, summary, detail
+        if own:
             event.actor_user_id, event.ip = None, None
         event.redacted_at = now
+        redacted += 1
     db.flush()
-    return len(events)
+    return redacted
 
 
 def _scrubbed(value: Any, pattern: re.Pattern[str]) -> Any:

@@ -385,16 +385,23 @@ def execute(database: Database, run_id: uuid.UUID, *, base_url: str, master: byt
 
 
 def forget_learners(db: Session, awards: list[IssuedCredential]) -> None:
-    """An erasure: the stored rows that issued these awards (same organisation and key) keep no learner."""
-    keys: dict[uuid.UUID, set[str]] = {}
+    """An erasure, before the awards are blanked: the stored rows that issued them (same organisation, key and
+    learner) keep no learner."""
+    learners: dict[uuid.UUID, set[tuple[str, str, str | None]]] = {}
     for award in awards:
         if award.idempotency_key:
-            keys.setdefault(award.organisation_id, set()).add(award.idempotency_key)
-    for organisation_id, erased in keys.items():
+            learners.setdefault(award.organisation_id, set()).add(
+                (award.idempotency_key, award.learner_name, award.learner_email)
+            )
+    for organisation_id, erased in learners.items():
+
+        def is_erased(row: dict[str, Any], erased: set[tuple[str, str, str | None]] = erased) -> bool:
+            return (row["key"], row["name"], row["email"] or None) in erased
+
         for job in db.scalars(select(IssuanceRun).where(IssuanceRun.organisation_id == organisation_id)):
-            if any(row["key"] in erased for row in job.rows):
+            if any(is_erased(row) for row in job.rows):
                 job.rows = [
-                    {**row, "name": audit.ERASED, "email": None, "identifier": None} if row["key"] in erased else row
+                    {**row, "name": audit.ERASED, "email": None, "identifier": None} if is_erased(row) else row
                     for row in job.rows
                 ]
 

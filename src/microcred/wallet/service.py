@@ -23,8 +23,9 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
 from microcred.accounts import audit
-from microcred.accounts.models import LoginThrottle, User
+from microcred.accounts.models import LoginThrottle, Membership, Organisation, Role, User
 from microcred.accounts.principal import Actor
+from microcred.design.models import Edition
 from microcred.errors import Conflict, InvalidInput, NotFound, Unavailable
 from microcred.issuing import batch, claims
 from microcred.issuing.models import IssuedCredential
@@ -331,29 +332,61 @@ def _iso(value: datetime | None) -> str | None:
     return value.isoformat() if value else None
 
 
+def check_erasable(db: Session, user: User) -> None:
+    """Erasure is the learner's: someone who acts for an organisation, or published what others rely on, keeps
+    their name on it. Refused with what stands in the way."""
+    if user.is_platform_admin:
+        raise Conflict("A platform admin cannot erase their own account.", code="not_erasable")
+    staff = db.execute(
+        select(Organisation.legal_name, Membership.role)
+        .join(Membership, Membership.organisation_id == Organisation.id)
+        .where(Membership.user_id == user.id, Membership.role != Role.LEARNER)
+        .limit(1)
+    ).first()
+    if staff is not None:
+        raise Conflict(
+            f"You are {staff.role.label.lower()} at {staff.legal_name}: the audit log keeps who did what for an "
+            "organisation, so ask its admin to remove you from it first, then erase your account.",
+            code="not_erasable",
+        )
+    if db.scalar(select(Edition.specification_id).where(Edition.published_by == user.id).limit(1)) is not None:
+        raise Conflict(
+            "You published micro-credentials, whose editions name their publisher and never change: this account "
+            "cannot be erased.",
+            code="not_erasable",
+        )
+
+
 def erase(db: Session, actor: Actor, user: User, elsewhere: Iterable[audit.Forgotten] = ()) -> int:
-    """Erase the learner: their account, wallet, shares, holder key and profile go; the awards they claimed keep
-    no name, email or copy of the credential here, nor do the issuance runs that issued them; the audit log
-    keeps its events with the learner's email, names and IP address taken out. The awards' status entries
-    stay, so the issuer can still revoke them and verifiers still read their status. `elsewhere`: what other
-    parts' erasures blanked, so that the log forgets it too. How many awards were blanked."""
-    forgotten = audit.Forgotten(names={user.display_name})
+    """Erase the learner (`check_erasable` first): their account, wallet, shares, holder key and profile go; the
+    awards they claimed keep no name, email or copy of the credential here, nor do the issuance-run rows that
+    issued them; the audit log keeps its events with the learner's emails, names and IP address taken out. The
+    awards' status entries stay, so the issuer can still revoke them and verifiers still read their status.
+    `elsewhere`: what other parts' erasures blanked, so that the log forgets it too. How many awards were
+    blanked."""
+    check_erasable(db, user)
+    forgotten = audit.Forgotten()
     for other in elsewhere:
         forgotten.add(other)
-    awards: list[IssuedCredential] = []
-    for item in held(db, user):
-        if item.issued_credential_id is None:
-            continue
-        issued = db.get(IssuedCredential, item.issued_credential_id)
-        if issued is not None:
-            forgotten.names.add(issued.learner_name)
-            forgotten.objects.add(f"urn:uuid:{issued.id}")
-            issued.learner_name, issued.learner_email = audit.ERASED, None
-            issued.document = {"id": issued.document.get("id"), "erased": utcnow().isoformat()}
-            issued.elm_document, issued.claim_hash = None, None
-            awards.append(issued)
-    batch.forget_learners(db, awards)
-    redacted = audit.redact(db, user_id=user.id, email=user.email, names=forgotten.names, objects=forgotten.objects)
+    awards = [
+        issued
+        for item in held(db, user)
+        if item.issued_credential_id is not None
+        and (issued := db.get(IssuedCredential, item.issued_credential_id)) is not None
+    ]
+    batch.forget_learners(db, awards)  # before the awards are blanked: it matches their rows by learner
+    for issued in awards:
+        forgotten.add(
+            audit.Forgotten(
+                objects={f"urn:uuid:{issued.id}"},
+                names={issued.learner_name},
+                emails={issued.learner_email} if issued.learner_email else set(),
+            )
+        )
+        issued.learner_name, issued.learner_email = audit.ERASED, None
+        issued.document = {"id": issued.document.get("id"), "erased": utcnow().isoformat()}
+        issued.elm_document, issued.claim_hash = None, None
+    redacted = audit.redact(db, user_id=user.id, email=user.email, forgotten=forgotten)
     event = audit.record(
         db,
         actor,

@@ -65,6 +65,10 @@ def claim(request: Request, token: str, caller: SignedIn, db: DB) -> Response:
 def erase(request: Request, caller: SignedIn, db: DB, confirm: Annotated[str, Form(max_length=20)] = "") -> Response:
     if confirm.strip().upper() != "ERASE":
         return _wallet_page(request, caller, db, error="Type ERASE to confirm: this cannot be undone.", code=422)
+    try:
+        wallet.check_erasable(db, caller.person)
+    except MicrocredError as error:
+        return _wallet_page(request, caller, db, error=error.detail, code=STATUS[error.kind])
     elsewhere = [
         recognition.forget_learner(db, caller.person),  # the cases keep their decisions, without the learner's name
         rpl.forget_learner(db, caller.person),  # cases and evidence go; a certified, unclaimed credential is blanked
