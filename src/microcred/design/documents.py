@@ -92,7 +92,7 @@ def concept_scheme(uri: str) -> str | None:
     return None
 
 
-def _concept(uri: str, label: str, language: str = "en", **extra: Any) -> dict[str, Any]:
+def concept(uri: str, label: str, language: str = "en", **extra: Any) -> dict[str, Any]:
     node: dict[str, Any] = {"id": uri, "type": "Concept", "prefLabel": {language: label}, **extra}
     scheme = concept_scheme(uri)
     if scheme and "inScheme" not in node:
@@ -172,7 +172,7 @@ def _organisation(ids: _Ids, name: str, country: str | None, homepage: str | Non
             location["address"] = {
                 "id": ids("address"),
                 "type": "Address",
-                "countryCode": _concept(vocab.country_uri(country), vocab.country_name(country) or country),
+                "countryCode": concept(vocab.country_uri(country), vocab.country_name(country) or country),
             }
         if region:
             location["geographicName"] = {"en": region}
@@ -186,7 +186,7 @@ def _note(ids: _Ids, subject: str, text: str) -> dict[str, Any]:
     return {
         "id": ids("note"),
         "type": "Note",
-        "subject": _concept(f"urn:microcred:note:{subject}", NOTE_SUBJECTS[subject]),
+        "subject": concept(f"urn:microcred:note:{subject}", NOTE_SUBJECTS[subject]),
         "noteLiteral": {"en": text},
     }
 
@@ -213,10 +213,10 @@ def to_elm(
             {"id": ids("identifier"), "type": "Identifier", "schemeName": "Course code", "notation": c.code}
         ]
     if c.eqf_level is not None:
-        qualification["eqfLevel"] = _concept(vocab.eqf_uri(c.eqf_level), f"Level {c.eqf_level}")
+        qualification["eqfLevel"] = concept(vocab.eqf_uri(c.eqf_level), f"Level {c.eqf_level}")
     if c.qf_ehea_cycle:
         qualification["educationLevel"] = [
-            _concept(f"urn:microcred:qf-ehea:{c.qf_ehea_cycle}", vocab.QF_EHEA_LABELS[c.qf_ehea_cycle])
+            concept(f"urn:microcred:qf-ehea:{c.qf_ehea_cycle}", vocab.QF_EHEA_LABELS[c.qf_ehea_cycle])
         ]
     if c.credits is not None:
         system = vocab.CREDIT_SYSTEMS[c.credits.system]
@@ -224,7 +224,7 @@ def to_elm(
             {
                 "id": ids("creditPoint"),
                 "type": "CreditPoint",
-                "framework": _concept(system.uri, system.name, notation=system.code),
+                "framework": concept(system.uri, system.name, notation=system.code),
                 "point": decimal_text(c.credits.value),
             }
         ]
@@ -239,7 +239,7 @@ def to_elm(
                 **(
                     {
                         "relatedESCOSkill": [
-                            _concept(
+                            concept(
                                 uri, skill_labels.get(uri, uri), inScheme={"id": ESCO_SCHEME, "type": "ConceptScheme"}
                             )
                             for uri in outcome.skills
@@ -255,22 +255,22 @@ def to_elm(
     if c.learning_setting:
         term = vocab.LEARNING_SETTINGS[c.learning_setting]
         if concept_scheme(term.uri):
-            qualification["learningSetting"] = _concept(term.uri, term.label)
+            qualification["learningSetting"] = concept(term.uri, term.label)
         else:
             notes.append(_note(ids, "learning_setting", term.label))
     if c.nqf is not None:
         notes.append(_note(ids, "nqf", f"{c.nqf.framework} Level {c.nqf.level}"))
     if c.participation:
         term = vocab.PARTICIPATION[c.participation]
-        qualification["mode"] = [_concept(term.uri, term.label)]
+        qualification["mode"] = [concept(term.uri, term.label)]
     if c.languages:
         qualification["language"] = [
-            _concept(vocab.language_uri(code), vocab.language_name(code) or code) for code in c.languages
+            concept(vocab.language_uri(code), vocab.language_name(code) or code) for code in c.languages
         ]
     if c.field:
-        qualification["thematicArea"] = [_concept(vocab.isced_uri(c.field), vocab.ISCED_F[c.field], notation=c.field)]
+        qualification["thematicArea"] = [concept(vocab.isced_uri(c.field), vocab.ISCED_F[c.field], notation=c.field)]
     if c.audiences:
-        qualification["targetGroup"] = [_concept(vocab.AUDIENCES[a].uri, vocab.AUDIENCES[a].label) for a in c.audiences]
+        qualification["targetGroup"] = [concept(vocab.AUDIENCES[a].uri, vocab.AUDIENCES[a].label) for a in c.audiences]
     if c.prerequisites:
         qualification["entryRequirement"] = {"id": ids("note"), "type": "Note", "noteLiteral": {"en": c.prerequisites}}
     if c.stackability is not None:
@@ -291,7 +291,7 @@ def to_elm(
             "id": ids("assessmentSpecification"),
             "type": "LearningAssessmentSpecification",
             "title": {"en": assessment_type.label},
-            "dcType": _concept(assessment_type.uri, assessment_type.label),
+            "dcType": concept(assessment_type.uri, assessment_type.label),
         }
         if c.assessment.description:
             spec["description"] = {"en": c.assessment.description}
@@ -309,7 +309,7 @@ def to_elm(
             accreditation: dict[str, Any] = {
                 "id": ids("accreditation"),
                 "type": "Accreditation",
-                "dcType": _concept(term.uri, term.label),
+                "dcType": concept(term.uri, term.label),
                 "title": {"en": term.label},
             }
             if qa.body:
@@ -363,7 +363,7 @@ def to_elm(
         opportunity["duration"] = _hours_duration(c.duration_weeks * 168)
     if c.delivery:
         term = vocab.DELIVERY[c.delivery]
-        opportunity["learningSchedule"] = _concept(term.uri, term.label)
+        opportunity["learningSchedule"] = concept(term.uri, term.label)
     if c.price is not None:
         opportunity["priceDetail"] = [
             {
@@ -373,7 +373,7 @@ def to_elm(
                     "id": ids("amount"),
                     "type": "Amount",
                     "value": decimal_text(c.price.amount),
-                    "unit": _concept(
+                    "unit": concept(
                         f"http://publications.europa.eu/resource/authority/currency/{c.price.currency}",
                         c.price.currency,
                     ),

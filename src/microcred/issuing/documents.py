@@ -25,7 +25,7 @@ from typing import Any
 import segno
 
 from microcred.design import vocab
-from microcred.design.documents import ELM_CONTEXT, OB3_CONTEXTS, _concept
+from microcred.design.documents import ELM_CONTEXT, OB3_CONTEXTS, concept
 from microcred.errors import InvalidInput
 from microcred.inputs import has_control_characters
 
@@ -204,7 +204,7 @@ def elm_credential(
             "id": new_id("legalIdentifier"),
             "type": "LegalIdentifier",
             "notation": notation,
-            "spatial": _concept(vocab.country_uri(country), vocab.country_name(country) or country, notation="country"),
+            "spatial": concept(vocab.country_uri(country), vocab.country_name(country) or country, notation="country"),
         },
     }
     bodies = [
@@ -235,7 +235,7 @@ def elm_credential(
         assessment["grade"] = {"id": new_id("note"), "type": "Note", "noteLiteral": {"en": result.grade[:100]}}
     if supervision:
         term = vocab.SUPERVISION[supervision]
-        assessment["idVerification"] = _concept(term.uri, term.label)
+        assessment["idVerification"] = concept(term.uri, term.label)
     if qualification.get("provenBy"):
         assessment["specifiedBy"] = qualification["provenBy"][0]
     person: dict[str, Any] = {"id": new_id("person"), "type": "Person", "fullName": {"en": learner.name}}
@@ -283,13 +283,13 @@ def elm_credential(
             "specifiedBy": qualification,
         }
     ]
-    language = _concept(ENGLISH, "English", notation="language")
+    language = concept(ENGLISH, "English", notation="language")
     image = {
         "id": new_id("mediaObject"),
         "type": "MediaObject",
         "content": base64.b64encode(display_png).decode(),
-        "contentEncoding": _concept(BASE64_ENCODING, "base64"),
-        "contentType": _concept(PNG_FILE_TYPE, "PNG", notation="file-type"),
+        "contentEncoding": concept(BASE64_ENCODING, "base64"),
+        "contentType": concept(PNG_FILE_TYPE, "PNG", notation="file-type"),
     }
     return {
         "@context": ["https://www.w3.org/2018/credentials/v1", ELM_CONTEXT],
