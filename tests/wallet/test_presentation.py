@@ -39,6 +39,7 @@ from tests.design.fixtures import annex_i_minimum
 from tests.web.test_api import assert_error, bearer
 
 ONE_EDTECH = Path(__file__).resolve().parents[2].parent / "shared" / "fixtures" / "ob3" / "1edtech"
+SHARED_ELM = Path(__file__).resolve().parents[2].parent / "shared" / "fixtures" / "elm"
 ASKED = {"challenge": "c-8f14e45f", "domain": "employer.example"}
 
 
@@ -140,6 +141,10 @@ def test_a_wallet_presentation_verifies_for_its_challenge_and_domain_and_for_not
     assert "changed after its holder signed" in _owner(_checked(database, settings, renumbered)[0]).sentence
     reholdered = {**presentation, "holder": Ed25519Key.generate().did}
     assert _owner(_checked(database, settings, reholdered)[0]).outcome == "ERROR"
+    sealed = json.loads((SHARED_ELM / "Sample-MC-Annex1-signed.jsonld").read_text())
+    with_a_seal = {**presentation, "verifiableCredential": [*presentation["verifiableCredential"], sealed]}
+    owner = _owner(_checked(database, settings, with_a_seal)[0])
+    assert owner.outcome == "ERROR" and "a holder's proof cannot cover it" in owner.sentence
 
 
 def test_a_credential_naming_another_subject_than_the_holder_is_an_owner_error(

@@ -737,12 +737,19 @@ def _owner(document: dict[str, Any], sources: Sources, challenge: str | None, do
     holder = holder.get("id") if isinstance(holder, dict) else holder  # VC 2.0 allows {"id": …} too
     if isinstance(holder, str) and method.split("#", 1)[0] != holder:
         return Check("OWNER", Outcome.ERROR, "The presentation was signed by someone else than its holder.")
+    carried = [c for c in as_list(document.get("verifiableCredential")) if isinstance(c, dict)]
+    if any("payload" in c and "signatures" in c for c in carried):
+        return Check(
+            "OWNER",
+            Outcome.ERROR,
+            "A sealed European Digital Credential is in this presentation, and a holder's proof cannot cover it "
+            "(its JAdES seal is no JSON-LD): present it on its own.",
+        )
     unsecured = {k: v for k, v in document.items() if k != "proof"}
     if not dataintegrity.verify_proof(unsecured, proof, key, document_loader()).verified:
         return Check("OWNER", Outcome.ERROR, "The presentation was changed after its holder signed it.")
     presenter = holder if isinstance(holder, str) else method.split("#", 1)[0]
-    carried = [c for c in as_list(document.get("verifiableCredential")) if isinstance(c, dict)]
-    named = [subject_ids((_payload(c) if "payload" in c and "signatures" in c else c) or {}) for c in carried]
+    named = [subject_ids(c) for c in carried]
     stranger = next((ids for ids in named if ids and presenter not in ids), None)
     if stranger is not None:
         return Check(
