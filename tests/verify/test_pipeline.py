@@ -39,14 +39,21 @@ def issue(client: TestClient, database: Database, world: World) -> tuple[dict[st
     return issued.json()["credential"], issued.json()["id"]
 
 
-def revoke(client: TestClient, database: Database, world: World, credential_id: str) -> None:
-    """The awarding body revokes the award through the VC-API, with a reason."""
+def revoke(
+    client: TestClient,
+    database: Database,
+    world: World,
+    credential_id: str,
+    purpose: str = "revocation",
+    reason: str = "Awarded in error",
+) -> None:
+    """The awarding body revokes (or suspends) the award through the VC-API, with a reason."""
     answer = client.post(
         "/credentials/status",
         json={
             "credentialId": f"urn:uuid:{credential_id}",
-            "credentialStatus": [{"statusPurpose": "revocation", "status": True}],
-            "reason": "Awarded in error",
+            "credentialStatus": [{"statusPurpose": purpose, "status": True}],
+            "reason": reason,
         },
         headers=bearer(database, world, "a", Role.ORG_ADMIN),
     )

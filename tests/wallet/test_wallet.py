@@ -163,16 +163,7 @@ def test_erasure_takes_the_learner_out_of_the_audit_log_and_the_issuance_runs(
     credential_id = outcomes[0]["credential_id"]
     learner = claimed_by_the_learner(client, world, educator, credential_id)
     learner_id = world.users["a_learner"].id
-    suspended = client.post(
-        "/credentials/status",
-        json={
-            "credentialId": f"urn:uuid:{credential_id}",
-            "credentialStatus": [{"statusPurpose": "suspension", "status": True}],
-            "reason": "Ana@Example.org (Ana Andromeda) asked for it",
-        },
-        headers=bearer(database, world, "a", Role.ORG_ADMIN),
-    )
-    assert suspended.status_code == 200, suspended.text
+    revoke(client, database, world, credential_id, "suspension", "Ana@Example.org (Ana Andromeda) asked for it")
     with database.session() as db:  # someone whose address contains the learner's, and whose events stay theirs
         service.add_member(
             db, Actor.operator(), db.merge(world.orgs["a"]), email="x.learner@a.example", role=Role.LEARNER
