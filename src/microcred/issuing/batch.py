@@ -384,11 +384,17 @@ def execute(database: Database, run_id: uuid.UUID, *, base_url: str, master: byt
         db.commit()
 
 
-def forget_learners(db: Session, awards: list[IssuedCredential]) -> None:
-    """An erasure, before the awards are blanked: the stored rows that issued them (same organisation, key and
-    learner) keep no learner."""
+def forget_learners(db: Session, awards: list[IssuedCredential]) -> audit.Forgotten:
+    """An erasure: the awards keep no name, email, copy of the credential or claim link (their status entries
+    stay, so the issuer can still revoke them), nor do the issuance-run rows that issued them (same
+    organisation, key and learner). What the audit log should forget of them."""
+    forgotten = audit.Forgotten()
     learners: dict[uuid.UUID, set[tuple[str, str, str | None]]] = {}
     for award in awards:
+        forgotten.objects.add(f"urn:uuid:{award.id}")
+        forgotten.names.add(award.learner_name)
+        if award.learner_email:
+            forgotten.emails.add(award.learner_email)
         if award.idempotency_key:
             learners.setdefault(award.organisation_id, set()).add(
                 (award.idempotency_key, award.learner_name, award.learner_email)
@@ -404,6 +410,11 @@ def forget_learners(db: Session, awards: list[IssuedCredential]) -> None:
                     {**row, "name": audit.ERASED, "email": None, "identifier": None} if is_erased(row) else row
                     for row in job.rows
                 ]
+    for award in awards:
+        award.learner_name, award.learner_email = audit.ERASED, None
+        award.document = {"id": award.document.get("id"), "erased": utcnow().isoformat()}
+        award.elm_document, award.claim_hash, award.claim_expires_at = None, None, None
+    return forgotten
 
 
 def outcomes_of(job: IssuanceRun) -> list[Outcome]:

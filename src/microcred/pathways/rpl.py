@@ -992,16 +992,8 @@ def forget_learner(db: Session, user: User) -> audit.Forgotten:
         )
     )
     cases = select(RplCase.id).where(RplCase.learner_id == user.id)
-    forgotten = audit.Forgotten(
-        objects={str(case) for case in db.scalars(cases)} | {f"urn:uuid:{c.id}" for c in issued},
-        names={c.learner_name for c in issued},
-        emails={c.learner_email for c in issued if c.learner_email},
-    )
-    batch.forget_learners(db, issued)  # before the credentials are blanked: it matches their rows by learner
-    for credential in issued:
-        credential.learner_name, credential.learner_email = audit.ERASED, None
-        credential.document = {"id": credential.document.get("id"), "erased": utcnow().isoformat()}
-        credential.elm_document, credential.claim_hash, credential.claim_expires_at = None, None, None
+    forgotten = batch.forget_learners(db, issued)
+    forgotten.objects |= {str(case) for case in db.scalars(cases)}
     # Deleted by name rather than left to the cascade from the account, as the wallet's erasure does.
     db.execute(delete(RplEvidence).where(RplEvidence.case_id.in_(cases)))
     db.execute(delete(RplCase).where(RplCase.learner_id == user.id))

@@ -374,18 +374,7 @@ def erase(db: Session, actor: Actor, user: User, elsewhere: Iterable[audit.Forgo
         if item.issued_credential_id is not None
         and (issued := db.get(IssuedCredential, item.issued_credential_id)) is not None
     ]
-    batch.forget_learners(db, awards)  # before the awards are blanked: it matches their rows by learner
-    for issued in awards:
-        forgotten.add(
-            audit.Forgotten(
-                objects={f"urn:uuid:{issued.id}"},
-                names={issued.learner_name},
-                emails={issued.learner_email} if issued.learner_email else set(),
-            )
-        )
-        issued.learner_name, issued.learner_email = audit.ERASED, None
-        issued.document = {"id": issued.document.get("id"), "erased": utcnow().isoformat()}
-        issued.elm_document, issued.claim_hash = None, None
+    forgotten.add(batch.forget_learners(db, awards))
     redacted = audit.redact(db, user_id=user.id, email=user.email, forgotten=forgotten)
     event = audit.record(
         db,
