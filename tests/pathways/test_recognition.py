@@ -172,6 +172,22 @@ def at_once(
     return error
 
 
+def asked_of_b(client: TestClient, db: Session, world: World) -> RecognitionCase:
+    """Learner A asks organisation B to recognise a credential of their wallet, stand-alone."""
+    item = in_wallet(settings_of(client), db, world, published(db, world))
+    learner = db.merge(world.users["a_learner"])
+    return recognition.ask(
+        db,
+        Actor.person(learner),
+        learner,
+        wallet_id=item.id,
+        organisation=db.merge(world.orgs["b"]),
+        pathway_id=None,
+        verify=verifier_of(client, db),
+        base_url=base_of(client),
+    )
+
+
 @pytest.fixture
 def officer_b(database: Database, world: World) -> dict[str, str]:
     return bearer(database, world, "b", Role.RECOGNITION_OFFICER)
@@ -516,18 +532,8 @@ def test_the_service_refuses_bad_decisions_and_appeals_with_a_sentence(
     client: TestClient, database: Database, world: World
 ) -> None:
     with database.session() as db:
-        item = in_wallet(settings_of(client), db, world, published(db, world))
         learner = db.merge(world.users["a_learner"])
-        case = recognition.ask(
-            db,
-            Actor.person(learner),
-            learner,
-            wallet_id=item.id,
-            organisation=db.merge(world.orgs["b"]),
-            pathway_id=None,
-            verify=verifier_of(client, db),
-            base_url=base_of(client),
-        )
+        case = asked_of_b(client, db, world)
         officer = Actor.person(db.merge(world.users["b_recognition_officer"]))
         b = db.merge(world.orgs["b"])
         with pytest.raises(Conflict, match="no decision to appeal yet"):
@@ -569,18 +575,7 @@ def test_erasure_leaves_a_case_its_decision_but_no_copy_and_no_name(
     client: TestClient, database: Database, world: World
 ) -> None:
     with database.session() as db:
-        item = in_wallet(settings_of(client), db, world, published(db, world))
-        learner = db.merge(world.users["a_learner"])
-        case = recognition.ask(
-            db,
-            Actor.person(learner),
-            learner,
-            wallet_id=item.id,
-            organisation=db.merge(world.orgs["b"]),
-            pathway_id=None,
-            verify=verifier_of(client, db),
-            base_url=base_of(client),
-        )
+        case = asked_of_b(client, db, world)
         officer = Actor.person(db.merge(world.users["b_recognition_officer"]))
         recognition.decide(
             db, officer, db.merge(world.orgs["b"]), case.id, outcome=DecisionOutcome.REFUSED, reasons="Not for us."
