@@ -15,10 +15,8 @@ from microcred.accounts.models import Role
 from microcred.pathways import gap, service
 from microcred.pathways.models import Pathway
 from microcred.pathways.rules import Rules
-from microcred.verify.service import verify_here
-from microcred.web.issuing_api import master_of
 from microcred.web.recognition_api import verifier
-from microcred.web.security import DB, Access, Caller, fetcher_of, settings_of
+from microcred.web.security import DB, Access, Caller, settings_of
 
 router = APIRouter(prefix="/api", tags=["pathways"])
 SignedIn = Annotated[Caller, Depends(Access.signed_in())]
@@ -113,11 +111,7 @@ def my_gap(
     occupation: Annotated[str, Query(min_length=1, max_length=300, description="ESCO occupation URI or id")],
     level: Annotated[int | None, Query(ge=1, le=8, description="The EQF level to prefer when workloads tie")] = None,
 ) -> dict[str, Any]:
-    settings, master, fetcher = settings_of(request), master_of(request), fetcher_of(request)
-
-    def valid(document: dict[str, Any]) -> bool:
-        return verify_here(db, document, base_url=settings.base_url, master=master, fetcher=fetcher).valid
-
-    held = gap.learner_skills(db, caller.person, valid)
+    check = verifier(request, db)
+    held = gap.learner_skills(db, caller.person, lambda document: check(document).valid)
     found = gap.gap_to_stack(db, occupation, held, level=level)
     return {**asdict(found), "workload": found.workload}

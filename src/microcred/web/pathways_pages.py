@@ -27,11 +27,9 @@ from microcred.pathways.rules import Rules
 from microcred.pathways.service import Named
 from microcred.taxonomy import search
 from microcred.taxonomy import service as taxonomy
-from microcred.verify.service import verify_here
 from microcred.web.errors import STATUS
-from microcred.web.issuing_api import master_of
 from microcred.web.recognition_api import verifier
-from microcred.web.security import DB, Access, Caller, fetcher_of, settings_of
+from microcred.web.security import DB, Access, Caller, settings_of
 from microcred.web.templating import render
 
 router = APIRouter(include_in_schema=False)
@@ -414,12 +412,8 @@ def gap_page(
         if q.strip():
             hits = search.search_occupations(db, q, HITS)
         if occupation.strip():
-            settings, master, fetcher = settings_of(request), master_of(request), fetcher_of(request)
-
-            def valid(document: dict[str, Any]) -> bool:
-                return verify_here(db, document, base_url=settings.base_url, master=master, fetcher=fetcher).valid
-
-            held = gap.learner_skills(db, caller.person, valid)
+            check = verifier(request, db)
+            held = gap.learner_skills(db, caller.person, lambda document: check(document).valid)
             found = gap.gap_to_stack(db, occupation.strip()[:300], held, level=int(level) if level else None)
     except MicrocredError as problem:
         error, status_code = problem.detail, STATUS[problem.kind]
