@@ -251,7 +251,7 @@ def test_the_holder_key_is_sealed_at_rest_never_shown_and_erased_with_the_learne
         assert key.private_multibase not in json.dumps(presentation)
         learner_id = learner.id
 
-        wallet.erase(db, Actor.person(learner), learner)
+        wallet.erase(db, learner)
     with database.session() as db:
         assert db.get(User, learner_id) is None
         assert db.scalar(select(HolderKey).where(HolderKey.user_id == learner_id)) is None

@@ -387,7 +387,9 @@ def execute(database: Database, run_id: uuid.UUID, *, base_url: str, master: byt
 def forget_learners(db: Session, awards: list[IssuedCredential]) -> audit.Forgotten:
     """An erasure: the awards keep no name, email, copy of the credential or claim link (their status entries
     stay, so the issuer can still revoke them), nor do the issuance-run rows that issued them (same
-    organisation, key and learner). What the audit log should forget of them."""
+    organisation, key and learner). What the audit log should forget of them. Awards already blanked (by
+    another part of the same erasure) are left as they are."""
+    awards = [award for award in awards if "erased" not in award.document]
     forgotten = audit.Forgotten()
     learners: dict[uuid.UUID, set[tuple[str, str, str | None]]] = {}
     for award in awards:

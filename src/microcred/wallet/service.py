@@ -14,7 +14,7 @@ import re
 import secrets
 import uuid
 import zipfile
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from datetime import datetime, timedelta
 from typing import Any
 
@@ -357,17 +357,17 @@ def check_erasable(db: Session, user: User) -> None:
         )
 
 
-def erase(db: Session, actor: Actor, user: User, elsewhere: Iterable[audit.Forgotten] = ()) -> int:
-    """Erase the learner (`check_erasable` first): their account, wallet, shares, holder key and profile go; the
-    awards they claimed keep no name, email or copy of the credential here, nor do the issuance-run rows that
-    issued them; the audit log keeps its events with the learner's emails, names and IP address taken out. The
-    awards' status entries stay, so the issuer can still revoke them and verifiers still read their status.
-    `elsewhere`: what other parts' erasures blanked, so that the log forgets it too. How many awards were
-    blanked."""
+def erase(db: Session, user: User, elsewhere: Iterable[Callable[[Session, User], audit.Forgotten]] = ()) -> int:
+    """Erase the learner, once `check_erasable` allows it: `elsewhere`, the other parts' erasures, run first (the
+    wallet cannot import them); then their account, wallet, shares, holder key and profile go; the awards they
+    claimed keep no name, email or copy of the credential here, nor do the issuance-run rows that issued them;
+    the audit log keeps its events with the learner's emails, names and IP address taken out. The awards'
+    status entries stay, so the issuer can still revoke them and verifiers still read their status. How many
+    awards were blanked."""
     check_erasable(db, user)
     forgotten = audit.Forgotten()
-    for other in elsewhere:
-        forgotten.add(other)
+    for forget in elsewhere:
+        forgotten.add(forget(db, user))
     awards = [
         issued
         for item in held(db, user)
@@ -376,16 +376,15 @@ def erase(db: Session, actor: Actor, user: User, elsewhere: Iterable[audit.Forgo
     ]
     forgotten.add(batch.forget_learners(db, awards))
     redacted = audit.redact(db, user_id=user.id, email=user.email, forgotten=forgotten)
-    event = audit.record(
+    audit.record(
         db,
-        actor,
+        Actor(user=None, label="the learner"),  # who asked is what was erased
         "user.erased",
         object_type="user",
         object_id=str(user.id),
         summary=f"A learner's personal data was erased at their request ({len(awards)} awards blanked, "
         f"{redacted} audit events redacted)",
     )
-    event.actor, event.actor_user_id, event.ip = "the learner", None, None  # who asked is what was erased
     db.execute(delete(LoginThrottle).where(LoginThrottle.email == user.email))
     # Deleted by name, not left to the foreign key's cascade: the key must go even where cascades are off.
     db.execute(delete(HolderKey).where(HolderKey.user_id == user.id))

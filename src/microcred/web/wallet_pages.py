@@ -66,14 +66,11 @@ def erase(request: Request, caller: SignedIn, db: DB, confirm: Annotated[str, Fo
     if confirm.strip().upper() != "ERASE":
         return _wallet_page(request, caller, db, error="Type ERASE to confirm: this cannot be undone.", code=422)
     try:
-        wallet.check_erasable(db, caller.person)
+        # Recognition cases keep their decisions without the learner's name; RPL cases and evidence go.
+        wallet.erase(db, caller.person, [recognition.forget_learner, rpl.forget_learner])
     except MicrocredError as error:
+        db.rollback()
         return _wallet_page(request, caller, db, error=error.detail, code=STATUS[error.kind])
-    elsewhere = [
-        recognition.forget_learner(db, caller.person),  # the cases keep their decisions, without the learner's name
-        rpl.forget_learner(db, caller.person),  # cases and evidence go; a certified, unclaimed credential is blanked
-    ]
-    wallet.erase(db, caller.signed_in, caller.person, elsewhere)
     db.commit()
     response = RedirectResponse("/?erased=1", status_code=303)
     response.delete_cookie(session_cookie_name(settings_of(request)))
