@@ -20,6 +20,11 @@ _WHOLE_NUMBER = re.compile(r"[0-9]{1,7}")
 MAX_CREDITS = Decimal("999.99")
 
 
+def is_digits(value: str) -> bool:
+    """ASCII digits only, so that int() reads them: str.isdigit() also says yes to "²"."""
+    return value.isascii() and value.isdigit()
+
+
 def has_control_characters(value: str) -> bool:
     return _CONTROL.search(value) is not None
 

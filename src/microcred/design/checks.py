@@ -24,6 +24,7 @@ from microcred.design.schemas import (
     SizeOut,
     SpecificationContent,
 )
+from microcred.inputs import is_digits
 
 MET, MISSING, WARNING, INFO = "met", "missing", "warning", "info"
 
@@ -759,7 +760,7 @@ def _nz(spec: SpecificationContent) -> list[CheckItemOut]:
         _rule(
             "level",
             "NZQCF level 1–10",
-            nqf_level is not None and nqf_level.isascii() and nqf_level.isdigit() and 1 <= int(nqf_level) <= 10,
+            nqf_level is not None and is_digits(nqf_level) and 1 <= int(nqf_level) <= 10,
             "List it at a New Zealand Qualifications and Credentials Framework level from 1 to 10 "
             "(national framework 'NZQCF').",
         ),

@@ -28,6 +28,7 @@ from typing import Any
 from microcred.design import vocab
 from microcred.design.schemas import NqfLevel, SpecificationContent
 from microcred.errors import InvalidInput
+from microcred.inputs import is_digits
 
 ELM_CONTEXT = "http://data.europa.eu/snb/model/context/edc-ap"
 OB3_CONTEXTS = [
@@ -475,8 +476,8 @@ def from_elm(document: dict[str, Any]) -> dict[str, Any]:
         out["credits"] = {"system": system, "value": str(credit.get("point"))}
     eqf = _concept_id(q.get("eqfLevel"))
     if eqf:
-        level = eqf.rstrip("/").rsplit("/", 1)[-1]
-        out["eqf_level"] = int(level) if level.isascii() and level.isdigit() else level
+        eqf_level = vocab.eqf_from_uri(eqf)
+        out["eqf_level"] = eqf.rstrip("/").rsplit("/", 1)[-1] if eqf_level is None else eqf_level
     nqf = next(iter(as_list(q.get("nqfLevel"))), None)
     if isinstance(nqf, dict):
         label = text_of(nqf.get("prefLabel"))
@@ -877,7 +878,7 @@ def from_ob3(document: Any) -> dict[str, Any]:
         kind = entry.get("targetType")
         if kind == "ext:EQF":
             code = str(entry.get("targetCode", ""))
-            out["eqf_level"] = int(code) if code.isascii() and code.isdigit() else code
+            out["eqf_level"] = int(code) if is_digits(code) else code
         elif kind == "ext:NQF":
             out["nqf"] = {"framework": entry.get("targetFramework", ""), "level": str(entry.get("targetCode", ""))}
         elif kind == "ext:QF-EHEA":

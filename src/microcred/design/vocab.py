@@ -11,11 +11,19 @@ from dataclasses import dataclass
 
 import pycountry
 
+from microcred.inputs import is_digits
+
 EQF_LEVELS = range(1, 9)
 
 
 def eqf_uri(level: int) -> str:
     return f"http://data.europa.eu/snb/eqf/{level}"
+
+
+def eqf_from_uri(uri: str) -> int | None:
+    """The level an EQF concept URI ends with, or None when it ends with something else."""
+    last = uri.rstrip("/").rsplit("/", 1)[-1]
+    return int(last) if is_digits(last) else None
 
 
 # QF-EHEA cycles and the EQF level each corresponds to (Bologna overarching framework).

@@ -137,9 +137,9 @@ def facts(credential: dict[str, Any]) -> dict[str, Any]:
         specified = claim.get("specifiedBy")
         qualification: dict[str, Any] = specified if isinstance(specified, dict) else {}
         eqf = str((qualification.get("eqfLevel") or {}).get("id", ""))
-        last = eqf.rstrip("/").rsplit("/", 1)[-1]
-        if last.isascii() and last.isdigit():  # "²" is a digit to str.isdigit, not to int
-            found["eqf"] = int(last)
+        eqf_level = vocab.eqf_from_uri(eqf)
+        if eqf_level is not None:
+            found["eqf"] = eqf_level
         area = next(iter(as_list(qualification.get("thematicArea"))), None)
         if isinstance(area, dict):
             found["field"] = str(area.get("id", "")).rstrip("/").rsplit("/", 1)[-1]

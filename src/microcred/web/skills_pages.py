@@ -10,7 +10,7 @@ from fastapi.responses import HTMLResponse, RedirectResponse, Response
 
 from microcred.accounts.models import Role
 from microcred.errors import MicrocredError, NotFound
-from microcred.inputs import optional_date
+from microcred.inputs import is_digits, optional_date
 from microcred.skills import cohorts
 from microcred.skills import service as skills
 from microcred.skills.models import CohortStatus, Experience, ExperienceKind
@@ -164,7 +164,7 @@ def set_skill(
     strength: Annotated[str, Form(max_length=3)],
 ) -> Response:
     try:
-        value = int(strength) if strength.strip().isascii() and strength.strip().isdigit() else strength
+        value = int(strength) if is_digits(strength.strip()) else strength
         skills.set_skill(db, caller.person, experience_id, taxonomy.skill_uri(skill), skills.check_strength(value))
     except MicrocredError as error:
         db.rollback()
