@@ -523,15 +523,17 @@ class Allowance:
         return max(self.cap - self.used, Decimal(0))
 
 
-def allowance(db: Session, case: RecognitionCase) -> Allowance | None:
-    """The programme's cap on recognised credits and what the learner's other cases there already use; None for
-    a stand-alone case. A case with no learner account (a document an officer was given) is counted alone."""
+def allowance(db: Session, case: RecognitionCase, others: list[RecognitionDecision] | None = None) -> Allowance | None:
+    """The programme's cap on recognised credits and what the learner's other cases there already use (`others`,
+    their standing decisions, when the caller has them); None for a stand-alone case. A case with no learner
+    account (a document an officer was given) is counted alone."""
     if case.pathway_id is None:
         return None
     pathway = db.get(Pathway, case.pathway_id)
     assert pathway is not None
     cap = agreements.recognition_cap(Rules.model_validate(pathway.rules))
-    return Allowance(cap, sum((d.credits or Decimal(0) for d in _others_decisions(db, case)), Decimal(0)))
+    others = _others_decisions(db, case) if others is None else others
+    return Allowance(cap, sum((d.credits or Decimal(0) for d in others), Decimal(0)))
 
 
 def _others_decisions(db: Session, case: RecognitionCase) -> list[RecognitionDecision]:
@@ -576,7 +578,8 @@ def _route(
             "decides."
         )
         return
-    limit = allowance(db, case)
+    others = _others_decisions(db, case)
+    limit = allowance(db, case, others)
     assert limit is not None
     misses: list[str] = []
     if case.specification_id is not None:
@@ -590,7 +593,7 @@ def _route(
             misses.append(f"the agreement “{agreement.title}” covers it, but {why}")
     elective = agreements.free_electives(db, pathway.id)
     if elective is not None:
-        why_not = _as_free_elective(db, case, pathway, report, elective, limit)
+        why_not = _as_free_elective(db, case, pathway, report, elective, limit, others)
         if why_not is None:
             _audit_automatic(db, actor, organisation, case)
             return
@@ -654,8 +657,10 @@ def _as_free_elective(
     report: checks.Report,
     elective: Decimal,
     limit: Allowance,
+    others: list[RecognitionDecision],
 ) -> str | None:
-    """Recognise the case partly under the free electives, or say why not."""
+    """Recognise the case partly under the free electives (`others`: the learner's other standing decisions in
+    the programme), or say why not."""
     trust = next((c for c in report.checks if c.name == "ACCREDITATION"), None)
     if trust is None or trust.outcome != checks.Outcome.OK:
         said = trust.sentence if trust else "it was not checked"
@@ -663,7 +668,7 @@ def _as_free_elective(
     if not case.credits:
         return "free electives count credits, and the credential gives none"
     used = sum(
-        (d.credits or Decimal(0) for d in _others_decisions(db, case) if d.route == DecisionRoute.FREE_ELECTIVE),
+        (d.credits or Decimal(0) for d in others if d.route == DecisionRoute.FREE_ELECTIVE),
         Decimal(0),
     )
     room = min(elective - used, limit.remaining)
@@ -725,6 +730,11 @@ def decisions(db: Session, case: RecognitionCase) -> list[RecognitionDecision]:
             .order_by(RecognitionDecision.after_appeal)
         )
     )
+
+
+def can_appeal(case: RecognitionCase) -> bool:
+    """Whether the learner may appeal now: a first decision stands (one after the appeal is FINAL)."""
+    return case.state == RecognitionState.DECIDED
 
 
 def appeal_of(db: Session, case: RecognitionCase) -> RecognitionAppeal | None:
@@ -906,7 +916,7 @@ def appeal(db: Session, actor: Actor, learner: User, case_id: uuid.UUID, grounds
     case = case_of_learner(db, learner, case_id)
     if case.state == RecognitionState.OPEN:
         raise Conflict("There is no decision to appeal yet.", code="nothing_to_appeal")
-    if case.state != RecognitionState.DECIDED or appeal_of(db, case) is not None:
+    if not can_appeal(case):
         raise Conflict(
             "You have already appealed this decision: a decision can be appealed once, and the one after the "
             "appeal is final.",

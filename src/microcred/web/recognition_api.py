@@ -123,7 +123,7 @@ def case_out(db: Session, case: RecognitionCase, *, for_officer: bool) -> dict[s
         "appeal": {"grounds": appeal.grounds, "appealed_at": appeal.appealed_at.isoformat()} if appeal else None,
     }
     if not for_officer:
-        out["can_appeal"] = case.state == RecognitionState.DECIDED and appeal is None
+        out["can_appeal"] = recognition.can_appeal(case)
         return out
     limit = recognition.allowance(db, case)
     learner = db.get(User, case.learner_id) if case.learner_id and case.source == CaseSource.WALLET else None

@@ -9,6 +9,7 @@ from typing import Annotated, Any
 
 from fastapi import APIRouter, Depends, File, Form, Request, UploadFile
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
+from sqlalchemy import select
 
 from microcred.accounts import service as accounts
 from microcred.accounts.models import Organisation, Role, User
@@ -227,7 +228,9 @@ def _agreements_page(request: Request, caller: Caller, db: DB, **context: Any) -
         title="Credit-exchange agreements",
         agreements=[agreements.describe(db, a) for a in agreements.of_organisation(db, caller.org)],
         is_admin=caller.role == Role.ORG_ADMIN,
-        others=[o for o, _ in recognition.recognising_bodies(db) if o.id != caller.org.id],
+        others=db.scalars(
+            select(Organisation).where(Organisation.id != caller.org.id).order_by(Organisation.legal_name)
+        ).all(),
         specifications=agreements.agreeable_specifications(db),
         programmes=pathways.listed(db),
         own=[
@@ -357,7 +360,7 @@ def _learner_view(db: DB, case: RecognitionCase) -> dict[str, Any]:
         "pathway": db.get(Pathway, case.pathway_id) if case.pathway_id else None,
         "decisions": recognition.decisions(db, case),
         "appeal": appeal,
-        "can_appeal": case.state == RecognitionState.DECIDED and appeal is None,
+        "can_appeal": recognition.can_appeal(case),
     }
 
 
