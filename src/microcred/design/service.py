@@ -383,6 +383,17 @@ def specifications(db: Session, organisation: Organisation, *, today: date | Non
     return [Row(spec, status(spec), report(db, organisation, spec, today=today, profiles=chosen)) for spec in specs]
 
 
+def offered(db: Session, organisation: Organisation) -> list[Specification]:
+    """The organisation's published micro-credentials that are not withdrawn, by title (no checks run)."""
+    specs = db.scalars(
+        select(Specification)
+        .options(selectinload(Specification.editions))
+        .where(Specification.organisation_id == organisation.id, Specification.withdrawn_at.is_(None))
+        .order_by(func.lower(Specification.title), Specification.created_at)
+    )
+    return [spec for spec in specs if spec.editions]
+
+
 def overdue_reviews(db: Session, organisation: Organisation, *, today: date | None = None) -> list[Specification]:
     today = today or date.today()
     return list(

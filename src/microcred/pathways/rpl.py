@@ -297,10 +297,7 @@ def _snapshot(db: Session, case: RplCase, learner: User) -> None:
     uris = [s.skill_uri for e in experiences for s in e.skills if s.confirmed]
     labels = taxonomy.skill_labels(db, uris)
     case.profile = {
-        "skills": [
-            {"uri": s.uri, "label": s.label, "strength": s.strength, "experiences": s.experiences}
-            for s in skills.profile(db, learner)
-        ],
+        "skills": _profile_skills(db, learner),
         "experiences": [
             {
                 "kind": e.kind.label,
@@ -377,9 +374,11 @@ class Identification:
         return [o.number for o in self.outcomes if o.status == "covered"]
 
 
-def identification(db: Session, case: RplCase) -> Identification:
-    """The snapshot of the learner's profile matched against the edition's outcomes and their ESCO skills."""
-    _spec, content = edition_of(db, case)
+def identification(db: Session, case: RplCase, content: SpecificationContent | None = None) -> Identification:
+    """The snapshot of the learner's profile matched against the edition's outcomes and their ESCO skills
+    (`content`: the edition's, when the caller has read it)."""
+    if content is None:
+        _spec, content = edition_of(db, case)
     profile = case.profile or {}
     held = {entry["uri"]: entry for entry in profile.get("skills", [])}
     return Identification(
@@ -389,11 +388,14 @@ def identification(db: Session, case: RplCase) -> Identification:
 
 def preview(db: Session, learner: User, content: SpecificationContent) -> list[OutcomeMatch]:
     """What the learner's profile, as it is now, would cover of a micro-credential's outcomes (before opening)."""
-    held = {
-        s.uri: {"uri": s.uri, "label": s.label, "strength": s.strength, "experiences": s.experiences}
+    return _matches(db, content, {entry["uri"]: entry for entry in _profile_skills(db, learner)})
+
+
+def _profile_skills(db: Session, learner: User) -> list[dict[str, Any]]:
+    return [
+        {"uri": s.uri, "label": s.label, "strength": s.strength, "experiences": s.experiences}
         for s in skills.profile(db, learner)
-    }
-    return _matches(db, content, held)
+    ]
 
 
 def _matches(db: Session, content: SpecificationContent, held: dict[str, dict[str, Any]]) -> list[OutcomeMatch]:
@@ -812,14 +814,20 @@ def record_assessment(db: Session, actor: Actor, case: RplCase, record: dict[str
             f"outcomes: assess each of the {expected} learning outcomes, in order ({len(checked.outcomes)} given).",
             code="invalid_assessment",
         )
+    assessment: list[dict[str, Any]] = []
+    missed: list[int] = []
     for number, outcome in enumerate(checked.outcomes, start=1):
-        inputs.text(outcome.comment, field=f"comment on learning outcome {number}", max_length=2000)
-        if not outcome.demonstrated and not outcome.comment.strip():
-            raise InvalidInput(
-                f"outcomes.{number}.comment: say why learning outcome {number} was not demonstrated.",
-                code="invalid_assessment",
-            )
-    missed = [number for number, o in enumerate(checked.outcomes, start=1) if not o.demonstrated]
+        said = inputs.text(outcome.comment, field=f"comment on learning outcome {number}", max_length=2000)
+        if not outcome.demonstrated:
+            if not said:
+                raise InvalidInput(
+                    f"outcomes.{number}.comment: say why learning outcome {number} was not demonstrated.",
+                    code="invalid_assessment",
+                )
+            missed.append(number)
+        assessment.append(
+            {"outcome": number, "demonstrated": outcome.demonstrated, "method": outcome.method, "comment": said}
+        )
     if checked.result == RplResult.PASSED and missed:
         raise InvalidInput(
             f"result: passed needs every learning outcome demonstrated, and outcome {missed[0]} was not.",
@@ -828,10 +836,7 @@ def record_assessment(db: Session, actor: Actor, case: RplCase, record: dict[str
     comment = inputs.text(checked.comment, field="reasons for the result", max_length=4000, min_length=3)
     grade = inputs.text(checked.grade or "", field="grade", max_length=100) or None
     now = utcnow()
-    case.assessment = [
-        {"outcome": n, "demonstrated": o.demonstrated, "method": o.method, "comment": o.comment.strip()}
-        for n, o in enumerate(checked.outcomes, start=1)
-    ]
+    case.assessment = assessment
     case.result, case.grade, case.assessment_comment = checked.result, grade, comment
     case.assessed_by, case.assessed_at, case.updated_at = _person(actor).id, now, now
     db.flush()

@@ -39,7 +39,7 @@ def _shared_context(db: DB, case: RplCase) -> dict[str, Any]:
         "case": case,
         "row": row,
         "content": content,
-        "found": rpl.identification(db, case),
+        "found": rpl.identification(db, case, content),
         "stages": rpl.stage_dates(case),
         "evidence": rpl.evidence_of(db, case),
         "methods": rpl.METHODS,
@@ -62,9 +62,7 @@ def _next_stage(case: RplCase) -> RplState | None:
 def _list_page(
     request: Request, caller: Caller, db: DB, state: RplState | None, *, error: str | None = None, code: int = 200
 ) -> Response:
-    offered = [
-        row.spec for row in design.specifications(db, caller.org) if row.spec.editions and row.spec.withdrawn_at is None
-    ]
+    offered = design.offered(db, caller.org)
     return render(
         request,
         "rpl_cases.html",
