@@ -296,13 +296,16 @@ async def create_pathway(request: Request, org: str, caller: Designers, db: DB) 
 
 def _rules_context(db: DB, pathway: Pathway) -> dict[str, Any]:
     """What the rules in words need: the rules, the names of their micro-credentials and skills."""
-    rules = Rules.model_validate(pathway.rules)
-    return {
-        "rules": rules,
-        "names": service.specifications_named(db, [*rules.approved, *rules.sequence]),
-        "labels": taxonomy.skill_labels(db, rules.required_skills),
-        "number": plain_number,
-    }
+    [context] = _rules_contexts(db, [pathway])
+    return context
+
+
+def _rules_contexts(db: DB, pathways: list[Pathway]) -> list[dict[str, Any]]:
+    """`_rules_context` of each pathway, their names and labels read together."""
+    all_rules = [Rules.model_validate(pathway.rules) for pathway in pathways]
+    names = service.specifications_named(db, [spec for r in all_rules for spec in (*r.approved, *r.sequence)])
+    labels = taxonomy.skill_labels(db, [uri for r in all_rules for uri in r.required_skills])
+    return [{"rules": rules, "names": names, "labels": labels, "number": plain_number} for rules in all_rules]
 
 
 @router.get("/orgs/{org}/pathways/{pathway_id}", response_class=HTMLResponse)
@@ -363,9 +366,9 @@ def delete_pathway(request: Request, org: str, pathway_id: uuid.UUID, caller: De
 
 @router.get("/pathways", response_class=HTMLResponse)
 def pathways_list_page(request: Request, caller: Anyone, db: DB) -> Response:
-    rows = []
-    for pathway, organisation in service.listed(db):
-        rows.append((pathway, organisation, _rules_context(db, pathway)))
+    listed = service.listed(db)
+    contexts = _rules_contexts(db, [pathway for pathway, _organisation in listed])
+    rows = [(pathway, organisation, context) for (pathway, organisation), context in zip(listed, contexts, strict=True)]
     return render(request, "pathway_list.html", caller, db=db, title="Pathways to a qualification", rows=rows)
 
 
