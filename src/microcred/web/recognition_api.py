@@ -158,7 +158,11 @@ def case_out(db: Session, case: RecognitionCase, *, for_officer: bool) -> dict[s
 
 
 def agreement_out(db: Session, agreement: CreditAgreement) -> dict[str, Any]:
-    described = agreements.describe(db, agreement)
+    return described_out(agreements.describe(db, agreement))
+
+
+def described_out(described: agreements.Described) -> dict[str, Any]:
+    agreement = described.agreement
     return {
         "id": str(agreement.id),
         "title": agreement.title,
@@ -259,7 +263,7 @@ def decide_case(org: str, case_id: uuid.UUID, body: DecisionIn, caller: Officers
 
 @router.get("/orgs/{org}/agreements", summary="The credit-exchange agreements the organisation is a party to")
 def list_agreements(org: str, caller: Officers, db: DB) -> list[dict[str, Any]]:
-    return [agreement_out(db, a) for a in agreements.of_organisation(db, caller.org)]
+    return [described_out(d) for d in agreements.describe_all(db, agreements.of_organisation(db, caller.org))]
 
 
 @router.post("/orgs/{org}/agreements", status_code=201, summary="Propose a credit-exchange agreement")

@@ -226,7 +226,7 @@ def _agreements_page(request: Request, caller: Caller, db: DB, **context: Any) -
         caller,
         db=db,
         title="Credit-exchange agreements",
-        agreements=[agreements.describe(db, a) for a in agreements.of_organisation(db, caller.org)],
+        agreements=agreements.describe_all(db, agreements.of_organisation(db, caller.org)),
         is_admin=caller.role == Role.ORG_ADMIN,
         others=db.scalars(
             select(Organisation).where(Organisation.id != caller.org.id).order_by(Organisation.legal_name)
