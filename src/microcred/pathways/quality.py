@@ -286,19 +286,25 @@ class Published:
 
 
 def _opinions(db: Session, spec_id: uuid.UUID, kind: FeedbackKind) -> Opinions:
-    rows = db.execute(
-        select(Feedback.satisfaction, Feedback.comment)
-        .where(Feedback.specification_id == spec_id, Feedback.kind == kind)
-        .order_by(Feedback.given_at.desc())
-    ).all()
+    """Counted by the database, with only the newest comments read."""
+    of_kind = (Feedback.specification_id == spec_id, Feedback.kind == kind)
     spread = {score: 0 for score in range(1, 6)}
-    for score, _comment in rows:
-        spread[score] += 1
+    for score, count in db.execute(
+        select(Feedback.satisfaction, func.count()).where(*of_kind).group_by(Feedback.satisfaction)
+    ):
+        spread[score] = count
+    responses = sum(spread.values())
+    comments = db.scalars(
+        select(Feedback.comment)
+        .where(*of_kind, Feedback.comment.is_not(None), Feedback.comment != "")
+        .order_by(Feedback.given_at.desc())
+        .limit(COMMENTS_SHOWN)
+    )
     return Opinions(
-        responses=len(rows),
-        mean=round(sum(score for score, _ in rows) / len(rows), 2) if rows else None,
+        responses=responses,
+        mean=round(sum(score * count for score, count in spread.items()) / responses, 2) if responses else None,
         spread=spread,
-        comments=[comment for _score, comment in rows if comment][:COMMENTS_SHOWN],
+        comments=[comment for comment in comments if comment],
     )
 
 
