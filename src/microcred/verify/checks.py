@@ -43,12 +43,38 @@ class Outcome(StrEnum):
     SKIPPED = "SKIPPED"
 
 
+class Verdict(StrEnum):
+    """What a report comes to, worst first. Only VALID is "valid": every check holds and the signer is tied
+    to the issuer. UNCONFIRMED: the signature or seal is intact but nothing ties its signer to the issuer the
+    credential names (a urn:uuid issuer, a seal that chains to no trust anchor), so the issuer's name is only
+    what the document says of itself. STATUS_UNKNOWN: the issuer's status list could not be had (the
+    Bitstring Status List's STATUS_RETRIEVAL_ERROR), so whether it was revoked is unknown."""
+
+    INVALID = "invalid"
+    UNCONFIRMED = "issuer-unconfirmed"
+    STATUS_UNKNOWN = "status-unknown"
+    VALID = "valid"
+
+    @property
+    def label(self) -> str:
+        return VERDICT_LABELS[self]
+
+
+VERDICT_LABELS = {
+    Verdict.INVALID: "Not valid",
+    Verdict.UNCONFIRMED: "Signature intact, issuer not confirmed",
+    Verdict.STATUS_UNKNOWN: "Signature intact, revocation status unknown",
+    Verdict.VALID: "Valid",
+}
+
+
 @dataclass(frozen=True)
 class Check:
     name: str  # FORMAT, PROOF, SEAL, REVOCATION, VALIDITY, ACCREDITATION, OWNER
     outcome: Outcome
     sentence: str  # for anyone
     detail: str = ""  # for the technically minded
+    verdict: Verdict | None = None  # what a non-ERROR check holds the report's verdict down to
 
     def as_dict(self) -> dict[str, str]:
         return {"check": self.name, "outcome": self.outcome.value, "sentence": self.sentence, "detail": self.detail}
@@ -63,12 +89,28 @@ class Report:
     languages: list[str] = field(default_factory=list)  # ISO 639-1 codes the document carries, its own first
 
     @property
+    def verdict(self) -> Verdict:
+        if any(check.outcome == Outcome.ERROR for check in self.checks):
+            return Verdict.INVALID
+        held = [check.verdict for check in self.checks if check.verdict is not None]
+        order = list(Verdict)
+        return min(held, key=order.index) if held else Verdict.VALID
+
+    @property
     def valid(self) -> bool:
-        return all(check.outcome != Outcome.ERROR for check in self.checks)
+        """Valid with nothing held back: no check failed, the signer is the issuer's, the status is known."""
+        return self.verdict == Verdict.VALID
+
+    @property
+    def intact(self) -> bool:
+        """No check failed (the verdict may still be held back: issuer unconfirmed, status unknown)."""
+        return self.verdict != Verdict.INVALID
 
     def as_dict(self) -> dict[str, Any]:
         return {
             "verified": self.valid,
+            "verdict": self.verdict.value,
+            "verdictLabel": self.verdict.label,
             "kind": self.kind,
             "issuer": self.issuer,
             "checks": [check.as_dict() for check in self.checks],
