@@ -196,11 +196,12 @@ class World:
                 self.orgs[key] = organisation
                 for role in Role:
                     email = f"{role.value}@{key}.example"
-                    membership, password = service.add_member(db, operator, organisation, email=email, role=role)
-                    assert password is not None
-                    membership.user.must_change_password = False
+                    user, password = service.create_user(
+                        db, operator, email=email, display_name="", organisation=organisation, role=role
+                    )
+                    user.must_change_password = False
                     self.passwords[email] = password
-                    self.users[f"{key}_{role.value}"] = membership.user
+                    self.users[f"{key}_{role.value}"] = user
 
 
 @pytest.fixture

@@ -14,7 +14,7 @@ from microcred.accounts.passwords import check_new_password, hash_password, veri
 from microcred.accounts.principal import Actor
 from microcred.errors import Forbidden, InvalidInput, Throttled, Unauthenticated
 from microcred.store.base import utcnow
-from tests.conftest import World
+from tests.conftest import World, csrf_from
 
 operator = Actor.operator()
 
@@ -219,29 +219,51 @@ def test_parallel_guesses_cannot_slip_past_the_count(database, world: World) -> 
     assert sorted(outcomes) == ["checked"] * 2 + ["throttled"] * 6
 
 
-def test_an_unclaimed_account_added_elsewhere_gets_a_fresh_password(db: Session, world: World) -> None:
-    a, b = service.organisation_for(db, operator, "a"), service.organisation_for(db, operator, "b")
-    _membership, first = service.add_member(db, operator, a, email="future.boss@b.example", role=Role.LEARNER)
+def test_failures_from_one_address_across_emails_slow_that_address_down(db: Session, world: World) -> None:
+    policy = login.ThrottlePolicy(free_failures=3, max_delay_seconds=60, address_free_failures=4)
+    for n in range(4):  # each email fails once: no email's count is near its limit
+        with pytest.raises(Unauthenticated):
+            login.authenticate(db, f"guess{n}@a.example", "wrong", ip="198.51.100.7", policy=policy)
+        db.commit()
+    with pytest.raises(Throttled, match="from your address") as refused:
+        login.authenticate(
+            db, "learner@a.example", world.passwords["learner@a.example"], ip="198.51.100.7", policy=policy
+        )
+    assert refused.value.retry_after and refused.value.retry_after > 0
     db.commit()
-    membership, second = service.add_member(db, operator, b, email="future.boss@b.example", role=Role.ORG_ADMIN)
+    # Another address is not held back; a success from it does not clear the first address's count.
+    assert login.authenticate(db, "learner@a.example", world.passwords["learner@a.example"], ip="192.0.2.1").id
     db.commit()
-    assert first and second and first != second
-    with pytest.raises(Unauthenticated):
-        login.authenticate(db, "future.boss@b.example", first)
-    db.commit()
-    assert login.authenticate(db, "future.boss@b.example", second).id == membership.user_id
-    # Once the person has chosen a password, joining another organisation leaves it alone.
-    user = db.get(User, membership.user_id)
-    login.change_password(
-        db,
-        Actor.person(user),
-        user,
-        current_password=second,  # type: ignore[arg-type]
-        new_password="chosen by the person",
-        keep_session=None,
-    )
-    db.commit()
-    _m, third = service.add_member(
-        db, operator, service.organisation_for(db, operator, "b"), email="educator@a.example", role=Role.LEARNER
-    )
-    assert third is None
+    with pytest.raises(Throttled):
+        login.authenticate(db, "guess9@a.example", "wrong", ip="198.51.100.7", policy=policy)
+
+
+def test_the_login_page_answers_429_with_retry_after_for_a_guessing_address(client, world: World) -> None:  # type: ignore[no-untyped-def]
+    client.app.state.settings.login_address_free_failures = 2
+    statuses = []
+    for n in range(4):
+        page = client.get("/login")
+        answer = client.post(
+            "/login", data={"email": f"spray{n}@a.example", "password": "wrong", "csrf_token": csrf_from(page.text)}
+        )
+        statuses.append(answer.status_code)
+    assert statuses[:2] == [401, 401] and statuses[-1] == 429
+    assert int(answer.headers["retry-after"]) > 0 and "from your address" in answer.text
+
+
+def test_sign_up_answers_alike_for_a_known_and_an_unknown_email(client, database, world: World) -> None:  # type: ignore[no-untyped-def]
+    from microcred.skills import cohorts
+
+    with database.session() as session:
+        educator = Actor.person(session.merge(world.users["a_educator"]))
+        code = cohorts.create_cohort(session, educator, session.merge(world.orgs["a"]), name="Open day").access_code
+    answers = []
+    for email in ("learner@b.example", "someone.new@example.org"):
+        page = client.get(f"/join/{code}")
+        form = {"csrf_token": csrf_from(page.text), "code": code, "email": email, "password": "a long passphrase"}
+        answers.append(client.post("/join/sign-up", data=form, follow_redirects=False))
+    assert [a.status_code for a in answers] == [200, 200] and answers[0].text == answers[1].text
+    assert answers[0].headers.get("set-cookie") == answers[1].headers.get("set-cookie")
+    with database.session() as session:  # the known account is untouched: its password still works
+        assert login.authenticate(session, "learner@b.example", world.passwords["learner@b.example"]).id
+        session.commit()

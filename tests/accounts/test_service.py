@@ -6,10 +6,10 @@ import pytest
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from microcred.accounts import audit, login, service
-from microcred.accounts.models import AuditEvent, Role, User
+from microcred.accounts import audit, login, service, setup
+from microcred.accounts.models import AuditEvent, Invitation, Membership, Role, User
 from microcred.accounts.principal import Actor
-from microcred.errors import Conflict, Forbidden, InvalidInput, NotFound
+from microcred.errors import Conflict, Forbidden, InvalidInput, NotFound, Unauthenticated
 from tests.conftest import World
 
 operator = Actor.operator()
@@ -72,27 +72,33 @@ def test_only_platform_admins_create_organisations(db: Session, world: World) ->
         service.create_organisation(db, admin, legal_name="Rogue Org", country="BE")
 
 
-def test_new_member_gets_a_one_time_password_that_logs_in(db: Session, world: World) -> None:
+def test_new_member_gets_a_set_up_link_where_they_choose_the_password(db: Session, world: World) -> None:
     organisation = service.organisation_for(db, operator, "a")
     admin = Actor.person(world.users["a_org_admin"])
-    membership, password = service.add_member(
-        db, admin, organisation, email="New.Person@Example.org", role=Role.EDUCATOR
-    )
+    membership, token = service.add_member(db, admin, organisation, email="New.Person@Example.org", role=Role.EDUCATOR)
     db.commit()
-    assert password is not None and len(password) >= 16
+    assert isinstance(membership, Membership) and token is not None and len(token) >= 40
     assert membership.user.email == "new.person@example.org"
     assert membership.user.must_change_password
-    assert password not in membership.user.password_hash
-    assert login.authenticate(db, "new.person@example.org", password).id == membership.user_id
+    assert token not in membership.user.password_hash
+    with pytest.raises(Unauthenticated):  # the link is no password
+        login.authenticate(db, "new.person@example.org", token)
+    db.commit()
+    setup.set_up(db, token, password="chosen by the person")
+    db.commit()
+    assert login.authenticate(db, "new.person@example.org", "chosen by the person").id == membership.user_id
 
 
-def test_existing_user_joins_without_a_new_password(db: Session, world: World) -> None:
+def test_an_existing_user_is_only_invited_and_their_password_is_left_alone(db: Session, world: World) -> None:
     organisation = service.organisation_for(db, operator, "b")
-    membership, password = service.add_member(db, operator, organisation, email="learner@a.example", role=Role.LEARNER)
-    assert password is None
-    assert membership.user_id == world.users["a_learner"].id
-    with pytest.raises(Conflict, match="already a member"):
+    invitation, token = service.add_member(db, operator, organisation, email="learner@a.example", role=Role.LEARNER)
+    assert token is None and isinstance(invitation, Invitation)
+    assert invitation.user_id == world.users["a_learner"].id
+    assert Actor.person(db.merge(world.users["a_learner"])).role_in(db, organisation) is None
+    with pytest.raises(Conflict, match="invited already"):
         service.add_member(db, operator, organisation, email="learner@a.example", role=Role.EDUCATOR)
+    with pytest.raises(Conflict, match="already a member"):
+        service.add_member(db, operator, organisation, email="learner@b.example", role=Role.EDUCATOR)
 
 
 def test_role_change_is_audited_with_before_and_after(db: Session, world: World) -> None:
@@ -156,7 +162,10 @@ def test_an_organisations_audit_log_shows_only_its_own_and_its_members_logins_si
     login.authenticate(db, "org_admin@b.example", world.passwords["org_admin@b.example"])
     db.commit()
     # B's admin joins A afterwards; A must not see B's history or B's admin's earlier logins.
-    service.add_member(db, operator, a, email="org_admin@b.example", role=Role.LEARNER)
+    invitation, _token = service.add_member(db, operator, a, email="org_admin@b.example", role=Role.LEARNER)
+    db.commit()
+    holder = Actor.person(db.merge(world.users["b_org_admin"]))
+    service.accept_invitation(db, holder, invitation.id)
     db.commit()
     login.authenticate(db, "org_admin@b.example", world.passwords["org_admin@b.example"])
     db.commit()

@@ -146,14 +146,14 @@ def test_admin_manages_members_and_the_audit_log_shows_it(client: TestClient, da
     admin = bearer(database, world, "a", Role.ORG_ADMIN)
     created = client.post("/api/orgs/a/members", json={"email": "new@a.example", "role": "learner"}, headers=admin)
     assert created.status_code == 201
-    assert len(created.json()["one_time_password"]) >= 16
+    assert created.json()["status"] == "member" and "/account/setup/" in created.json()["setup_link"]
     user_id = created.json()["user_id"]
     changed = client.patch(f"/api/orgs/a/members/{user_id}", json={"role": "educator"}, headers=admin)
     assert changed.json()["role"] == "educator"
     assert client.delete(f"/api/orgs/a/members/{user_id}", headers=admin).status_code == 204
     events = client.get("/api/orgs/a/audit", headers=admin).json()
     actions = [event["action"] for event in events]
-    assert actions[:3] == ["member.removed", "member.role_changed", "member.added"]
+    assert actions[:4] == ["member.removed", "member.role_changed", "user.setup_link", "member.added"]
     assert all(event["actor"].startswith("token mct_") for event in events[:3])
     older = client.get(f"/api/orgs/a/audit?before={events[0]['id']}&limit=1", headers=admin).json()
     assert [e["action"] for e in older] == ["member.role_changed"]
@@ -218,6 +218,8 @@ ORG_ROUTES = [
     ("GET", "/api/orgs/{org}/members/{user}", None),
     ("PATCH", "/api/orgs/{org}/members/{user}", {"role": "learner"}),
     ("DELETE", "/api/orgs/{org}/members/{user}", None),
+    ("GET", "/api/orgs/{org}/invitations", None),
+    ("DELETE", "/api/orgs/{org}/invitations/{invitation}", None),
     ("GET", "/api/orgs/{org}/tokens", None),
     ("POST", "/api/orgs/{org}/tokens", {"name": "spy", "role": "learner"}),
     ("DELETE", "/api/orgs/{org}/tokens/{token}", None),
@@ -403,6 +405,7 @@ def test_every_org_scoped_api_route_is_in_the_isolation_list(app: FastAPI) -> No
             .replace("{evidence}", "{evidence_id}")
             .replace("{recognition}", "{case_id}")
             .replace("{agreement}", "{agreement_id}")
+            .replace("{invitation}", "{invitation_id}")
             .replace("criteria/quality", "criteria/{criterion}")
             .replace("editions/1", "editions/{number}"),
         )
@@ -450,6 +453,9 @@ def test_admin_of_a_gets_404_for_anything_of_b(
             b_credential_id,
             client.app.state.settings,  # type: ignore[attr-defined]
         )
+        b_invitation_id = service.add_member(
+            session, Actor.operator(), b, email="learner@a.example", role=Role.LEARNER
+        )[0].id
     b_user = world.users["b_learner"].id
     # B's things under B's address, and B's things smuggled under A's address.
     scoped = (
@@ -463,6 +469,7 @@ def test_admin_of_a_gets_404_for_anything_of_b(
         "{rpl}",
         "{recognition}",
         "{agreement}",
+        "{invitation}",
     )
     for org in ("b", "a"):
         url = path.format(
@@ -478,6 +485,7 @@ def test_admin_of_a_gets_404_for_anything_of_b(
             evidence=b_evidence_id,
             recognition=b_recognition_id,
             agreement=b_agreement_id,
+            invitation=b_invitation_id,
         )
         if org == "a" and not any(part in path for part in scoped):
             continue
@@ -504,6 +512,8 @@ def test_admin_of_a_gets_404_for_anything_of_b(
                 if "{recognition}" in path
                 else "agreement_not_found"
                 if "{agreement}" in path
+                else "invitation_not_found"
+                if "{invitation}" in path
                 else "specification_not_found"
             )
         )
@@ -519,6 +529,7 @@ def test_admin_of_a_gets_404_for_anything_of_b(
             "recognition_officer@b.example",
         }
         assert tokens.find_token(session, b_token_id).revoked_at is None
+        assert [i.id for i in service.invitations_of(session, b)] == [b_invitation_id]
         assert [c.name for c, _ in cohorts.cohorts(session, b)] == ["B's cohort"]
         b_spec = design.get(session, b, b_spec_id)
         assert design.status(b_spec) == "published" and b_spec.title == "Digital content for teams"

@@ -209,7 +209,7 @@ def test_admin_changes_a_role_from_the_page_and_it_is_audited(client: TestClient
     assert "org_admin@a.example logged in" in audit_page
 
 
-def test_admin_adds_a_member_and_sees_the_one_time_password_once(client: TestClient, world: World) -> None:
+def test_admin_adds_a_member_and_sees_the_set_up_link_once(client: TestClient, world: World) -> None:
     log_in(client, "org_admin@a.example", world.passwords["org_admin@a.example"])
     response = post_form(
         client,
@@ -217,9 +217,9 @@ def test_admin_adds_a_member_and_sees_the_one_time_password_once(client: TestCli
         "/orgs/a/members",
         {"email": "fresh@a.example", "role": "learner", "display_name": "Fresh Person"},
     )
-    assert response.status_code == 201 and "not shown again" in response.text
+    assert response.status_code == 201 and "not shown again" in response.text and "/account/setup/" in response.text
     assert "fresh@a.example" in client.get("/orgs/a/members").text
-    assert "not shown again" not in client.get("/orgs/a/members").text
+    assert "/account/setup/" not in client.get("/orgs/a/members").text
 
 
 def test_educators_cannot_open_admin_pages(client: TestClient, world: World) -> None:
@@ -324,6 +324,7 @@ ORG_PAGES = [
     ("GET", "/orgs/{org}/members"),
     ("POST", "/orgs/{org}/members"),
     ("POST", "/orgs/{org}/members/{user}/role"),
+    ("POST", "/orgs/{org}/invitations/{invitation}/cancel"),
     ("GET", "/orgs/{org}/tokens"),
     ("POST", "/orgs/{org}/tokens"),
     ("POST", "/orgs/{org}/tokens/{token}/revoke"),
@@ -414,6 +415,7 @@ def test_every_org_page_is_in_the_isolation_list(app) -> None:  # type: ignore[n
             .replace("{evidence}", "{evidence_id}")
             .replace("{recognition}", "{case_id}")
             .replace("{agreement}", "{agreement_id}")
+            .replace("{invitation}", "{invitation_id}")
             .replace("editions/1", "editions/{number}")
             .replace("skills-distribution.csv", "{name}.csv"),
         )
@@ -466,6 +468,9 @@ def test_admin_of_a_gets_an_html_404_for_pages_of_b(client: TestClient, world: W
             b_credential_id,
             client.app.state.settings,  # type: ignore[attr-defined]
         )
+        b_invitation_id = service.add_member(db, Actor.operator(), b, email="learner@a.example", role=Role.LEARNER)[
+            0
+        ].id
     log_in(client, "org_admin@a.example", world.passwords["org_admin@a.example"])
     csrf = csrf_from(client.get("/dashboard").text)
     form = {
@@ -507,6 +512,7 @@ def test_admin_of_a_gets_an_html_404_for_pages_of_b(client: TestClient, world: W
             "{rpl}",
             "{recognition}",
             "{agreement}",
+            "{invitation}",
         )
         if org == "a" and not any(part in path for part in scoped):
             continue
@@ -523,6 +529,7 @@ def test_admin_of_a_gets_an_html_404_for_pages_of_b(client: TestClient, world: W
             evidence=b_evidence_id,
             recognition=b_recognition_id,
             agreement=b_agreement_id,
+            invitation=b_invitation_id,
         )
         files = (
             {"file": ("x.csv", b"name,awarded\nSpy,2026-11-01\n")}
@@ -541,6 +548,7 @@ def test_admin_of_a_gets_an_html_404_for_pages_of_b(client: TestClient, world: W
         assert len(service.members(db, b)) == 4  # admin, educator, learner, recognition officer
         assert service.member(db, b, world.users["b_educator"].id).role == Role.EDUCATOR
         assert tokens.find_token(db, token_id).revoked_at is None
+        assert [i.id for i in service.invitations_of(db, b)] == [b_invitation_id]
         assert cohorts.cohort_by_code(db, b_code).open  # still open, still B's
         b_spec = design.get(db, b, b_spec_id)
         assert design.status(b_spec) == "published" and len(b_spec.editions) == 1 and b_spec.withdrawn_at is None

@@ -46,13 +46,15 @@ def record(
 
 
 # Events about a person's own account, kept without an organisation, that their organisations may read.
-ACCOUNT_ACTIONS = ("login.succeeded", "login.failed", "logout", "password.changed")
+ACCOUNT_ACTIONS = ("login.succeeded", "login.failed", "logout", "password.changed", "user.set_up")
 
 
 def events_for_organisation(
     db: Session, organisation: Organisation, *, limit: int = 50, before_id: int | None = None
 ) -> list[AuditEvent]:
-    """The organisation's events, and its members' own account events since they joined, newest first."""
+    """The organisation's events, and its members' own account events since they became members, newest first:
+    a membership exists only from when its holder accepted the invitation (or, for an account the organisation
+    created, from its creation), so nothing of what the person did before shows."""
     member_since = (
         select(Membership.id)
         .where(

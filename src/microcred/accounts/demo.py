@@ -8,7 +8,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from microcred.accounts import service
-from microcred.accounts.models import Organisation, OrganisationKind, Role
+from microcred.accounts.models import Organisation, OrganisationKind, Role, User
 from microcred.accounts.principal import Actor
 
 DEMO_SLUG = "demo"
@@ -23,7 +23,7 @@ DEMO_PEOPLE = (
 class DemoAccount:
     email: str
     role: Role
-    # None when the account existed before (its password is left alone).
+    # None when the account existed before: its password is left alone and it is only invited.
     one_time_password: str | None
 
 
@@ -47,8 +47,13 @@ def create_demo_organisation(db: Session) -> list[DemoAccount] | None:
     )
     accounts = []
     for email, name, role in DEMO_PEOPLE:
-        _membership, password = service.add_member(
-            db, operator, organisation, email=email, role=role, display_name=name
+        if db.scalar(select(User.id).where(User.email == email)) is not None:
+            # An account someone already holds is only invited: its holder accepts, logged in themselves.
+            service.add_member(db, operator, organisation, email=email, role=role, display_name=name)
+            accounts.append(DemoAccount(email=email, role=role, one_time_password=None))
+            continue
+        _user, password = service.create_user(
+            db, operator, email=email, display_name=name, organisation=organisation, role=role
         )
         accounts.append(DemoAccount(email=email, role=role, one_time_password=password))
     return accounts

@@ -1,4 +1,5 @@
-"""Logging in and out: password checks with a per-account slow-down, server-side sessions, new passwords."""
+"""Logging in and out: password checks with a slow-down per account and per client address, server-side
+sessions, new passwords."""
 
 from __future__ import annotations
 
@@ -13,7 +14,7 @@ from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.orm import Session, selectinload
 
 from microcred.accounts import audit
-from microcred.accounts.models import LoginSession, LoginThrottle, User
+from microcred.accounts.models import LoginAddressThrottle, LoginSession, LoginThrottle, User
 from microcred.accounts.passwords import check_new_password, hash_password, needs_rehash, verify_password
 from microcred.accounts.principal import Actor
 from microcred.accounts.service import normalize_email
@@ -30,12 +31,17 @@ SESSION_TOUCH_INTERVAL = timedelta(minutes=5)
 class ThrottlePolicy:
     free_failures: int = 5
     max_delay_seconds: int = 900
+    # Failures from one client address, across every email tried from it (an office behind one address types
+    # wrong passwords too, so more are free); forgotten after an hour without one, never cleared by a success.
+    address_free_failures: int = 20
+    address_memory_seconds: int = 3600
 
-    def delay_after(self, failures: int) -> int:
+    def delay_after(self, failures: int, free_failures: int | None = None) -> int:
         """Seconds to wait before the next try: none for the first few, then doubling up to a cap."""
-        if failures < self.free_failures:
+        free = self.free_failures if free_failures is None else free_failures
+        if failures < free:
             return 0
-        return int(min(self.max_delay_seconds, 2 ** (failures - self.free_failures + 1)))
+        return int(min(self.max_delay_seconds, 2 ** (failures - free + 1)))
 
 
 def token_digest(token: str) -> str:
@@ -48,13 +54,16 @@ def authenticate(
 ) -> User:
     """The user with this email and password, or an error that does not say which of the two was wrong.
 
-    Failures are counted per email, whether or not an account has it; past the free failures each try
-    must wait, doubling. Each try is counted as a failure and committed *before* the password is checked,
-    so that parallel guesses cannot slip past the count; a success then clears it. The caller commits the
+    Failures are counted per email, whether or not an account has it, and per client address across emails;
+    past the free failures of either each try must wait, doubling. Each try is counted as a failure and
+    committed *before* the password is checked, so that parallel guesses cannot slip past the count; a success
+    then clears the email's count and takes its own try back from the address's. The caller commits the
     outcome (the audit event) even when this raises.
     """
     policy = policy or ThrottlePolicy()
     key = without_control_characters(normalize_email(email))[:320]
+    if ip:
+        _reserve_address(db, ip[:64], policy)
     failures = _reserve_attempt(db, key, policy)
     user = db.scalar(select(User).where(User.email == key))
     matched = verify_password(user.password_hash if user else None, password)
@@ -71,6 +80,8 @@ def authenticate(
         )
         raise Unauthenticated(WRONG_LOGIN, code="invalid_credentials")
     db.execute(delete(LoginThrottle).where(LoginThrottle.email == key))
+    if ip:
+        _uncount_address(db, ip[:64], policy)
     if needs_rehash(user.password_hash):
         user.password_hash = hash_password(password)
     audit.record(
@@ -110,6 +121,39 @@ def _reserve_attempt(db: Session, key: str, policy: ThrottlePolicy) -> int:
     failures = throttle.failures
     db.commit()
     return failures
+
+
+def _reserve_address(db: Session, address: str, policy: ThrottlePolicy) -> None:
+    """Count one more try from the client address, as _reserve_attempt does for an email."""
+    now = utcnow()
+    insert = postgresql_insert if db.get_bind().dialect.name == "postgresql" else sqlite_insert
+    db.execute(
+        insert(LoginAddressThrottle)
+        .values(address=address, failures=0, last_failure_at=now, locked_until=None)
+        .on_conflict_do_nothing(index_elements=["address"])
+    )
+    throttle = db.scalar(select(LoginAddressThrottle).where(LoginAddressThrottle.address == address).with_for_update())
+    assert throttle is not None
+    if throttle.locked_until is not None and throttle.locked_until > now:
+        db.commit()
+        wait = max(1, int((throttle.locked_until - now).total_seconds() + 0.999))
+        raise Throttled(f"Too many failed logins from your address: try again in {wait} seconds.", retry_after=wait)
+    if now - throttle.last_failure_at > timedelta(seconds=policy.address_memory_seconds):
+        throttle.failures = 0
+    throttle.failures += 1
+    throttle.last_failure_at = now
+    delay = policy.delay_after(throttle.failures, policy.address_free_failures)
+    throttle.locked_until = now + timedelta(seconds=delay) if delay else None
+    db.commit()
+
+
+def _uncount_address(db: Session, address: str, policy: ThrottlePolicy) -> None:
+    """A success takes back its own try from the address's count, and only that: earlier failures stay."""
+    throttle = db.scalar(select(LoginAddressThrottle).where(LoginAddressThrottle.address == address).with_for_update())
+    if throttle is not None and throttle.failures > 0:
+        throttle.failures -= 1
+        if policy.delay_after(throttle.failures, policy.address_free_failures) == 0:
+            throttle.locked_until = None
 
 
 def start_session(

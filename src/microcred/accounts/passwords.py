@@ -33,6 +33,12 @@ def needs_rehash(password_hash: str) -> bool:
     return _hasher.check_needs_rehash(password_hash)
 
 
+def unusable_password_hash() -> str:
+    """A new account's hash before its holder chooses a password: of a secret nobody kept, so no password
+    matches it, at the full cost of a real check."""
+    return _UNKNOWN_ACCOUNT_HASH
+
+
 def one_time_password() -> str:
     """A random password a person types once, then replaces: 16 URL-safe characters, 96 bits."""
     return secrets.token_urlsafe(12)

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import uuid
 from datetime import datetime
+from typing import Literal
 
 from pydantic import BaseModel, ConfigDict, Field
 
@@ -57,9 +58,25 @@ class MemberOut(BaseModel):
 
 
 class MemberCreated(MemberOut):
-    one_time_password: str | None = Field(
-        description="Only when a new account was created: give it to the person; it is not shown again."
+    status: Literal["member", "invited"] = Field(
+        description="member: a new account, a member at once; invited: an existing account, which counts as a "
+        "member only once its holder, logged in themselves, accepts"
     )
+    setup_link: str | None = Field(
+        description="Only for a new account: give it to the person, who chooses their password there. It works "
+        "once, expires (setup_link_expires_at) and is not shown again."
+    )
+    setup_link_expires_at: datetime | None = None
+
+
+class InvitationOut(BaseModel):
+    id: uuid.UUID
+    organisation: str = Field(description="The organisation's slug")
+    organisation_name: str
+    email: str
+    role: Role
+    invited_by: str
+    invited_at: datetime
 
 
 class TokenIn(BaseModel):

@@ -11,13 +11,13 @@ import unicodedata
 import uuid
 from collections.abc import Iterable, Mapping
 
-from sqlalchemy import delete, func, select, update
+from sqlalchemy import func, select, update
 from sqlalchemy.orm import Session, selectinload
 
-from microcred.accounts import audit
+from microcred.accounts import audit, setup
 from microcred.accounts.models import (
     ApiToken,
-    LoginSession,
+    Invitation,
     Membership,
     Organisation,
     OrganisationIdentifier,
@@ -25,7 +25,7 @@ from microcred.accounts.models import (
     Role,
     User,
 )
-from microcred.accounts.passwords import check_new_password, hash_password, one_time_password
+from microcred.accounts.passwords import check_new_password, hash_password, one_time_password, unusable_password_hash
 from microcred.accounts.principal import Actor
 from microcred.errors import Conflict, Forbidden, InvalidInput, NotFound
 from microcred.inputs import has_control_characters, single_line
@@ -269,21 +269,47 @@ def create_user(
     display_name: str,
     platform_admin: bool = False,
     organisation: Organisation | None = None,
+    role: Role | None = None,
 ) -> tuple[User, str]:
-    """Create a person with a one-time password, returned once and never stored in clear."""
-    if not actor.is_platform_admin and platform_admin:
-        raise Forbidden("Only a platform admin can create another platform admin.")
+    """The operator's command line creates a person with a one-time password, returned once and never stored in
+    clear (and, with `role`, makes them a member of `organisation`). Admins add people with add_member."""
+    if not actor.is_operator:
+        raise Forbidden("Only the operator's command line creates an account with a one-time password.")
+    password = one_time_password()
+    user = _new_user(
+        db,
+        actor,
+        email=email,
+        display_name=display_name,
+        password_hash=hash_password(password),
+        platform_admin=platform_admin,
+        organisation=organisation,
+    )
+    if organisation is not None and role is not None:
+        _join(db, actor, organisation, user, role, "member.added", f"Added {user.email} as {role.label.lower()}")
+    return user, password
+
+
+def _new_user(
+    db: Session,
+    actor: Actor,
+    *,
+    email: str,
+    display_name: str,
+    password_hash: str,
+    platform_admin: bool = False,
+    organisation: Organisation | None = None,
+) -> User:
     email = check_email(email)
     if db.scalar(select(User.id).where(User.email == email)) is not None:
         raise Conflict(f"A user with the email {email} already exists.", code="user_exists")
     display_name = single_line(
         display_name or email.split("@")[0], field="display name", max_length=200, code="invalid_name"
     )
-    password = one_time_password()
     user = User(
         email=email,
         display_name=display_name,
-        password_hash=hash_password(password),
+        password_hash=password_hash,
         must_change_password=True,
         is_platform_admin=platform_admin,
     )
@@ -300,7 +326,7 @@ def create_user(
         actor_user_id=actor.user.id if actor.user else user.id,
         platform_admin=platform_admin,
     )
-    return user, password
+    return user
 
 
 def register(db: Session, *, email: str, display_name: str, password: str) -> User:
@@ -337,61 +363,183 @@ def user_by_email(db: Session, email: str) -> User:
 
 
 def add_member(
-    db: Session, actor: Actor, organisation: Organisation, *, email: str, role: Role, display_name: str = ""
-) -> tuple[Membership, str | None]:
-    """Give a person a role in the organisation, creating the account (with a one-time password) if new."""
+    db: Session,
+    actor: Actor,
+    organisation: Organisation,
+    *,
+    email: str,
+    role: Role,
+    display_name: str = "",
+    setup_hours: float = setup.DEFAULT_HOURS,
+) -> tuple[Membership | Invitation, str | None]:
+    """Offer a person a role in the organisation. A new email gets an account, a member at once, and the token of
+    its set-up link (returned once: the person chooses their password there). An existing account is only
+    invited: nothing is granted until its holder, logged in themselves, accepts; no token then."""
     require_role(db, actor, organisation, [Role.ORG_ADMIN])
     email = check_email(email)
     user = db.scalar(select(User).where(User.email == email))
-    password = None
     if user is None:
-        user, password = create_user(db, actor, email=email, display_name=display_name, organisation=organisation)
-    elif _membership(db, organisation, user.id) is not None:
+        user = _new_user(
+            db,
+            actor,
+            email=email,
+            display_name=display_name,
+            password_hash=unusable_password_hash(),
+            organisation=organisation,
+        )
+        membership = _join(
+            db, actor, organisation, user, role, "member.added", f"Added {email} as {role.label.lower()}"
+        )
+        return membership, setup.issue_link(db, actor, user, organisation=organisation, hours=setup_hours)
+    if _membership(db, organisation, user.id) is not None:
         raise Conflict(f"{email} is already a member of {organisation.legal_name}.", code="member_exists")
-    elif user.must_change_password:
-        # Nobody has taken this account up yet: whoever created it elsewhere knows its one-time password,
-        # so it must not carry this organisation's role. A fresh password goes to this admin instead.
-        password = _reissue_one_time_password(db, actor, user, organisation)
-    membership = Membership(user_id=user.id, organisation_id=organisation.id, role=role)
+    if _invitation(db, organisation, user.id) is not None:
+        raise Conflict(f"{email} is invited already and has not answered yet.", code="member_invited")
+    invitation = Invitation(user_id=user.id, organisation_id=organisation.id, role=role, invited_by=actor.label)
+    db.add(invitation)
+    db.flush()
+    audit.record(
+        db,
+        actor,
+        "member.invited",
+        object_type="user",
+        object_id=user.id,
+        organisation=organisation,
+        summary=f"Invited {email} as {role.label.lower()}",
+        role=role.value,
+    )
+    return invitation, None
+
+
+def _join(
+    db: Session, actor: Actor, organisation: Organisation, user: User, role: Role, action: str, summary: str
+) -> Membership:
+    membership = Membership(user_id=user.id, organisation_id=organisation.id, role=role, created_at=utcnow())
     db.add(membership)
     db.flush()
     audit.record(
         db,
         actor,
-        "member.added",
+        action,
         object_type="user",
         object_id=user.id,
         organisation=organisation,
-        summary=f"Added {email} as {role.label.lower()}",
+        summary=summary,
         role=role.value,
     )
-    return membership, password
+    return membership
 
 
-def _reissue_one_time_password(db: Session, actor: Actor, user: User, organisation: Organisation) -> str:
-    password = one_time_password()
-    user.password_hash = hash_password(password)
-    db.execute(delete(LoginSession).where(LoginSession.user_id == user.id))
-    db.execute(
-        update(ApiToken).where(ApiToken.user_id == user.id, ApiToken.revoked_at.is_(None)).values(revoked_at=utcnow())
+def _invitation(db: Session, organisation: Organisation, user_id: uuid.UUID) -> Invitation | None:
+    return db.scalar(
+        select(Invitation).where(Invitation.organisation_id == organisation.id, Invitation.user_id == user_id)
     )
+
+
+def invitations_of(db: Session, organisation: Organisation) -> list[Invitation]:
+    """The organisation's invitations nobody has answered yet, by email."""
+    return list(
+        db.scalars(
+            select(Invitation)
+            .options(selectinload(Invitation.user))
+            .join(User, User.id == Invitation.user_id)
+            .where(Invitation.organisation_id == organisation.id)
+            .order_by(User.email)
+        )
+    )
+
+
+def my_invitations(db: Session, actor: Actor) -> list[Invitation]:
+    """The invitations waiting for the person acting (none for a token: it acts in one organisation only)."""
+    if actor.user is None or actor.token is not None:
+        return []
+    return list(
+        db.scalars(
+            select(Invitation)
+            .options(selectinload(Invitation.organisation))
+            .where(Invitation.user_id == actor.user.id)
+            .order_by(Invitation.created_at)
+        )
+    )
+
+
+def _my_invitation(db: Session, actor: Actor, invitation_id: uuid.UUID) -> Invitation:
+    found = next((i for i in my_invitations(db, actor) if i.id == invitation_id), None)
+    if found is None:
+        raise NotFound("There is no such invitation for you.", code="invitation_not_found")
+    if actor.user is not None and actor.user.must_change_password:
+        raise Forbidden("Choose your own password first, then answer the invitation.", code="password_change_required")
+    return found
+
+
+def accept_invitation(db: Session, actor: Actor, invitation_id: uuid.UUID) -> Membership:
+    """The invited person, logged in themselves, takes the role: from now on the organisation counts them in."""
+    invitation = _my_invitation(db, actor, invitation_id)
+    organisation, user, role = invitation.organisation, actor.user, invitation.role
+    assert user is not None
+    db.delete(invitation)
+    db.flush()
+    if _membership(db, organisation, user.id) is not None:
+        raise Conflict(f"You are a member of {organisation.legal_name} already.", code="member_exists")
+    return _join(
+        db,
+        actor,
+        organisation,
+        user,
+        role,
+        "member.joined",
+        f"{user.email} accepted the invitation and is now {role.label.lower()}",
+    )
+
+
+def decline_invitation(db: Session, actor: Actor, invitation_id: uuid.UUID) -> None:
+    invitation = _my_invitation(db, actor, invitation_id)
+    assert actor.user is not None
+    db.delete(invitation)
+    db.flush()
     audit.record(
         db,
         actor,
-        "user.one_time_password_reissued",
+        "member.declined",
         object_type="user",
-        object_id=user.id,
-        organisation=organisation,
-        summary=f"Issued a new one-time password to {user.email}, who had not logged in yet",
+        object_id=actor.user.id,
+        organisation=invitation.organisation,
+        summary=f"{actor.user.email} declined the invitation",
     )
-    return password
+
+
+def cancel_invitation(db: Session, actor: Actor, organisation: Organisation, invitation_id: uuid.UUID) -> None:
+    """An admin withdraws an invitation nobody has answered yet."""
+    require_role(db, actor, organisation, [Role.ORG_ADMIN])
+    invitation = next((i for i in invitations_of(db, organisation) if i.id == invitation_id), None)
+    if invitation is None:
+        raise NotFound("There is no such invitation in this organisation.", code="invitation_not_found")
+    email = invitation.user.email
+    db.delete(invitation)
+    db.flush()
+    audit.record(
+        db,
+        actor,
+        "member.invitation_cancelled",
+        object_type="user",
+        object_id=invitation.user_id,
+        organisation=organisation,
+        summary=f"Withdrew the invitation of {email}",
+    )
 
 
 def grant_platform_admin(db: Session, actor: Actor, user: User) -> None:
+    """Only a platform admin grants it, and only to an account whose holder has chosen their own password."""
     if not actor.is_platform_admin:
         raise Forbidden("Only a platform admin can make someone a platform admin.")
     if user.is_platform_admin:
         return
+    if user.must_change_password:
+        raise Conflict(
+            f"{user.email} has not logged in and chosen their own password yet: "
+            "only an account its holder has taken up can be made platform admin.",
+            code="account_not_taken_up",
+        )
     user.is_platform_admin = True
     audit.record(
         db,

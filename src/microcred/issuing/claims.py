@@ -3,6 +3,8 @@
 A claim link carries 256 random bits; only their SHA-256 is kept, so the link is shown once, when it is
 made. It expires (30 days by default, at most a year), and making a new one replaces the old one. Opening
 it shows the learner their credential and lets them download it (JSON, PDF); the first opening is recorded.
+Whoever holds a link can take the credential, so one certified by a recognition-of-prior-learning case is
+linked only for its learner (pathways.rpl.learner_claim_link): staff see that it exists, never its link.
 """
 
 from __future__ import annotations
@@ -12,15 +14,16 @@ import secrets
 import uuid
 from datetime import datetime, timedelta
 
-from sqlalchemy import select
+from sqlalchemy import or_, select
 from sqlalchemy.orm import Session
 
 from microcred.accounts import audit
 from microcred.accounts.models import Organisation
 from microcred.accounts.principal import Actor
-from microcred.errors import InvalidInput, NotFound
+from microcred.errors import Forbidden, InvalidInput, NotFound
 from microcred.issuing import credentials
 from microcred.issuing.models import IssuedCredential
+from microcred.pathways.models import RplCase
 from microcred.store.base import utcnow
 
 DEFAULT_DAYS = 30
@@ -48,6 +51,9 @@ def new_link(
     if not 1 <= days <= MAX_DAYS:
         raise InvalidInput(f"days: a claim link lasts 1 to {MAX_DAYS} days.", code="invalid_claim")
     row = credentials.find_issued(db, organisation, credential_id)
+    learner = rpl_learner(db, row)
+    if learner is not None and (actor.user is None or actor.user.id != learner):
+        raise Forbidden(LEARNER_CLAIMS, code="rpl_learner_only")
     token = secrets.token_urlsafe(32)
     row.claim_hash, row.claim_expires_at = _hash(token), utcnow() + timedelta(days=days)
     db.flush()
@@ -61,6 +67,35 @@ def new_link(
         summary=f"New claim link for {row.learner_name[:100]}, valid {days} days",
     )
     return claim_url(base_url, token), row.claim_expires_at
+
+
+LEARNER_CLAIMS = (
+    "This credential was certified by a recognition of prior learning case: only the learner makes its claim "
+    "link, from their case page."
+)
+
+
+def rpl_learner(db: Session, row: IssuedCredential) -> uuid.UUID | None:
+    """The learner whose RPL case certified the credential, who alone may link it; None for any other award.
+    An award issued for a case (its idempotency key names it) whose case is gone belongs to nobody here."""
+    case_id = None
+    if row.idempotency_key and row.idempotency_key.startswith("rpl:"):
+        try:
+            case_id = uuid.UUID(row.idempotency_key[4:])
+        except ValueError:
+            case_id = None
+    found = db.execute(
+        select(RplCase.learner_id).where(
+            RplCase.organisation_id == row.organisation_id,
+            or_(RplCase.credential_id == row.id, RplCase.id == case_id) if case_id else RplCase.credential_id == row.id,
+        )
+    ).first()
+    if found is not None:
+        return found[0]
+    return _NOBODY if case_id else None
+
+
+_NOBODY = uuid.UUID(int=0)
 
 
 def open_link(db: Session, token: str) -> IssuedCredential:

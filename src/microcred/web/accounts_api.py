@@ -1,16 +1,18 @@
-"""JSON routes of the accounts stage: who am I, organisations, members, API tokens, the audit log."""
+"""JSON routes of the accounts stage: who am I, organisations, members and invitations, API tokens, the audit log."""
 
 from __future__ import annotations
 
 import uuid
+from datetime import timedelta
 from typing import Annotated
 
-from fastapi import APIRouter, Depends, Query, Response
+from fastapi import APIRouter, Depends, Query, Request, Response
 
-from microcred.accounts import audit, service, tokens
-from microcred.accounts.models import ApiToken, Membership, Organisation, Role
+from microcred.accounts import audit, service, setup, tokens
+from microcred.accounts.models import ApiToken, Invitation, Membership, Organisation, Role
 from microcred.accounts.schemas import (
     AuditEventOut,
+    InvitationOut,
     MemberCreated,
     MemberIn,
     MemberOut,
@@ -23,11 +25,12 @@ from microcred.accounts.schemas import (
     TokenIn,
     TokenOut,
 )
-from microcred.web.security import DB, Access, Caller
+from microcred.web.security import DB, Access, Caller, settings_of
 
 router = APIRouter(prefix="/api", tags=["accounts"])
 
 SignedIn = Annotated[Caller, Depends(Access.signed_in(allow_pending_password=True))]
+Person = Annotated[Caller, Depends(Access.signed_in())]
 PlatformAdmin = Annotated[Caller, Depends(Access.platform_admins())]
 AnyMember = Annotated[Caller, Depends(Access.members())]
 OrgAdmin = Annotated[Caller, Depends(Access.members(Role.ORG_ADMIN))]
@@ -131,18 +134,83 @@ def list_members(org: str, caller: OrgAdmin, db: DB) -> list[MemberOut]:
     return [member_out(m) for m in service.members(db, caller.org)]
 
 
-@router.post("/orgs/{org}/members", response_model=MemberCreated, status_code=201, summary="Add a member")
-def add_member(org: str, body: MemberIn, caller: OrgAdmin, db: DB) -> MemberCreated:
-    membership, password = service.add_member(
+@router.post("/orgs/{org}/members", response_model=MemberCreated, status_code=201, summary="Add or invite a member")
+def add_member(org: str, body: MemberIn, request: Request, caller: OrgAdmin, db: DB) -> MemberCreated:
+    settings = settings_of(request)
+    added, token = service.add_member(
         db,
         caller.signed_in,
         caller.org,
         email=body.email,
         role=body.role,
         display_name=body.display_name,
+        setup_hours=settings.setup_link_hours,
     )
     db.commit()
-    return MemberCreated(**member_out(membership).model_dump(), one_time_password=password)
+    if isinstance(added, Invitation):
+        return MemberCreated(
+            **invitation_as_member(added).model_dump(), status="invited", setup_link=None, setup_link_expires_at=None
+        )
+    return MemberCreated(
+        **member_out(added).model_dump(),
+        status="member",
+        setup_link=setup.setup_url(settings.base_url, token) if token else None,
+        setup_link_expires_at=added.created_at + timedelta(hours=settings.setup_link_hours) if token else None,
+    )
+
+
+def invitation_as_member(invitation: Invitation) -> MemberOut:
+    # An invited account's own name is its holder's to show: the admin sees the email they typed.
+    return MemberOut(
+        user_id=invitation.user_id,
+        email=invitation.user.email,
+        display_name="",
+        role=invitation.role,
+        since=invitation.created_at,
+    )
+
+
+def invitation_out(invitation: Invitation) -> InvitationOut:
+    return InvitationOut(
+        id=invitation.id,
+        organisation=invitation.organisation.slug,
+        organisation_name=invitation.organisation.legal_name,
+        email=invitation.user.email,
+        role=invitation.role,
+        invited_by=invitation.invited_by,
+        invited_at=invitation.created_at,
+    )
+
+
+@router.get("/orgs/{org}/invitations", response_model=list[InvitationOut], summary="Invitations not answered yet")
+def list_invitations(org: str, caller: OrgAdmin, db: DB) -> list[InvitationOut]:
+    return [invitation_out(i) for i in service.invitations_of(db, caller.org)]
+
+
+@router.delete("/orgs/{org}/invitations/{invitation_id}", status_code=204, summary="Withdraw an invitation")
+def cancel_invitation(org: str, invitation_id: uuid.UUID, caller: OrgAdmin, db: DB) -> Response:
+    service.cancel_invitation(db, caller.signed_in, caller.org, invitation_id)
+    db.commit()
+    return Response(status_code=204)
+
+
+@router.get("/me/invitations", response_model=list[InvitationOut], summary="Invitations waiting for me")
+def my_invitations(caller: Person, db: DB) -> list[InvitationOut]:
+    return [invitation_out(i) for i in service.my_invitations(db, caller.signed_in)]
+
+
+@router.post("/me/invitations/{invitation_id}/accept", response_model=MemberOut, summary="Accept an invitation")
+def accept_invitation(invitation_id: uuid.UUID, caller: Person, db: DB) -> MemberOut:
+    membership = service.accept_invitation(db, caller.signed_in, invitation_id)
+    db.commit()
+    return member_out(membership)
+
+
+@router.post("/me/invitations/{invitation_id}/decline", status_code=204, summary="Decline an invitation")
+def decline_invitation(invitation_id: uuid.UUID, caller: Person, db: DB) -> Response:
+    service.decline_invitation(db, caller.signed_in, invitation_id)
+    db.commit()
+    return Response(status_code=204)
 
 
 @router.get("/orgs/{org}/members/{user_id}", response_model=MemberOut, summary="One member")

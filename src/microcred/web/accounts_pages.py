@@ -1,5 +1,5 @@
-"""HTML routes of the accounts stage: log in and out, password, dashboard, organisation, members, tokens,
-audit log, and the platform admin's list of organisations."""
+"""HTML routes of the accounts stage: log in and out, password, a new account's set-up link, invitations,
+dashboard, organisation, members, tokens, audit log, and the platform admin's list of organisations."""
 
 from __future__ import annotations
 
@@ -10,10 +10,10 @@ from urllib.parse import urlsplit
 from fastapi import APIRouter, Depends, Form, Query, Request
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
 
-from microcred.accounts import audit, login, service, tokens
-from microcred.accounts.models import OrganisationKind, Role, User
+from microcred.accounts import audit, login, service, setup, tokens
+from microcred.accounts.models import Invitation, OrganisationKind, Role, User
 from microcred.accounts.principal import outranks_or_equals
-from microcred.errors import MicrocredError, Throttled, Unauthenticated
+from microcred.errors import InvalidInput, MicrocredError, Throttled, Unauthenticated
 from microcred.store.base import utcnow
 from microcred.web.errors import STATUS
 from microcred.web.security import (
@@ -72,7 +72,11 @@ def login_submit(
     next: Annotated[str, Form(max_length=2000)] = "/dashboard",
 ) -> Response:
     settings = settings_of(request)
-    policy = login.ThrottlePolicy(settings.login_free_failures, settings.login_max_delay_seconds)
+    policy = login.ThrottlePolicy(
+        settings.login_free_failures,
+        settings.login_max_delay_seconds,
+        address_free_failures=settings.login_address_free_failures,
+    )
     try:
         user = login.authenticate(db, email, password, ip=client_ip(request), policy=policy)
     except (Unauthenticated, Throttled) as error:
@@ -178,7 +182,110 @@ def password_submit(
 @router.get("/dashboard", response_class=HTMLResponse)
 def dashboard(request: Request, caller: SignedIn, db: DB) -> Response:
     memberships = service.organisations_visible_to(db, caller.signed_in)
-    return render(request, "dashboard.html", caller, db=db, title="Dashboard", memberships=memberships)
+    invitations = service.my_invitations(db, caller.signed_in)
+    return render(
+        request, "dashboard.html", caller, db=db, title="Dashboard", memberships=memberships, invitations=invitations
+    )
+
+
+def _invitations_page(request: Request, caller: Caller, db: DB, status_code: int = 200, **context: Any) -> Response:
+    return render(
+        request,
+        "invitations.html",
+        caller,
+        title="Your invitations",
+        status_code=status_code,
+        invitations=service.my_invitations(db, caller.signed_in),
+        **context,
+    )
+
+
+@router.get("/account/invitations", response_class=HTMLResponse)
+def invitations_page(request: Request, caller: SignedIn, db: DB) -> Response:
+    return _invitations_page(request, caller, db)
+
+
+@router.post("/account/invitations/{invitation_id}", response_class=HTMLResponse)
+def invitations_answer(
+    request: Request,
+    invitation_id: uuid.UUID,
+    caller: SignedIn,
+    db: DB,
+    answer: Annotated[str, Form(max_length=10)],
+) -> Response:
+    try:
+        if answer == "accept":
+            membership = service.accept_invitation(db, caller.signed_in, invitation_id)
+            flash = f"You are now {membership.role.label.lower()} of {membership.organisation.legal_name}."
+        elif answer == "decline":
+            service.decline_invitation(db, caller.signed_in, invitation_id)
+            flash = "You declined the invitation."
+        else:
+            raise InvalidInput("Answer accept or decline.", code="invalid_answer")
+    except MicrocredError as error:
+        db.rollback()
+        return _invitations_page(request, caller, db, status_code=STATUS[error.kind], error=error.detail)
+    db.commit()
+    return _invitations_page(request, caller, db, flash=flash)
+
+
+# A new account's set-up link: its holder chooses the password (the path is redacted in the logs).
+
+
+@router.get("/account/setup/{token}", response_class=HTMLResponse)
+def setup_form(request: Request, token: str, caller: Anyone, db: DB) -> Response:
+    try:
+        link = setup.open_link(db, token)
+    except MicrocredError as error:
+        return render(
+            request,
+            "setup.html",
+            caller,
+            title="Set up your account",
+            status_code=STATUS[error.kind],
+            refused=error.detail,
+        )
+    return render(request, "setup.html", caller, title="Set up your account", email=link.user.email, token=token)
+
+
+@router.post("/account/setup/{token}", response_class=HTMLResponse)
+def setup_submit(
+    request: Request,
+    token: str,
+    caller: Anyone,
+    db: DB,
+    new_password: Annotated[str, Form(max_length=1000)],
+    confirm_password: Annotated[str, Form(max_length=1000)],
+) -> Response:
+    try:
+        link = setup.open_link(db, token)
+    except MicrocredError as error:
+        return render(
+            request,
+            "setup.html",
+            caller,
+            title="Set up your account",
+            status_code=STATUS[error.kind],
+            refused=error.detail,
+        )
+    email = link.user.email
+    try:
+        if new_password != confirm_password:
+            raise InvalidInput("The two new passwords are not the same.", code="weak_password")
+        user = setup.set_up(db, token, password=new_password, ip=client_ip(request))
+    except MicrocredError as error:
+        db.rollback()
+        return render(
+            request,
+            "setup.html",
+            caller,
+            title="Set up your account",
+            status_code=STATUS[error.kind],
+            error=error.detail,
+            email=email,
+            token=token,
+        )
+    return signed_in_response(request, db, user, "/dashboard")
 
 
 @router.get("/orgs/{org}", response_class=HTMLResponse)
@@ -194,6 +301,7 @@ def _members_page(request: Request, caller: Caller, db: DB, status_code: int = 2
         title="Members",
         status_code=status_code,
         members=service.members(db, caller.org),
+        invitations=service.invitations_of(db, caller.org),
         roles=list(Role),
         **context,
     )
@@ -214,23 +322,45 @@ def members_add(
     role: Annotated[Role, Form()],
     display_name: Annotated[str, Form(max_length=200)] = "",
 ) -> Response:
+    settings = settings_of(request)
     try:
-        membership, password = service.add_member(
-            db, caller.signed_in, caller.org, email=email, role=role, display_name=display_name
+        added, token = service.add_member(
+            db,
+            caller.signed_in,
+            caller.org,
+            email=email,
+            role=role,
+            display_name=display_name,
+            setup_hours=settings.setup_link_hours,
         )
     except MicrocredError as error:
         db.rollback()
         return _members_page(request, caller, db, status_code=STATUS[error.kind], error=error.detail)
     db.commit()
+    added_email = added.user.email
+    if isinstance(added, Invitation):
+        flash = f"Invited {added_email} as {role.label.lower()}: they become a member when they accept, logged in."
+    else:
+        flash = f"{added_email} is now {role.label.lower()}."
     return _members_page(
         request,
         caller,
         db,
         status_code=201,
-        created_password=password,
-        created_email=membership.user.email,
-        flash=f"{membership.user.email} is now {role.label.lower()}.",
+        setup_link=setup.setup_url(settings.base_url, token) if token else None,
+        setup_hours=settings.setup_link_hours,
+        created_email=added_email,
+        flash=flash,
     )
+
+
+@router.post("/orgs/{org}/invitations/{invitation_id}/cancel", response_class=HTMLResponse)
+def members_cancel_invitation(
+    request: Request, org: str, invitation_id: uuid.UUID, caller: OrgAdmin, db: DB
+) -> Response:
+    service.cancel_invitation(db, caller.signed_in, caller.org, invitation_id)
+    db.commit()
+    return _redirect(f"/orgs/{org}/members")
 
 
 @router.post("/orgs/{org}/members/{user_id}/role", response_class=HTMLResponse)

@@ -13,7 +13,7 @@ from fastapi.responses import HTMLResponse, RedirectResponse, Response
 
 from microcred.accounts.models import Role
 from microcred.design import service as design
-from microcred.errors import InvalidInput, MicrocredError, NotFound
+from microcred.errors import Forbidden, InvalidInput, MicrocredError, NotFound
 from microcred.issuing import batch, claims, credentials, documents, keys, pdf, seals, status
 from microcred.issuing.models import IssuedCredential
 from microcred.web.errors import STATUS
@@ -102,6 +102,7 @@ def _credential_page(
         state=status.status(db, caller.org, f"urn:uuid:{row.id}"),
         error=error,
         claim=claim,
+        learner_claims=claims.rpl_learner(db, row) is not None,
         status_code=code,
     )
 
@@ -189,9 +190,13 @@ def claim_link(
     db: DB,
     days: Annotated[int, Form(ge=1, le=claims.MAX_DAYS)] = claims.DEFAULT_DAYS,
 ) -> Response:
-    made = claims.new_link(
-        db, caller.signed_in, caller.org, credential_id, base_url=settings_of(request).base_url, days=days
-    )
+    try:
+        made = claims.new_link(
+            db, caller.signed_in, caller.org, credential_id, base_url=settings_of(request).base_url, days=days
+        )
+    except Forbidden as error:  # an RPL case's credential: the learner links it
+        db.rollback()
+        return _credential_page(request, caller, db, credential_id, error=error.detail, code=STATUS[error.kind])
     db.commit()
     return _credential_page(request, caller, db, credential_id, claim=made)
 

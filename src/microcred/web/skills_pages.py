@@ -7,8 +7,12 @@ from typing import Annotated, Any
 
 from fastapi import APIRouter, Depends, Form, Request
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
+from sqlalchemy import select
+from sqlalchemy.exc import IntegrityError
 
-from microcred.accounts.models import Role
+from microcred.accounts import service as accounts
+from microcred.accounts.models import Role, User
+from microcred.accounts.passwords import check_new_password, hash_password
 from microcred.errors import MicrocredError, NotFound
 from microcred.inputs import is_digits, optional_date
 from microcred.skills import cohorts
@@ -16,7 +20,6 @@ from microcred.skills import service as skills
 from microcred.skills.models import CohortStatus, Experience, ExperienceKind
 from microcred.taxonomy import search
 from microcred.taxonomy import service as taxonomy
-from microcred.web.accounts_pages import signed_in_response
 from microcred.web.errors import STATUS
 from microcred.web.security import DB, Access, Caller, settings_of
 from microcred.web.templating import render
@@ -393,16 +396,23 @@ def sign_up_and_join(
     share_careers: Annotated[str, Form(max_length=5)] = "",
 ) -> Response:
     try:
-        user, _member = cohorts.sign_up_and_join(
-            db,
-            code,
-            email=email,
-            display_name=display_name,
-            password=password,
-            share_skills=share_skills == "yes",
-            share_experiences=share_experiences == "yes",
-            share_careers=share_careers == "yes",
-        )
+        # Whatever is wrong with the request itself is named; whether the email has an account is not.
+        found = cohorts.cohort_by_code(db, code)
+        normalized = accounts.check_email(email)
+        check_new_password(password, email=normalized)
+        if db.scalar(select(User.id).where(User.email == normalized)) is None:
+            cohorts.sign_up_and_join(
+                db,
+                code,
+                email=email,
+                display_name=display_name,
+                password=password,
+                share_skills=share_skills == "yes",
+                share_experiences=share_experiences == "yes",
+                share_careers=share_careers == "yes",
+            )
+        else:
+            hash_password(password)  # as long as making the account takes
     except MicrocredError as error:
         db.rollback()
         return _join_form(
@@ -415,7 +425,31 @@ def sign_up_and_join(
             email=email,
             display_name=display_name,
         )
-    return signed_in_response(request, db, user, "/profile/cohorts")
+    try:
+        db.commit()
+    except IntegrityError:  # made a moment ago by another request: the same answer
+        db.rollback()
+    return render(
+        request,
+        "join.html",
+        caller,
+        db=db,
+        title="Join a cohort",
+        code=code,
+        cohort=found,
+        signed_in=False,
+        email="",
+        display_name="",
+        flash=SIGNED_UP,
+    )
+
+
+# One answer whether or not the email had an account, so the form tells nobody which emails have one.
+SIGNED_UP = (
+    "Now log in with this email and your password to go on. If the email was new here, its account is made "
+    "and in the cohort; if it had an account already, nothing was changed: log in with that account's password "
+    "and join."
+)
 
 
 @router.post("/join", response_class=HTMLResponse)

@@ -1,0 +1,146 @@
+"""Accounts only their holders control: an existing account is invited, never handed over, on SQLite and PostgreSQL."""
+
+from __future__ import annotations
+
+import pytest
+from fastapi.testclient import TestClient
+from sqlalchemy.orm import Session
+
+from microcred.accounts import login, service
+from microcred.accounts.models import Role
+from microcred.accounts.principal import Actor
+from microcred.errors import Conflict, Forbidden, Unauthenticated
+from microcred.store import Database
+from tests.conftest import World, csrf_from, log_in
+from tests.web.test_api import bearer
+
+operator = Actor.operator()
+
+
+def _unused(database: Database, email: str, *, org: str | None, platform_admin: bool = False) -> str:
+    """An account made by the operator that nobody has logged into yet: its one-time password."""
+    with database.session() as db:
+        organisation = service.organisation_for(db, operator, org) if org else None
+        _user, password = service.create_user(
+            db,
+            operator,
+            email=email,
+            display_name="",
+            organisation=organisation,
+            role=Role.ORG_ADMIN if organisation else None,
+            platform_admin=platform_admin,
+        )
+    return password
+
+
+@pytest.mark.parametrize("platform_admin", [False, True], ids=["b_admin", "platform_admin"])
+def test_admin_of_a_adding_an_unused_account_gets_no_password_and_no_access(
+    client: TestClient, database: Database, world: World, platform_admin: bool
+) -> None:
+    email = "root.two@x.example" if platform_admin else "new.admin@b.example"
+    password = _unused(database, email, org=None if platform_admin else "b", platform_admin=platform_admin)
+    admin_a = bearer(database, world, "a", Role.ORG_ADMIN)
+    added = client.post("/api/orgs/a/members", json={"email": email, "role": "learner"}, headers=admin_a)
+    assert added.status_code == 201, added.text
+    body = added.json()
+    assert body["status"] == "invited" and body["setup_link"] is None and "one_time_password" not in body
+    # The page answers alike: an invitation, no password and no link.
+    log_in(client, "org_admin@a.example", world.passwords["org_admin@a.example"])
+    page = client.get("/orgs/a/members")
+    again = client.post(
+        "/orgs/a/members", data={"csrf_token": csrf_from(page.text), "email": email, "role": "educator"}
+    )
+    assert again.status_code == 409 and "invited already" in again.text and "/account/setup/" not in again.text
+    with database.session() as db:
+        user = service.user_by_email(db, email)
+        # The holder's own one-time password still works and nothing else does; their standing is unchanged.
+        assert login.authenticate(db, email, password).id == user.id
+        db.commit()
+        assert user.is_platform_admin is platform_admin
+        assert Actor.person(user).role_in(db, service.organisation_for(db, operator, "a")) in (
+            (Role.ORG_ADMIN,) if platform_admin else (None,)
+        )
+        if not platform_admin:
+            assert Actor.person(user).role_in(db, service.organisation_for(db, operator, "b")) == Role.ORG_ADMIN
+        pending = service.invitations_of(db, service.organisation_for(db, operator, "a"))
+        assert [(i.user.email, i.role) for i in pending] == [(email, Role.LEARNER)]  # waits for its holder
+
+
+def test_platform_admin_is_granted_only_by_a_platform_admin_to_an_account_in_use(db: Session, world: World) -> None:
+    _user, _password = service.create_user(db, operator, email="fresh@x.example", display_name="")
+    fresh = service.user_by_email(db, "fresh@x.example")
+    with pytest.raises(Forbidden):
+        service.grant_platform_admin(db, Actor.person(db.merge(world.users["a_org_admin"])), fresh)
+    with pytest.raises(Conflict, match="not logged in and chosen their own password"):
+        service.grant_platform_admin(db, operator, fresh)
+    used = db.merge(world.users["a_learner"])
+    service.grant_platform_admin(db, operator, used)
+    assert used.is_platform_admin and not fresh.is_platform_admin
+    with pytest.raises(Forbidden, match="command line"):  # a one-time password is the operator's only
+        service.create_user(db, Actor.person(used), email="other@x.example", display_name="")
+
+
+def test_an_existing_account_is_a_member_only_once_its_holder_accepts_and_is_seen_from_then(
+    client: TestClient, database: Database, world: World
+) -> None:
+    admin_a = bearer(database, world, "a", Role.ORG_ADMIN)
+    invited = client.post(
+        "/api/orgs/a/members", json={"email": "learner@b.example", "role": "educator"}, headers=admin_a
+    )
+    assert invited.json()["status"] == "invited"
+    assert [i["email"] for i in client.get("/api/orgs/a/invitations", headers=admin_a).json()] == ["learner@b.example"]
+    members = {m["email"] for m in client.get("/api/orgs/a/members", headers=admin_a).json()}
+    assert "learner@b.example" not in members
+
+    log_in(client, "learner@b.example", world.passwords["learner@b.example"])  # a login before accepting
+    assert client.get("/api/orgs/a").status_code == 404  # the invitation grants nothing
+    audit_before = client.get("/api/orgs/a/audit", headers=admin_a).json()
+    assert not any("learner@b.example logged in" in e["summary"] for e in audit_before)
+
+    mine = client.get("/api/me/invitations").json()
+    assert [(i["organisation"], i["role"]) for i in mine] == [("a", "educator")]
+    # Someone else cannot answer it, nor can a token (it acts in one organisation only).
+    other = bearer(database, world, "b", Role.ORG_ADMIN)
+    assert client.post(f"/api/me/invitations/{mine[0]['id']}/accept", headers=other).status_code == 404
+    csrf = csrf_from(client.get("/account/invitations").text)
+    accepted = client.post(f"/api/me/invitations/{mine[0]['id']}/accept", headers={"x-csrf-token": csrf})
+    assert accepted.status_code == 200 and accepted.json()["role"] == "educator"
+    assert client.get("/api/orgs/a").status_code == 200
+    assert client.get("/api/me/invitations").json() == []
+
+    with database.session() as db:
+        login.authenticate(db, "learner@b.example", world.passwords["learner@b.example"])
+        db.commit()
+    summaries = [e["summary"] for e in client.get("/api/orgs/a/audit", headers=admin_a).json()]
+    assert summaries.count("learner@b.example logged in") == 1  # only the one after accepting
+    assert any("accepted the invitation" in s for s in summaries)
+
+
+def test_an_invitation_can_be_declined_or_withdrawn(client: TestClient, database: Database, world: World) -> None:
+    admin_a = bearer(database, world, "a", Role.ORG_ADMIN)
+    client.post("/api/orgs/a/members", json={"email": "educator@b.example", "role": "learner"}, headers=admin_a)
+    log_in(client, "educator@b.example", world.passwords["educator@b.example"])
+    page = client.get("/account/invitations")
+    assert "Alpha Academy" in page.text
+    invitation = client.get("/api/me/invitations").json()[0]["id"]
+    declined = client.post(
+        f"/account/invitations/{invitation}", data={"csrf_token": csrf_from(page.text), "answer": "decline"}
+    )
+    assert declined.status_code == 200 and "You declined" in declined.text
+    assert client.get("/api/orgs/a").status_code == 404
+    client.post("/api/orgs/a/members", json={"email": "educator@b.example", "role": "learner"}, headers=admin_a)
+    second = client.get("/api/orgs/a/invitations", headers=admin_a).json()[0]["id"]
+    assert client.delete(f"/api/orgs/a/invitations/{second}", headers=admin_a).status_code == 204
+    assert client.get("/api/me/invitations").json() == []
+
+
+def test_a_holder_who_has_not_chosen_a_password_cannot_accept(db: Session, world: World) -> None:
+    service.create_user(db, operator, email="otp@x.example", display_name="")
+    user = service.user_by_email(db, "otp@x.example")
+    invitation, _ = service.add_member(
+        db, operator, service.organisation_for(db, operator, "a"), email="otp@x.example", role=Role.LEARNER
+    )
+    with pytest.raises(Forbidden, match="Choose your own password first"):
+        service.accept_invitation(db, Actor.person(user), invitation.id)
+    with pytest.raises(Unauthenticated):
+        login.authenticate(db, "otp@x.example", "not the password")
