@@ -6,10 +6,12 @@ checked against an independent implementation.
 
 from __future__ import annotations
 
+import base64
 import subprocess
 import tempfile
 import threading
-from collections.abc import Iterator
+import urllib.request
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from datetime import UTC, datetime, timedelta
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
@@ -20,6 +22,8 @@ from cryptography.hazmat.primitives import hashes, serialization
 from cryptography.hazmat.primitives.asymmetric import ec, rsa
 from cryptography.hazmat.primitives.serialization import pkcs12
 from cryptography.x509.oid import ExtendedKeyUsageOID, NameOID
+
+from microcred.trust import tsp
 
 PrivateKey = rsa.RSAPrivateKey | ec.EllipticCurvePrivateKey
 
@@ -42,20 +46,32 @@ def new_key(kind: str = "rsa") -> PrivateKey:
 
 
 class CA:
-    def __init__(self, name: str = "microcred test CA") -> None:
+    def __init__(
+        self,
+        name: str = "microcred test CA",
+        *,
+        parent: CA | None = None,
+        path_length: int | None = None,
+        ca: bool = True,
+        cert_sign: bool | None = None,
+    ) -> None:
+        """A root CA, or with `parent` an intermediate it issues; `ca`/`cert_sign` False make broken CAs."""
         self.key = new_key("rsa")
+        self.certificate: x509.Certificate
         now = datetime.now(UTC)
-        self.certificate = (
+        builder = (
             x509.CertificateBuilder()
             .subject_name(_name(name))
-            .issuer_name(_name(name))
+            .issuer_name(parent.certificate.subject if parent else _name(name))
             .public_key(self.key.public_key())
             .serial_number(x509.random_serial_number())
             .not_valid_before(now - timedelta(days=1))
             .not_valid_after(now + timedelta(days=3650))
-            .add_extension(x509.BasicConstraints(ca=True, path_length=None), critical=True)
-            .sign(self.key, hashes.SHA256())
+            .add_extension(x509.BasicConstraints(ca=ca, path_length=path_length if ca else None), critical=True)
         )
+        if cert_sign is not None:
+            builder = builder.add_extension(_usage(cert_sign=cert_sign), critical=True)
+        self.certificate = builder.sign(parent.key if parent else self.key, hashes.SHA256())
 
     def issue(
         self,
@@ -102,6 +118,35 @@ class CA:
         return builder.sign(self.key, hashes.SHA256())
 
 
+def _usage(*, cert_sign: bool) -> x509.KeyUsage:
+    return x509.KeyUsage(
+        digital_signature=not cert_sign,
+        content_commitment=False,
+        key_encipherment=False,
+        data_encipherment=False,
+        key_agreement=False,
+        key_cert_sign=cert_sign,
+        crl_sign=cert_sign,
+        encipher_only=False,
+        decipher_only=False,
+    )
+
+
+def self_signed(key: PrivateKey, subject: x509.Name, *, days: tuple[int, int] = (-1, 365)) -> x509.Certificate:
+    """A self-signed seal certificate with any subject: what a forger makes."""
+    now = datetime.now(UTC)
+    return (
+        x509.CertificateBuilder()
+        .subject_name(subject)
+        .issuer_name(subject)
+        .public_key(key.public_key())
+        .serial_number(x509.random_serial_number())
+        .not_valid_before(now + timedelta(days=days[0]))
+        .not_valid_after(now + timedelta(days=days[1]))
+        .sign(key, hashes.SHA256())
+    )
+
+
 def seal_p12(
     ca: CA,
     *,
@@ -132,9 +177,10 @@ def seal_p12(
 
 
 @contextmanager
-def local_tsa() -> Iterator[str]:
-    """The URL of an RFC 3161 timestamp authority (OpenSSL's) on loopback, for the length of the block."""
-    ca = CA("microcred test TSA CA")
+def local_tsa(ca: CA | None = None) -> Iterator[str]:
+    """The URL of an RFC 3161 timestamp authority (OpenSSL's) on loopback, for the length of the block; its
+    certificate is issued by `ca` (a fresh CA when not given)."""
+    ca = ca or CA("microcred test TSA CA")
     key = new_key("rsa")
     certificate = ca.issue(key, "microcred test TSA", usage="tsa")
     with tempfile.TemporaryDirectory() as folder:
@@ -207,3 +253,87 @@ ess_cert_id_alg = sha256
         finally:
             server.shutdown()
             server.server_close()
+
+
+def timestamper(url: str) -> Callable[[bytes], bytes]:
+    """A function that timestamps bytes at the TSA at `url` (a token, for jades.seal)."""
+
+    def stamp(data: bytes) -> bytes:
+        query, nonce = tsp.request(data)
+        post = urllib.request.Request(  # noqa: S310 (loopback)
+            url, data=query, headers={"Content-Type": "application/timestamp-query"}
+        )
+        with urllib.request.urlopen(post, timeout=10) as answer:  # noqa: S310 (loopback)
+            return tsp.token_from_response(answer.read(), data, nonce).token
+
+    return stamp
+
+
+def trusted_list(
+    signer: tuple[PrivateKey, x509.Certificate],
+    *,
+    territory: str = "BE",
+    services: list[tuple[x509.Certificate, str, str, bool]] = (),  # type: ignore[assignment]
+    pointers: dict[str, x509.Certificate] | None = None,
+    next_update: timedelta = timedelta(days=90),
+    sequence: int = 7,
+) -> bytes:
+    """An ETSI TS 119 612 list signed (enveloped XML signature) by `signer`: services as (certificate, type such
+    as "CA/QC" or "TSA/QTST", status such as "granted", qualified for seals); with `pointers` a LOTL."""
+    from lxml import etree  # type: ignore[import-untyped]
+    from signxml.signer import XMLSigner
+
+    t = "http://uri.etsi.org/02231/v2#"
+
+    def add(parent: etree._Element, name: str, text: str | None = None) -> etree._Element:
+        element = etree.SubElement(parent, f"{{{t}}}{name}")
+        if text is not None:
+            element.text = text
+        return element
+
+    def identity(parent: etree._Element, certificate: x509.Certificate) -> None:
+        digital = add(add(parent, "ServiceDigitalIdentity"), "DigitalId")
+        add(digital, "X509Certificate", base64.b64encode(certificate.public_bytes(serialization.Encoding.DER)).decode())
+
+    root = etree.Element(f"{{{t}}}TrustServiceStatusList", nsmap={None: t}, Id="tsl")
+    info = add(root, "SchemeInformation")
+    add(info, "TSLVersionIdentifier", "5")
+    add(info, "TSLSequenceNumber", str(sequence))
+    kind = "EUlistofthelists" if pointers else "EUgeneric"
+    add(info, "TSLType", f"http://uri.etsi.org/TrstSvc/TrustedList/TSLType/{kind}")
+    add(add(info, "SchemeOperatorName"), "Name", f"{territory} supervisory body")
+    add(info, "SchemeTerritory", territory)
+    if pointers:
+        others = add(info, "PointersToOtherTSL")
+        for where, certificate in pointers.items():
+            pointer = add(others, "OtherTSLPointer")
+            identity(add(pointer, "ServiceDigitalIdentities"), certificate)
+            add(pointer, "TSLLocation", f"https://tl.example/{where}.xml")
+            more = add(pointer, "AdditionalInformation")
+            add(add(more, "OtherInformation"), "SchemeTerritory", where)
+    now = datetime.now(UTC)
+    add(info, "ListIssueDateTime", now.strftime("%Y-%m-%dT%H:%M:%SZ"))
+    add(add(info, "NextUpdate"), "dateTime", (now + next_update).strftime("%Y-%m-%dT%H:%M:%SZ"))
+    providers = add(root, "TrustServiceProviderList")
+    for number, (certificate, service_type, status, qualified) in enumerate(services):
+        provider = add(providers, "TrustServiceProvider")
+        add(add(add(provider, "TSPInformation"), "TSPName"), "Name", f"Provider {number}")
+        information = add(add(add(provider, "TSPServices"), "TSPService"), "ServiceInformation")
+        add(information, "ServiceTypeIdentifier", f"http://uri.etsi.org/TrstSvc/Svctype/{service_type}")
+        add(add(information, "ServiceName"), "Name", f"Service {number}")
+        identity(information, certificate)
+        add(information, "ServiceStatus", f"http://uri.etsi.org/TrstSvc/TrustedList/Svcstatus/{status}")
+        if qualified:
+            extension = add(add(information, "ServiceInformationExtensions"), "Extension", None)
+            extension.set("Critical", "false")
+            add(
+                add(extension, "AdditionalServiceInformation"),
+                "URI",
+                "http://uri.etsi.org/TrstSvc/TrustedList/SvcInfoExt/ForeSeals",
+            )
+    key, certificate = signer
+    pem = key.private_bytes(serialization.Encoding.PEM, serialization.PrivateFormat.PKCS8, serialization.NoEncryption())
+    signed = XMLSigner(signature_algorithm="rsa-sha256", digest_algorithm="sha256").sign(
+        root, key=pem, cert=certificate.public_bytes(serialization.Encoding.PEM).decode()
+    )
+    return bytes(etree.tostring(signed, xml_declaration=True, encoding="UTF-8"))

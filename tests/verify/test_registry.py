@@ -12,6 +12,7 @@ from fastapi.testclient import TestClient
 from microcred.accounts import service
 from microcred.accounts.principal import Actor
 from microcred.store import Database
+from microcred.trust import jades, pkix
 from microcred.verify import checks, registry
 from tests.conftest import World, csrf_from, log_in
 from tests.verify.test_pipeline import issue, outcomes
@@ -57,9 +58,15 @@ def test_our_issuer_accredited_within_limits_is_ok_and_outside_them_an_error(
     assert [e["identifier"] for e in exported] == [did] and exported[0]["accreditations"][0]["credential_types"]
 
 
-def test_a_sealed_credential_is_known_by_its_seal_certificate_subject(database: Database) -> None:
+def test_a_sealed_credential_is_known_by_its_seal_certificate_fingerprint(database: Database) -> None:
     document = checks.parse((ELM / "Sample-MC-Annex1-signed.jsonld").read_bytes())
+    seal = jades.verify(document)
+    assert seal.stamp is not None  # its TSA's root and its certificate as anchors: the seal is OK (sealed in 2023)
+    trusted = pkix.Anchors(
+        seals=(pkix.Anchor(seal.chain[0], "ANF eSeal"),), timestamps=(pkix.Anchor(seal.stamp.certificates[-1], "TSA"),)
+    )
     subject = str(checks.verify(document).issuer)
+    assert subject == f"sha256:{pkix.fingerprint(seal.chain[0])}"
     for jurisdictions, expected in ((["IE", "ES"], "OK"), (["FR"], "ERROR")):
         with database.session() as db:
             entry = {
@@ -72,7 +79,9 @@ def test_a_sealed_credential_is_known_by_its_seal_certificate_subject(database: 
                 ],
             }
             registry.import_entries(db, Actor.operator(), registry.parse_entries([entry]))
-            sources = checks.Sources(trust=lambda issuer, credential: registry.trust_of(db, issuer, credential))
+            sources = checks.Sources(
+                trust=lambda issuer, credential: registry.trust_of(db, issuer, credential), anchors=lambda: trusted
+            )
             verdict = {c.name: c.outcome.value for c in checks.verify(document, sources).checks}
         assert verdict["ACCREDITATION"] == expected, jurisdictions
 

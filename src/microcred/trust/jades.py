@@ -5,7 +5,8 @@ The signing input is the protected header (base64url) + "." + the payload bytes 
 checks the header's critical parameters, that `x5t#S256` is the hash of the first certificate, and the
 signature with that certificate's key, and a signature timestamp (`sigTst` in `etsiU`, baseline-T) when
 there is one: its imprint must be of this signature. Trust in the certificate (qualified seal, trusted
-list) and in the timestamp authority are judged by verification, not here.
+list) and in the timestamp authority are judged by verification (trust/pkix.py), not here: the seal exposes
+its x5c chain and its timestamp's certificates for that.
 
 `seal` makes the same structure: the header the Commission's sealed samples carry (alg, cty, kid as the
 certificate's issuer and serial, x5t#S256, x5c, typ, b64: false, sigT, crit), and with a timestamp
@@ -32,6 +33,7 @@ from cryptography.hazmat.primitives.asymmetric.utils import decode_dss_signature
 from microcred.trust import TrustError, tsp
 
 ALGORITHMS = ("RS256", "PS256", "ES256")
+MAX_CHAIN = 10
 UNDERSTOOD = {"b64", "sigT", "adoTst", "sigD", "x5t#S256"}
 
 
@@ -46,6 +48,8 @@ class Seal:
     timestamped: bool
     payload: dict[str, Any]
     timestamp: datetime | None = None  # when a TSA vouched for the signature (baseline-T)
+    chain: tuple[x509.Certificate, ...] = ()  # x5c: the seal certificate, then the intermediates it carries
+    stamp: tsp.Timestamp | None = None  # the timestamp token's facts, its TSA's certificates among them
 
 
 def _b64url(text: str) -> bytes:
@@ -92,11 +96,14 @@ def _verify(document: Any) -> Seal:
     chain = header.get("x5c")
     if not isinstance(chain, list) or not chain:
         raise TrustError("The seal carries no certificate (x5c).")
+    if len(chain) > MAX_CHAIN:
+        raise TrustError(f"The seal carries more than {MAX_CHAIN} certificates.")
     try:
         der = base64.b64decode(chain[0], validate=True)
         certificate = x509.load_der_x509_certificate(der)
-    except (binascii.Error, ValueError):
-        raise TrustError("The seal's certificate cannot be read.") from None
+        carried = [x509.load_der_x509_certificate(base64.b64decode(c, validate=True)) for c in chain[1:]]
+    except (binascii.Error, ValueError, TypeError):
+        raise TrustError("The seal's certificate chain (x5c) cannot be read.") from None
     thumbprint = header.get("x5t#S256")
     if thumbprint is not None and _b64url(thumbprint) != hashlib.sha256(der).digest():
         raise TrustError("x5t#S256 is not the hash of the seal's certificate.")
@@ -119,7 +126,7 @@ def _verify(document: Any) -> Seal:
         payload = json.loads(document["payload"])
     except ValueError:
         raise TrustError("The sealed payload is not JSON.") from None
-    timestamp = _signature_timestamp(signature, str(signature.get("signature", "")))
+    stamp = _signature_timestamp(signature, str(signature.get("signature", "")))
     return Seal(
         algorithm=str(algorithm),
         subject=certificate.subject.rfc4514_string(),
@@ -127,14 +134,16 @@ def _verify(document: Any) -> Seal:
         not_before=certificate.not_valid_before_utc,
         not_after=certificate.not_valid_after_utc,
         signing_time=header.get("sigT"),
-        timestamped="adoTst" in header or timestamp is not None,
+        timestamped="adoTst" in header or stamp is not None,
         payload=payload if isinstance(payload, dict) else {"value": payload},
-        timestamp=timestamp,
+        timestamp=stamp.time if stamp else None,
+        chain=(certificate, *carried),
+        stamp=stamp,
     )
 
 
-def _signature_timestamp(signature: dict[str, Any], value: str) -> datetime | None:
-    """The verified time of the `sigTst` among the unprotected `etsiU` parts (plain or base64url JSON)."""
+def _signature_timestamp(signature: dict[str, Any], value: str) -> tsp.Timestamp | None:
+    """The verified `sigTst` among the unprotected `etsiU` parts (plain or base64url JSON)."""
     header = signature.get("header")
     parts = header.get("etsiU", []) if isinstance(header, dict) else []
     for part in parts if isinstance(parts, list) else []:
@@ -148,7 +157,7 @@ def _signature_timestamp(signature: dict[str, Any], value: str) -> datetime | No
                 token = base64.b64decode(tokens[0]["val"], validate=True)
             except (binascii.Error, ValueError, TypeError, KeyError):
                 raise TrustError("The seal's timestamp is not base64.") from None
-            return tsp.verify_token(token, value.encode("ascii")).time
+            return tsp.verify_token(token, value.encode("ascii"))
     return None
 
 

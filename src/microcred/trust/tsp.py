@@ -19,8 +19,11 @@ from cryptography import x509
 from cryptography.exceptions import InvalidSignature
 from cryptography.hazmat.primitives import hashes
 from cryptography.hazmat.primitives.asymmetric import ec, padding, rsa
+from cryptography.hazmat.primitives.serialization import Encoding
 
 from microcred.trust import TrustError
+
+DER = Encoding.DER
 
 HASHES: dict[str, Callable[[], hashes.HashAlgorithm]] = {
     "sha256": hashes.SHA256,
@@ -34,6 +37,7 @@ class Timestamp:
     time: datetime
     authority: str  # the TSA certificate's subject
     token: bytes  # DER ContentInfo, as it goes into the seal
+    certificates: tuple[x509.Certificate, ...] = ()  # the TSA's certificate, then the others the token carries
 
 
 def request(data: bytes) -> tuple[bytes, int]:
@@ -110,11 +114,14 @@ def _verify_token(token: bytes, data: bytes) -> Timestamp:
         certificate = _signer_certificate(signer, certificates)
         _check_signature(signer, info_bytes, certificate)
         authority = certificate.subject.rfc4514_string()
+        others = tuple(
+            x509.load_der_x509_certificate(c.dump()) for c in certificates if c.dump() != certificate.public_bytes(DER)
+        )
     except TrustError:
         raise
     except Exception:  # noqa: BLE001 (a malformed certificate, attribute or key in untrusted DER)
         raise TrustError("The timestamp token's signature cannot be checked: the token is malformed.") from None
-    return Timestamp(time=gen_time, authority=authority, token=token)
+    return Timestamp(time=gen_time, authority=authority, token=token, certificates=(certificate, *others))
 
 
 def _signer_certificate(signer: cms.SignerInfo, certificates: list[asn1_x509.Certificate]) -> x509.Certificate:

@@ -24,7 +24,7 @@ from microcred.design import vocab
 from microcred.design.documents import as_list
 from microcred.errors import InvalidInput
 from microcred.store.base import utcnow
-from microcred.verify.checks import Trust
+from microcred.verify.checks import Sealer, Trust
 from microcred.verify.models import TrustedIssuer
 
 MAX_ENTRIES = 10_000
@@ -54,7 +54,12 @@ class Accreditation(BaseModel):
 
 
 class Entry(BaseModel):
-    identifier: str = Field(min_length=3, max_length=500, description="A DID, a web address or an X.509 subject")
+    identifier: str = Field(
+        min_length=3,
+        max_length=500,
+        description="A DID, a web address, or an X.509 seal: sha256:<certificate hex>, or a subject (trusted only "
+        "under a trust anchor; sha256:<anchor hex>/<subject> under that anchor only)",
+    )
     name: str = Field(min_length=1, max_length=300)
     accreditations: list[Accreditation] = Field(default_factory=list)
 
@@ -174,8 +179,36 @@ def _outside(accreditation: dict[str, Any], facts: dict[str, Any]) -> str | None
     return None
 
 
+SCHEME = re.compile(r"[A-Za-z][A-Za-z0-9+.-]*:")
+
+
+def x509_identifiers(sealer: Sealer) -> list[str]:
+    """The registry identifiers a seal answers to, most specific first: its certificate's fingerprint
+    ("sha256:<hex>"), and only when its chain validated to a trust anchor, its subject under that anchor
+    ("sha256:<anchor hex>/<subject>") or its subject alone (RFC 4514, as the certificate writes it)."""
+    found = [str(sealer)]
+    if sealer.anchor is not None:
+        found += [f"sha256:{sealer.anchor.fingerprint}/{sealer.subject}", sealer.subject]
+    return found
+
+
+def _x509(identifier: str) -> bool:
+    """Whether a registry identifier names an X.509 seal (a fingerprint or a subject), not a DID or address."""
+    return identifier.startswith("sha256:") or not SCHEME.match(identifier)
+
+
 def trust_of(db: Session, issuer: str, credential: dict[str, Any]) -> Trust | None:
-    row = db.scalar(select(TrustedIssuer).where(TrustedIssuer.identifier == issuer))
+    """What the registry says of the issuer: a seal (a Sealer) by its certificate, never by a subject alone on a
+    chain to no anchor; anything else by its identifier, never an X.509 entry (a string is not a certificate)."""
+    if isinstance(issuer, Sealer):
+        wanted = x509_identifiers(issuer)
+        listed = db.scalars(select(TrustedIssuer).where(TrustedIssuer.identifier.in_(wanted)))
+        rows = {r.identifier: r for r in listed}
+        row = next((rows[w] for w in wanted if w in rows), None)
+    elif _x509(issuer):
+        row = None
+    else:
+        row = db.scalar(select(TrustedIssuer).where(TrustedIssuer.identifier == issuer))
     if row is None:
         return None
     if not row.accreditations:

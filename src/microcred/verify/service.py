@@ -8,7 +8,10 @@ on; when it is off or fails, the checks say so (WARNING or ERROR).
 
 from __future__ import annotations
 
+import base64
+import hashlib
 import uuid
+from dataclasses import replace
 from typing import Any
 from urllib.parse import unquote
 
@@ -19,10 +22,11 @@ from microcred.accounts.models import Organisation
 from microcred.errors import NotFound
 from microcred.issuing import keys, status
 from microcred.issuing.models import SealCertificate, SigningKey
-from microcred.trust import TrustError
+from microcred.trust import TrustError, pkix
 from microcred.trust.multikey import Key, key_from_multibase
+from microcred.verify import anchors as trust_anchors
 from microcred.verify import registry
-from microcred.verify.checks import Report, Sources, Trust, verify
+from microcred.verify.checks import Report, Sealer, Sources, Trust, verify
 from microcred.verify.fetch import Fetcher
 
 
@@ -38,12 +42,13 @@ def sources(db: Session, *, base_url: str, master: bytes, fetcher: Fetcher | Non
     base = base_url.rstrip("/")
     remote = fetcher or Fetcher(enabled=False)
 
-    def key_for(method: str) -> Key | None:
+    def key_for(method: str, relationship: str) -> Key | None:
         did, _, fragment = method.partition("#")
         organisation = _our_org(db, did, base_url)
         if organisation is None and not did.startswith(keys.did_web_prefix(base_url)):
-            return remote.did_web_key(method)
-        if organisation is None or not fragment:
+            return remote.did_web_key(method, relationship)
+        # our DID documents (keys.did_document) list every key under assertionMethod, none for authentication
+        if organisation is None or not fragment or relationship != "assertionMethod":
             return None
         row = db.scalar(
             select(SigningKey).where(
@@ -78,17 +83,29 @@ def sources(db: Session, *, base_url: str, master: bytes, fetcher: Fetcher | Non
         listed = registry.trust_of(db, issuer, credential)
         if listed is not None:
             return listed
-        organisation = _our_org(db, issuer, base_url)
-        if organisation is None:
-            organisation = db.scalar(
-                select(Organisation)
-                .join(SealCertificate, SealCertificate.organisation_id == Organisation.id)
-                .where(SealCertificate.subject == issuer)
-                .limit(1)
-            )
+        organisation = _sealed_by_us(db, issuer) if isinstance(issuer, Sealer) else _our_org(db, issuer, base_url)
         return Trust(organisation.legal_name, accredited=False) if organisation else None
 
-    return Sources(key_for=key_for, status_list=status_list, award_status=award_status, trust=trust)
+    loaded: list[pkix.Anchors] = []
+
+    def anchors() -> pkix.Anchors:
+        """The trust anchors, read once per verification: the lists' and operator's, and our own seal certificates."""
+        if not loaded:
+            found = trust_anchors.for_verification(db)
+            loaded.append(replace(found, seals=(*found.seals, *trust_anchors.ours(db))))
+        return loaded[0]
+
+    return Sources(key_for=key_for, status_list=status_list, award_status=award_status, trust=trust, anchors=anchors)
+
+
+def _sealed_by_us(db: Session, sealer: Sealer) -> Organisation | None:
+    """The organisation whose seal certificate this is, by the certificate's fingerprint (the subject only
+    narrows the search: anyone can copy it into a certificate of their own)."""
+    rows = db.scalars(select(SealCertificate).where(SealCertificate.subject == sealer.subject[:500]))
+    for row in rows:
+        if f"sha256:{hashlib.sha256(base64.b64decode(row.chain[0])).hexdigest()}" == sealer:
+            return db.get(Organisation, row.organisation_id)
+    return None
 
 
 def verify_here(db: Session, document: Any, *, base_url: str, master: bytes, fetcher: Fetcher | None = None) -> Report:

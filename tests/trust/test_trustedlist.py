@@ -1,0 +1,83 @@
+"""ETSI trusted lists: read only under a signature that holds, while current, and only ETSI XML; a refused
+list leaves the anchors as they were."""
+
+from __future__ import annotations
+
+from datetime import timedelta
+
+import pytest
+from cryptography import x509
+from sqlalchemy.orm import Session
+
+from microcred.accounts.principal import Actor
+from microcred.errors import InvalidInput
+from microcred.trust import TrustError, pkix, trustedlist
+from microcred.verify import anchors
+from tests import pki
+
+
+def signer() -> tuple[pki.PrivateKey, x509.Certificate]:
+    key = pki.new_key("rsa")
+    return key, pki.self_signed(key, pki._name("Test TL signer"))
+
+
+def test_a_list_gives_its_services_with_type_status_and_qualified_seals() -> None:
+    tl_signer, ca, tsa = signer(), pki.CA("Qualified CA"), pki.CA("TSA")
+    data = pki.trusted_list(
+        tl_signer,
+        services=[(ca.certificate, "CA/QC", "granted", True), (tsa.certificate, "TSA/QTST", "withdrawn", False)],
+    )
+    read = trustedlist.load(data, [tl_signer[1]])
+    assert (read.territory, read.sequence, read.lotl) == ("BE", 7, False)
+    qc, stamp = read.services
+    assert qc.type == "CA/QC" and qc.qualified_seals and qc.active and qc.for_seals
+    assert stamp.for_timestamps and stamp.status == "withdrawn" and not stamp.active
+
+
+@pytest.mark.parametrize(
+    ("change", "problem"),
+    [
+        (lambda d: d.replace(b"Provider 0", b"Provider X"), "signature does not hold"),
+        (lambda d: b"<html><body>hello</body></html>", "not an ETSI TS 119 612 trusted list"),
+        (lambda d: b"not xml at all", "not XML"),
+        (lambda d: b'<!DOCTYPE x [<!ENTITY e "e">]>' + d.split(b"?>", 1)[1], "DTD"),
+    ],
+)
+def test_a_changed_or_foreign_list_is_refused_naming_the_problem(change, problem) -> None:  # type: ignore[no-untyped-def]
+    tl_signer = signer()
+    data = pki.trusted_list(tl_signer, services=[(pki.CA().certificate, "CA/QC", "granted", True)])
+    with pytest.raises(TrustError, match=problem):
+        trustedlist.load(change(data), [tl_signer[1]])
+
+
+def test_an_expired_list_or_one_signed_by_another_is_refused() -> None:
+    tl_signer = signer()
+    with pytest.raises(TrustError, match="NextUpdate .* has passed"):
+        trustedlist.load(pki.trusted_list(tl_signer, next_update=timedelta(days=-1)), [tl_signer[1]])
+    with pytest.raises(TrustError, match="signature does not hold"):
+        trustedlist.load(pki.trusted_list(tl_signer), [signer()[1]])
+
+
+def test_the_lotl_names_the_national_signers_and_a_refused_list_changes_no_anchor(db: Session) -> None:
+    commission, belgium = signer(), signer()
+    ca, other = pki.CA("Belgian QC CA"), pki.CA("Other CA")
+    lotl = pki.trusted_list(commission, territory="EU", pointers={"BE": belgium[1]})
+    with pytest.raises(InvalidInput, match="--signer"):
+        anchors.import_list(db, Actor.operator(), lotl)
+    anchors.import_list(db, Actor.operator(), lotl, [commission[1]])
+    national = pki.trusted_list(belgium, services=[(ca.certificate, "CA/QC", "granted", True)])
+    assert anchors.import_list(db, Actor.operator(), national) == 1
+    before = [(r.fingerprint, r.source) for r in anchors.listing(db)]
+    assert before == [(pkix.fingerprint(ca.certificate), "trusted-list:BE")]
+    seals = anchors.for_verification(db).seals
+    assert [a.name for a in seals] == ["Belgian QC CA on the trusted list of Belgium (qualified seal)"]
+
+    refused = [
+        pki.trusted_list(signer(), services=[(other.certificate, "CA/QC", "granted", True)]),  # not BE's signer
+        pki.trusted_list(belgium, services=[(other.certificate, "CA/QC", "granted", True)], next_update=-timedelta(1)),
+        b"<TrustServiceStatusList/>",
+    ]
+    for data in refused:
+        with pytest.raises(InvalidInput, match="was not imported"):
+            anchors.import_list(db, Actor.operator(), data)
+        assert [(r.fingerprint, r.source) for r in anchors.listing(db)] == before
