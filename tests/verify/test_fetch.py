@@ -4,8 +4,10 @@ way a fetch is refused: plain http, private addresses, redirects, oversized, slo
 from __future__ import annotations
 
 import contextlib
+import ipaddress
 import json
 import secrets
+import socket
 import ssl
 import tempfile
 import threading
@@ -25,7 +27,8 @@ from microcred.trust import dataintegrity, statuslist
 from microcred.trust.loader import document_loader
 from microcred.trust.multikey import Ed25519Key
 from microcred.verify import checks, service
-from microcred.verify.fetch import MAX_BYTES, Fetcher, FetchError
+from microcred.verify.checks import MAX_BYTES
+from microcred.verify.fetch import BudgetSpent, Fetcher, FetchError
 from tests.pki import CA, new_key
 
 
@@ -206,7 +209,8 @@ def test_with_fetching_switched_off_the_revocation_is_unknown_and_says_why(db: S
         ("http://localhost:{port}/page", "Only https"),
         ("ftp://localhost/x", "Only https"),
         ("https://user:pw@localhost:{port}/page", "password"),
-        ("https://no-such-host.invalid/x", "was not found"),
+        ("https://no-such-host.invalid/x", "no-such-host.invalid is not reachable"),
+        ("https://localhost:{port}/page", "not reachable on port [0-9]+: only port 443"),
     ],
 )
 def test_addresses_that_are_never_fetched(site: Site, url: str, problem: str) -> None:
@@ -216,8 +220,8 @@ def test_addresses_that_are_never_fetched(site: Site, url: str, problem: str) ->
 
 def test_production_fetchers_refuse_loopback_and_other_private_addresses(site: Site) -> None:
     url = site.serve("/private", {"secret": True})
-    with pytest.raises(FetchError, match="not on the public internet"):
-        Fetcher(context=site.context).json(url)
+    with pytest.raises(FetchError, match="not reachable"):
+        Fetcher(context=site.context, ports=[site.port]).json(url)
     assert site.asked["/private"] == 0
 
 
@@ -245,3 +249,84 @@ def test_a_slow_site_is_given_up_on_at_the_deadline(site: Site) -> None:
     with pytest.raises(FetchError, match="longer than"):
         fetcher(site, deadline=0.5).json(url)
     assert time.monotonic() - started < 1.5
+
+
+EMBEDDING_LOOPBACK_OR_PRIVATE = {
+    "IPv4-mapped": "::ffff:127.0.0.1",
+    "IPv4-mapped, private": "::ffff:10.0.0.1",
+    "IPv4-compatible": "::127.0.0.1",
+    "IPv4-compatible, metadata": "::169.254.169.254",
+    "IPv4-translated": "::ffff:0:7f00:1",
+    "NAT64": "64:ff9b::7f00:1",
+    "NAT64, private": "64:ff9b::c0a8:101",
+    "NAT64, local use": "64:ff9b:1::808:808",
+    "6to4": "2002:7f00:1::1",
+    "6to4, private": "2002:a00:1::1",
+    "Teredo, loopback client": "2001:0:4136:e378:8000:63bf:80ff:fffe",
+    "Teredo, private server": "2001:0:a00:1:8000:63bf:3fff:fdd2",
+}
+
+
+@pytest.mark.parametrize("address", EMBEDDING_LOOPBACK_OR_PRIVATE.values(), ids=EMBEDDING_LOOPBACK_OR_PRIVATE.keys())
+def test_an_ipv6_address_that_embeds_a_private_ipv4_is_not_reachable(site: Site, address: str) -> None:
+    remote = Fetcher(context=site.context)
+    with pytest.raises(FetchError) as refused:
+        remote.json(f"https://[{address}]/status/1")
+    assert str(refused.value) == f"The site {address} is not reachable."  # nothing of what was found
+
+
+def test_the_ipv4_inside_an_ipv6_address_is_judged_as_that_ipv4() -> None:
+    from microcred.verify.fetch import public
+
+    teredo = ipaddress.IPv6Address("2001:0:4136:e378:8000:63bf:80ff:fffe")
+    assert teredo.teredo is not None and str(teredo.teredo[1]) == "127.0.0.1"  # the client, de-obfuscated
+    assert not public(teredo)
+    assert public(ipaddress.ip_address("2606:4700::1111"))
+    assert public(ipaddress.ip_address("64:ff9b::808:808")) and public(ipaddress.ip_address("2002:808:808::1"))
+
+
+def test_a_refused_connection_is_not_named(site: Site) -> None:
+    """Which network error a fetch met (refused, reset, TLS) would let anyone map the ports behind the server."""
+    with socket.socket() as closed:
+        closed.bind(("127.0.0.1", 0))
+        port = closed.getsockname()[1]
+    with pytest.raises(FetchError) as refused:
+        fetcher(site).json(f"https://localhost:{port}/status/1")
+    assert str(refused.value) == "The site localhost is not reachable."
+
+
+def test_many_slow_sites_cannot_hold_a_request_longer_than_its_budget(site: Site) -> None:
+    """A presentation's credentials pointing at ten slow status lists: the request gives up after its budget."""
+    urls = [site.serve(f"/slow-{secrets.token_hex(4)}", {"late": True}, delay=1.5) for _ in range(10)]
+    remote = fetcher(site, deadline=3.0)
+    started = time.monotonic()
+    failures = []
+    with remote.budget(1.0):
+        for url in urls:
+            with pytest.raises(FetchError) as failed:
+                remote.json(url)
+            failures.append(failed.value)
+    assert time.monotonic() - started < 1.6
+    assert isinstance(failures[-1], BudgetSpent) and "time budget of 1 s" in str(failures[-1])
+    assert sum(site.asked[urlsplit_path(url)] for url in urls) == 1  # the rest failed at once, unasked
+    with remote.budget(3.0):  # a budget's end is not remembered as the site's failure
+        assert remote.json(urls[-1]) == {"late": True}
+
+
+def test_a_slow_name_lookup_is_inside_the_budget(site: Site, monkeypatch: pytest.MonkeyPatch) -> None:
+    lookup = socket.getaddrinfo
+
+    def slow(*args: Any, **kwargs: Any) -> Any:
+        time.sleep(2.0)
+        return lookup(*args, **kwargs)
+
+    monkeypatch.setattr(socket, "getaddrinfo", slow)
+    remote = fetcher(site)
+    started = time.monotonic()
+    with remote.budget(0.5), pytest.raises(BudgetSpent, match="time budget"):
+        remote.json(f"{site.origin}/anything")
+    assert time.monotonic() - started < 1.0
+
+
+def urlsplit_path(url: str) -> str:
+    return "/" + url.split("/", 3)[3]

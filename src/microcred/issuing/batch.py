@@ -24,6 +24,7 @@ from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
+from microcred import csvfiles
 from microcred.accounts import audit
 from microcred.accounts.models import Organisation, User
 from microcred.accounts.principal import Actor
@@ -239,7 +240,7 @@ def _one(db: Session, prepared: Callable[[], credentials.Award], row: Row) -> Ou
 
 def result_csv(outcomes: list[Outcome]) -> str:
     out = io.StringIO()
-    writer = csv.writer(out)
+    writer = csvfiles.Writer(out)  # formula cells (a key or a name starting with "=") made plain text
     writer.writerow(["line", "key", "status", "credential_id", "detail"])
     for o in outcomes:
         writer.writerow([o.line, o.key, o.status, f"urn:uuid:{o.credential_id}" if o.credential_id else "", o.detail])

@@ -7,8 +7,6 @@ only what learners share.
 
 from __future__ import annotations
 
-import csv
-import io
 import secrets
 import uuid
 from collections import Counter
@@ -19,6 +17,7 @@ from typing import Any
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session, selectinload
 
+from microcred import csvfiles
 from microcred.accounts import audit
 from microcred.accounts import service as accounts
 from microcred.accounts.models import Membership, Organisation, Role, User
@@ -237,11 +236,7 @@ def careers_distribution(db: Session, found: Cohort) -> list[Distribution]:
 
 
 def _csv(header: list[str], rows: list[list[object]]) -> str:
-    buffer = io.StringIO()
-    writer = csv.writer(buffer)
-    writer.writerow(header)
-    writer.writerows(rows)
-    return buffer.getvalue()
+    return csvfiles.text(header, rows)  # formula cells (a learner named "=HYPERLINK(…)") made plain text
 
 
 def export_skills_distribution(db: Session, found: Cohort) -> str:

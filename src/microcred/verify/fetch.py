@@ -2,11 +2,14 @@
 
 A public verifier that fetches URLs found in documents anyone can submit is an open door into the network
 it runs in, so a fetch goes only to https, only to public addresses (each address the name resolves to is
-checked, and the connection is made to the checked address, so a name cannot resolve twice to different
-places), follows no redirects, stops at MAX_BYTES and at a total deadline, and answers JSON or a
-FetchError naming why not. Answers are cached per URL for TTL seconds (failures for a shorter while), so a
-status list is fetched once for all the credentials that point at it. Switched off (`MICROCRED_FETCH`),
-every fetch is a FetchError: the tests run so, and so can an air-gapped verifier.
+checked, an IPv4 embedded in an IPv6 address too, and the connection is made to the checked address, so a
+name cannot resolve twice to different places), only to port 443 (unless configured), follows no redirects,
+stops at MAX_BYTES and at a total deadline, and answers JSON or a FetchError naming why not (never which
+network error it met: that would map the network behind us). A request's fetches and name lookups share one
+time budget (`Fetcher.budget`), so a document pointing at many slow sites cannot hold the server. Answers are
+cached per URL for TTL seconds (failures for a shorter while), so a status list is fetched once for all the
+credentials that point at it. Switched off (`MICROCRED_FETCH`), every fetch is a FetchError: the tests run so,
+and so can an air-gapped verifier.
 """
 
 from __future__ import annotations
@@ -18,6 +21,9 @@ import ssl
 import threading
 import time
 from collections import OrderedDict
+from collections.abc import Callable, Collection, Iterator
+from contextlib import contextmanager
+from contextvars import ContextVar
 from typing import Any
 from urllib.parse import urlsplit
 
@@ -28,11 +34,61 @@ from microcred.verify.checks import MAX_BYTES, Unreachable, parse
 TTL = 300.0
 FAILURE_TTL = 30.0
 DEADLINE = 3.0
+BUDGET = 5.0  # the seconds one request may spend on all its fetches and name lookups together
+PORTS = (443,)
 MAX_ENTRIES = 512
+# Ranges whose addresses carry an IPv4 address in their last 32 bits (IPv4-compatible, IPv4-translated, NAT64):
+# the IPv4 inside is where a packet ends up, so it is judged too.
+_EMBEDDING = tuple(ipaddress.ip_network(net) for net in ("::/96", "::ffff:0:0:0/96", "64:ff9b::/96"))
+# Local-use NAT64 (RFC 8215) places the IPv4 by prefix length, which a verifier cannot know: never public.
+_LOCAL_NAT64 = ipaddress.ip_network("64:ff9b:1::/48")
 
 
 class FetchError(Unreachable):
     """Why a URL's JSON could not be had: the sentence names it."""
+
+
+class BudgetSpent(FetchError):
+    """The request's time budget ran out: said to this request only, never cached for others."""
+
+
+class Budget:
+    """The time one request may spend fetching, shared by all its fetches and name lookups."""
+
+    def __init__(self, seconds: float) -> None:
+        self.seconds = seconds
+        self.ends = time.monotonic() + seconds
+
+    def left(self) -> float:
+        return self.ends - time.monotonic()
+
+    def spent(self) -> BudgetSpent:
+        return BudgetSpent(
+            f"The verification's time budget of {self.seconds:g} s for fetching from other sites was spent."
+        )
+
+
+_budget: ContextVar[Budget | None] = ContextVar("microcred_fetch_budget", default=None)
+
+
+def public(address: ipaddress.IPv4Address | ipaddress.IPv6Address) -> bool:
+    """Whether an address is on the public internet, judging an IPv4 embedded in an IPv6 one as that IPv4."""
+    if not address.is_global:
+        return False
+    if isinstance(address, ipaddress.IPv4Address):
+        return True
+    if address in _LOCAL_NAT64:
+        return False
+    inside: list[ipaddress.IPv4Address] = []
+    if address.ipv4_mapped is not None:
+        inside.append(address.ipv4_mapped)
+    if any(address in network for network in _EMBEDDING):
+        inside.append(ipaddress.IPv4Address(int(address) & 0xFFFFFFFF))
+    if address.sixtofour is not None:
+        inside.append(address.sixtofour)
+    if address.teredo is not None:
+        inside.extend(address.teredo)  # the Teredo server and the client (de-obfuscated)
+    return all(public(v4) for v4 in inside)
 
 
 class Fetcher:
@@ -42,14 +98,28 @@ class Fetcher:
         enabled: bool = True,
         allow_private: bool = False,
         deadline: float = DEADLINE,
+        budget: float = BUDGET,
+        ports: Collection[int] = PORTS,
         context: ssl.SSLContext | None = None,
     ) -> None:
         self.enabled = enabled
-        self.allow_private = allow_private  # only for tests, which serve from loopback
+        self.allow_private = allow_private  # only for tests, which serve from loopback (on any port)
         self.deadline = deadline
+        self.request_budget = budget
+        self.ports = frozenset(ports)
         self.context = context or ssl.create_default_context()
         self._cache: OrderedDict[str, tuple[float, Any]] = OrderedDict()
         self._lock = threading.Lock()
+
+    @contextmanager
+    def budget(self, seconds: float | None = None) -> Iterator[Budget]:
+        """Within this block (one request), all fetches together take at most `seconds` (the fetcher's budget)."""
+        budget = Budget(self.request_budget if seconds is None else seconds)
+        token = _budget.set(budget)
+        try:
+            yield budget
+        finally:
+            _budget.reset(token)
 
     def json(self, url: str) -> Any:
         """The JSON at `url` (cached), or FetchError."""
@@ -65,9 +135,14 @@ class Fetcher:
                 if isinstance(answer, FetchError):
                     raise answer
                 return answer
+        budget = _budget.get()
+        if budget is not None and budget.left() <= 0:
+            raise budget.spent()
         try:
-            answer = self._get(url)
+            answer = self._get(url, budget)
             expires = now + TTL
+        except BudgetSpent:
+            raise  # this request's lack of time says nothing of the site
         except FetchError as error:
             answer, expires = error, now + FAILURE_TTL
         with self._lock:
@@ -78,7 +153,7 @@ class Fetcher:
             raise answer
         return answer
 
-    def _get(self, url: str) -> Any:
+    def _get(self, url: str, budget: Budget | None = None) -> Any:
         parts = urlsplit(url)
         plain = parts.scheme == "http" and self.allow_private
         if parts.scheme != "https" and not plain:
@@ -89,25 +164,35 @@ class Fetcher:
             port = parts.port or (80 if plain else 443)
         except ValueError:
             raise FetchError("The address has a bad port.") from None
-        started = time.monotonic()
-        address = self._public_address(parts.hostname, port)
+        host = parts.hostname
+        if port not in self.ports and not self.allow_private:
+            allowed = ", ".join(str(p) for p in sorted(self.ports))
+            raise FetchError(f"The site {host[:100]} is not reachable on port {port}: only port {allowed} is fetched.")
+        # The fetch ends at its own deadline or at the request's budget, whichever comes first.
+        by_budget = budget is not None and budget.left() < self.deadline
+        ends = budget.ends if budget is not None and by_budget else time.monotonic() + self.deadline
+
+        def late() -> FetchError:
+            if by_budget and budget is not None:
+                return budget.spent()
+            return FetchError(f"The site took longer than {self.deadline:g} s to answer.")
+
+        address = self._public_address(host, port, ends, late)
         path = (parts.path or "/") + (f"?{parts.query}" if parts.query else "")
         connection: http.client.HTTPConnection = (
-            _PinnedHTTP(address, parts.hostname, port, self.deadline)
-            if plain
-            else _PinnedHTTPS(address, parts.hostname, port, self.deadline, self.context)
+            _PinnedHTTP(address, host, port, ends) if plain else _PinnedHTTPS(address, host, port, ends, self.context)
         )
         try:
             connection.request(
                 "GET", path, headers={"Accept": "application/json, application/ld+json", "User-Agent": "microcred"}
             )
+            _limit(connection, ends)
             response = connection.getresponse()
             if response.status != 200:
                 raise FetchError(f"The site answered {response.status}, not the document.")
             body = bytearray()
             while len(body) <= MAX_BYTES:
-                if time.monotonic() - started > self.deadline:
-                    raise FetchError(f"The site took longer than {self.deadline:g} s to answer.")
+                _limit(connection, ends)
                 chunk = response.read1(65536)
                 if not chunk:
                     break
@@ -115,9 +200,10 @@ class Fetcher:
             if len(body) > MAX_BYTES:
                 raise FetchError(f"The document is larger than {MAX_BYTES // (1024 * 1024)} MiB.")
         except TimeoutError:
-            raise FetchError(f"The site took longer than {self.deadline:g} s to answer.") from None
-        except (OSError, http.client.HTTPException) as error:
-            raise FetchError(f"The site could not be reached ({type(error).__name__}).") from None
+            raise late() from None
+        except (OSError, http.client.HTTPException):
+            # Which error (refused, reset, a TLS failure) is not said: it would map the network behind us.
+            raise FetchError(f"The site {host[:100]} is not reachable.") from None
         finally:
             connection.close()
         try:
@@ -125,20 +211,32 @@ class Fetcher:
         except TrustError as error:
             raise FetchError(f"The site's answer: {error}") from None
 
-    def _public_address(self, host: str, port: int) -> str:
-        try:
-            found = socket.getaddrinfo(host, port, type=socket.SOCK_STREAM)
-        except (OSError, UnicodeError):
-            raise FetchError(f"The host {host[:100]} was not found.") from None
+    def _public_address(self, host: str, port: int, ends: float, late: Callable[[], FetchError]) -> str:
+        """The first address `host` resolves to, each checked to be public; the lookup ends by `ends`."""
+        unreachable = FetchError(f"The site {host[:100]} is not reachable.")
+        found: list[Any] = []
+        lookup = threading.Thread(target=_resolve, args=(host, port, found), daemon=True)
+        lookup.start()  # in a thread, so that a slow name server cannot hold the request past its time
+        lookup.join(max(0.0, ends - time.monotonic()))
+        if lookup.is_alive():
+            raise late()
+        if not found or isinstance(found[0], BaseException):
+            raise unreachable
         addresses = [str(info[4][0]) for info in found]
+        if not addresses:
+            raise unreachable
         if not self.allow_private:
             for address in addresses:
-                if not ipaddress.ip_address(address.split("%", 1)[0]).is_global:
-                    raise FetchError(f"The host {host[:100]} is not on the public internet.")
+                try:
+                    if not public(ipaddress.ip_address(address.split("%", 1)[0])):
+                        raise unreachable
+                except ValueError:
+                    raise unreachable from None
         return addresses[0]
 
-    def did_web_key(self, method: str) -> Key | None:
-        """The key a did:web verification method names, from the DID document its site publishes."""
+    def did_web_key(self, method: str, relationship: str) -> Key | None:
+        """The key a did:web verification method names, from the DID document its site publishes, when that
+        document lists it under `relationship` (assertionMethod, authentication): by reference or embedded."""
         did, _, fragment = method.partition("#")
         if not did.startswith("did:web:") or not fragment:
             return None
@@ -150,8 +248,15 @@ class Fetcher:
             return None
         if not isinstance(document, dict) or document.get("id") != did:
             return None
-        for entry in document.get("verificationMethod") or []:
-            if not isinstance(entry, dict) or entry.get("id") not in (method, f"#{fragment}"):
+        names = (method, f"#{fragment}")
+        listed = document.get(relationship)
+        related = [e for e in (listed if isinstance(listed, list) else []) if e in names or _id_of(e) in names]
+        if not related:
+            return None
+        embedded = [e for e in related if isinstance(e, dict)]
+        methods = document.get("verificationMethod")
+        for entry in embedded or (methods if isinstance(methods, list) else []):
+            if _id_of(entry) not in names:
                 continue
             if entry.get("controller") not in (None, did) or not isinstance(entry.get("publicKeyMultibase"), str):
                 return None
@@ -162,22 +267,50 @@ class Fetcher:
         return None
 
 
-class _PinnedHTTP(http.client.HTTPConnection):
-    """Connects to the address that was checked, whatever the name resolves to by now."""
+def _id_of(entry: Any) -> Any:
+    return entry.get("id") if isinstance(entry, dict) else None
 
-    def __init__(self, address: str, host: str, port: int, timeout: float) -> None:
-        super().__init__(host, port, timeout=timeout)
-        self.address = address
+
+def _resolve(host: str, port: int, found: list[Any]) -> None:
+    try:
+        found.extend(socket.getaddrinfo(host, port, type=socket.SOCK_STREAM))
+    except (OSError, UnicodeError) as error:
+        found.append(error)
+
+
+def _limit(connection: http.client.HTTPConnection, ends: float) -> None:
+    """Each step of a fetch waits only for what is left of its time."""
+    left = ends - time.monotonic()
+    if left <= 0:
+        raise TimeoutError
+    if connection.sock is not None:
+        connection.sock.settimeout(left)
+
+
+class _PinnedHTTP(http.client.HTTPConnection):
+    """Connects to the address that was checked, whatever the name resolves to by now, by the fetch's end."""
+
+    def __init__(self, address: str, host: str, port: int, ends: float) -> None:
+        super().__init__(host, port, timeout=max(0.001, ends - time.monotonic()))
+        self.address, self.ends = address, ends
 
     def connect(self) -> None:
-        self.sock = socket.create_connection((self.address, self.port), self.timeout)
+        self.sock = socket.create_connection((self.address, self.port), _left(self.ends))
 
 
 class _PinnedHTTPS(http.client.HTTPSConnection):
-    def __init__(self, address: str, host: str, port: int, timeout: float, context: ssl.SSLContext) -> None:
-        super().__init__(host, port, timeout=timeout, context=context)
-        self.address, self.context = address, context
+    def __init__(self, address: str, host: str, port: int, ends: float, context: ssl.SSLContext) -> None:
+        super().__init__(host, port, timeout=max(0.001, ends - time.monotonic()), context=context)
+        self.address, self.context, self.ends = address, context, ends
 
     def connect(self) -> None:
-        sock = socket.create_connection((self.address, self.port), self.timeout)
+        sock = socket.create_connection((self.address, self.port), _left(self.ends))
+        sock.settimeout(_left(self.ends))  # the TLS handshake, too, within the fetch's time
         self.sock = self.context.wrap_socket(sock, server_hostname=self.host)
+
+
+def _left(ends: float) -> float:
+    left = ends - time.monotonic()
+    if left <= 0:
+        raise TimeoutError
+    return left

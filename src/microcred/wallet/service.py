@@ -55,7 +55,8 @@ def _hash(token: str) -> str:
 
 def _describe(report: checks.Report) -> tuple[str, str]:
     facts = dict(checks.summary(report))
-    return facts.get("Title", "Credential")[:300], facts.get("Awarded by", str(report.issuer or "?"))[:300]
+    # the name the credential gives its issuer, as written: the pages say whether it is confirmed
+    return facts.get("Title", "Credential")[:300], (checks.declared_issuer(report) or str(report.issuer or "?"))[:300]
 
 
 def held(db: Session, user: User) -> list[WalletCredential]:
@@ -256,6 +257,11 @@ def present(
     items = [find(db, user, wallet_id) for wallet_id in dict.fromkeys(wallet_ids)]
     if not items:
         raise InvalidInput("Choose at least one credential to present.", code="invalid_presentation")
+    if len(items) > checks.MAX_PRESENTED:
+        raise InvalidInput(
+            f"A presentation carries at most {checks.MAX_PRESENTED} credentials (verifiers refuse more): choose fewer.",
+            code="invalid_presentation",
+        )
     for item in items:
         if not presentable(item):
             raise InvalidInput(

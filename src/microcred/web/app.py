@@ -48,7 +48,7 @@ from microcred.web import (
     wallet_pages,
 )
 from microcred.web.errors import install_error_handlers, install_log_redaction
-from microcred.web.middleware import BodySizeLimit, SecurityHeaders
+from microcred.web.middleware import BodySizeLimit, FetchBudget, SecurityHeaders, VerifyRateLimit
 from microcred.web.security import Access, Caller, access_of, verify_csrf
 
 log = logging.getLogger("microcred.web")
@@ -80,7 +80,9 @@ def create_app(settings: Settings | None = None, database: Database | None = Non
     )
     app.state.settings = settings
     app.state.database = database
-    app.state.fetcher = Fetcher(enabled=settings.fetch)
+    app.state.fetcher = Fetcher(
+        enabled=settings.fetch, budget=settings.fetch_budget_seconds, ports=settings.fetch_ports
+    )
     app.state.secret_key = settings.resolved_secret_key()
     search.configure(settings.vectors_dir, settings.embeddings)
 
@@ -141,7 +143,9 @@ def create_app(settings: Settings | None = None, database: Database | None = Non
     app.mount("/static/docs", StaticFiles(directory=SWAGGER_UI_FILES), name="docs-static")
     app.mount("/static", StaticFiles(directory=Path(__file__).parent / "static"), name="static")
     install_error_handlers(app)
+    app.add_middleware(FetchBudget, fetcher=app.state.fetcher)
     app.add_middleware(BodySizeLimit, max_bytes=settings.max_body_bytes)
+    app.add_middleware(VerifyRateLimit, per_minute=settings.verify_rate_per_minute)
     app.add_middleware(SecurityHeaders)  # outermost, so even a 413 carries the headers
     check_access_declared(app)
     return app

@@ -17,26 +17,51 @@ from starlette.exceptions import HTTPException as StarletteHTTPException
 from microcred.errors import ErrorKind, MicrocredError
 
 log = logging.getLogger("microcred.web")
-_BEARER_PATHS = re.compile(r"(/claim/)[^/?\s\"]+")
+_SLASH = r"(?:/|%2[Ff])"  # a path inside a query string (?next=…) may be percent-encoded
+# The secret part of bearer paths: a learner's claim link, a share link, a cohort's join code, an account's
+# set-up link (/join/sign-up is a form, not a code).
+_BEARER_PATHS = re.compile(
+    rf"({_SLASH}(?:claim|share|join|account{_SLASH}setup){_SLASH})"
+    r"(?!sign-up(?:[/?&#\s\"']|$))(?:[^/?&#\s\"'%]|%(?!2[Ff]))+"
+)
+_BEARER_QUERY = re.compile(r"([?&](?:token|code|claim|share|setup|key|secret|password)=)[^&#\s\"']+", re.IGNORECASE)
 
 
 def redacted(text: str) -> str:
-    """The text with the secret part of bearer paths (a learner's claim link) masked, for logs."""
-    return _BEARER_PATHS.sub(r"\1[redacted]", text)
+    """The text with bearer secrets (claim, share, join and set-up links, token query parameters) masked, for
+    logs."""
+    return _BEARER_QUERY.sub(r"\1[redacted]", _BEARER_PATHS.sub(r"\1[redacted]", text))
+
+
+def redact_record(record: logging.LogRecord) -> logging.LogRecord:
+    if isinstance(record.msg, str):
+        record.msg = redacted(record.msg)
+    if isinstance(record.args, tuple):
+        record.args = tuple(redacted(a) if isinstance(a, str) else a for a in record.args)
+    elif isinstance(record.args, dict):
+        record.args = {k: redacted(v) if isinstance(v, str) else v for k, v in record.args.items()}
+    return record
 
 
 class RedactBearerPaths(logging.Filter):
-    """Masks claim-link tokens in log records (uvicorn's access log writes every path)."""
+    """Masks bearer tokens in log records (uvicorn's access log writes every path with its query)."""
 
     def filter(self, record: logging.LogRecord) -> bool:
-        if isinstance(record.args, tuple):
-            record.args = tuple(redacted(a) if isinstance(a, str) else a for a in record.args)
-        if isinstance(record.msg, str):
-            record.msg = redacted(record.msg)
+        redact_record(record)
         return True
 
 
 def install_log_redaction() -> None:
+    """Every log record made in this process, by any logger (uvicorn's access log, ours, libraries'), is
+    redacted as it is made; uvicorn's own loggers also filter, in case another record factory replaces ours."""
+    factory = logging.getLogRecordFactory()
+    if not getattr(factory, "redacts", False):
+
+        def redacting(*args: Any, **kwargs: Any) -> logging.LogRecord:
+            return redact_record(factory(*args, **kwargs))
+
+        redacting.redacts = True  # type: ignore[attr-defined]
+        logging.setLogRecordFactory(redacting)
     for name in ("uvicorn.access", "uvicorn.error", "microcred.web"):
         logger = logging.getLogger(name)
         if not any(isinstance(f, RedactBearerPaths) for f in logger.filters):
@@ -76,9 +101,13 @@ class BodyTooLarge(Exception):
 VC_API = ("/credentials/", "/presentations/")  # W3C VC-API routes: JSON, and 400 for a bad request
 
 
-def wants_json(request: Request) -> bool:
-    path = request.url.path
+def json_path(path: str) -> bool:
+    """Whether the route at `path` answers JSON (errors too): the API, the VC-API and /health."""
     return path.startswith(("/api/", *VC_API)) or path == "/api" or path == "/health"
+
+
+def wants_json(request: Request) -> bool:
+    return json_path(request.url.path)
 
 
 def error_response(

@@ -1,12 +1,18 @@
-"""ASGI middleware: the request-size limit and the security headers every response carries."""
+"""ASGI middleware: the request-size limit, the rate limit of anonymous verifications, the time budget of a
+request's fetches, and the security headers every response carries."""
 
 from __future__ import annotations
 
 import json
+import re
 
+from fastapi import Request
+from fastapi.responses import JSONResponse
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
-from microcred.web.errors import BodyTooLarge
+from microcred.verify.fetch import Fetcher
+from microcred.web.errors import BodyTooLarge, error_response, json_path
+from microcred.web.security import RateLimit, client_ip
 
 # Swagger UI at /docs runs inline scripts of its own; our pages run only our own files.
 PAGE_CSP = (
@@ -65,7 +71,7 @@ class BodySizeLimit:
     async def _refuse(self, scope: Scope, send: Send) -> None:
         path = scope.get("path", "")
         detail = f"The request body is larger than the {self.max_bytes:,} bytes allowed."
-        if path.startswith("/api") or path == "/health":
+        if json_path(path):
             body = json.dumps({"error": "request_too_large", "detail": detail}).encode()
             content_type = b"application/json"
         else:
@@ -86,6 +92,74 @@ class BodySizeLimit:
             }
         )
         await send({"type": "http.response.body", "body": body})
+
+
+# What anyone may ask to be verified, each costing CPU and fetches: the VC-API, the verifier's forms, the verify
+# page of an issued credential, and a share page (which shows the verdict, also as its feedback form answers).
+# The QR code scanner has a bucket of its own, SCAN_FACTOR times larger: the verifier page's camera sends it two
+# frames a second.
+VERIFICATIONS = (
+    ("POST", re.compile(r"/(credentials|presentations)/verify/?"), False),
+    ("POST", re.compile(r"/verify/?"), False),
+    ("GET", re.compile(r"/verify/[0-9a-fA-F-]{36}/?"), False),
+    ("GET", re.compile(r"/share/[^/]+/?"), False),
+    ("POST", re.compile(r"/share/[^/]+/feedback/?"), False),  # a refused answer shows the share page again
+    ("POST", re.compile(r"/verify/scan/?"), True),
+)
+SCAN_FACTOR = 4
+
+
+class VerifyRateLimit:
+    """At most `per_minute` verifications per client address (the address the audit log records: the proxy's
+    client when the server trusts its forwarded headers), then 429 with Retry-After."""
+
+    def __init__(self, app: ASGIApp, per_minute: int) -> None:
+        self.app = app
+        self.verifications = RateLimit(per_minute)
+        self.scans = RateLimit(per_minute * SCAN_FACTOR)
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] != "http":
+            await self.app(scope, receive, send)
+            return
+        path = scope["path"]
+        matched = [
+            scan for method, pattern, scan in VERIFICATIONS if scope["method"] == method and pattern.fullmatch(path)
+        ]
+        if not matched:
+            await self.app(scope, receive, send)
+            return
+        limit = self.scans if matched[0] else self.verifications
+        request = Request(scope, receive)
+        wait = limit.wait(client_ip(request) or "unknown")
+        if not wait:
+            await self.app(scope, receive, send)
+            return
+        what = "pictures scanned" if matched[0] else "verifications"
+        detail = f"Too many {what} from your address: at most {limit.per_minute} a minute. Try again in {wait} s."
+        headers = {"Retry-After": str(wait)}
+        response = (
+            JSONResponse({"error": "too_many_verifications", "detail": detail}, 429, headers)
+            if matched[0]  # the scanner's answers are JSON
+            else error_response(request, 429, "too_many_verifications", detail, headers)
+        )
+        await response(scope, receive, send)
+
+
+class FetchBudget:
+    """Each request's fetches from other sites (status lists, did:web documents, links) and their name lookups
+    share one time budget, so a document pointing at many slow sites cannot hold a worker."""
+
+    def __init__(self, app: ASGIApp, fetcher: Fetcher) -> None:
+        self.app = app
+        self.fetcher = fetcher
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] != "http":
+            await self.app(scope, receive, send)
+            return
+        with self.fetcher.budget():  # the route runs in a worker thread with a copy of this context
+            await self.app(scope, receive, send)
 
 
 class SecurityHeaders:

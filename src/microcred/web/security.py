@@ -8,7 +8,11 @@ from __future__ import annotations
 
 import hashlib
 import hmac
+import math
 import secrets
+import threading
+import time
+from collections import OrderedDict
 from collections.abc import Iterator
 from dataclasses import dataclass
 from typing import Annotated, cast
@@ -268,3 +272,32 @@ async def verify_csrf(request: Request) -> None:
             "This form has expired or did not come from this site: reload the page and try again.",
             code="csrf_failed",
         )
+
+
+class RateLimit:
+    """A token bucket per client address, in this process: `per_minute` requests at once, then one each
+    60/per_minute seconds. At most MAX_CLIENTS addresses are kept (the least recently seen go)."""
+
+    MAX_CLIENTS = 10_000
+
+    def __init__(self, per_minute: int) -> None:
+        self.per_minute = per_minute
+        self._buckets: OrderedDict[str, tuple[float, float]] = OrderedDict()  # address: (tokens, when)
+        self._lock = threading.Lock()
+
+    def wait(self, address: str) -> int:
+        """Take one request from the address's bucket: 0 if it may go on, else the seconds until it may."""
+        rate = self.per_minute / 60.0
+        now = time.monotonic()
+        with self._lock:
+            tokens, when = self._buckets.pop(address, (float(self.per_minute), now))
+            tokens = min(float(self.per_minute), tokens + (now - when) * rate)
+            if tokens >= 1.0:
+                tokens -= 1.0
+                waited = 0
+            else:
+                waited = max(1, math.ceil((1.0 - tokens) / rate))
+            self._buckets[address] = (tokens, now)
+            while len(self._buckets) > self.MAX_CLIENTS:
+                self._buckets.popitem(last=False)
+            return waited

@@ -31,7 +31,9 @@ from microcred.web.templating import render
 router = APIRouter(include_in_schema=False)
 MAX_LINK = 2000
 MAX_PICTURE_BYTES = 8 * 1024 * 1024
-MAX_PICTURE_PIXELS = 40_000_000
+MAX_PICTURE_PIXELS = 16_000_000  # a 4K camera frame is 8.3 megapixels; a QR code needs far fewer
+# Pillow refuses (DecompressionBombError) pictures over twice its limit wherever it opens them in this process.
+Image.MAX_IMAGE_PIXELS = min(Image.MAX_IMAGE_PIXELS or MAX_PICTURE_PIXELS, MAX_PICTURE_PIXELS)
 OWN_LINK = re.compile(r"/(verify/[0-9a-fA-F-]{36}|share/[A-Za-z0-9_-]{16,100})/?")
 Anyone = Annotated[Caller, Depends(Access.public())]
 
@@ -97,22 +99,34 @@ def verify_upload(
 def scan(picture: Annotated[UploadFile, File()], caller: Anyone) -> JSONResponse:
     try:
         return JSONResponse({"link": qr_link(picture.file.read(MAX_PICTURE_BYTES + 1))})
+    except PictureTooLarge as error:
+        return JSONResponse({"error": "picture_too_large", "detail": str(error)}, status_code=413)
     except TrustError as error:
         return JSONResponse({"error": "no_qr_code", "detail": str(error)}, status_code=422)
 
 
+class PictureTooLarge(TrustError):
+    """A picture refused for its size before it is decoded."""
+
+
 def qr_link(raw: bytes) -> str:
-    """The text of the QR code in a picture (a photo or screenshot of our PDF, a camera frame)."""
+    """The text of the QR code in a picture (a photo or screenshot of our PDF, a camera frame). Its size is read
+    from the header and checked before a pixel is decoded."""
     if len(raw) > MAX_PICTURE_BYTES:
-        raise TrustError(f"The picture is larger than {MAX_PICTURE_BYTES // (1024 * 1024)} MiB.")
+        raise PictureTooLarge(f"The picture is larger than {MAX_PICTURE_BYTES // (1024 * 1024)} MiB.")
+    too_many = PictureTooLarge(
+        f"The picture has more than {MAX_PICTURE_PIXELS // 1_000_000} megapixels: crop it to the QR code."
+    )
     try:
         with warnings.catch_warnings():
             warnings.simplefilter("error", Image.DecompressionBombWarning)
-            image = Image.open(io.BytesIO(raw))
+            image = Image.open(io.BytesIO(raw))  # reads the header only
             if image.width * image.height > MAX_PICTURE_PIXELS:
-                raise TrustError("The picture has too many pixels: crop it to the QR code.")
+                raise too_many
             image.load()
-    except (UnidentifiedImageError, Image.DecompressionBombError, Image.DecompressionBombWarning, OSError, ValueError):
+    except (Image.DecompressionBombError, Image.DecompressionBombWarning):
+        raise too_many from None
+    except (UnidentifiedImageError, OSError, ValueError):
         raise TrustError("The picture is not an image microcred can read (PNG, JPEG, WebP or GIF).") from None
     found = [code.text for code in zxingcpp.read_barcodes(image.convert("L")) if code.text]
     if not found:

@@ -1,0 +1,45 @@
+"""CSV files the app writes (cohort exports, a batch run's result.csv), safe to open in a spreadsheet.
+
+A cell that starts with = + - @, a tab or a carriage return is read by spreadsheets as a formula
+(`=HYPERLINK(…)` in a learner's name runs when the educator opens the file), so such text gets a leading
+apostrophe, as OWASP's "CSV injection" advises. Numbers are written as they are.
+"""
+
+from __future__ import annotations
+
+import csv
+import io
+from collections.abc import Iterable
+from typing import Any
+
+FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
+
+
+def cell(value: Any) -> Any:
+    """The value, with text that a spreadsheet would run as a formula made plain text."""
+    if isinstance(value, str) and value.startswith(FORMULA_STARTS):
+        return "'" + value
+    return value
+
+
+class Writer:
+    """csv.writer whose every cell goes through `cell`: the only way the app writes CSV."""
+
+    def __init__(self, stream: Any) -> None:
+        self._writer = csv.writer(stream)
+
+    def writerow(self, row: Iterable[Any]) -> None:
+        self._writer.writerow([cell(value) for value in row])
+
+    def writerows(self, rows: Iterable[Iterable[Any]]) -> None:
+        for row in rows:
+            self.writerow(row)
+
+
+def text(header: list[str], rows: Iterable[Iterable[Any]]) -> str:
+    """A CSV file's text: the header line, then the rows."""
+    buffer = io.StringIO()
+    writer = Writer(buffer)
+    writer.writerow(header)
+    writer.writerows(rows)
+    return buffer.getvalue()
