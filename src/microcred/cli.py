@@ -21,10 +21,11 @@ from typing import Annotated
 import typer
 from rich.console import Console
 from rich.table import Table
+from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from microcred.accounts import demo, service, tokens
-from microcred.accounts.models import OrganisationKind, Role
+from microcred.accounts.models import OrganisationKind, Role, User
 from microcred.accounts.principal import Actor
 from microcred.config import get_settings
 from microcred.errors import MicrocredError
@@ -50,6 +51,10 @@ app.add_typer(skills_app, name="skills")
 app.add_typer(occupations_app, name="occupations")
 app.add_typer(spec_app, name="spec")
 app.add_typer(registry_app, name="registry")
+trust_app = typer.Typer(
+    help="Trust anchors for seals and timestamps: ETSI trusted lists, operator CAs.", no_args_is_help=True
+)
+app.add_typer(trust_app, name="trust")
 
 out = Console(soft_wrap=True)
 err = Console(stderr=True, soft_wrap=True)
@@ -212,25 +217,36 @@ def user_create(
     role: Annotated[Role, typer.Option(help="Their role in --org.")] = Role.LEARNER,
     platform_admin: Annotated[bool, typer.Option(help="May manage every organisation.")] = False,
 ) -> None:
-    """Create a user, optionally as a member of an organisation; prints a one-time password once."""
+    """Create a user, optionally as a member of an organisation; prints a one-time password once. An existing
+    account is only invited to --org (its holder accepts, logged in) and its password is never touched."""
     _require_schema()
     with transaction() as db:
         operator = Actor.operator()
-        if org is not None:
-            organisation = service.organisation_for(db, operator, org)
-            membership, password = service.add_member(
-                db, operator, organisation, email=email, role=role, display_name=name
-            )
-            if platform_admin:
-                service.grant_platform_admin(db, operator, membership.user)
-            where = f" as {role.label.lower()} of {organisation.legal_name}"
-        else:
+        organisation = service.organisation_for(db, operator, org) if org is not None else None
+        where = f" as {role.label.lower()} of {organisation.legal_name}" if organisation is not None else ""
+        existing = db.scalar(select(User).where(User.email == service.normalize_email(email)))
+        password = None
+        if existing is None:
             _user, password = service.create_user(
-                db, operator, email=email, display_name=name, platform_admin=platform_admin
+                db,
+                operator,
+                email=email,
+                display_name=name,
+                platform_admin=platform_admin,
+                organisation=organisation,
+                role=role if organisation is not None else None,
             )
-            where = ""
+        elif organisation is None:
+            service.create_user(db, operator, email=email, display_name=name)  # says that it exists
+        else:
+            service.add_member(db, operator, organisation, email=email, role=role, display_name=name)
+            if platform_admin:
+                service.grant_platform_admin(db, operator, existing)
     if password is None:
-        out.print(f"Added existing user {service.normalize_email(email)}{where}; their password is unchanged.")
+        out.print(
+            f"Invited the existing user {service.normalize_email(email)}{where}: they accept once logged in; "
+            "their password is unchanged."
+        )
     else:
         out.print(f"Created {service.normalize_email(email)}{where}.")
         out.print(f"One-time password (shown once, must be changed at first login): {password}", highlight=False)
@@ -286,7 +302,7 @@ def demo_create() -> None:
     out.print("Created the demo organisation 'demo'. One-time passwords, shown this once:")
     table = Table("email", "role", "one-time password")
     for account in accounts:
-        table.add_row(account.email, account.role.label, account.one_time_password or "(existing account)")
+        table.add_row(account.email, account.role.label, account.one_time_password or "(existing account: invited)")
     out.print(table)
 
 
@@ -680,7 +696,11 @@ def verify_command(
             with transaction() as db:
                 master = keys.master_key(settings.resolved_master_key())
                 report = verify_here(
-                    db, document, base_url=settings.base_url, master=master, fetcher=Fetcher(enabled=settings.fetch)
+                    db,
+                    document,
+                    base_url=settings.base_url,
+                    master=master,
+                    fetcher=Fetcher(enabled=settings.fetch, ports=settings.fetch_ports),
                 )
         else:
             report = checks.verify(document)
@@ -691,7 +711,8 @@ def verify_command(
         for check in report.checks:
             table.add_row(check.name, check.outcome.value, check.sentence)
         out.print(table)
-        out.print("[green]Valid.[/green]" if report.valid else "[red]Not valid.[/red]")
+        colour = "green" if report.valid else "red" if not report.intact else "yellow"
+        out.print(f"[{colour}]{report.verdict.label}.[/{colour}]")  # unconfirmed issuer, unknown status: not valid
     raise typer.Exit(0 if report.valid else 1)
 
 
@@ -724,3 +745,83 @@ def registry_export() -> None:
     _require_schema()
     with transaction() as db:
         out.print_json(json.dumps({"issuers": registry.export(db)}))
+
+
+def _read_file(file: Path) -> bytes:
+    try:
+        return file.read_bytes()
+    except OSError as error:
+        err.print(f"[red]Error:[/red] cannot read {file}: {error.strerror}.")
+        raise typer.Exit(1) from None
+
+
+@trust_app.command("import")
+def trust_import(
+    file: Annotated[
+        Path, typer.Argument(help="An ETSI TS 119 612 trusted list (XML): the EU LOTL or a national list.")
+    ],
+    signer: Annotated[
+        list[Path] | None,
+        typer.Option(help="A certificate (PEM or DER) the list must be signed with; the LOTL needs the Commission's."),
+    ] = None,
+) -> None:
+    """Check a trusted list's signature and date, then replace that territory's anchors with its services."""
+    from microcred.verify import anchors
+
+    _require_schema()
+    data = _read_file(file)
+    with transaction() as db:
+        signers = [anchors.certificate_from(_read_file(path)) for path in signer or []]
+        count = anchors.import_list(db, Actor.operator(), data, signers)
+    out.print(f"Imported the trusted list: {count} certificates.")
+
+
+@trust_app.command("add-ca")
+def trust_add_ca(
+    file: Annotated[Path, typer.Argument(help="The CA certificate (PEM or DER).")],
+    tsa: Annotated[bool, typer.Option(help="Trust it for timestamps (a TSA or its CA), not seals.")] = False,
+) -> None:
+    """Trust a CA (or a timestamp authority) the operator chooses."""
+    from microcred.verify import anchors
+
+    _require_schema()
+    data = _read_file(file)
+    with transaction() as db:
+        row = anchors.add_ca(db, Actor.operator(), anchors.certificate_from(data), tsa=tsa)
+        out.print(f"Trusted {row.subject} for {'timestamps' if tsa else 'seals'}: sha256:{row.fingerprint}")
+
+
+@trust_app.command("list")
+def trust_list() -> None:
+    """The trust anchors and the trusted lists they came from."""
+    from microcred.verify import anchors
+
+    _require_schema()
+    with transaction() as db:
+        for imported in anchors.lists(db):
+            out.print(
+                f"List {imported.territory}: sequence {imported.sequence}, next update "
+                f"{imported.next_update:%Y-%m-%d}, signed by sha256:{imported.signer_fingerprint}"
+            )
+        table = Table("fingerprint", "subject", "source", "type", "status", "qualified")
+        for row in anchors.listing(db):
+            table.add_row(
+                f"sha256:{row.fingerprint}",
+                row.subject,
+                row.source,
+                row.service_type,
+                row.status,
+                "yes" if row.qualified else "",
+            )
+        out.print(table)
+
+
+@trust_app.command("remove")
+def trust_remove(fingerprint: Annotated[str, typer.Argument(help="sha256:<hex> as `trust list` shows it.")]) -> None:
+    """Stop trusting an anchor the operator added."""
+    from microcred.verify import anchors
+
+    _require_schema()
+    with transaction() as db:
+        count = anchors.remove(db, Actor.operator(), fingerprint)
+    out.print(f"Removed {count} trust anchor(s).")

@@ -43,6 +43,12 @@ class Settings(BaseSettings):
         default=5, ge=1, description="Failed logins for one account before each further try waits."
     )
     login_max_delay_seconds: int = Field(default=900, ge=1, description="The longest wait after failures.")
+    login_address_free_failures: int = Field(
+        default=20, ge=1, description="Failed logins from one client address, across emails, before each try waits."
+    )
+    setup_link_hours: float = Field(
+        default=72.0, gt=0, le=24 * 30, description="How long a new account's set-up link works."
+    )
     esco_path: Path | None = Field(
         default=None, description="ESCO CSV export that `microcred taxonomy ensure` (and `make run`) imports."
     )
@@ -57,6 +63,21 @@ class Settings(BaseSettings):
         default=True,
         description="Fetch other issuers' status lists and did:web documents, and credentials by link "
         "(https, public addresses only, cached); off for an air-gapped verifier.",
+    )
+    fetch_ports: list[int] = Field(
+        default=[443], min_length=1, description="The ports other sites are fetched from (JSON list)."
+    )
+    fetch_budget_seconds: float = Field(
+        default=5.0,
+        gt=0,
+        le=60,
+        description="The time one verification request may spend on all its fetches and name lookups together.",
+    )
+    verify_rate_per_minute: int = Field(
+        default=30,
+        ge=1,
+        description="Anonymous verifications (the verify API and pages, share pages) one client address may ask "
+        "for per minute; more get 429.",
     )
     quality_min_responses: int = Field(
         default=5,

@@ -7,6 +7,7 @@ import re
 from pathlib import Path
 from typing import Any
 
+from cryptography.hazmat.primitives import serialization
 from fastapi.testclient import TestClient
 from typer.testing import CliRunner
 
@@ -15,6 +16,7 @@ from microcred.accounts.principal import Actor
 from microcred.cli import app as cli
 from microcred.issuing import keys, seals
 from microcred.store import Database
+from microcred.trust import jades
 from tests import pki
 from tests.conftest import World, csrf_from
 from tests.issuing.test_issue_edition import LEARNER, published
@@ -69,10 +71,23 @@ def test_the_qr_page_shows_both_forms_valid_and_the_verifier_catches_a_change(
 def test_the_command_line_prints_the_report_and_exits_by_the_verdict(tmp_path: Path) -> None:
     runner = CliRunner()
     sample = ELM / "Sample-MC-Annex1-signed.jsonld"
-    good = runner.invoke(cli, ["verify", str(sample), "--json"], env={"MICROCRED_DATA_DIR": str(tmp_path)})
-    report = json.loads(good.output)
-    assert good.exit_code == 0 and report["verified"] is True
-    assert {c["check"]: c["outcome"] for c in report["checks"]}["SEAL"] == "OK"
+    env = {"MICROCRED_DATA_DIR": str(tmp_path)}
+    unanchored = runner.invoke(cli, ["verify", str(sample), "--json"], env=env)
+    report = json.loads(unanchored.output)  # its certificate expired in 2025, and no trusted TSA vouches for 2023
+    assert unanchored.exit_code == 1 and report["verified"] is False
+    assert {c["check"]: c["outcome"] for c in report["checks"]}["SEAL"] == "ERROR"
+    seal = jades.verify(json.loads(sample.read_bytes()))
+    assert seal.stamp is not None
+    (tmp_path / "tsa.pem").write_bytes(seal.stamp.certificates[-1].public_bytes(serialization.Encoding.PEM))
+    (tmp_path / "seal.pem").write_bytes(seal.chain[0].public_bytes(serialization.Encoding.PEM))
+    assert runner.invoke(cli, ["db", "upgrade"], env=env).exit_code == 0
+    assert runner.invoke(cli, ["trust", "add-ca", str(tmp_path / "tsa.pem"), "--tsa"], env=env).exit_code == 0
+    assert runner.invoke(cli, ["trust", "add-ca", str(tmp_path / "seal.pem")], env=env).exit_code == 0
+    listed = runner.invoke(cli, ["trust", "list"], env=env)
+    assert "operator" in listed.output and "TSA" in listed.output
+    good = runner.invoke(cli, ["verify", str(sample), "--json"], env=env)
+    seal_check = next(c for c in json.loads(good.output)["checks"] if c["check"] == "SEAL")
+    assert seal_check["outcome"] == "OK" and "trust anchor" in seal_check["sentence"]
     document = json.loads(sample.read_text())
     document["payload"] = document["payload"].replace("Ana", "Ann", 1)
     bad_file = tmp_path / "changed.json"
@@ -183,10 +198,23 @@ def test_the_verdict_shows_the_annex_i_content_of_both_forms(
     with database.session() as db:
         row = db.scalars(select(IssuedCredential)).one()
         forms = {"Open Badge": row.document, "ELM": row.elm_document}
-    wanted = {"Learner", "Title", "Awarded by", "Level", "Workload", "Assessment", "Learning outcome"}
+    from microcred.issuing import keys
+    from microcred.verify.service import verify_here
+
+    settings = client.app.state.settings  # type: ignore[attr-defined]
+    master = keys.master_key(settings.resolved_master_key())
+    wanted = {"Learner", "Title", "Level", "Workload", "Assessment", "Learning outcome"}
     for name, document in forms.items():
-        facts = checks.summary(checks.verify(document))
+        with database.session() as db:
+            report = verify_here(db, document, base_url=settings.base_url, master=master)
+        facts = checks.summary(report)
         labels = {label for label, _value in facts}
         assert wanted <= labels, (name, wanted - labels)
+        # the awarding body by name, as fact only when the signer is confirmed to be it
+        assert ("Awarded by" if checks.signer_confirmed(report) else checks.ISSUER_UNCONFIRMED) in labels, name
+        assert name == "ELM" or "Awarded by" in labels  # our own did:web key, read from our database
+        if name == "Open Badge":  # with no sources, nothing ties its did:web key to the issuer
+            unconfirmed = checks.summary(checks.verify(document))
+            assert "Awarded by" not in dict(unconfirmed) and "(not confirmed)" in dict(unconfirmed)["Issuer"]
         assert any(label.startswith("Quality assurance") for label in labels), (name, labels)
         assert dict(facts)["Learner"] == "Ana Andromeda", name

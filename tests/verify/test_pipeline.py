@@ -4,6 +4,7 @@ credentials get the right verdict per check, and a changed byte never passes."""
 from __future__ import annotations
 
 import json
+from dataclasses import replace
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
@@ -15,6 +16,7 @@ from hypothesis import strategies as st
 
 from microcred.accounts.models import Role
 from microcred.store import Database
+from microcred.trust import jades, pkix
 from microcred.trust.multikey import key_from_multibase
 from microcred.verify import checks
 from tests.conftest import World
@@ -99,7 +101,7 @@ def test_any_single_changed_byte_of_a_signed_credential_fails(
     key = checks.Sources().key_for  # no network, no database: our did:web resolved from the DID document below
     did = client.get("/orgs/a/did.json").json()
     keys = {m["id"]: key_from_multibase(m["publicKeyMultibase"]) for m in did["verificationMethod"]}
-    sources = checks.Sources(key_for=lambda method: keys.get(method) or key(method))
+    sources = checks.Sources(key_for=lambda method, relationship: keys.get(method) or key(method, relationship))
     assert checks.verify(json.loads(text), sources).checks[1].outcome == checks.Outcome.OK
 
     @settings(max_examples=500, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
@@ -126,11 +128,28 @@ def test_any_single_changed_byte_of_a_signed_credential_fails(
 )
 def test_the_commissions_sealed_credentials_get_the_right_verdicts(path: Path) -> None:
     document = checks.parse(path.read_bytes())
+    seal = jades.verify(document)  # the signature holds
+    # With no anchors, nothing vouches for the 2023 timestamp, and the certificate has expired since (2025): ERROR.
     report = checks.verify(document)
     verdict = {c.name: c.outcome.value for c in report.checks}
-    assert verdict["FORMAT"] == "OK" and verdict["SEAL"] == "OK" and report.kind == "elm"
+    assert verdict["FORMAT"] == "OK" and verdict["SEAL"] == "ERROR" and report.kind == "elm"
+    sentence = next(c for c in report.checks if c.name == "SEAL")
+    assert "signature holds" in sentence.sentence and "not valid on" in sentence.sentence
+    assert "authority this server does not trust" in sentence.detail
+    # Its timestamp authority trusted: sealed in 2023, when the certificate was valid; its chain is not anchored.
+    assert seal.stamp is not None
+    tsa_root = seal.stamp.certificates[-1]
+    stamps = pkix.Anchors(timestamps=(pkix.Anchor(tsa_root, "Nowina's test TSA root"),))
+    report = checks.verify(document, checks.Sources(anchors=lambda: stamps))
+    verdict = {c.name: c.outcome.value for c in report.checks}
+    assert verdict["SEAL"] == "WARNING" and report.verdict == checks.Verdict.UNCONFIRMED
+    assert "chains to no trust anchor" in next(c for c in report.checks if c.name == "SEAL").sentence
     assert verdict["ACCREDITATION"] == "WARNING" and verdict["VALIDITY"] == "OK"
-    assert "CN=" in str(report.issuer)
+    assert str(report.issuer).startswith("sha256:") and "CN=" not in str(report.issuer)
+    # Its anchor loaded (the sample carries only its seal certificate, which is then the anchor): OK.
+    anchored = replace(stamps, seals=(pkix.Anchor(seal.chain[0], "ANF's eSeal certificate"),))
+    report = checks.verify(document, checks.Sources(anchors=lambda: anchored))
+    assert {c.name: c.outcome.value for c in report.checks}["SEAL"] == "OK"
     assert dict(checks.summary(report))["Learner"]
     document["payload"] = document["payload"].replace("Pass", "Fail", 1).replace("a", "e", 1)
     changed = {c.name: c.outcome.value for c in checks.verify(document).checks}
@@ -138,7 +157,7 @@ def test_the_commissions_sealed_credentials_get_the_right_verdicts(path: Path) -
 
 
 def test_one_edtechs_signed_examples_verify_with_their_keys_mapped() -> None:
-    def example_keys(method: str) -> Any:
+    def example_keys(method: str, relationship: str) -> Any:
         host, _, fragment = method.partition("#")
         if host in ("https://example.com/issuers/876543", "https://1edtech.edu/issuers/565049"):
             return key_from_multibase(fragment)
@@ -146,14 +165,18 @@ def test_one_edtechs_signed_examples_verify_with_their_keys_mapped() -> None:
 
     sources = checks.Sources(key_for=example_keys)
     # simple-did-key-method's issuer is a urn:uuid, which names no keys: the signature holds, its author is unknown
-    for name, proof in (("simple.json", "OK"), ("simple-did-key-method.json", "WARNING")):
+    for name, proof, verdict_wanted in (
+        ("simple.json", "OK", checks.Verdict.VALID),
+        ("simple-did-key-method.json", "WARNING", checks.Verdict.UNCONFIRMED),
+    ):
         report = checks.verify(checks.parse((ONE_EDTECH / name).read_bytes()), sources)
         verdict = {c.name: c.outcome.value for c in report.checks}
         assert verdict["PROOF"] == proof and verdict["REVOCATION"] == "SKIPPED", (name, report.as_dict())
-        assert verdict["FORMAT"] == "OK" and report.kind == "open-badge" and report.valid
+        assert verdict["FORMAT"] == "OK" and report.kind == "open-badge" and report.verdict == verdict_wanted
     complete = checks.verify(checks.parse((ONE_EDTECH / "complete.json").read_bytes()), sources)
     verdict = {c.name: c.outcome.value for c in complete.checks}
     assert verdict["PROOF"] == "OK" and verdict["REVOCATION"] == "WARNING"  # 1EdTechRevocationList: not read
+    assert complete.verdict == checks.Verdict.STATUS_UNKNOWN  # so whether it was revoked is unknown
     assert checks.verify(checks.parse((ONE_EDTECH / "simple.json").read_bytes())).checks[1].outcome == "ERROR"
 
 

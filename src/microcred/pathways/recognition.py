@@ -108,7 +108,10 @@ def read_credential(document: Any, report: checks.Report, hidden: Iterable[str] 
         awarded = None
     return Reading(
         title=(first.get("Title") or held.title)[:300],
-        issuer_name=(first.get("Awarded by") or str(report.issuer or "An unnamed issuer"))[:300],
+        # "Names itself … (not confirmed)" when nothing ties the signer to the issuer it names
+        issuer_name=(
+            first.get("Awarded by") or first.get(checks.ISSUER_UNCONFIRMED) or str(report.issuer or "An unnamed issuer")
+        )[:300],
         facts=facts,
         credits=credits,
         level=level,
@@ -146,7 +149,7 @@ def suggest(
     def fact(label: str) -> str:
         return facts.get(label, [""])[0]
 
-    return [
+    suggestions = [
         _quality(by_check.get("ACCREDITATION"), fact("Quality assurance")),
         _verification(report),
         _level(reading.level, fact("Level"), rules),
@@ -154,6 +157,15 @@ def suggest(
         _workload(fact("Workload"), reading.credits),
         _assessment(fact("Assessment"), reading.grade is not None),
         _identification(fact("Supervision and identity verification")),
+    ]
+    if checks.signer_confirmed(report):
+        return suggestions
+    # what a credential says of itself is only a claim when nothing ties it to the issuer it names
+    return [
+        Suggestion(s.criterion, Judgement.PARTLY_MET, f"{s.evidence} But who issued it is not confirmed.")
+        if s.judgement == Judgement.MET
+        else s
+        for s in suggestions
     ]
 
 
@@ -185,7 +197,7 @@ def _verification(report: checks.Report) -> Suggestion:
         )
     proof = next((check for check in report.checks if check.name in ("PROOF", "SEAL")), None)
     shown = " ".join(c.sentence for c in report.checks if c.name in ("PROOF", "SEAL", "REVOCATION", "VALIDITY"))
-    if proof is not None and proof.outcome == checks.Outcome.OK:
+    if proof is not None and proof.outcome == checks.Outcome.OK and report.valid:
         return Suggestion(Criterion.VERIFICATION, Judgement.MET, shown)
     return Suggestion(Criterion.VERIFICATION, Judgement.PARTLY_MET, shown or "The credential carries no proof or seal.")
 
@@ -481,7 +493,13 @@ def _open(
         organisation=organisation,
         summary=f"Recognition case for {reading.title[:100]}"
         + (f" towards {pathway.title[:100]}" if pathway else " (stand-alone)")
-        + ("" if report.valid else ": the credential does not verify"),
+        + (
+            ""
+            if report.valid
+            else ": the credential does not verify"
+            if not report.intact
+            else f": {report.verdict.label.lower()}"
+        ),
     )
     _route(db, actor, case, organisation, pathway, report, today or date.today())
     return case
@@ -565,10 +583,11 @@ def _route(
     today: date,
 ) -> None:
     """Decide the case automatically when an agreement or the free electives cover it; otherwise say why not."""
-    if not report.valid:
-        failed = next(c for c in report.checks if c.outcome == checks.Outcome.ERROR)
+    if not report.valid:  # not valid, or valid with its issuer unconfirmed or its status unknown
+        failed = next(c for c in report.checks if c.outcome == checks.Outcome.ERROR or c.verdict is not None)
+        said = "does not verify" if failed.outcome == checks.Outcome.ERROR else f"is held back: {report.verdict.label}"
         case.route_note = (
-            f"The credential does not verify ({failed.name}: {failed.sentence}) It is never decided automatically: "
+            f"The credential {said} ({failed.name}: {failed.sentence}) It is never decided automatically: "
             "an officer decides."
         )
         return

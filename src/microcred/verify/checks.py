@@ -13,7 +13,7 @@ import logging
 import re
 from collections.abc import Callable
 from dataclasses import dataclass, field
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from enum import StrEnum
 from typing import Any
 
@@ -21,13 +21,14 @@ import pycountry
 
 from microcred.design import reading
 from microcred.design.documents import as_list, text_of
-from microcred.trust import TrustError, dataintegrity, jades, statuslist
+from microcred.trust import TrustError, dataintegrity, jades, pkix, statuslist
 from microcred.trust.loader import document_loader
 from microcred.trust.multikey import Key, key_from_multibase
 
 log = logging.getLogger(__name__)
 MAX_BYTES = 2 * 1024 * 1024
 MAX_DEPTH = 64
+MAX_PRESENTED = 10  # credentials verified in one presentation
 V1 = "https://www.w3.org/2018/credentials/v1"
 V2 = "https://www.w3.org/ns/credentials/v2"
 OB3_TYPES = {"OpenBadgeCredential", "AchievementCredential"}
@@ -134,11 +135,14 @@ class Unreachable(Exception):
 class Sources:
     """Where the pipeline gets what a credential does not carry: keys, status lists, issuer trust."""
 
-    key_for: Callable[[str], Key | None] = lambda _method: None
+    # the key of a verification method when its controller lists it under the relationship given
+    # (assertionMethod, authentication), else None
+    key_for: Callable[[str, str], Key | None] = lambda _method, _relationship: None
     status_list: Callable[[str], dict[str, Any] | None] = lambda _url: None  # a BitstringStatusListCredential
     award_status: Callable[[str], dict[str, bool] | None] = lambda _url: None  # {"revoked": …, "suspended": …}
     trust: Callable[[str, dict[str, Any]], Trust | None] = lambda _issuer, _credential: None
     now: Callable[[], datetime] = lambda: datetime.now(UTC)
+    anchors: Callable[[], pkix.Anchors] = lambda: pkix.Anchors()  # what seals and timestamps may chain to
 
 
 def parse(raw: bytes | str) -> Any:
@@ -283,6 +287,10 @@ def _elm_problems(credential: dict[str, Any], *, sealed: bool) -> list[str]:
 
 # PROOF ----------------------------------------------------------------------------------------------------
 
+CLOCK_SKEW = timedelta(minutes=5)  # how far in the future a proof's `created` may be: clocks differ a little
+ASSERTION, AUTHENTICATION = "assertionMethod", "authentication"
+DID = re.compile(r"did:[a-z0-9]+:[A-Za-z0-9._:%-]*[A-Za-z0-9._-]")  # DID syntax: prefix and method lower case
+
 
 def proof_checks(credential: dict[str, Any], sources: Sources) -> Check:
     proofs = [p for p in as_list(credential.get("proof")) if isinstance(p, dict)]
@@ -291,21 +299,25 @@ def proof_checks(credential: dict[str, Any], sources: Sources) -> Check:
     unsecured = {k: v for k, v in credential.items() if k != "proof"}
     loader = document_loader()
     details = []
+    issuer = _issuer_id(credential) or ""
+    unbound = []
     for proof in proofs:
         method = proof.get("verificationMethod")
         if not isinstance(method, str):
             return Check("PROOF", Outcome.ERROR, "The proof names no key.", "verificationMethod is missing.")
-        key = _key(method, sources)
+        broken = proof_rule_problem(proof, ASSERTION, sources.now())
+        if broken:
+            return Check("PROOF", Outcome.ERROR, broken[0], broken[1])
+        key = _key(method, ASSERTION, sources)
         if key is None:
             return Check(
                 "PROOF",
                 Outcome.ERROR,
-                "The key that signed the credential cannot be found, so its signature cannot be checked.",
+                "The key that signed the credential cannot be found among its controller's assertion keys, "
+                "so its signature cannot be checked.",
                 _unresolved(method),
             )
-        issuer = _issuer_id(credential) or ""
-        unbound = not _controlled(method, issuer)
-        if unbound and _resolvable(issuer):
+        if not _controlled(method, issuer) and _names_keys(issuer):
             return Check(
                 "PROOF",
                 Outcome.ERROR,
@@ -327,14 +339,52 @@ def proof_checks(credential: dict[str, Any], sources: Sources) -> Check:
                 f"{proof.get('cryptosuite')} proof by {method[:200]} does not verify: {result.problem}",
             )
         details.append(f"{proof.get('cryptosuite')} by {method[:200]}")
-        if unbound:  # an issuer id such as urn:uuid names no keys: the signature holds, its author is unknown
-            return Check(
-                "PROOF",
-                Outcome.WARNING,
-                "The signature is intact, but nothing ties the signing key to the issuer.",
-                f"{'; '.join(details)}; the issuer {issuer[:200]} cannot name its keys.",
-            )
+        if not _controlled(method, issuer):
+            unbound.append(method)
+    if unbound:  # a urn:uuid, an upper-case "DID:", an https profile signed by a did:key: nothing ties them
+        return Check(
+            "PROOF",
+            Outcome.WARNING,
+            "The signature is intact, but nothing ties the signing key to the issuer: who issued it is not confirmed.",
+            f"{'; '.join(details)}; {_why_unbound(issuer)}",
+            verdict=Verdict.UNCONFIRMED,
+        )
     return Check("PROOF", Outcome.OK, "The issuer's signature is intact.", "; ".join(details))
+
+
+def proof_rule_problem(proof: dict[str, Any], purpose: str, now: datetime) -> tuple[str, str] | None:
+    """What breaks Data Integrity's rules for a proof made for `purpose` (assertionMethod for a credential,
+    authentication for a holder's presentation): its stated purpose, `created` not in the future (beyond
+    CLOCK_SKEW), `expires` not passed. A sentence and a detail, or None."""
+    given = proof.get("proofPurpose")
+    if given != purpose:
+        stated = f"proofPurpose is {str(given)[:40]!r}" if given is not None else "proofPurpose is missing"
+        return f"The proof was not made for this purpose: it must state proofPurpose {purpose}.", stated
+    created = proof.get("created")
+    if created is not None:
+        when = _date(created)
+        if when is None:
+            return "The proof's creation date is not a date and time.", f"created is {str(created)[:40]!r}"
+        if when > now + CLOCK_SKEW:
+            return (
+                "The proof says it was made in the future.",
+                f"created {created[:40]} is later than now ({now:%Y-%m-%dT%H:%M:%SZ}) plus the "
+                f"{int(CLOCK_SKEW.total_seconds() // 60)} minutes allowed for clocks that differ.",
+            )
+    expires = proof.get("expires")
+    if expires is not None:
+        end = _date(expires)
+        if end is None:
+            return "The proof's expiry date is not a date and time.", f"expires is {str(expires)[:40]!r}"
+        if end < now:
+            return f"The proof expired on {end:%Y-%m-%d}.", f"expires {expires[:40]}"
+    return None
+
+
+def signer_confirmed(report: Report) -> bool:
+    """Whether the report ties the credential's signer to its issuer: its PROOF or SEAL is OK, held by nothing."""
+    signed = [check for check in report.checks if check.name in ("PROOF", "SEAL")]
+    return bool(signed) and all(c.outcome == Outcome.OK and c.verdict is None for c in signed)
 
 
 def _unresolved(method: str) -> str:
@@ -342,35 +392,88 @@ def _unresolved(method: str) -> str:
     scheme = re.match(r"did:([a-z0-9]+):", method)
     if scheme and scheme.group(1) not in ("key", "web"):
         return f"did:{scheme.group(1)} is not a DID method microcred resolves (did:key and did:web are): {method[:200]}"
-    return f"Could not resolve {method[:200]}."
+    return f"Could not resolve {method[:200]}, or its controller does not list it as an assertion key."
 
 
-def _key(method: str, sources: Sources) -> Key | None:
+def _key(method: str, relationship: str, sources: Sources) -> Key | None:
+    """The key of `method` when its controller document lists it under `relationship`. A did:key's document
+    is derived from the key and lists it under both assertionMethod and authentication, as #<the key> only."""
     if method.startswith("did:key:"):
+        did, _, fragment = method.partition("#")
+        multibase = did.removeprefix("did:key:")
+        if fragment not in ("", multibase):
+            return None
         try:
-            return key_from_multibase(method.split("#", 1)[0].removeprefix("did:key:"))
+            return key_from_multibase(multibase)
         except TrustError:
             return None
-    return sources.key_for(method)
+    if method[:4].lower() == "did:" and not method.startswith("did:"):
+        return None  # "DID:…" is no DID: the prefix and method name are lower case
+    return sources.key_for(method, relationship)
 
 
-def _resolvable(issuer: str) -> bool:
-    """Whether the issuer id can name its own keys (a DID or a web address) — a urn:uuid cannot."""
-    return issuer.startswith(("did:", "https://", "http://"))
+def _names_keys(issuer: str) -> bool:
+    """Whether the issuer id names its own keys, so a key from elsewhere is not its: a DID does."""
+    return DID.fullmatch(issuer) is not None
 
 
 def _controlled(method: str, issuer: str | None) -> bool:
-    """Whether the verification method is one of the issuer's: a fragment of its id, or its did:key."""
-    if issuer is None:
+    """Whether the verification method is the issuer's: a key in its DID document or under its https URL
+    (compared exactly: `DID:web:…` is not `did:web:…`)."""
+    if not issuer or not (_names_keys(issuer) or issuer.startswith(("https://", "http://"))):
         return False
-    controller = method.split("#", 1)[0]
-    return controller == issuer or (issuer.startswith("did:key:") and controller == issuer.split("#", 1)[0])
+    return method.split("#", 1)[0] == issuer
+
+
+def _why_unbound(issuer: str) -> str:
+    if issuer[:4].lower() == "did:" and not _names_keys(issuer):
+        return (
+            f"the issuer {issuer[:200]} is not a DID (the did: prefix and method name are lower case), "
+            "so it names no keys."
+        )
+    if issuer.startswith(("https://", "http://")):
+        return (
+            f"the key is not under the issuer's address {issuer[:200]}, and microcred cannot read which keys it uses."
+        )
+    return f"the issuer {issuer[:200]} cannot name its keys."
 
 
 # SEAL -----------------------------------------------------------------------------------------------------
 
 
+class Sealer(str):
+    """A seal's signer as a report names it: "sha256:<hex>", its certificate's fingerprint, never its subject
+    (anyone can copy a DN into a certificate of their own). The subject and the anchor the chain validated to
+    (None: none) ride along for the registry, which may trust a subject only under an anchor."""
+
+    subject: str
+    anchor: pkix.Anchor | None
+
+    def __new__(cls, certificate_fingerprint: str, subject: str, anchor: pkix.Anchor | None) -> Sealer:
+        sealer = super().__new__(cls, f"sha256:{certificate_fingerprint}")
+        sealer.subject, sealer.anchor = subject, anchor
+        return sealer
+
+
+def _trusted_time(seal: jades.Seal, anchors: pkix.Anchors, now: datetime) -> tuple[datetime, str]:
+    """When the seal counts as made: its timestamp's time when the TSA chains to a timestamp anchor (checked at
+    that time), else now (`sigT` is only what the sealer wrote); and a clause saying which and why."""
+    if seal.stamp is None:
+        written = f" (it says {str(seal.signing_time)[:40]}, which nothing vouches for)" if seal.signing_time else ""
+        return now, f"it has no timestamp, so its certificate must be valid now{written}"
+    path = pkix.validate(seal.stamp.certificates, anchors.timestamps, seal.stamp.time, purpose=pkix.TSA)
+    if path.anchor is None:
+        return now, (
+            f"its timestamp ({seal.stamp.time:%Y-%m-%d %H:%M} UTC) is from an authority this server does not trust "
+            f"({path.reason}), so its certificate must be valid now"
+        )
+    return seal.stamp.time, f"timestamped {seal.stamp.time:%Y-%m-%d %H:%M} UTC by {path.anchor.name}"
+
+
 def seal_check(document: dict[str, Any], sources: Sources) -> tuple[Check, dict[str, Any] | None, str | None]:
+    """The seal's signature, then its certificate's path to a trust anchor at the trusted time: OK when it
+    validates, WARNING (issuer unconfirmed) when it chains to no anchor, ERROR when the signature fails or the
+    certificate was not valid then or may not seal."""
     try:
         seal = jades.verify(document)
     except TrustError as error:
@@ -387,20 +490,44 @@ def seal_check(document: dict[str, Any], sources: Sources) -> tuple[Check, dict[
             _payload(document),
             None,
         )
-    when = sources.now()
-    detail = f"{seal.algorithm} by {seal.subject}, certificate by {seal.issuer}" + (
-        f", timestamped {seal.timestamp.isoformat()}" if seal.timestamp else ""
+    anchors = sources.anchors()
+    now = sources.now()
+    signed_at, when = _trusted_time(seal, anchors, now)
+    path = pkix.validate(seal.chain, anchors.seals, signed_at)
+    sealer = Sealer(pkix.fingerprint(seal.chain[0]), seal.subject, path.anchor)
+    detail = f"{seal.algorithm} by {seal.subject[:300]}, certificate {sealer} by {seal.issuer[:300]}; {when}; " + (
+        path.reason
     )
-    signed_at = seal.timestamp or _date(seal.signing_time) or when
-    if not seal.not_before <= signed_at <= seal.not_after:
+    if path.broken:
         return (
             Check(
-                "SEAL", Outcome.ERROR, "The seal's certificate was not valid when the credential was sealed.", detail
+                "SEAL",
+                Outcome.ERROR,
+                f"The seal's signature holds, but {path.reason}"
+                + ("." if signed_at != now else ", and no trusted timestamp vouches for an earlier signing time."),
+                detail,
             ),
             seal.payload,
-            seal.subject,
+            sealer,
         )
-    return Check("SEAL", Outcome.OK, "The issuer's electronic seal is intact.", detail), seal.payload, seal.subject
+    if path.anchor is None:
+        return (
+            Check(
+                "SEAL",
+                Outcome.WARNING,
+                "The seal is intact, but its certificate chains to no trust anchor this server accepts: who sealed "
+                "it is not confirmed.",
+                detail,
+                verdict=Verdict.UNCONFIRMED,
+            ),
+            seal.payload,
+            sealer,
+        )
+    return (
+        Check("SEAL", Outcome.OK, f"The issuer's electronic seal is intact: {path.reason}.", detail),
+        seal.payload,
+        sealer,
+    )
 
 
 def _payload(document: dict[str, Any]) -> dict[str, Any] | None:
@@ -428,8 +555,10 @@ def status_check(credential: dict[str, Any], sources: Sources) -> Check:
             return Check(
                 "REVOCATION",
                 Outcome.WARNING,
-                "The credential's revocation status is kept in a way microcred cannot read.",
+                "The credential's revocation status is kept in a way microcred cannot read: whether it was "
+                "revoked is unknown.",
                 f"credentialStatus type {str(entry.get('type'))[:80]!r}",
+                verdict=Verdict.STATUS_UNKNOWN,
             )
         url = entry.get("statusListCredential")
         try:
@@ -443,7 +572,8 @@ def status_check(credential: dict[str, Any], sources: Sources) -> Check:
                 "REVOCATION",
                 Outcome.WARNING,
                 "The issuer's revocation list could not be reached: whether it was revoked is unknown.",
-                f"{str(url)[:200]}{why}",
+                f"STATUS_RETRIEVAL_ERROR (Bitstring Status List): {str(url)[:200]}{why}",
+                verdict=Verdict.STATUS_UNKNOWN,
             )
         problem = _list_problem(list_credential, credential, sources)
         if problem:
@@ -480,7 +610,8 @@ def _award_status(url: str, sources: Sources) -> Check:
             "REVOCATION",
             Outcome.WARNING,
             "The issuer's status service could not be reached: whether it was revoked is unknown.",
-            url[:200],
+            f"STATUS_RETRIEVAL_ERROR: {url[:200]}",
+            verdict=Verdict.STATUS_UNKNOWN,
         )
     if answer.get("revoked"):
         return Check("REVOCATION", Outcome.ERROR, "The issuer has revoked this credential.", url[:200])
@@ -516,7 +647,16 @@ def validity_check(credential: dict[str, Any], sources: Sources) -> Check:
 # ACCREDITATION --------------------------------------------------------------------------------------------
 
 
-def trust_check(credential: dict[str, Any], issuer: str | None, sources: Sources) -> Check:
+def trust_check(credential: dict[str, Any], issuer: str | None, sources: Sources, *, confirmed: bool = True) -> Check:
+    """What the registry says of the issuer, consulted only when the signer is `confirmed` to be the issuer
+    (else a registered issuer's name would vouch for anyone who writes its id into a credential)."""
+    if not confirmed:
+        return Check(
+            "ACCREDITATION",
+            Outcome.WARNING,
+            "Who issued it is not confirmed, so the registry of trusted issuers cannot vouch for it.",
+            f"The credential names {str(issuer or 'no issuer')[:200]} as its issuer, unconfirmed.",
+        )
     found = sources.trust(issuer, credential) if issuer else None
     if found is None:
         return Check(
@@ -606,7 +746,10 @@ def verify(document: Any, sources: Sources | None = None) -> Report:
         report.checks.append(_safely("PROOF", lambda: proof_checks(credential, sources)))
     report.checks.append(_safely("REVOCATION", lambda: status_check(credential, sources)))
     report.checks.append(_safely("VALIDITY", lambda: validity_check(credential, sources)))
-    report.checks.append(_safely("ACCREDITATION", lambda: trust_check(credential, report.issuer, sources)))
+    confirmed = signer_confirmed(report)
+    report.checks.append(
+        _safely("ACCREDITATION", lambda: trust_check(credential, report.issuer, sources, confirmed=confirmed))
+    )
     return report
 
 
@@ -695,7 +838,20 @@ def summary(report: Report, language: str | None = None) -> list[tuple[str, str]
         ]
         outcomes = [outcome.text for outcome in reading.outcomes(achievement, {})]
     facts += [("Learning outcome", outcome) for outcome in outcomes if outcome]
+    if not signer_confirmed(report):  # a name anyone can write: never shown as who awarded it
+        facts = [
+            (ISSUER_UNCONFIRMED, f"Names itself {v} (not confirmed)") if k == "Awarded by" else (k, v) for k, v in facts
+        ]
     return [(label, value) for label, value in facts if value]
+
+
+ISSUER_UNCONFIRMED = "Issuer"  # the label of an issuer's self-declared name when nothing confirms it
+
+
+def declared_issuer(report: Report, language: str | None = None) -> str:
+    """The name the credential gives its issuer (its legal name, for ELM), as written: confirmed or not."""
+    issuer = _first((report.credential or {}).get("issuer"))
+    return text_of(issuer.get("legalName") if report.kind == "elm" else issuer.get("name"), language)
 
 
 def _duration(value: Any) -> str:
@@ -749,6 +905,15 @@ def verify_presentation(
         document,
         document.get("holder") if isinstance(document.get("holder"), str) else None,
     )
+    if len(as_list(held)) > MAX_PRESENTED:  # each costs CPU and fetches: refused before any is checked
+        report.checks[-1] = Check(
+            "FORMAT",
+            Outcome.ERROR,
+            f"The presentation carries {len(as_list(held))} credentials: at most {MAX_PRESENTED} are verified "
+            "in one presentation.",
+            " ".join(problems),
+        )
+        return report, []
     report.checks.append(_safely("OWNER", lambda: _owner(document, sources, challenge, domain)))
     return report, [verify(credential, sources) for credential in as_list(held)]
 
@@ -763,8 +928,11 @@ def _owner(document: dict[str, Any], sources: Sources, challenge: str | None, do
             return Check("OWNER", Outcome.ERROR, "The presentation is not signed by its holder, as was asked.")
         return Check("OWNER", Outcome.SKIPPED, "The presentation is not signed: who presents it is not proven.")
     proof = proofs[0]
-    if proof.get("proofPurpose") != "authentication":
+    if proof.get("proofPurpose") != AUTHENTICATION:
         return Check("OWNER", Outcome.ERROR, "The presentation's proof is not an authentication by its holder.")
+    broken = proof_rule_problem(proof, AUTHENTICATION, sources.now())
+    if broken:
+        return Check("OWNER", Outcome.ERROR, f"The holder's proof: {broken[0]}", broken[1])
     if challenge is not None and proof.get("challenge") != challenge:
         return Check("OWNER", Outcome.ERROR, "The presentation answers another request (its challenge differs).")
     if domain is not None and proof.get("domain") != domain:
@@ -772,9 +940,14 @@ def _owner(document: dict[str, Any], sources: Sources, challenge: str | None, do
     method = proof.get("verificationMethod")
     if not isinstance(method, str):
         return Check("OWNER", Outcome.ERROR, "The presentation's proof names no key.")
-    key = _key(method, sources)
+    key = _key(method, AUTHENTICATION, sources)
     if key is None:
-        return Check("OWNER", Outcome.ERROR, "The holder's key cannot be found.", method[:200])
+        return Check(
+            "OWNER",
+            Outcome.ERROR,
+            "The holder's key cannot be found among its controller's authentication keys.",
+            method[:200],
+        )
     holder = document.get("holder")
     holder = holder.get("id") if isinstance(holder, dict) else holder  # VC 2.0 allows {"id": …} too
     if isinstance(holder, str) and method.split("#", 1)[0] != holder:

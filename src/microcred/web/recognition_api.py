@@ -27,6 +27,7 @@ from microcred.pathways.models import (
     RecognitionCase,
     RecognitionState,
 )
+from microcred.verify import checks
 from microcred.verify.service import verify_here
 from microcred.web.issuing_api import master_of
 from microcred.web.security import DB, Access, Caller, fetcher_of, settings_of
@@ -102,7 +103,8 @@ def case_out(db: Session, case: RecognitionCase, *, for_officer: bool) -> dict[s
         "pathway": {"id": str(pathway.id), "title": pathway.title} if pathway else None,
         "state": case.state.value,
         "verified": case.verified,
-        "flag": None if case.verified else "The credential does not verify: this case is never decided automatically.",
+        "verdict": _verdict(case),
+        "flag": None if case.verified else f"{_verdict(case).label}: this case is never decided automatically.",
         "title": case.title,
         "issuer": case.issuer_name,
         "credits": _decimal(case.credits),
@@ -351,3 +353,11 @@ def appeal(case_id: uuid.UUID, body: AppealIn, caller: SignedIn, db: DB) -> dict
     recognition.appeal(db, caller.signed_in, caller.person, case_id, body.grounds)
     db.commit()
     return case_out(db, recognition.case_of_learner(db, caller.person, case_id), for_officer=False)
+
+
+def _verdict(case: Any) -> checks.Verdict:
+    """The verdict stored with the case's report (older cases kept only whether it verified)."""
+    stored = (case.report or {}).get("verdict")
+    if stored in set(checks.Verdict):
+        return checks.Verdict(stored)
+    return checks.Verdict.VALID if case.verified else checks.Verdict.INVALID

@@ -32,7 +32,8 @@ def _check(request: Request, db: DB, document: object) -> checks.Report:
 
 
 def _wallet_page(request: Request, caller: Caller, db: DB, *, error: str | None = None, code: int = 200) -> Response:
-    items = [(item, _check(request, db, item.document)) for item in wallet.held(db, caller.person)]
+    reports = [(item, _check(request, db, item.document)) for item in wallet.held(db, caller.person)]
+    items = [(item, report, checks.signer_confirmed(report)) for item, report in reports]
     return render(
         request, "wallet.html", caller, db=db, title="My credentials", items=items, error=error, status_code=code
     )
