@@ -3,15 +3,24 @@ trusted; our organisations' seals are recognised by certificate fingerprint, nev
 
 from __future__ import annotations
 
+import base64
 import json
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
+import pytest
 from cryptography import x509
+from cryptography.hazmat.primitives import hashes, serialization
+from cryptography.hazmat.primitives.serialization import pkcs12
+from cryptography.x509.oid import ExtensionOID, NameOID
+from fastapi.testclient import TestClient
 from sqlalchemy.orm import Session
 
 from microcred.accounts.principal import Actor
+from microcred.errors import InvalidInput
 from microcred.issuing import seals
+from microcred.issuing.models import SealCertificate
+from microcred.store import Database
 from microcred.trust import jades, pkix
 from microcred.verify import anchors, checks, registry, service
 from tests import pki
@@ -21,7 +30,12 @@ from tests.issuing.test_seals import MASTER
 CREDENTIAL = {
     "@context": ["https://www.w3.org/2018/credentials/v1", "http://data.europa.eu/snb/model/context/edc-ap"],
     "type": ["VerifiableCredential", "EuropeanDigitalCredential"],
-    "issuer": {"id": "urn:epass:org:1", "type": "Organisation", "legalName": {"en": "Alpha Academy"}},
+    "issuer": {
+        "id": "urn:epass:org:1",
+        "type": "Organisation",
+        "legalName": {"en": "Alpha Academy"},
+        "eIDASIdentifier": {"id": "urn:epass:legalIdentifier:1", "type": "LegalIdentifier", "notation": "VATIE-1"},
+    },
     "issued": "2026-01-01T00:00:00Z",
     "validFrom": "2026-01-01T00:00:00Z",
     "credentialSubject": {"id": "urn:epass:person:1", "hasClaim": {"id": "urn:epass:claim:1"}},
@@ -105,7 +119,9 @@ def test_a_certificate_that_may_not_seal_or_a_ca_that_may_not_issue_is_refused()
 
 def test_a_forged_reseal_copying_an_organisations_subject_is_not_that_organisation(db: Session, world: World) -> None:
     organisation = db.merge(world.orgs["a"])
-    row = seals.import_pkcs12(db, Actor.operator(), organisation, pki.seal_p12(pki.CA()), "secret", MASTER)
+    row = seals.import_pkcs12(
+        db, Actor.operator(), organisation, pki.seal_p12(pki.CA(), organisation_id="VATIE-1"), "secret", MASTER
+    )
     db.flush()
     genuine = seals.seal(db, organisation, CREDENTIAL, master=MASTER)
     here = service.sources(db, base_url="http://testserver", master=MASTER)
@@ -142,3 +158,179 @@ def test_an_x509_registry_entry_never_matches_a_plain_issuer_string(db: Session)
     anchored = checks.Sealer("ab" * 32, "CN=Alpha,C=IE", pkix.Anchor(pki.CA().certificate, "CA"))
     found = registry.trust_of(db, anchored, CREDENTIAL)
     assert found is not None and found.name == "Alpha"
+
+
+def _ca_seal(key: pki.PrivateKey, subject: x509.Name) -> x509.Certificate:
+    """A self-signed seal certificate that is also a CA: what an organisation's admin could try to upload."""
+    now = datetime.now(UTC)
+    return (
+        x509.CertificateBuilder()
+        .subject_name(subject)
+        .issuer_name(subject)
+        .public_key(key.public_key())
+        .serial_number(x509.random_serial_number())
+        .not_valid_before(now - timedelta(days=1))
+        .not_valid_after(now + timedelta(days=365))
+        .add_extension(x509.BasicConstraints(ca=True, path_length=None), critical=True)
+        .sign(key, hashes.SHA256())
+    )
+
+
+def _elm(name: str, identifier: str | None = None) -> dict[str, Any]:
+    issuer: dict[str, Any] = {"id": "urn:epass:org:1", "type": "Organisation", "legalName": {"en": name}}
+    if identifier:
+        issuer["eIDASIdentifier"] = {
+            "id": "urn:epass:legalIdentifier:1",
+            "type": "LegalIdentifier",
+            "notation": identifier,
+        }
+    return {**CREDENTIAL, "issuer": issuer}
+
+
+def test_a_ca_certificate_is_refused_as_a_seal_certificate(db: Session, world: World) -> None:
+    organisation = db.merge(world.orgs["a"])
+    key = pki.new_key("p256")
+    ca = _ca_seal(key, pki._name("Alpha eSeal", organisation_id="VATIE-1", country="IE"))
+    p12 = pkcs12.serialize_key_and_certificates(b"a", key, ca, None, serialization.BestAvailableEncryption(b"pw"))
+    with pytest.raises(InvalidInput, match=r"CA certificate \(basicConstraints CA: true\)"):
+        seals.import_pkcs12(db, Actor.operator(), organisation, p12, "pw", MASTER)
+    signer = pki.new_key("p256")
+    leaf = (
+        x509.CertificateBuilder()
+        .subject_name(pki._name("Alpha eSeal", organisation_id="VATIE-1", country="IE"))
+        .issuer_name(ca.subject)
+        .public_key(signer.public_key())
+        .serial_number(x509.random_serial_number())
+        .not_valid_before(datetime.now(UTC) - timedelta(days=1))
+        .not_valid_after(datetime.now(UTC) + timedelta(days=30))
+        .add_extension(pki._usage(cert_sign=True), critical=True)
+        .sign(key, hashes.SHA256())
+    )
+    p12 = pkcs12.serialize_key_and_certificates(b"a", signer, leaf, None, serialization.BestAvailableEncryption(b"pw"))
+    with pytest.raises(InvalidInput, match="keyCertSign"):
+        seals.import_pkcs12(db, Actor.operator(), organisation, p12, "pw", MASTER)
+
+
+def test_an_organisations_seal_certificate_is_no_root_for_another_organisations_name(
+    client: TestClient, database: Database, world: World
+) -> None:
+    """Org A's admin holds a CA seal certificate (imported before CA certificates were refused), issues a
+    certificate with org B's exact subject and seals a credential naming B: not B, not valid, not accredited."""
+    with database.session() as db:
+        beta = seals.import_pkcs12(
+            db,
+            Actor.operator(),
+            db.merge(world.orgs["b"]),
+            pki.seal_p12(pki.CA(), organisation_id="VATIE-2"),
+            "secret",
+            MASTER,
+        )
+        anchors.add_ca(db, Actor.operator(), seals.chain_of(beta)[1])  # B's CA is trusted: B's subject may match
+        registry.import_entries(db, Actor.operator(), [registry.Entry(identifier=beta.subject, name="Beta (registry)")])
+        beta_subject = seals.chain_of(beta)[0].subject
+        alpha_key = pki.new_key("p256")
+        alpha = _ca_seal(alpha_key, pki._name("Alpha eSeal", organisation_id="VATIE-1", country="IE"))
+        db.add(
+            SealCertificate(
+                organisation_id=world.orgs["a"].id,
+                subject=alpha.subject.rfc4514_string(),
+                issuer=alpha.issuer.rfc4514_string(),
+                serial="1",
+                algorithm="ES256",
+                not_before=alpha.not_valid_before_utc,
+                not_after=alpha.not_valid_after_utc,
+                chain=[base64.b64encode(alpha.public_bytes(serialization.Encoding.DER)).decode()],
+                private_sealed=b"-",
+            )
+        )
+    key = pki.new_key("p256")
+    now = datetime.now(UTC)
+    as_beta = (
+        x509.CertificateBuilder()
+        .subject_name(beta_subject)
+        .issuer_name(alpha.subject)
+        .public_key(key.public_key())
+        .serial_number(x509.random_serial_number())
+        .not_valid_before(now - timedelta(days=1))
+        .not_valid_after(now + timedelta(days=30))
+        .sign(alpha_key, hashes.SHA256())
+    )
+    forged = jades.seal(_elm("Beta Institute", "VATIE-2"), key, [as_beta, alpha], signing_time=NOW)
+    report = client.post("/credentials/verify", json={"verifiableCredential": forged}).json()
+    found = {c["check"]: c for c in report["checks"]}
+    assert report["verdict"] != "valid" and not report["verified"]
+    assert found["SEAL"]["outcome"] == "WARNING" and "chains to no trust anchor" in found["SEAL"]["sentence"]
+    assert found["ACCREDITATION"]["outcome"] != "OK" and "Beta (registry)" not in json.dumps(report)
+
+    # Alpha's own certificate is still Alpha's, by its fingerprint, and only for credentials naming Alpha
+    own = jades.seal(_elm("Alpha Academy", "VATIE-1"), alpha_key, [alpha], signing_time=NOW)
+    report = client.post("/credentials/verify", json={"verifiableCredential": own}).json()
+    assert report["verdict"] == "valid", report
+    assert "the seal certificate of Alpha Academy" in report["checks"][1]["sentence"]
+    as_beta_by_alpha = jades.seal(_elm("Beta Institute", "VATIE-1"), alpha_key, [alpha], signing_time=NOW)
+    report = client.post("/credentials/verify", json={"verifiableCredential": as_beta_by_alpha}).json()
+    seal = next(c for c in report["checks"] if c["check"] == "SEAL")
+    assert report["verdict"] == "issuer-unconfirmed" and seal["outcome"] == "WARNING"
+    assert "the seal belongs to Alpha Academy and not to the issuer the credential names" in seal["sentence"]
+
+
+def test_a_seal_binds_the_issuer_the_credential_names() -> None:
+    """Any anchored seal over a credential naming Harvard is not Harvard's: SEAL intact, issuer unconfirmed, and
+    the summary does not state Harvard as the awarding body."""
+    ca = pki.CA()
+    trusted = pkix.Anchors(seals=(pkix.Anchor(ca.certificate, "Test CA"),))
+    key = pki.new_key("p256")
+    certificate = ca.issue(key, "Alpha eSeal", organisation_id="VATBE-1")
+    harvard = jades.seal(_elm("Harvard University", "VATUS-HARVARD"), key, [certificate], signing_time=NOW)
+    report = checks.verify(harvard, checks.Sources(anchors=lambda: trusted))
+    seal = next(c for c in report.checks if c.name == "SEAL")
+    assert seal.outcome == checks.Outcome.WARNING and report.verdict == checks.Verdict.UNCONFIRMED
+    assert "the seal belongs to" in seal.sentence and "VATBE-1" in seal.sentence
+    facts = dict(checks.summary(report))
+    assert "Awarded by" not in facts and facts["Issuer"] == "Names itself Harvard University (not confirmed)"
+
+    own = jades.seal(_elm("Alpha Academy", "vatbe-1"), key, [certificate], signing_time=NOW)  # identifier, folded
+    report = checks.verify(own, checks.Sources(anchors=lambda: trusted))
+    assert report.valid and dict(checks.summary(report))["Awarded by"] == "Alpha Academy"
+
+    named = x509.Name([x509.NameAttribute(NameOID.ORGANIZATION_NAME, "Alpha  Academy"), *pki._name("Alpha eSeal")])
+    no_identifier = (
+        x509.CertificateBuilder()
+        .subject_name(named)
+        .issuer_name(ca.certificate.subject)
+        .public_key(key.public_key())
+        .serial_number(x509.random_serial_number())
+        .not_valid_before(datetime.now(UTC) - timedelta(days=1))
+        .not_valid_after(datetime.now(UTC) + timedelta(days=30))
+        .sign(ca.key, hashes.SHA256())
+    )
+    for name, expected in (("alpha academy", checks.Verdict.VALID), ("Harvard University", checks.Verdict.UNCONFIRMED)):
+        document = jades.seal(_elm(name), key, [no_identifier], signing_time=NOW)
+        assert checks.verify(document, checks.Sources(anchors=lambda: trusted)).verdict == expected, name
+
+
+def test_a_seal_certificate_with_a_malformed_extension_ends_in_a_verdict(client: TestClient) -> None:
+    key = pki.new_key("p256")
+    now = datetime.now(UTC)
+    bad = (
+        x509.CertificateBuilder()
+        .subject_name(pki._name("bad"))
+        .issuer_name(pki._name("bad"))
+        .public_key(key.public_key())
+        .serial_number(1)
+        .not_valid_before(now - timedelta(days=1))
+        .not_valid_after(now + timedelta(days=9))
+        .add_extension(x509.UnrecognizedExtension(ExtensionOID.KEY_USAGE, b"\x00\x01"), critical=False)
+        .sign(key, hashes.SHA256())
+    )
+    ca = pki.CA()
+    for anchors_ in (pkix.Anchors(), pkix.Anchors(seals=(pkix.Anchor(ca.certificate, "CA"),))):
+        check = seal_of(sealed(key, [bad]), anchors_)
+        assert check.outcome == checks.Outcome.ERROR and "cannot be read" in check.sentence
+    good = ca.issue(key, "Alpha eSeal", organisation_id="VATIE-1")
+    path = pkix.validate([good, bad], [pkix.Anchor(ca.certificate, "CA")], now)  # an intermediate that will not parse
+    assert path.broken and path.reason == "a certificate in the seal's chain cannot be read"
+    answer = client.post("/credentials/verify", json={"verifiableCredential": sealed(key, [bad])})
+    assert answer.status_code == 400 and answer.json()["verdict"] == "invalid"
+    seal = next(c for c in answer.json()["checks"] if c["check"] == "SEAL")
+    assert seal["outcome"] == "ERROR" and "cannot be read" in seal["sentence"]

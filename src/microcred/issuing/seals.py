@@ -12,6 +12,7 @@ With MICROCRED_TSA_URL set, each seal is timestamped by that RFC 3161 authority 
 from __future__ import annotations
 
 import base64
+import contextlib
 import logging
 import time
 import urllib.error
@@ -85,12 +86,7 @@ def import_pkcs12(
     if key.public_key().public_numbers() != certificate.public_key().public_numbers():  # type: ignore[union-attr]
         raise _refuse("The private key does not belong to the certificate.")
     _check_usable(certificate, datetime.now(UTC))
-    try:
-        usage = certificate.extensions.get_extension_for_class(x509.KeyUsage).value
-        if not (usage.digital_signature or usage.content_commitment):
-            raise _refuse("The certificate's key usage does not allow signatures.")
-    except x509.ExtensionNotFound:
-        pass
+    _check_seal_only(certificate)
     named = legal_identifier(certificate)
     if not named:
         raise _refuse(
@@ -137,6 +133,29 @@ def import_pkcs12(
         not_after=row.not_after.isoformat(),
     )
     return row
+
+
+def _check_seal_only(certificate: x509.Certificate) -> None:
+    """A seal certificate signs documents, never certificates: a CA's is refused (it could vouch for others)."""
+    try:
+        extensions = certificate.extensions
+    except ValueError:
+        raise _refuse("The certificate's extensions cannot be read.") from None
+    with contextlib.suppress(x509.ExtensionNotFound):
+        if extensions.get_extension_for_class(x509.BasicConstraints).value.ca:
+            raise _refuse(
+                "The certificate is a CA certificate (basicConstraints CA: true): import the seal certificate the "
+                "CA issued to the organisation, not a CA's."
+            )
+    with contextlib.suppress(x509.ExtensionNotFound):
+        usage = extensions.get_extension_for_class(x509.KeyUsage).value
+        if usage.key_cert_sign:
+            raise _refuse(
+                "The certificate's key usage allows signing certificates (keyCertSign): a seal certificate may sign "
+                "documents only."
+            )
+        if not (usage.digital_signature or usage.content_commitment):
+            raise _refuse("The certificate's key usage does not allow signatures.")
 
 
 def _check_iterations(data: bytes) -> None:

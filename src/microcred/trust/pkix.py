@@ -36,6 +36,7 @@ class Anchor:
     certificate: x509.Certificate
     name: str
     qualified: bool = False  # a trusted list says its certificates are qualified for electronic seals
+    organisation: str | None = None  # one of our organisations' seal certificates: that organisation's legal name
 
     @property
     def fingerprint(self) -> str:
@@ -48,6 +49,7 @@ class Anchors:
 
     seals: tuple[Anchor, ...] = ()
     timestamps: tuple[Anchor, ...] = ()
+    ours: tuple[Anchor, ...] = ()  # our organisations' seal certificates: matched by fingerprint only, never a root
 
 
 @dataclass(frozen=True)
@@ -129,17 +131,38 @@ def _path_length_problem(chain: Sequence[x509.Certificate]) -> str | None:
 
 
 def validate(
-    chain: Sequence[x509.Certificate], anchors: Sequence[Anchor], at: datetime, *, purpose: str = SEAL
+    chain: Sequence[x509.Certificate],
+    anchors: Sequence[Anchor],
+    at: datetime,
+    *,
+    purpose: str = SEAL,
+    pinned: Sequence[Anchor] = (),
 ) -> Path:
     """Whether `chain` (the end certificate first, then any intermediates it carries) validates at `at` to one
-    of the anchors, which one, and a clause saying why or why not."""
+    of the anchors, which one, and a clause saying why or why not. A `pinned` certificate is recognised only as
+    the end certificate itself (by its SHA-256 fingerprint), never as a root other certificates chain to."""
+    try:
+        for certificate in chain:
+            _ = certificate.extensions  # parsed lazily: a malformed extension raises here, not deep inside
+        return _validate(chain, anchors, at, purpose, pinned)
+    except ValueError:
+        whose = "timestamp's" if purpose == TSA else "seal's"
+        return Path(None, f"a certificate in the {whose} chain cannot be read", broken=True)
+
+
+def _validate(
+    chain: Sequence[x509.Certificate], anchors: Sequence[Anchor], at: datetime, purpose: str, pinned: Sequence[Anchor]
+) -> Path:
     certificate = chain[0]
     problem = _own_problem(certificate, at, purpose)
     if problem:
         return Path(None, problem, broken=True)
     own = fingerprint(certificate)
+    for anchor in pinned:
+        if anchor.fingerprint == own:
+            return Path(anchor, f"its certificate is {anchor.name}", chain=(certificate,))
     for anchor in anchors:
-        if anchor.fingerprint == own:  # the certificate itself is trusted (one we hold, or listed as such)
+        if anchor.fingerprint == own:  # the certificate itself is trusted (listed as such, or added by the operator)
             return Path(anchor, f"its certificate is itself a trust anchor: {anchor.name}", chain=(certificate,))
     if not anchors:
         return Path(None, "its certificate chains to no trust anchor this server accepts (none are loaded)")

@@ -186,8 +186,7 @@ def _where(source: str) -> str:
 
 
 def for_verification(db: Session) -> Anchors:
-    """The anchors seals and timestamps are validated to, named for sentences; our own organisations' seal
-    certificates are seal anchors too (we hold them)."""
+    """The anchors seals and timestamps are validated to (the lists' and the operator's), named for sentences."""
     seals, stamps = [], []
     for row in db.scalars(select(TrustAnchor).where(TrustAnchor.status.in_(trustedlist.ACTIVE))):
         certificate = x509.load_der_x509_certificate(row.certificate)
@@ -204,13 +203,18 @@ def for_verification(db: Session) -> Anchors:
 
 
 def ours(db: Session) -> list[Anchor]:
-    """Our organisations' seal certificates (current and retired) as anchors: we hold them."""
+    """Our organisations' seal certificates (current and retired), each recognised only as itself, by its
+    fingerprint: never a root other certificates may chain to (an organisation's admin chose it)."""
     rows = db.execute(
         select(SealCertificate.chain, Organisation.legal_name).join(
             Organisation, Organisation.id == SealCertificate.organisation_id
         )
     )
     return [
-        Anchor(x509.load_der_x509_certificate(base64.b64decode(chain[0])), f"the seal certificate of {name}, held here")
+        Anchor(
+            x509.load_der_x509_certificate(base64.b64decode(chain[0])),
+            f"the seal certificate of {name}, held here",
+            organisation=name,
+        )
         for chain, name in rows
     ]

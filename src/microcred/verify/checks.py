@@ -18,6 +18,7 @@ from enum import StrEnum
 from typing import Any
 
 import pycountry
+from cryptography import x509
 
 from microcred.design import reading
 from microcred.design.documents import as_list, text_of
@@ -490,10 +491,18 @@ def seal_check(document: dict[str, Any], sources: Sources) -> tuple[Check, dict[
             _payload(document),
             None,
         )
-    anchors = sources.anchors()
     now = sources.now()
-    signed_at, when = _trusted_time(seal, anchors, now)
-    path = pkix.validate(seal.chain, anchors.seals, signed_at)
+    try:
+        anchors = sources.anchors()
+        signed_at, when = _trusted_time(seal, anchors, now)
+        path = pkix.validate(seal.chain, anchors.seals, signed_at, pinned=anchors.ours)
+    except Exception as error:  # noqa: BLE001 (a hostile certificate must end in a verdict, never a crash)
+        log.warning("seal certificate validation failed on a malformed document: %r", error)
+        return (
+            Check("SEAL", Outcome.ERROR, "The seal's certificate cannot be read.", type(error).__name__),
+            seal.payload,
+            None,
+        )
     sealer = Sealer(pkix.fingerprint(seal.chain[0]), seal.subject, path.anchor)
     detail = f"{seal.algorithm} by {seal.subject[:300]}, certificate {sealer} by {seal.issuer[:300]}; {when}; " + (
         path.reason
@@ -523,11 +532,71 @@ def seal_check(document: dict[str, Any], sources: Sources) -> tuple[Check, dict[
             seal.payload,
             sealer,
         )
+    mismatch = _not_the_issuer(seal.chain[0], path.anchor, seal.payload)
+    if mismatch:
+        return (
+            Check(
+                "SEAL",
+                Outcome.WARNING,
+                f"The seal's signature holds, but {mismatch}: who issued it is not confirmed.",
+                detail,
+                verdict=Verdict.UNCONFIRMED,
+            ),
+            seal.payload,
+            sealer,
+        )
     return (
         Check("SEAL", Outcome.OK, f"The issuer's electronic seal is intact: {path.reason}.", detail),
         seal.payload,
         sealer,
     )
+
+
+def _fold(text: str) -> str:
+    return " ".join(text.split()).casefold()
+
+
+def _texts(value: Any) -> list[str]:
+    """Every string of a language map ({"en": "…"} or {"en": ["…"]}), a string or a list of them."""
+    if isinstance(value, str):
+        return [value]
+    if isinstance(value, dict):
+        return [t for v in value.values() for t in _texts(v)]
+    if isinstance(value, list):
+        return [t for v in value for t in _texts(v)]
+    return []
+
+
+def _not_the_issuer(
+    certificate: x509.Certificate, anchor: pkix.Anchor | None, credential: dict[str, Any]
+) -> str | None:
+    """Why the seal certificate is not the issuer the sealed credential names, or None when they agree. One of
+    our organisations' certificates (recognised by fingerprint) must seal that organisation's credentials: its
+    legal name, as our documents write it, and no legal identifier other than the certificate's. Any other's
+    organizationIdentifier (2.5.4.97) must be one of the issuer's legal identifiers (eIDASIdentifier, as EDC
+    writes it, or legalIdentifier), or without one its O the issuer's legal name (case and spaces folded)."""
+    issuer = credential.get("issuer")
+    named: dict[str, Any] = issuer if isinstance(issuer, dict) else {}
+    names = {_fold(t) for t in _texts(named.get("legalName"))}
+    identifiers = {
+        _fold(str(i["notation"]))
+        for key in ("eIDASIdentifier", "legalIdentifier")
+        for i in as_list(named.get(key))
+        if isinstance(i, dict) and isinstance(i.get("notation"), (str, int))
+    }
+    subject = certificate.subject
+    ids = {_fold(str(a.value)) for a in subject.get_attributes_for_oid(x509.NameOID.ORGANIZATION_IDENTIFIER)}
+    orgs = [str(a.value) for a in subject.get_attributes_for_oid(x509.NameOID.ORGANIZATION_NAME)]
+    ours = anchor.organisation if anchor is not None else None
+    holder = ours or (orgs[0] if orgs else subject.rfc4514_string())
+    wrong = f"the seal belongs to {holder[:200]} and not to the issuer the credential names"
+    if ours is not None:
+        agrees = _fold(ours) in names and (not identifiers or not ids or bool(ids & identifiers))
+    elif ids:
+        agrees = bool(ids & identifiers)
+    else:
+        agrees = any(_fold(o) in names for o in orgs)
+    return None if agrees else wrong
 
 
 def _payload(document: dict[str, Any]) -> dict[str, Any] | None:

@@ -184,10 +184,11 @@ SCHEME = re.compile(r"[A-Za-z][A-Za-z0-9+.-]*:")
 
 def x509_identifiers(sealer: Sealer) -> list[str]:
     """The registry identifiers a seal answers to, most specific first: its certificate's fingerprint
-    ("sha256:<hex>"), and only when its chain validated to a trust anchor, its subject under that anchor
+    ("sha256:<hex>"), and only when its chain validated to an anchor of a trusted list or the operator's (never
+    one of our organisations' certificates, which an organisation's admin chose), its subject under that anchor
     ("sha256:<anchor hex>/<subject>") or its subject alone (RFC 4514, as the certificate writes it)."""
     found = [str(sealer)]
-    if sealer.anchor is not None:
+    if sealer.anchor is not None and sealer.anchor.organisation is None:
         found += [f"sha256:{sealer.anchor.fingerprint}/{sealer.subject}", sealer.subject]
     return found
 

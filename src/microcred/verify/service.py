@@ -89,10 +89,11 @@ def sources(db: Session, *, base_url: str, master: bytes, fetcher: Fetcher | Non
     loaded: list[pkix.Anchors] = []
 
     def anchors() -> pkix.Anchors:
-        """The trust anchors, read once per verification: the lists' and operator's, and our own seal certificates."""
+        """The trust anchors, read once per verification: the lists' and operator's, and our own seal certificates
+        (recognised by fingerprint only, never as roots)."""
         if not loaded:
             found = trust_anchors.for_verification(db)
-            loaded.append(replace(found, seals=(*found.seals, *trust_anchors.ours(db))))
+            loaded.append(replace(found, ours=tuple(trust_anchors.ours(db))))
         return loaded[0]
 
     return Sources(key_for=key_for, status_list=status_list, award_status=award_status, trust=trust, anchors=anchors)
