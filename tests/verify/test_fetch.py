@@ -251,6 +251,88 @@ def test_a_slow_site_is_given_up_on_at_the_deadline(site: Site) -> None:
     assert time.monotonic() - started < 1.5
 
 
+@contextlib.contextmanager
+def dripping(answer: bytes, every: float = 0.3) -> Iterator[int]:
+    """A site on loopback that answers each connection with `answer`, one byte every `every` seconds: each read
+    gets a byte well inside any per-read timeout, so only a deadline on the whole fetch ends it. Yields its port."""
+    stop = threading.Event()
+    listener = socket.create_server(("127.0.0.1", 0))
+    listener.settimeout(0.1)
+
+    def serve() -> None:
+        while not stop.is_set():
+            try:
+                connection, _ = listener.accept()
+            except TimeoutError:
+                continue
+            with connection:
+                connection.recv(4096)  # the request (unread, it would turn the server's close into a reset)
+                if not every:
+                    with contextlib.suppress(OSError):
+                        connection.sendall(answer)
+                    continue
+                for byte in answer:
+                    if stop.wait(every):
+                        break
+                    try:
+                        connection.send(bytes([byte]))
+                    except OSError:
+                        break  # the fetcher hung up
+
+    server = threading.Thread(target=serve, daemon=True)
+    server.start()
+    try:
+        yield listener.getsockname()[1]
+    finally:
+        stop.set()
+        server.join()
+        listener.close()
+
+
+DRIPS = {
+    "response headers": ("http", b"HTTP/1.1 200 OK\r\nX-Slow: " + b"a" * 200),
+    "a chunk-size line": ("http", b"HTTP/1.1 200 OK\r\nTransfer-Encoding: chunked\r\n\r\n2\r\n{}\r\n" + b"0" * 200),
+    "the TLS handshake": ("https", b"\x16\x03\x03\x40\x00" + b"\x02" * 200),
+    "'100 Continue' answers": ("http", b"HTTP/1.1 100 Continue\r\n\r\n" * 20),
+}
+
+
+@pytest.mark.parametrize(("scheme", "answer"), DRIPS.values(), ids=DRIPS.keys())
+def test_a_site_dripping_its_answer_is_given_up_on_at_the_deadline(site: Site, scheme: str, answer: bytes) -> None:
+    """A byte every 0.3 s never trips a per-read timeout: the attack held a 1 s fetch for 20 s (and could for
+    hours). The fetch's whole time is kept, and the watchdog that keeps it is gone once the fetch is over."""
+    with dripping(answer) as port:
+        threads = set(threading.enumerate())  # the slow handlers of earlier tests may end meanwhile: not counted
+        remote = fetcher(site, deadline=1.0, budget=2.0)
+        started = time.monotonic()
+        with remote.budget(), pytest.raises(FetchError) as late:
+            remote.json(f"{scheme}://127.0.0.1:{port}/status/1")
+        assert time.monotonic() - started < 1.4
+        assert str(late.value) == "The site took longer than 1 s to answer."
+        with remote.budget(0.5), pytest.raises(BudgetSpent, match="time budget of 0.5 s"):
+            remote.json(f"{scheme}://127.0.0.1:{port}/status/2")
+        assert time.monotonic() - started < 2.0
+        assert set(threading.enumerate()) <= threads  # no watchdog outlives its fetch
+
+
+def test_no_watchdog_outlives_a_fetch_that_ends_in_time(site: Site) -> None:
+    with dripping(b"HTTP/1.1 200 OK\r\nContent-Length: 2\r\n\r\n{}", every=0) as port:
+        threads = set(threading.enumerate())
+        remote = fetcher(site, deadline=30.0)
+        assert remote.json(f"http://127.0.0.1:{port}/ok") == {}
+        with pytest.raises(FetchError, match="answered 404"), dripping(b"HTTP/1.1 404 Gone\r\n\r\n", every=0) as gone:
+            remote.json(f"http://127.0.0.1:{gone}/gone")
+        assert set(threading.enumerate()) <= threads  # each timer was stopped, not left to run out its 30 s
+
+
+def test_the_headers_of_an_answer_are_capped_in_size(site: Site) -> None:
+    """http.client caps a header line (64 KiB) and their count (100), not their sum, nor the '100 Continue's."""
+    line = b"X-Big: " + b"a" * 60_000 + b"\r\n"
+    with dripping(b"HTTP/1.1 200 OK\r\n" + line * 3 + b"\r\n{}", every=0) as port, pytest.raises(FetchError) as refused:
+        fetcher(site).json(f"http://127.0.0.1:{port}/status/1")
+    assert str(refused.value) == "The site 127.0.0.1 is not reachable."
+
+
 EMBEDDING_LOOPBACK_OR_PRIVATE = {
     "IPv4-mapped": "::ffff:127.0.0.1",
     "IPv4-mapped, private": "::ffff:10.0.0.1",

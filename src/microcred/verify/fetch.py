@@ -4,12 +4,13 @@ A public verifier that fetches URLs found in documents anyone can submit is an o
 it runs in, so a fetch goes only to https, only to public addresses (each address the name resolves to is
 checked, an IPv4 embedded in an IPv6 address too, and the connection is made to the checked address, so a
 name cannot resolve twice to different places), only to port 443 (unless configured), follows no redirects,
-stops at MAX_BYTES and at a total deadline, and answers JSON or a FetchError naming why not (never which
-network error it met: that would map the network behind us). A request's fetches and name lookups share one
-time budget (`Fetcher.budget`), so a document pointing at many slow sites cannot hold the server. Answers are
-cached per URL for TTL seconds (failures for a shorter while), so a status list is fetched once for all the
-credentials that point at it. Switched off (`MICROCRED_FETCH`), every fetch is a FetchError: the tests run so,
-and so can an air-gapped verifier.
+stops at MAX_BYTES and at a total deadline (kept by a watchdog that cuts the connection, so a site dripping its
+answer a byte at a time is given up on in time, whatever step it drips in), and answers JSON or a FetchError
+naming why not (never which network error it met: that would map the network behind us). A request's fetches
+and name lookups share one time budget (`Fetcher.budget`), so a document pointing at many slow sites cannot hold
+the server. Answers are cached per URL for TTL seconds (failures for a shorter while), so a status list is fetched
+once for all the credentials that point at it. Switched off (`MICROCRED_FETCH`), every fetch is a FetchError:
+the tests run so, and so can an air-gapped verifier.
 """
 
 from __future__ import annotations
@@ -22,7 +23,7 @@ import threading
 import time
 from collections import OrderedDict
 from collections.abc import Callable, Collection, Iterator
-from contextlib import contextmanager
+from contextlib import contextmanager, suppress
 from contextvars import ContextVar
 from typing import Any
 from urllib.parse import urlsplit
@@ -37,6 +38,7 @@ DEADLINE = 3.0
 BUDGET = 5.0  # the seconds one request may spend on all its fetches and name lookups together
 PORTS = (443,)
 MAX_ENTRIES = 512
+MAX_HEADER_BYTES = 64 * 1024  # a status line and headers together (a JSON document needs a few hundred bytes)
 # Ranges whose addresses carry an IPv4 address in their last 32 bits (IPv4-compatible, IPv4-translated, NAT64):
 # the IPv4 inside is where a packet ends up, so it is judged too.
 _EMBEDDING = tuple(ipaddress.ip_network(net) for net in ("::/96", "::ffff:0:0:0/96", "64:ff9b::/96"))
@@ -179,10 +181,14 @@ class Fetcher:
 
         address = self._public_address(host, port, ends, late)
         path = (parts.path or "/") + (f"?{parts.query}" if parts.query else "")
+        watchdog = _Watchdog(ends)
         connection: http.client.HTTPConnection = (
-            _PinnedHTTP(address, host, port, ends) if plain else _PinnedHTTPS(address, host, port, ends, self.context)
+            _PinnedHTTP(address, host, port, ends, watchdog)
+            if plain
+            else _PinnedHTTPS(address, host, port, ends, watchdog, self.context)
         )
         try:
+            watchdog.start()
             connection.request(
                 "GET", path, headers={"Accept": "application/json, application/ld+json", "User-Agent": "microcred"}
             )
@@ -202,10 +208,15 @@ class Fetcher:
         except TimeoutError:
             raise late() from None
         except (OSError, http.client.HTTPException):
+            if watchdog.fired:
+                raise late() from None
             # Which error (refused, reset, a TLS failure) is not said: it would map the network behind us.
             raise FetchError(f"The site {host[:100]} is not reachable.") from None
         finally:
+            watchdog.stop()
             connection.close()
+        if watchdog.fired:  # a body cut short by the watchdog reads as ended: it is late, not the document
+            raise late()
         try:
             return parse(bytes(body))  # the same rules as a file given to the verifier: JSON, size, depth
         except TrustError as error:
@@ -278,6 +289,52 @@ def _resolve(host: str, port: int, found: list[Any]) -> None:
         found.append(error)
 
 
+class _Watchdog:
+    """Cuts a fetch's connection at its end (a socket timeout is per read: a site can drip bytes just inside it).
+
+    Shut down, the socket wakes whatever waits on it (connect, TLS handshake, a header, a chunk) with an error or
+    an end; the fetch then closes it itself. Stopped on every path, so no timer outlives its fetch.
+    """
+
+    def __init__(self, ends: float) -> None:
+        self.fired = False
+        self._done = False
+        self._sock: socket.socket | None = None
+        self._lock = threading.Lock()
+        self._timer = threading.Timer(max(0.0, ends - time.monotonic()), self._fire)
+        self._timer.daemon = True
+
+    def start(self) -> None:
+        self._timer.start()
+
+    def watch(self, sock: socket.socket) -> None:
+        """The socket to cut (the TLS one, once wrapped); cut at once if the time is already over."""
+        with self._lock:
+            self._sock = sock
+            if self.fired:
+                _cut(sock)
+
+    def _fire(self) -> None:
+        with self._lock:
+            if self._done:
+                return
+            self.fired = True
+            if self._sock is not None:
+                _cut(self._sock)
+
+    def stop(self) -> None:
+        with self._lock:
+            self._done = True
+        self._timer.cancel()
+        if self._timer.ident is not None:  # started
+            self._timer.join()
+
+
+def _cut(sock: socket.socket) -> None:
+    with suppress(OSError):
+        socket.socket.shutdown(sock, socket.SHUT_RDWR)  # the plain socket's, also under TLS: no TLS goodbye
+
+
 def _limit(connection: http.client.HTTPConnection, ends: float) -> None:
     """Each step of a fetch waits only for what is left of its time."""
     left = ends - time.monotonic()
@@ -287,26 +344,66 @@ def _limit(connection: http.client.HTTPConnection, ends: float) -> None:
         connection.sock.settimeout(left)
 
 
+class _Response(http.client.HTTPResponse):
+    """Reads at most MAX_HEADER_BYTES of status lines and headers (http.client caps only each line and the count
+    of one response's headers, and skips any number of '100 Continue' responses)."""
+
+    def begin(self) -> None:
+        raw = self.fp
+        self.fp = _Capped(raw, MAX_HEADER_BYTES)  # type: ignore[assignment]
+        try:
+            super().begin()
+        finally:
+            if self.fp is not None:
+                self.fp = raw
+
+
+class _Capped:
+    def __init__(self, raw: Any, left: int) -> None:
+        self.raw, self.left = raw, left
+
+    def readline(self, limit: int = -1) -> bytes:
+        line: bytes = self.raw.readline(min(limit, self.left + 1) if limit >= 0 else self.left + 1)
+        self.left -= len(line)
+        if self.left < 0:
+            raise http.client.HTTPException(f"The headers are longer than {MAX_HEADER_BYTES} bytes.")
+        return line
+
+    def close(self) -> None:
+        self.raw.close()
+
+
 class _PinnedHTTP(http.client.HTTPConnection):
     """Connects to the address that was checked, whatever the name resolves to by now, by the fetch's end."""
 
-    def __init__(self, address: str, host: str, port: int, ends: float) -> None:
+    response_class = _Response
+
+    def __init__(self, address: str, host: str, port: int, ends: float, watchdog: _Watchdog) -> None:
         super().__init__(host, port, timeout=max(0.001, ends - time.monotonic()))
-        self.address, self.ends = address, ends
+        self.address, self.ends, self.watchdog = address, ends, watchdog
 
     def connect(self) -> None:
         self.sock = socket.create_connection((self.address, self.port), _left(self.ends))
+        self.watchdog.watch(self.sock)
 
 
 class _PinnedHTTPS(http.client.HTTPSConnection):
-    def __init__(self, address: str, host: str, port: int, ends: float, context: ssl.SSLContext) -> None:
+    response_class = _Response
+
+    def __init__(
+        self, address: str, host: str, port: int, ends: float, watchdog: _Watchdog, context: ssl.SSLContext
+    ) -> None:
         super().__init__(host, port, timeout=max(0.001, ends - time.monotonic()), context=context)
-        self.address, self.context, self.ends = address, context, ends
+        self.address, self.context, self.ends, self.watchdog = address, context, ends, watchdog
 
     def connect(self) -> None:
         sock = socket.create_connection((self.address, self.port), _left(self.ends))
-        sock.settimeout(_left(self.ends))  # the TLS handshake, too, within the fetch's time
-        self.sock = self.context.wrap_socket(sock, server_hostname=self.host)
+        self.watchdog.watch(sock)
+        sock.settimeout(_left(self.ends))
+        tls = self.context.wrap_socket(sock, server_hostname=self.host, do_handshake_on_connect=False)
+        self.sock = tls
+        self.watchdog.watch(tls)  # the handshake, too, ends with the fetch's time
+        tls.do_handshake()
 
 
 def _left(ends: float) -> float:

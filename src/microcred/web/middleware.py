@@ -111,7 +111,7 @@ SCAN_FACTOR = 4
 
 class VerifyRateLimit:
     """At most `per_minute` verifications per client address (the address the audit log records: the proxy's
-    client when the server trusts its forwarded headers), then 429 with Retry-After."""
+    client when the server trusts its forwarded headers; an IPv6 client by its /64), then 429 with Retry-After."""
 
     def __init__(self, app: ASGIApp, per_minute: int) -> None:
         self.app = app

@@ -8,11 +8,11 @@ from __future__ import annotations
 
 import hashlib
 import hmac
+import ipaddress
 import math
 import secrets
 import threading
 import time
-from collections import OrderedDict
 from collections.abc import Iterator
 from dataclasses import dataclass
 from typing import Annotated, cast
@@ -274,30 +274,60 @@ async def verify_csrf(request: Request) -> None:
         )
 
 
+def client_key(address: str) -> str:
+    """Whose bucket an address fills: an IPv6 client's /64 (one subscriber's network, its 2^64 addresses one
+    client), an IPv4-mapped IPv6 address's IPv4, an IPv4 address itself (or what is not an address, as given)."""
+    try:
+        ip = ipaddress.ip_address(address.split("%", 1)[0])
+    except ValueError:
+        return address
+    if isinstance(ip, ipaddress.IPv6Address):
+        if ip.ipv4_mapped is not None:
+            return str(ip.ipv4_mapped)
+        return str(ipaddress.IPv6Network((ip, 64), strict=False))
+    return str(ip)
+
+
 class RateLimit:
-    """A token bucket per client address, in this process: `per_minute` requests at once, then one each
-    60/per_minute seconds. At most MAX_CLIENTS addresses are kept (the least recently seen go)."""
+    """A token bucket per client (`client_key`: an IPv6 client by its /64), in this process: `per_minute`
+    requests at once, then one each 60/per_minute seconds.
+
+    At most MAX_CLIENTS buckets are kept. When the table is full, the fullest tenth goes: a full bucket carries
+    nothing (a new one starts full), so a client who has spent its requests keeps its empty bucket however many
+    addresses others pass through, and the work of making room is done once per MAX_CLIENTS/10 new clients.
+    """
 
     MAX_CLIENTS = 10_000
 
     def __init__(self, per_minute: int) -> None:
         self.per_minute = per_minute
-        self._buckets: OrderedDict[str, tuple[float, float]] = OrderedDict()  # address: (tokens, when)
+        self._buckets: dict[str, tuple[float, float]] = {}  # client: (tokens, when)
         self._lock = threading.Lock()
 
     def wait(self, address: str) -> int:
         """Take one request from the address's bucket: 0 if it may go on, else the seconds until it may."""
         rate = self.per_minute / 60.0
         now = time.monotonic()
+        key = client_key(address)
         with self._lock:
-            tokens, when = self._buckets.pop(address, (float(self.per_minute), now))
-            tokens = min(float(self.per_minute), tokens + (now - when) * rate)
+            tokens = self._level(self._buckets.get(key), now)
             if tokens >= 1.0:
                 tokens -= 1.0
                 waited = 0
             else:
                 waited = max(1, math.ceil((1.0 - tokens) / rate))
-            self._buckets[address] = (tokens, now)
-            while len(self._buckets) > self.MAX_CLIENTS:
-                self._buckets.popitem(last=False)
+            if key not in self._buckets and len(self._buckets) >= self.MAX_CLIENTS:
+                self._make_room(now)
+            self._buckets[key] = (tokens, now)
             return waited
+
+    def _level(self, bucket: tuple[float, float] | None, now: float) -> float:
+        """The tokens in a bucket by now (a client not in the table has a full one)."""
+        if bucket is None:
+            return float(self.per_minute)
+        tokens, when = bucket
+        return min(float(self.per_minute), tokens + (now - when) * self.per_minute / 60.0)
+
+    def _make_room(self, now: float) -> None:
+        emptiest = sorted(self._buckets.items(), key=lambda item: self._level(item[1], now))
+        self._buckets = dict(emptiest[: self.MAX_CLIENTS * 9 // 10])
