@@ -2,14 +2,17 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
+
 import pytest
 from fastapi.testclient import TestClient
+from sqlalchemy import event
 from sqlalchemy.orm import Session
 
 from microcred.accounts import login, service
-from microcred.accounts.models import Role
+from microcred.accounts.models import Invitation, Role, User
 from microcred.accounts.principal import Actor
-from microcred.errors import Conflict, Forbidden, Unauthenticated
+from microcred.errors import Conflict, Forbidden, NotFound, Unauthenticated
 from microcred.store import Database
 from tests.conftest import World, csrf_from, log_in
 from tests.web.test_api import bearer
@@ -144,3 +147,93 @@ def test_a_holder_who_has_not_chosen_a_password_cannot_accept(db: Session, world
         service.accept_invitation(db, Actor.person(user), invitation.id)
     with pytest.raises(Unauthenticated):
         login.authenticate(db, "otp@x.example", "not the password")
+
+
+def _meanwhile(session: Session, kind: type, act: Callable[[], None]) -> None:
+    """Just before `session` writes its first `kind` row, another request's session does `act` and commits: the
+    interleaving two requests at once can have, made certain."""
+    done: list[bool] = []
+
+    def rival(flushing: Session, _context: object, _instances: object) -> None:
+        if not done and any(isinstance(row, kind) for row in flushing.new):
+            done.append(True)
+            act()
+
+    event.listen(session, "before_flush", rival)
+
+
+def test_two_adds_of_one_email_at_once_answer_as_one_after_the_other(database: Database, world: World) -> None:
+    def b_adds_it() -> None:
+        with database.session() as other:
+            service.add_member(
+                other,
+                operator,
+                service.organisation_for(other, operator, "b"),
+                email="fresh@x.example",
+                role=Role.LEARNER,
+            )
+
+    with database.session() as db:
+        _meanwhile(db, User, b_adds_it)
+        added, token = service.add_member(
+            db, operator, service.organisation_for(db, operator, "a"), email="fresh@x.example", role=Role.LEARNER
+        )
+        assert isinstance(added, Invitation) and token is None  # B made it first: A invites, as it would after
+    with database.session() as db:
+        user = service.user_by_email(db, "fresh@x.example")
+        assert [m.organisation.slug for m in user.memberships] == ["b"]
+
+
+def test_two_invitations_or_two_accepts_at_once_are_conflicts_not_errors(database: Database, world: World) -> None:
+    def a_invites() -> None:
+        with database.session() as other:
+            service.add_member(
+                other,
+                operator,
+                service.organisation_for(other, operator, "a"),
+                email="learner@b.example",
+                role=Role.LEARNER,
+            )
+
+    with database.session() as db:
+        _meanwhile(db, Invitation, a_invites)
+        with pytest.raises(Conflict, match="invited already"):
+            service.add_member(
+                db, operator, service.organisation_for(db, operator, "a"), email="learner@b.example", role=Role.EDUCATOR
+            )
+
+    holder = Actor.person(world.users["b_learner"])
+    with database.session() as db:
+        invitation_id = service.my_invitations(db, holder)[0].id
+
+    def accept_elsewhere() -> None:
+        with database.session() as other:
+            service.accept_invitation(other, Actor.person(other.merge(world.users["b_learner"])), invitation_id)
+
+    with database.session() as db:
+        me = Actor.person(db.merge(world.users["b_learner"]))
+        service.my_invitations(db, me)  # this request has read the invitation
+        accept_elsewhere()  # and the other answers first
+        with pytest.raises(NotFound, match="no such invitation"):
+            service.accept_invitation(db, me, invitation_id)
+    with database.session() as db:
+        user = service.user_by_email(db, "learner@b.example")
+        assert sorted(m.organisation.slug for m in user.memberships) == ["a", "b"]
+
+
+def test_a_row_taken_meanwhile_leaves_the_transaction_usable(database: Database, world: World) -> None:
+    """The savepoint itself: the insert fails on the unique key, the sentence is the sequential one, and what the
+    transaction did before it still commits."""
+    with database.session() as db:
+        organisation = service.organisation_for(db, operator, "a")
+        with database.session() as other:  # committed after this request looked (SQLite: before it wrote)
+            other.add(User(email="taken@x.example", display_name="T", password_hash="x"))
+        service.update_organisation(db, operator, organisation, homepage="https://alpha.example")
+        with pytest.raises(Conflict, match="already exists"):
+            service._insert(
+                db,
+                User(email="taken@x.example", display_name="U", password_hash="y"),
+                Conflict("A user with the email taken@x.example already exists.", code="user_exists"),
+            )
+    with database.session() as db:
+        assert service.organisation_for(db, operator, "a").homepage == "https://alpha.example"

@@ -86,7 +86,10 @@ def test_a_cohort_from_invitation_to_exports(client: TestClient, world: World, d
     assert skills_csv[1][:2] == ["SQL", "2"] and skills_csv[1][2].startswith("http://data.europa.eu/esco/skill/")
     summary = client.get(f"{cohort_url}/exports/profiles-summary.csv")
     assert summary.headers["content-type"].startswith("text/csv")
-    assert summary.headers["content-disposition"] == 'attachment; filename="Profiles summary - Evening ICT group.csv"'
+    assert summary.headers["content-disposition"] == (
+        'attachment; filename="Profiles summary - Evening ICT group.csv"; '
+        "filename*=UTF-8''Profiles%20summary%20-%20Evening%20ICT%20group.csv"
+    )
     rows = {row["email"]: row for row in csv.DictReader(io.StringIO(summary.text))}
     assert rows["learner@b.example"]["skills"] == "3" and rows["learner@a.example"]["experiences"] == ""
     assert client.get(f"{cohort_url}/exports/careers-distribution.csv").text.startswith("career,user,career_url")
@@ -193,3 +196,41 @@ def test_a_learner_without_an_account_signs_up_from_the_join_link(
         assert {"user.registered", "cohort.joined"} <= actions
     log_out(client)
     log_in(client, "nia@example.org", "a long passphrase")
+
+
+def test_sign_up_names_bad_input_alike_whether_or_not_the_email_has_an_account(
+    client: TestClient, database: Database, world: World
+) -> None:
+    with database.session() as db:
+        code = cohorts.create_cohort(db, Actor.operator(), db.merge(world.orgs["a"]), name="Open").access_code
+    page = client.get(f"/join/{code}")
+    answers = []
+    for email in ("learner@a.example", "nobody-here@a.example"):
+        for bad in ({"display_name": "bad\x07name"}, {"password": "short"}, {"display_name": "x" * 300}):
+            form = {
+                "csrf_token": csrf_from(page.text),
+                "code": code,
+                "email": email,
+                "password": "a long passphrase 77",
+            }
+            answer = client.post("/join/sign-up", data={**form, **bad})
+            answers.append((answer.status_code, answer.text.replace(email, "EMAIL")))
+    assert answers[:3] == answers[3:] and all(status == 422 for status, _text in answers)
+    with database.session() as db:
+        assert accounts.user_by_email(db, "learner@a.example").display_name != "bad\x07name"
+        with pytest.raises(Exception, match="no user"):
+            accounts.user_by_email(db, "nobody-here@a.example")
+
+
+def test_an_export_of_a_cohort_named_in_any_script_downloads(
+    client: TestClient, database: Database, world: World
+) -> None:
+    with database.session() as db:
+        cohort_id = cohorts.create_cohort(db, Actor.operator(), db.merge(world.orgs["a"]), name="Kohorte Łódź 東京").id
+    log_in(client, "educator@a.example", world.passwords["educator@a.example"])
+    summary = client.get(f"/orgs/a/cohorts/{cohort_id}/exports/profiles-summary.csv")
+    assert summary.status_code == 200 and summary.text.startswith("name,email")
+    assert summary.headers["content-disposition"] == (
+        'attachment; filename="Profiles summary - Kohorte _odz __.csv"; '
+        "filename*=UTF-8''Profiles%20summary%20-%20Kohorte%20%C5%81%C3%B3d%C5%BA%20%E6%9D%B1%E4%BA%AC.csv"
+    )

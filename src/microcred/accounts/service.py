@@ -11,12 +11,14 @@ import unicodedata
 import uuid
 from collections.abc import Iterable, Mapping
 
-from sqlalchemy import func, select, update
+from sqlalchemy import delete, func, select, update
+from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session, selectinload
 
 from microcred.accounts import audit, setup
 from microcred.accounts.models import (
     ApiToken,
+    AuditEvent,
     Invitation,
     Membership,
     Organisation,
@@ -57,6 +59,11 @@ def check_email(email: str) -> str:
     if len(normalized) > 320 or not _EMAIL.match(normalized) or has_control_characters(normalized):
         raise InvalidInput(f"'{email}' is not an email address.", code="invalid_email")
     return normalized
+
+
+def check_display_name(display_name: str, email: str) -> str:
+    """The name a person goes by, or the email's local part when none is given."""
+    return single_line(display_name or email.split("@")[0], field="display name", max_length=200, code="invalid_name")
 
 
 # Organisations ------------------------------------------------------------------------------------
@@ -301,11 +308,10 @@ def _new_user(
     organisation: Organisation | None = None,
 ) -> User:
     email = check_email(email)
+    exists = Conflict(f"A user with the email {email} already exists.", code="user_exists")
     if db.scalar(select(User.id).where(User.email == email)) is not None:
-        raise Conflict(f"A user with the email {email} already exists.", code="user_exists")
-    display_name = single_line(
-        display_name or email.split("@")[0], field="display name", max_length=200, code="invalid_name"
-    )
+        raise exists
+    display_name = check_display_name(display_name, email)
     user = User(
         email=email,
         display_name=display_name,
@@ -313,8 +319,7 @@ def _new_user(
         must_change_password=True,
         is_platform_admin=platform_admin,
     )
-    db.add(user)
-    db.flush()
+    _insert(db, user, exists)
     audit.record(
         db,
         actor,
@@ -335,14 +340,11 @@ def register(db: Session, *, email: str, display_name: str, password: str) -> Us
     check_new_password(password, email=email)
     if db.scalar(select(User.id).where(User.email == email)) is not None:
         raise Conflict("There is already an account with this email: log in to join.", code="user_exists")
-    display_name = single_line(
-        display_name or email.split("@")[0], field="display name", max_length=200, code="invalid_name"
-    )
+    display_name = check_display_name(display_name, email)
     user = User(
         email=email, display_name=display_name, password_hash=hash_password(password), must_change_password=False
     )
-    db.add(user)
-    db.flush()
+    _insert(db, user, Conflict("There is already an account with this email: log in to join.", code="user_exists"))
     audit.record(
         db,
         Actor.person(user),
@@ -373,31 +375,44 @@ def add_member(
     setup_hours: float = setup.DEFAULT_HOURS,
 ) -> tuple[Membership | Invitation, str | None]:
     """Offer a person a role in the organisation. A new email gets an account, a member at once, and the token of
-    its set-up link (returned once: the person chooses their password there). An existing account is only
-    invited: nothing is granted until its holder, logged in themselves, accepts; no token then."""
+    its set-up link (returned once: the person chooses their password there); so does an account this
+    organisation made and removed before anyone set it up. Any other existing account is only invited: nothing is
+    granted until its holder, logged in themselves, accepts; no token then."""
     require_role(db, actor, organisation, [Role.ORG_ADMIN])
     email = check_email(email)
     user = db.scalar(select(User).where(User.email == email))
     if user is None:
-        user = _new_user(
-            db,
-            actor,
-            email=email,
-            display_name=display_name,
-            password_hash=unusable_password_hash(),
-            organisation=organisation,
-        )
+        try:
+            user = _new_user(
+                db,
+                actor,
+                email=email,
+                display_name=display_name,
+                password_hash=unusable_password_hash(),
+                organisation=organisation,
+            )
+        except Conflict:  # another request made it a moment ago: from here on, an existing account
+            user = db.scalar(select(User).where(User.email == email))
+            if user is None:
+                raise
+        else:
+            membership = _join(
+                db, actor, organisation, user, role, "member.added", f"Added {email} as {role.label.lower()}"
+            )
+            return membership, setup.issue_link(db, actor, user, organisation=organisation, hours=setup_hours)
+    member_exists = Conflict(f"{email} is already a member of {organisation.legal_name}.", code="member_exists")
+    if _membership(db, organisation, user.id) is not None:
+        raise member_exists
+    invited = Conflict(f"{email} is invited already and has not answered yet.", code="member_invited")
+    if _invitation(db, organisation, user.id) is not None:
+        raise invited
+    if _setup_refusal(db, organisation, user) is None:  # made here, removed before anyone set it up: taken back
         membership = _join(
             db, actor, organisation, user, role, "member.added", f"Added {email} as {role.label.lower()}"
         )
         return membership, setup.issue_link(db, actor, user, organisation=organisation, hours=setup_hours)
-    if _membership(db, organisation, user.id) is not None:
-        raise Conflict(f"{email} is already a member of {organisation.legal_name}.", code="member_exists")
-    if _invitation(db, organisation, user.id) is not None:
-        raise Conflict(f"{email} is invited already and has not answered yet.", code="member_invited")
     invitation = Invitation(user_id=user.id, organisation_id=organisation.id, role=role, invited_by=actor.label)
-    db.add(invitation)
-    db.flush()
+    _insert(db, invitation, invited)
     audit.record(
         db,
         actor,
@@ -411,12 +426,70 @@ def add_member(
     return invitation, None
 
 
+def new_setup_link(
+    db: Session,
+    actor: Actor,
+    organisation: Organisation,
+    user_id: uuid.UUID,
+    *,
+    hours: float = setup.DEFAULT_HOURS,
+) -> tuple[User, str]:
+    """A fresh set-up link (earlier ones stop working) for a member whose account this organisation still holds in
+    trust (see _setup_refusal). Any other account is its holder's alone: refused with a sentence, never a link."""
+    require_role(db, actor, organisation, [Role.ORG_ADMIN])
+    user = member(db, organisation, user_id).user
+    refusal = _setup_refusal(db, organisation, user)
+    if refusal is not None:
+        raise refusal
+    return user, setup.issue_link(db, actor, user, organisation=organisation, hours=hours)
+
+
+def _setup_refusal(db: Session, organisation: Organisation, user: User) -> Conflict | None:
+    """Why this organisation may not hand out a set-up link for the account, or None when it may: the account was
+    created for this organisation (its `user.created` event names it), nobody has set it up (no password chosen,
+    no login ever), it belongs to and is invited by no other organisation, and it is no platform admin."""
+    account_events = select(AuditEvent.id).where(AuditEvent.object_type == "user", AuditEvent.object_id == str(user.id))
+    if not user.must_change_password or db.scalar(account_events.where(AuditEvent.action == "login.succeeded")):
+        return Conflict(
+            f"{user.email} has set up their account already: they log in with the password they chose.",
+            code="account_set_up",
+        )
+    made_here = db.scalar(
+        account_events.where(AuditEvent.action == "user.created", AuditEvent.organisation_id == organisation.id)
+    )
+    elsewhere = db.scalar(
+        select(Membership.id).where(Membership.user_id == user.id, Membership.organisation_id != organisation.id)
+    ) or db.scalar(
+        select(Invitation.id).where(Invitation.user_id == user.id, Invitation.organisation_id != organisation.id)
+    )
+    if made_here is None or elsewhere is not None or user.is_platform_admin:
+        return Conflict(
+            f"Only the organisation that created {user.email}, and only while the account belongs to and is invited "
+            "by no other organisation, can make a new set-up link for it.",
+            code="setup_link_not_yours",
+        )
+    return None
+
+
+def _insert(db: Session, row: object, conflict: Conflict) -> None:
+    """Add the row in a savepoint: a unique key another request took since we looked is `conflict`, not a 500, and
+    the caller's transaction goes on."""
+    try:
+        with db.begin_nested():
+            db.add(row)
+    except IntegrityError as error:
+        raise conflict from error
+
+
 def _join(
     db: Session, actor: Actor, organisation: Organisation, user: User, role: Role, action: str, summary: str
 ) -> Membership:
     membership = Membership(user_id=user.id, organisation_id=organisation.id, role=role, created_at=utcnow())
-    db.add(membership)
-    db.flush()
+    _insert(
+        db,
+        membership,
+        Conflict(f"{user.email} is already a member of {organisation.legal_name}.", code="member_exists"),
+    )
     audit.record(
         db,
         actor,
@@ -477,8 +550,7 @@ def accept_invitation(db: Session, actor: Actor, invitation_id: uuid.UUID) -> Me
     invitation = _my_invitation(db, actor, invitation_id)
     organisation, user, role = invitation.organisation, actor.user, invitation.role
     assert user is not None
-    db.delete(invitation)
-    db.flush()
+    _take_invitation(db, invitation)
     if _membership(db, organisation, user.id) is not None:
         raise Conflict(f"You are a member of {organisation.legal_name} already.", code="member_exists")
     return _join(
@@ -492,11 +564,18 @@ def accept_invitation(db: Session, actor: Actor, invitation_id: uuid.UUID) -> Me
     )
 
 
+def _take_invitation(db: Session, invitation: Invitation) -> None:
+    """Delete the invitation in one statement only one answer passes: a second answer at the same moment is told it
+    is gone, as it would be a moment later."""
+    gone = db.execute(delete(Invitation).where(Invitation.id == invitation.id))
+    if getattr(gone, "rowcount", 0) != 1:
+        raise NotFound("There is no such invitation for you.", code="invitation_not_found")
+
+
 def decline_invitation(db: Session, actor: Actor, invitation_id: uuid.UUID) -> None:
     invitation = _my_invitation(db, actor, invitation_id)
     assert actor.user is not None
-    db.delete(invitation)
-    db.flush()
+    _take_invitation(db, invitation)
     audit.record(
         db,
         actor,

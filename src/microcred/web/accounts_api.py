@@ -25,6 +25,7 @@ from microcred.accounts.schemas import (
     TokenIn,
     TokenOut,
 )
+from microcred.store.base import utcnow
 from microcred.web.security import DB, Access, Caller, settings_of
 
 router = APIRouter(prefix="/api", tags=["accounts"])
@@ -230,6 +231,23 @@ def remove_member(org: str, user_id: uuid.UUID, caller: OrgAdmin, db: DB) -> Res
     service.remove_member(db, caller.signed_in, caller.org, user_id)
     db.commit()
     return Response(status_code=204)
+
+
+@router.post(
+    "/orgs/{org}/members/{user_id}/setup-link",
+    response_model=MemberCreated,
+    summary="A new set-up link for a member this organisation created and nobody has set up yet",
+)
+def new_setup_link(org: str, user_id: uuid.UUID, request: Request, caller: OrgAdmin, db: DB) -> MemberCreated:
+    settings = settings_of(request)
+    user, token = service.new_setup_link(db, caller.signed_in, caller.org, user_id, hours=settings.setup_link_hours)
+    db.commit()
+    return MemberCreated(
+        **member_out(service.member(db, caller.org, user.id)).model_dump(),
+        status="member",
+        setup_link=setup.setup_url(settings.base_url, token),
+        setup_link_expires_at=utcnow() + timedelta(hours=settings.setup_link_hours),
+    )
 
 
 @router.get("/orgs/{org}/tokens", response_model=list[TokenOut], summary="API tokens (admins see all)")

@@ -376,6 +376,27 @@ def members_change_role(
     return _redirect(f"/orgs/{org}/members")
 
 
+@router.post("/orgs/{org}/members/{user_id}/setup-link", response_class=HTMLResponse)
+def members_new_setup_link(request: Request, org: str, user_id: uuid.UUID, caller: OrgAdmin, db: DB) -> Response:
+    settings = settings_of(request)
+    try:
+        user, token = service.new_setup_link(db, caller.signed_in, caller.org, user_id, hours=settings.setup_link_hours)
+    except MicrocredError as error:
+        db.rollback()
+        return _members_page(request, caller, db, status_code=STATUS[error.kind], error=error.detail)
+    db.commit()
+    return _members_page(
+        request,
+        caller,
+        db,
+        setup_link=setup.setup_url(settings.base_url, token),
+        setup_hours=settings.setup_link_hours,
+        created_email=user.email,
+        renewed=True,
+        flash=f"Made a new set-up link for {user.email}; earlier links for it no longer work.",
+    )
+
+
 def _tokens_page(request: Request, caller: Caller, db: DB, status_code: int = 200, **context: Any) -> Response:
     assert caller.role is not None
     return render(

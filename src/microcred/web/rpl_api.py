@@ -3,11 +3,9 @@ learner's own (`/api/me/rpl`), through the four stages to an issued credential."
 
 from __future__ import annotations
 
-import re
 import uuid
 from datetime import datetime
 from typing import Annotated, Any, Literal
-from urllib.parse import quote
 
 from fastapi import APIRouter, Depends, File, Form, Query, Request, UploadFile
 from fastapi.responses import Response
@@ -17,6 +15,7 @@ from microcred.accounts.models import Role
 from microcred.errors import InvalidInput
 from microcred.pathways import rpl
 from microcred.pathways.models import RplCase, RplEvidence, RplState
+from microcred.web.downloads import attachment
 from microcred.web.issuing_api import master_of
 from microcred.web.security import DB, Access, Caller, settings_of
 
@@ -125,12 +124,11 @@ def learner_view(case_json: dict[str, Any], case: RplCase) -> dict[str, Any]:
 
 def evidence_download(row: RplEvidence) -> Response:
     """The file as a download, never shown inline, with the type its content was found to be."""
-    fallback = re.sub(r"[^A-Za-z0-9._ -]", "_", row.filename)
     return Response(
         row.content,
         media_type=row.media_type + ("; charset=utf-8" if row.media_type == "text/plain" else ""),
         headers={
-            "Content-Disposition": f"attachment; filename=\"{fallback}\"; filename*=UTF-8''{quote(row.filename)}",
+            "Content-Disposition": attachment(row.filename),
             "Cache-Control": "private, no-store",
             "Content-Security-Policy": "sandbox; default-src 'none'",
         },

@@ -13,13 +13,14 @@ from sqlalchemy.exc import IntegrityError
 from microcred.accounts import service as accounts
 from microcred.accounts.models import Role, User
 from microcred.accounts.passwords import check_new_password, hash_password
-from microcred.errors import MicrocredError, NotFound
+from microcred.errors import Conflict, MicrocredError, NotFound
 from microcred.inputs import is_digits, optional_date
 from microcred.skills import cohorts
 from microcred.skills import service as skills
 from microcred.skills.models import CohortStatus, Experience, ExperienceKind
 from microcred.taxonomy import search
 from microcred.taxonomy import service as taxonomy
+from microcred.web.downloads import attachment
 from microcred.web.errors import STATUS
 from microcred.web.security import DB, Access, Caller, settings_of
 from microcred.web.templating import render
@@ -329,11 +330,10 @@ def cohort_export(org: str, cohort_id: uuid.UUID, name: str, caller: Educators, 
         raise NotFound(f"There is no export called {name}.", code="export_not_found")
     found = cohorts.cohort(db, caller.org, cohort_id)
     title, make = EXPORTS[name]
-    filename = f"{title} - {found.name}.csv".replace('"', "")
     return Response(
         make(db, found),
         media_type="text/csv; charset=utf-8",
-        headers={"Content-Disposition": f'attachment; filename="{filename}"'},
+        headers={"Content-Disposition": attachment(f"{title} - {found.name}.csv")},
     )
 
 
@@ -399,18 +399,24 @@ def sign_up_and_join(
         # Whatever is wrong with the request itself is named; whether the email has an account is not.
         found = cohorts.cohort_by_code(db, code)
         normalized = accounts.check_email(email)
+        accounts.check_display_name(display_name, normalized)
         check_new_password(password, email=normalized)
         if db.scalar(select(User.id).where(User.email == normalized)) is None:
-            cohorts.sign_up_and_join(
-                db,
-                code,
-                email=email,
-                display_name=display_name,
-                password=password,
-                share_skills=share_skills == "yes",
-                share_experiences=share_experiences == "yes",
-                share_careers=share_careers == "yes",
-            )
+            try:
+                cohorts.sign_up_and_join(
+                    db,
+                    code,
+                    email=email,
+                    display_name=display_name,
+                    password=password,
+                    share_skills=share_skills == "yes",
+                    share_experiences=share_experiences == "yes",
+                    share_careers=share_careers == "yes",
+                )
+            except Conflict as error:
+                if error.code != "user_exists":
+                    raise
+                db.rollback()  # made a moment ago by another request: the same answer as any existing account
         else:
             hash_password(password)  # as long as making the account takes
     except MicrocredError as error:
