@@ -178,11 +178,20 @@ def prepare(url: str, variants: int) -> Prepared:
         urls = {entry["statusListCredential"] for credential in signed for entry in _entries(credential)}
         urls |= {_award_status(json.loads(document["payload"])) for document in sealed.values()}
         lists = {url: here.status_list(url) for url in urls}
+        answers = {url: here.award_status(url) for url in urls}
+        anchors = here.anchors()  # our seal certificates, known by fingerprint
         trust = {issuer.did_document["id"]: here.trust(issuer.did_document["id"], issuer.first)}
-        trust |= {seal.subject: here.trust(seal.subject, seal.payload) for seal in map(jades.verify, sealed.values())}
+        for document in sealed.values():  # a seal's issuer is its certificate (a Sealer), as the pipeline reads it
+            sealer = checks.verify(document, here).issuer
+            assert sealer is not None
+            trust[sealer] = here.trust(sealer, json.loads(document["payload"]))
     keys = {issuer.verification_method: issuer.key}
     sources = checks.Sources(
-        key_for=keys.get, status_list=lists.get, trust=lambda issuer_id, _credential: trust.get(issuer_id)
+        key_for=lambda method, _relationship: keys.get(method),
+        status_list=lists.get,
+        award_status=answers.get,
+        trust=lambda issuer_id, _credential: trust.get(issuer_id),
+        anchors=lambda: anchors,
     )
     return Prepared(url, issuer, signed, sealed, sources)
 

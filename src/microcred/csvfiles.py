@@ -12,12 +12,13 @@ import io
 from collections.abc import Iterable
 from typing import Any
 
-FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
+FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r", "\n", "＝", "＋", "－", "＠")  # fullwidth forms too
 
 
 def cell(value: Any) -> Any:
-    """The value, with text that a spreadsheet would run as a formula made plain text."""
-    if isinstance(value, str) and value.startswith(FORMULA_STARTS):
+    """The value, with text that a spreadsheet would run as a formula made plain text (also behind leading
+    spaces and invisible characters, which some spreadsheets skip)."""
+    if isinstance(value, str) and value.lstrip(" \u00a0\u200b\ufeff").startswith(FORMULA_STARTS):
         return "'" + value
     return value
 

@@ -31,6 +31,7 @@ from microcred.store import Database
 from microcred.verify import checks
 from microcred.web.app import create_app
 from microcred.web.errors import install_log_redaction
+from microcred.web.security import RateLimit, client_key
 from microcred.web.verify_pages import MAX_PICTURE_PIXELS, qr_link
 from tests.conftest import World, csrf_from
 from tests.verify.test_fetch import Site, fetcher, publish_issuer, site  # noqa: F401 (site is a fixture)
@@ -135,6 +136,32 @@ def test_the_scanner_has_its_own_larger_bucket_and_answers_json(custom: Any) -> 
     assert statuses[-1].json()["error"] == "too_many_verifications" and statuses[-1].headers["retry-after"]
 
 
+def test_a_thousand_addresses_of_one_ipv6_64_share_one_bucket(custom: Any) -> None:
+    """The attack: a client with a /64 had 2^64 buckets, one per address it rotated through."""
+    limit = RateLimit(2)
+    waits = [limit.wait(f"2001:db8:1:2::{i:x}") for i in range(1000)]
+    assert waits[:2] == [0, 0] and set(waits[2:]) == {30}
+    assert limit.wait("2001:db8:1:3::1") == 0  # the next /64 is another client
+    assert client_key("::ffff:198.51.100.7") == client_key("198.51.100.7") == "198.51.100.7"
+    assert client_key("2001:db8:1:2:ffff::1%eth0") == "2001:db8:1:2::/64" and client_key("testclient") == "testclient"
+
+    client = custom(verify_rate_per_minute=1)
+    body = {"verifiableCredential": {"type": ["VerifiableCredential"]}}
+    first, second = (TestClient(client.app, client=(f"2001:db8:5:6::{i}", 40000)) for i in (1, 2))
+    assert first.post("/credentials/verify", json=body).status_code == 400
+    assert second.post("/credentials/verify", json=body).status_code == 429
+
+
+def test_clients_passing_through_cannot_empty_the_table_of_a_spent_bucket() -> None:
+    """Rotating through more /64s than the table holds evicts full buckets (nothing is lost), never a spent one."""
+    limit = RateLimit(2)
+    assert [limit.wait("198.51.100.7") for _ in range(3)] == [0, 0, 30]
+    for network in range(3 * RateLimit.MAX_CLIENTS):
+        assert limit.wait(f"2001:db8:{network >> 16:x}:{network & 0xFFFF:x}::1") == 0
+    assert limit.wait("198.51.100.7") > 0  # still spent (less a little refill over the rotation's seconds)
+    assert len(limit._buckets) <= RateLimit.MAX_CLIENTS
+
+
 # A pixel cap on scanned pictures ----------------------------------------------------------------------------
 
 
@@ -197,6 +224,8 @@ def test_a_formula_in_a_batch_key_comes_out_of_result_csv_as_text() -> None:
     assert rows[3][1] == "'\tlead" and rows[3][4] == "'\r=1"
     assert rows[4][1] == "plain"
     assert csvfiles.cell(-5) == -5  # numbers are numbers
+    for hidden in (" =1+1", "\u00a0=1+1", "\ufeff@SUM(A1)", "＝1+1"):  # behind spaces, invisible, fullwidth
+        assert csvfiles.cell(hidden) == "'" + hidden
 
 
 # Tokens never reach the logs --------------------------------------------------------------------------------
@@ -218,6 +247,10 @@ def test_bearer_tokens_never_reach_the_logs(caplog: pytest.LogCaptureFixture) ->
         f"/login?next=%2Fshare%2F{SHARE}%2Ffeedback",
         f"/login?next=/claim/{CLAIM}",
         f"/account/setup?token={SETUP}",
+        f"/login?next=%252Fshare%252F{SHARE}",  # encoded twice
+        f"/%73hare/{SHARE}",  # an encoded letter
+        f"/Share/{SHARE}",  # another case
+        f"//share//{SHARE}",  # repeated slashes
     ]
     with caplog.at_level(logging.INFO):
         for path in lines:
@@ -239,7 +272,7 @@ def test_bearer_tokens_never_reach_the_logs(caplog: pytest.LogCaptureFixture) ->
 def test_an_oversized_body_on_a_json_route_gets_413_in_json(custom: Any) -> None:
     client = custom(max_body_bytes=1000)
     big = {"verifiableCredential": {"name": "x" * 2000}}
-    for path in ("/credentials/verify", "/presentations/verify", "/api/registry/import"):
+    for path in ("/credentials/verify", "/presentations/verify", "/api/registry/import", "/verify/scan"):
         answer = client.post(path, json=big)
         assert answer.status_code == 413 and answer.headers["content-type"] == "application/json", path
         assert answer.json() == {

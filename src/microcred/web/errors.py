@@ -6,7 +6,7 @@ from __future__ import annotations
 import logging
 import re
 from typing import Any
-from urllib.parse import quote
+from urllib.parse import quote, unquote
 
 from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
@@ -21,8 +21,9 @@ _SLASH = r"(?:/|%2[Ff])"  # a path inside a query string (?next=…) may be perc
 # The secret part of bearer paths: a learner's claim link, a share link, a cohort's join code, an account's
 # set-up link (/join/sign-up is a form, not a code).
 _BEARER_PATHS = re.compile(
-    rf"({_SLASH}(?:claim|share|join|account{_SLASH}setup){_SLASH})"
-    r"(?!sign-up(?:[/?&#\s\"']|$))(?:[^/?&#\s\"'%]|%(?!2[Ff]))+"
+    rf"({_SLASH}+(?:claim|share|join|account{_SLASH}+setup){_SLASH}+)"
+    r"(?!sign-up(?:[?&#\s\"']|$))(?:[^/?&#\s\"'%]|%(?!2[Ff]))+",
+    re.IGNORECASE,
 )
 _BEARER_QUERY = re.compile(r"([?&](?:token|code|claim|share|setup|key|secret|password)=)[^&#\s\"']+", re.IGNORECASE)
 
@@ -30,6 +31,16 @@ _BEARER_QUERY = re.compile(r"([?&](?:token|code|claim|share|setup|key|secret|pas
 def redacted(text: str) -> str:
     """The text with bearer secrets (claim, share, join and set-up links, token query parameters) masked, for
     logs."""
+    decoded = text
+    for _ in range(3):  # a path encoded twice (?next=%252Fshare%252F…) or with encoded letters (%73hare)
+        decoded, before = unquote(decoded), decoded
+        if decoded == before:
+            break
+    masked = _mask(decoded)
+    return masked if masked != decoded else _mask(text)
+
+
+def _mask(text: str) -> str:
     return _BEARER_QUERY.sub(r"\1[redacted]", _BEARER_PATHS.sub(r"\1[redacted]", text))
 
 
@@ -103,7 +114,7 @@ VC_API = ("/credentials/", "/presentations/")  # W3C VC-API routes: JSON, and 40
 
 def json_path(path: str) -> bool:
     """Whether the route at `path` answers JSON (errors too): the API, the VC-API and /health."""
-    return path.startswith(("/api/", *VC_API)) or path == "/api" or path == "/health"
+    return path.startswith(("/api/", *VC_API)) or path in ("/api", "/health", "/verify/scan")
 
 
 def wants_json(request: Request) -> bool:

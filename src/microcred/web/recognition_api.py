@@ -104,7 +104,7 @@ def case_out(db: Session, case: RecognitionCase, *, for_officer: bool) -> dict[s
         "state": case.state.value,
         "verified": case.verified,
         "verdict": _verdict(case),
-        "flag": None if case.verified else f"{_verdict(case).label}: this case is never decided automatically.",
+        "flag": None if case.verified else f"{_flag(_verdict(case))}: this case is never decided automatically.",
         "title": case.title,
         "issuer": case.issuer_name,
         "credits": _decimal(case.credits),
@@ -361,3 +361,7 @@ def _verdict(case: Any) -> checks.Verdict:
     if stored in set(checks.Verdict):
         return checks.Verdict(stored)
     return checks.Verdict.VALID if case.verified else checks.Verdict.INVALID
+
+
+def _flag(verdict: checks.Verdict) -> str:
+    return "The credential does not verify" if verdict == checks.Verdict.INVALID else verdict.label
