@@ -273,13 +273,14 @@ def trusted_list(
     signer: tuple[PrivateKey, x509.Certificate],
     *,
     territory: str = "BE",
-    services: list[tuple[x509.Certificate, str, str, bool]] = (),  # type: ignore[assignment]
+    services: list[tuple[x509.Certificate, str, str, bool | str]] = (),  # type: ignore[assignment]
     pointers: dict[str, x509.Certificate] | None = None,
     next_update: timedelta = timedelta(days=90),
     sequence: int = 7,
 ) -> bytes:
     """An ETSI TS 119 612 list signed (enveloped XML signature) by `signer`: services as (certificate, type such
-    as "CA/QC" or "TSA/QTST", status such as "granted", qualified for seals); with `pointers` a LOTL."""
+    as "CA/QC" or "TSA/QTST", status such as "granted", qualified for seals, or the SvcInfoExt it is limited
+    to, such as "ForeSignatures"); with `pointers` a LOTL."""
     from lxml import etree  # type: ignore[import-untyped]
     from signxml.signer import XMLSigner
 
@@ -329,7 +330,8 @@ def trusted_list(
             add(
                 add(extension, "AdditionalServiceInformation"),
                 "URI",
-                "http://uri.etsi.org/TrstSvc/TrustedList/SvcInfoExt/ForeSeals",
+                "http://uri.etsi.org/TrstSvc/TrustedList/SvcInfoExt/"
+                + (qualified if isinstance(qualified, str) else "ForeSeals"),
             )
     key, certificate = signer
     pem = key.private_bytes(serialization.Encoding.PEM, serialization.PrivateFormat.PKCS8, serialization.NoEncryption())

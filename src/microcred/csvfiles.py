@@ -9,18 +9,43 @@ from __future__ import annotations
 
 import csv
 import io
+import unicodedata
 from collections.abc import Iterable
 from typing import Any
 
-FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r", "\n", "＝", "＋", "－", "＠")  # fullwidth forms too
+FORMULA_STARTS = (
+    "=",
+    "+",
+    "-",
+    "@",
+    "\t",
+    "\r",
+    "\n",
+    "＝",
+    "＋",
+    "－",
+    "＠",
+    "﹦",
+    "﹢",
+    "﹣",
+    "﹫",
+)  # wide forms too
 
 
 def cell(value: Any) -> Any:
     """The value, with text that a spreadsheet would run as a formula made plain text (also behind leading
     spaces and invisible characters, which some spreadsheets skip)."""
-    if isinstance(value, str) and value.lstrip(" \u00a0\u200b\ufeff").startswith(FORMULA_STARTS):
+    if isinstance(value, str) and _visible(value).startswith(FORMULA_STARTS):
         return "'" + value
     return value
+
+
+def _visible(text: str) -> str:
+    """The text from its first character that is neither a space (Z*) nor an invisible format character (Cf)."""
+    for index, character in enumerate(text):
+        if not unicodedata.category(character).startswith(("Z", "Cf")):
+            return text[index:]
+    return ""
 
 
 class Writer:

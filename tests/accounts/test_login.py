@@ -238,6 +238,19 @@ def test_failures_from_one_address_across_emails_slow_that_address_down(db: Sess
         login.authenticate(db, "guess9@a.example", "wrong", ip="198.51.100.7", policy=policy)
 
 
+def test_an_ipv6_guesser_cannot_rotate_addresses_inside_its_64(db: Session) -> None:
+    policy = login.ThrottlePolicy(free_failures=3, max_delay_seconds=60, address_free_failures=4)
+    for n in range(4):  # a new address of the same /64 for each try
+        with pytest.raises(Unauthenticated):
+            login.authenticate(db, f"guess{n}@a.example", "wrong", ip=f"2001:db8:7:7::{n + 1:x}", policy=policy)
+        db.commit()
+    with pytest.raises(Throttled, match="from your address"):
+        login.authenticate(db, "guess9@a.example", "wrong", ip="2001:db8:7:7:abcd::99", policy=policy)
+    db.commit()
+    with pytest.raises(Unauthenticated):  # the next /64 is someone else
+        login.authenticate(db, "guess9@a.example", "wrong", ip="2001:db8:7:8::1", policy=policy)
+
+
 def test_the_login_page_answers_429_with_retry_after_for_a_guessing_address(client, world: World) -> None:  # type: ignore[no-untyped-def]
     client.app.state.settings.login_address_free_failures = 2
     statuses = []

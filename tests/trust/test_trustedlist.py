@@ -3,7 +3,7 @@ list leaves the anchors as they were."""
 
 from __future__ import annotations
 
-from datetime import timedelta
+from datetime import UTC, datetime, timedelta
 
 import pytest
 from cryptography import x509
@@ -13,6 +13,7 @@ from microcred.accounts.principal import Actor
 from microcred.errors import InvalidInput
 from microcred.trust import TrustError, pkix, trustedlist
 from microcred.verify import anchors
+from microcred.verify.models import ImportedList
 from tests import pki
 
 
@@ -81,3 +82,26 @@ def test_the_lotl_names_the_national_signers_and_a_refused_list_changes_no_ancho
         with pytest.raises(InvalidInput, match="was not imported"):
             anchors.import_list(db, Actor.operator(), data)
         assert [(r.fingerprint, r.source) for r in anchors.listing(db)] == before
+
+
+def test_a_list_cannot_be_rolled_back_lapses_at_its_next_update_and_limits_its_cas(db: Session) -> None:
+    belgium = signer()
+    ca, signatures_only = pki.CA("Belgian QC CA"), pki.CA("Belgian e-signature CA")
+    services = [
+        (ca.certificate, "CA/QC", "granted", True),
+        (signatures_only.certificate, "CA/QC", "granted", "ForeSignatures"),
+    ]
+    anchors.import_list(db, Actor.operator(), pki.trusted_list(belgium, services=services, sequence=7), [belgium[1]])
+    # a CA the list limits to signatures vouches for no seal
+    assert [a.certificate for a in anchors.for_verification(db).seals] == [ca.certificate]
+
+    older = pki.trusted_list(belgium, services=[(signatures_only.certificate, "CA/PKC", "granted", False)], sequence=6)
+    with pytest.raises(InvalidInput, match=r"sequence number \(6\) is older than the one in use \(7\)"):
+        anchors.import_list(db, Actor.operator(), older, [belgium[1]])
+    assert [a.certificate for a in anchors.for_verification(db).seals] == [ca.certificate]
+
+    listed = db.get(ImportedList, "BE")
+    assert listed is not None
+    listed.next_update = datetime.now(UTC) - timedelta(minutes=1)  # the list is overdue: it anchors nothing
+    db.flush()
+    assert anchors.for_verification(db).seals == ()

@@ -218,6 +218,7 @@ ORG_ROUTES = [
     ("GET", "/api/orgs/{org}/members/{user}", None),
     ("PATCH", "/api/orgs/{org}/members/{user}", {"role": "learner"}),
     ("DELETE", "/api/orgs/{org}/members/{user}", None),
+    ("POST", "/api/orgs/{org}/members/{user}/setup-link", None),
     ("GET", "/api/orgs/{org}/invitations", None),
     ("DELETE", "/api/orgs/{org}/invitations/{invitation}", None),
     ("GET", "/api/orgs/{org}/tokens", None),

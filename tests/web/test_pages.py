@@ -324,6 +324,7 @@ ORG_PAGES = [
     ("GET", "/orgs/{org}/members"),
     ("POST", "/orgs/{org}/members"),
     ("POST", "/orgs/{org}/members/{user}/role"),
+    ("POST", "/orgs/{org}/members/{user}/setup-link"),
     ("POST", "/orgs/{org}/invitations/{invitation}/cancel"),
     ("GET", "/orgs/{org}/tokens"),
     ("POST", "/orgs/{org}/tokens"),

@@ -4,6 +4,7 @@ sessions, new passwords."""
 from __future__ import annotations
 
 import hashlib
+import ipaddress
 import secrets
 from dataclasses import dataclass
 from datetime import datetime, timedelta
@@ -49,6 +50,20 @@ def token_digest(token: str) -> str:
     return hashlib.sha256(token.encode()).hexdigest()
 
 
+def client_key(address: str) -> str:
+    """Whose bucket an address fills: an IPv6 client's /64 (one subscriber's network, its 2^64 addresses one
+    client), an IPv4-mapped IPv6 address's IPv4, an IPv4 address itself (or what is not an address, as given)."""
+    try:
+        ip = ipaddress.ip_address(address.split("%", 1)[0])
+    except ValueError:
+        return address
+    if isinstance(ip, ipaddress.IPv6Address):
+        if ip.ipv4_mapped is not None:
+            return str(ip.ipv4_mapped)
+        return str(ipaddress.IPv6Network((ip, 64), strict=False))
+    return str(ip)
+
+
 def authenticate(
     db: Session, email: str, password: str, *, ip: str | None = None, policy: ThrottlePolicy | None = None
 ) -> User:
@@ -63,7 +78,7 @@ def authenticate(
     policy = policy or ThrottlePolicy()
     key = without_control_characters(normalize_email(email))[:320]
     if ip:
-        _reserve_address(db, ip[:64], policy)
+        _reserve_address(db, client_key(ip)[:64], policy)
     failures = _reserve_attempt(db, key, policy)
     user = db.scalar(select(User).where(User.email == key))
     matched = verify_password(user.password_hash if user else None, password)
@@ -81,7 +96,7 @@ def authenticate(
         raise Unauthenticated(WRONG_LOGIN, code="invalid_credentials")
     db.execute(delete(LoginThrottle).where(LoginThrottle.email == key))
     if ip:
-        _uncount_address(db, ip[:64], policy)
+        _uncount_address(db, client_key(ip)[:64], policy)
     if needs_rehash(user.password_hash):
         user.password_hash = hash_password(password)
     audit.record(

@@ -31,6 +31,8 @@ SERVICE_TYPES = "http://uri.etsi.org/TrstSvc/Svctype/"
 STATUSES = "http://uri.etsi.org/TrstSvc/TrustedList/Svcstatus/"
 FOR_E_SEALS = "http://uri.etsi.org/TrstSvc/TrustedList/SvcInfoExt/ForeSeals"
 QC_FOR_E_SEAL = "http://uri.etsi.org/TrstSvc/TrustedList/SvcInfoExt/QCForESeal"
+FOR_E_SIGNATURES = "http://uri.etsi.org/TrstSvc/TrustedList/SvcInfoExt/ForeSignatures"
+FOR_WEBSITES = "http://uri.etsi.org/TrstSvc/TrustedList/SvcInfoExt/ForWebSiteAuthentication"
 ACTIVE = {"granted", "undersupervision", "accredited", "supervisionincessation", "recognisedatnationallevel"}
 
 
@@ -42,6 +44,7 @@ class Service:
     status: str  # the ServiceStatus's last part: granted, withdrawn, …
     certificates: tuple[x509.Certificate, ...]
     qualified_seals: bool  # the list says the certificates it issues are qualified for electronic seals
+    limited: bool = False  # the list limits it to signatures or website certificates (not seals)
 
     @property
     def active(self) -> bool:
@@ -49,7 +52,7 @@ class Service:
 
     @property
     def for_seals(self) -> bool:
-        return self.type.startswith("CA/")
+        return self.type.startswith("CA/") and not self.limited
 
     @property
     def for_timestamps(self) -> bool:
@@ -188,6 +191,7 @@ def _services(root: etree._Element) -> list[Service]:
             uris = [(e.text or "").strip() for e in service.iterfind(".//t:AdditionalServiceInformation/t:URI", ns)]
             qualifiers = [str(e.get("uri", "")) for e in service.iter("{*}Qualifier")]
             qualified = kind.endswith("/CA/QC") and (FOR_E_SEALS in uris or QC_FOR_E_SEAL in qualifiers)
+            limited = FOR_E_SEALS not in uris and any(uri in (FOR_E_SIGNATURES, FOR_WEBSITES) for uri in uris)
             found.append(
                 Service(
                     provider=provider_name[:300],
@@ -196,6 +200,7 @@ def _services(root: etree._Element) -> list[Service]:
                     status=_text(service, "t:ServiceStatus").removeprefix(STATUSES)[:100],
                     certificates=_certificates(identity) if identity is not None else (),
                     qualified_seals=qualified,
+                    limited=limited,
                 )
             )
     return found

@@ -73,10 +73,18 @@ def import_list(db: Session, actor: Actor, data: bytes, signers: list[x509.Certi
         read = trustedlist.load(data, signers)
     except TrustError as error:
         raise _refuse(f"The trusted list was not imported: {error}") from None
+    earlier = db.get(ImportedList, read.territory)
+    if earlier is not None and read.sequence < earlier.sequence:
+        raise _refuse(
+            f"The trusted list was not imported: its sequence number ({read.sequence}) is older than the one in use "
+            f"({earlier.sequence}), so it would roll the anchors back."
+        )
     source = _source(read.territory)
     db.execute(delete(TrustAnchor).where(TrustAnchor.source == source))
     seen = set()
     for service in read.services:
+        if service.type.startswith("CA") and not service.for_seals:
+            continue  # a CA the list limits to signatures or websites vouches for no seal
         for certificate in service.certificates:
             key = (pkix.fingerprint(certificate), service.type)
             if key in seen:
@@ -186,9 +194,13 @@ def _where(source: str) -> str:
 
 
 def for_verification(db: Session) -> Anchors:
-    """The anchors seals and timestamps are validated to (the lists' and the operator's), named for sentences."""
+    """The anchors seals and timestamps are validated to (the lists' and the operator's), named for sentences.
+    A list whose NextUpdate has passed anchors nothing until a newer one is imported."""
     seals, stamps = [], []
-    for row in db.scalars(select(TrustAnchor).where(TrustAnchor.status.in_(trustedlist.ACTIVE))):
+    now = datetime.now(UTC)
+    lapsed = [_source(row.territory) for row in db.scalars(select(ImportedList)) if row.next_update < now]
+    chosen = select(TrustAnchor).where(TrustAnchor.status.in_(trustedlist.ACTIVE), TrustAnchor.source.not_in(lapsed))
+    for row in db.scalars(chosen):
         certificate = x509.load_der_x509_certificate(row.certificate)
         name = (
             f"{pkix.common_name(certificate)} on {_where(row.source)}"

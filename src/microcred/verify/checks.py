@@ -89,6 +89,7 @@ class Report:
     credential: dict[str, Any] | None = None  # the credential read (the payload, for a sealed one)
     issuer: str | None = None
     languages: list[str] = field(default_factory=list)  # ISO 639-1 codes the document carries, its own first
+    issuer_name: str | None = None  # the issuer's name as the registry (or our own records) knows it, if it does
 
     @property
     def verdict(self) -> Verdict:
@@ -492,14 +493,14 @@ def seal_check(document: dict[str, Any], sources: Sources) -> tuple[Check, dict[
             None,
         )
     now = sources.now()
+    anchors = sources.anchors()  # outside the try: our own failure to read anchors is no verdict on the seal
     try:
-        anchors = sources.anchors()
         signed_at, when = _trusted_time(seal, anchors, now)
         path = pkix.validate(seal.chain, anchors.seals, signed_at, pinned=anchors.ours)
     except Exception as error:  # noqa: BLE001 (a hostile certificate must end in a verdict, never a crash)
         log.warning("seal certificate validation failed on a malformed document: %r", error)
         return (
-            Check("SEAL", Outcome.ERROR, "The seal's certificate cannot be read.", type(error).__name__),
+            Check("SEAL", Outcome.ERROR, "The seal's certificate cannot be read.", "Its chain is malformed."),
             seal.payload,
             None,
         )
@@ -574,7 +575,7 @@ def _not_the_issuer(
     our organisations' certificates (recognised by fingerprint) must seal that organisation's credentials: its
     legal name, as our documents write it, and no legal identifier other than the certificate's. Any other's
     organizationIdentifier (2.5.4.97) must be one of the issuer's legal identifiers (eIDASIdentifier, as EDC
-    writes it, or legalIdentifier), or without one its O the issuer's legal name (case and spaces folded)."""
+    writes it, or legalIdentifier); a certificate without one is tied to no organisation."""
     issuer = credential.get("issuer")
     named: dict[str, Any] = issuer if isinstance(issuer, dict) else {}
     names = {_fold(t) for t in _texts(named.get("legalName"))}
@@ -594,8 +595,11 @@ def _not_the_issuer(
         agrees = _fold(ours) in names and (not identifiers or not ids or bool(ids & identifiers))
     elif ids:
         agrees = bool(ids & identifiers)
-    else:
-        agrees = any(_fold(o) in names for o in orgs)
+    else:  # a legal person's certificate names it (ETSI EN 319 412-1); an O alone may be a person's employer
+        return (
+            f"its certificate ({holder[:200]}) names no organisation identifier (organizationIdentifier), so it "
+            "cannot be tied to the issuer the credential names"
+        )
     return None if agrees else wrong
 
 
@@ -716,7 +720,14 @@ def validity_check(credential: dict[str, Any], sources: Sources) -> Check:
 # ACCREDITATION --------------------------------------------------------------------------------------------
 
 
-def trust_check(credential: dict[str, Any], issuer: str | None, sources: Sources, *, confirmed: bool = True) -> Check:
+def trust_check(
+    credential: dict[str, Any],
+    issuer: str | None,
+    sources: Sources,
+    *,
+    confirmed: bool = True,
+    report: Report | None = None,
+) -> Check:
     """What the registry says of the issuer, consulted only when the signer is `confirmed` to be the issuer
     (else a registered issuer's name would vouch for anyone who writes its id into a credential)."""
     if not confirmed:
@@ -736,6 +747,8 @@ def trust_check(credential: dict[str, Any], issuer: str | None, sources: Sources
         )
     if found.problem:
         return Check("ACCREDITATION", Outcome.ERROR, found.problem, found.name)
+    if report is not None:
+        report.issuer_name = found.name
     if found.accredited:
         return Check("ACCREDITATION", Outcome.OK, f"Issued by {found.name}, an accredited issuer.", str(issuer))
     return Check("ACCREDITATION", Outcome.OK, f"Issued by {found.name}, a registered issuer.", str(issuer))
@@ -817,7 +830,9 @@ def verify(document: Any, sources: Sources | None = None) -> Report:
     report.checks.append(_safely("VALIDITY", lambda: validity_check(credential, sources)))
     confirmed = signer_confirmed(report)
     report.checks.append(
-        _safely("ACCREDITATION", lambda: trust_check(credential, report.issuer, sources, confirmed=confirmed))
+        _safely(
+            "ACCREDITATION", lambda: trust_check(credential, report.issuer, sources, confirmed=confirmed, report=report)
+        )
     )
     return report
 
@@ -907,10 +922,11 @@ def summary(report: Report, language: str | None = None) -> list[tuple[str, str]
         ]
         outcomes = [outcome.text for outcome in reading.outcomes(achievement, {})]
     facts += [("Learning outcome", outcome) for outcome in outcomes if outcome]
-    if not signer_confirmed(report):  # a name anyone can write: never shown as who awarded it
-        facts = [
-            (ISSUER_UNCONFIRMED, f"Names itself {v} (not confirmed)") if k == "Awarded by" else (k, v) for k, v in facts
-        ]
+    if report.issuer_name is None:  # a name anyone can write: never shown as who awarded it
+        why = "not in the registry of trusted issuers" if signer_confirmed(report) else "not confirmed"
+        facts = [(ISSUER_UNCONFIRMED, f"Names itself {v} ({why})") if k == "Awarded by" else (k, v) for k, v in facts]
+    else:  # the registry's name for the issuer, not the one the credential gives itself
+        facts = [("Awarded by", report.issuer_name) if k == "Awarded by" else (k, v) for k, v in facts]
     return [(label, value) for label, value in facts if value]
 
 

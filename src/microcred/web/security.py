@@ -8,7 +8,6 @@ from __future__ import annotations
 
 import hashlib
 import hmac
-import ipaddress
 import math
 import secrets
 import threading
@@ -23,6 +22,7 @@ from fastapi.routing import APIRoute
 from sqlalchemy.orm import Session
 
 from microcred.accounts import login, service, tokens
+from microcred.accounts.login import client_key
 from microcred.accounts.models import Organisation, Role, User
 from microcred.accounts.principal import Actor
 from microcred.config import Settings
@@ -272,20 +272,6 @@ async def verify_csrf(request: Request) -> None:
             "This form has expired or did not come from this site: reload the page and try again.",
             code="csrf_failed",
         )
-
-
-def client_key(address: str) -> str:
-    """Whose bucket an address fills: an IPv6 client's /64 (one subscriber's network, its 2^64 addresses one
-    client), an IPv4-mapped IPv6 address's IPv4, an IPv4 address itself (or what is not an address, as given)."""
-    try:
-        ip = ipaddress.ip_address(address.split("%", 1)[0])
-    except ValueError:
-        return address
-    if isinstance(ip, ipaddress.IPv6Address):
-        if ip.ipv4_mapped is not None:
-            return str(ip.ipv4_mapped)
-        return str(ipaddress.IPv6Network((ip, 64), strict=False))
-    return str(ip)
 
 
 class RateLimit:
