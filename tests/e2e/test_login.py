@@ -30,7 +30,8 @@ def test_demo_educator_logs_in_and_sees_the_dashboard(live_server: str, database
     assert page.evaluate("document.activeElement.textContent") == "Log in"
     page.keyboard.press("Enter")
     page.wait_for_url(f"{live_server}/login")
-    assert page.evaluate("document.activeElement.id") == "email"
+    # autofocus is applied after the page loads, later on a busy machine: wait for it, up to 5 s
+    page.wait_for_function("document.activeElement && document.activeElement.id === 'email'", timeout=5000)
 
     page.get_by_label("Email").fill("educator@demo.example")
     page.get_by_label("Password").fill("a wrong password")

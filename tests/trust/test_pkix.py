@@ -37,3 +37,23 @@ def test_validity_is_checked_at_the_time_given_and_a_ca_must_be_allowed_to_sign_
     tsa = root.issue(key, "TSA", usage="tsa")
     assert pkix.validate([tsa], [anchor], datetime.now(UTC), purpose=pkix.TSA).anchor == anchor
     assert pkix.validate([seal], [anchor], datetime.now(UTC), purpose=pkix.TSA).broken
+
+
+def test_among_many_anchors_only_the_issuer_named_counts_and_a_look_alike_still_fails() -> None:
+    """With a trusted list's worth of anchors (over the 16 below which nothing is indexed), a seal still finds
+    its root through an intermediate, a certificate trusted as itself is found, and a CA with the same name but
+    another key is no anchor for what the real one issued."""
+    others = [pkix.Anchor(pki.CA(f"Other {n}").certificate, f"Other {n}") for n in range(20)]
+    root = pki.CA("Root", cert_sign=True)
+    middle = pki.CA("Middle", parent=root, cert_sign=True)
+    key = pki.new_key("p256")
+    seal = middle.issue(key, "Seal")
+    now = datetime.now(UTC)
+    anchors = (*others, pkix.Anchor(root.certificate, "Root"))
+    path = pkix.validate([seal, middle.certificate], anchors, now)
+    assert path.anchor is not None and path.anchor.name == "Root"
+    itself = (*others, pkix.Anchor(seal, "The seal itself"))
+    assert pkix.validate([seal], itself, now).anchor == itself[-1]
+    look_alike = (*others, pkix.Anchor(pki.CA("Root", cert_sign=True).certificate, "Look-alike Root"))
+    assert pkix.validate([seal, middle.certificate], look_alike, now).anchor is None
+    assert pkix.validate([seal, middle.certificate], tuple(others), now).reason.endswith("(none issued its chain)")

@@ -119,3 +119,12 @@ def test_an_elm_level_is_read_only_when_it_is_a_plain_number(level: str, found: 
         },
     }
     assert registry.facts(credential).get("eqf") == found
+
+
+def test_registry_identifiers_are_kept_in_the_form_credentials_carry() -> None:
+    """DIDs are matched exactly, so an entry is stored as DID syntax writes one: did: and the method in lower case
+    (the method-specific part as given); a web address with its scheme and host in lower case."""
+    entry = registry.Entry.model_validate
+    assert entry({"identifier": "DID:WEB:Example.org:Alpha", "name": "A"}).identifier == "did:web:Example.org:Alpha"
+    assert entry({"identifier": "HTTPS://Alpha.Example/Path", "name": "A"}).identifier == "https://alpha.example/Path"
+    assert entry({"identifier": "CN=Alpha,C=BE", "name": "A"}).identifier == "CN=Alpha,C=BE"

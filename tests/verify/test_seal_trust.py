@@ -341,3 +341,55 @@ def test_a_seal_certificate_with_a_malformed_extension_ends_in_a_verdict(client:
     assert answer.status_code == 400 and answer.json()["verdict"] == "invalid"
     seal = next(c for c in answer.json()["checks"] if c["check"] == "SEAL")
     assert seal["outcome"] == "ERROR" and "cannot be read" in seal["sentence"]
+
+
+def test_a_forged_reseal_is_not_valid_on_the_api_in_the_wallet_or_in_a_recognition_case(
+    client: TestClient, database: Database, world: World
+) -> None:
+    """The reproduced attack end to end: org A's sealed credential re-sealed under a self-signed certificate that
+    copies the subject of A's seal certificate (with a registry entry under that subject, as a DN-trusting
+    verifier would have) is neither valid nor A's on /credentials/verify, in a wallet or in a recognition case."""
+    from microcred.accounts.models import Role
+    from microcred.issuing import keys
+    from tests.conftest import csrf_from, log_in
+    from tests.web.test_api import bearer
+
+    master = keys.master_key(client.app.state.settings.resolved_master_key())  # type: ignore[attr-defined]
+    with database.session() as db:
+        organisation = db.merge(world.orgs["a"])
+        p12 = pki.seal_p12(pki.CA(), organisation_id="VATIE-1")
+        row = seals.import_pkcs12(db, Actor.operator(), organisation, p12, "secret", master)
+        db.flush()
+        genuine = seals.seal(db, organisation, CREDENTIAL, master=master)
+        subject = seals.chain_of(row)[0].subject
+        registry.import_entries(db, Actor.operator(), [registry.Entry(identifier=row.subject, name="Alpha by DN")])
+        db.commit()
+    answer = client.post("/credentials/verify", json={"verifiableCredential": genuine}).json()
+    assert answer["verdict"] == "valid", answer
+
+    forger = pki.new_key("rsa")
+    forged = jades.seal(json.loads(genuine["payload"]), forger, [pki.self_signed(forger, subject)], signing_time=NOW)
+    report = client.post("/credentials/verify", json={"verifiableCredential": forged}).json()
+    found = {c["check"]: c for c in report["checks"]}
+    assert report["verified"] is False and report["verdict"] == "issuer-unconfirmed", report
+    assert found["SEAL"]["outcome"] == "WARNING" and found["ACCREDITATION"]["outcome"] != "OK"
+    assert "registered issuer" not in json.dumps(report) and "Alpha by DN" not in json.dumps(report)
+
+    learner = TestClient(client.app)
+    log_in(learner, "learner@a.example", world.passwords["learner@a.example"])
+    added = learner.post(
+        "/wallet/upload",
+        data={"csrf_token": csrf_from(learner.get("/wallet").text)},
+        files={"file": ("forged.json", json.dumps(forged).encode())},
+        follow_redirects=False,
+    )
+    assert added.status_code == 303, added.text
+    row_html = next(r for r in learner.get("/wallet").text.split("<tr>") if "data-verdict=" in r)
+    assert 'data-verdict="issuer-unconfirmed"' in row_html and ">Valid<" not in row_html
+
+    officer = bearer(database, world, "b", Role.RECOGNITION_OFFICER)
+    opened = client.post("/api/orgs/b/recognition/cases", json={"credential": forged}, headers=officer)
+    assert opened.status_code == 201, opened.text
+    case = opened.json()
+    assert case["verified"] is False and case["verdict"] == "issuer-unconfirmed"
+    assert all(c["suggestion"] != "met" for c in case["criteria"]), case["criteria"]

@@ -150,6 +150,27 @@ def validate(
         return Path(None, f"a certificate in the {whose} chain cannot be read", broken=True)
 
 
+_INDEXES: dict[int, tuple[Sequence[Anchor], dict[x509.Name, list[Anchor]]]] = {}
+
+
+def _candidates(chain: Sequence[x509.Certificate], anchors: Sequence[Anchor]) -> Sequence[Anchor]:
+    """The anchors a chain can end at: those whose subject issued one of its certificates (or is its end
+    certificate's, for a certificate trusted as itself). A trusted list holds
+    thousands, so each set of anchors is indexed by subject once (the caller keeps passing the same one)."""
+    if len(anchors) <= 16:
+        return anchors
+    cached = _INDEXES.get(id(anchors))
+    if cached is None or cached[0] is not anchors:
+        index: dict[x509.Name, list[Anchor]] = {}
+        for anchor in anchors:
+            index.setdefault(anchor.certificate.subject, []).append(anchor)
+        if len(_INDEXES) >= 16:
+            _INDEXES.clear()
+        _INDEXES[id(anchors)] = cached = (anchors, index)
+    issuers = {certificate.issuer for certificate in chain} | {chain[0].subject}  # or the certificate itself
+    return [anchor for name in issuers for anchor in cached[1].get(name, ())]
+
+
 def _validate(
     chain: Sequence[x509.Certificate], anchors: Sequence[Anchor], at: datetime, purpose: str, pinned: Sequence[Anchor]
 ) -> Path:
@@ -161,11 +182,14 @@ def _validate(
     for anchor in pinned:
         if anchor.fingerprint == own:
             return Path(anchor, f"its certificate is {anchor.name}", chain=(certificate,))
+    if not anchors:
+        return Path(None, "its certificate chains to no trust anchor this server accepts (none are loaded)")
+    anchors = _candidates(chain, anchors)
     for anchor in anchors:
         if anchor.fingerprint == own:  # the certificate itself is trusted (listed as such, or added by the operator)
             return Path(anchor, f"its certificate is itself a trust anchor: {anchor.name}", chain=(certificate,))
     if not anchors:
-        return Path(None, "its certificate chains to no trust anchor this server accepts (none are loaded)")
+        return Path(None, "its certificate chains to no trust anchor this server accepts (none issued its chain)")
     try:
         verified = _verifier(anchors, at).verify(certificate, list(chain[1:]))
     except verification.VerificationError as error:

@@ -12,12 +12,13 @@ kept for the record. The status at signing time (a service's history) is not rea
 from __future__ import annotations
 
 import base64
+import threading
 from datetime import UTC, datetime
 
 import pycountry
 from cryptography import x509
 from cryptography.hazmat.primitives import serialization
-from sqlalchemy import delete, select
+from sqlalchemy import delete, func, select
 from sqlalchemy.orm import Session
 
 from microcred.accounts import audit
@@ -196,11 +197,38 @@ def _where(source: str) -> str:
 def for_verification(db: Session) -> Anchors:
     """The anchors seals and timestamps are validated to (the lists' and the operator's), named for sentences.
     A list whose NextUpdate has passed anchors nothing until a newer one is imported."""
-    seals, stamps = [], []
     now = datetime.now(UTC)
-    lapsed = [_source(row.territory) for row in db.scalars(select(ImportedList)) if row.next_update < now]
-    chosen = select(TrustAnchor).where(TrustAnchor.status.in_(trustedlist.ACTIVE), TrustAnchor.source.not_in(lapsed))
-    for row in db.scalars(chosen):
+    found, lists, chosen = _loaded(db)
+    lapsed = frozenset(source for source, next_update in lists.items() if next_update < now)
+    if lapsed not in chosen:  # the same Anchors while nothing changes, so pkix indexes them once
+        current = [(timestamps, anchor) for source, timestamps, anchor in found if source not in lapsed]
+        chosen[lapsed] = Anchors(
+            seals=tuple(anchor for timestamps, anchor in current if not timestamps),
+            timestamps=tuple(anchor for timestamps, anchor in current if timestamps),
+        )
+    return chosen[lapsed]
+
+
+# (source, for timestamps, anchor), each list's NextUpdate, and the Anchors made of them by lapsed sources
+_Loaded = tuple[list[tuple[str, bool, Anchor]], dict[str, datetime], dict[frozenset[str], Anchors]]
+_cache: dict[str, tuple[tuple[object, ...], _Loaded]] = {}
+_cache_lock = threading.Lock()
+
+
+def _loaded(db: Session) -> _Loaded:
+    """Every active anchor, parsed, with its source, and each list's NextUpdate: parsed once per process and
+    change (a trusted list holds thousands of certificates), checked against the tables on each call."""
+    version = (
+        *db.execute(select(func.count(TrustAnchor.id), func.max(TrustAnchor.added_at))).one(),
+        *db.execute(select(func.count(ImportedList.territory), func.max(ImportedList.imported_at))).one(),
+    )
+    where = str(db.get_bind().engine.url)
+    with _cache_lock:
+        cached = _cache.get(where)
+    if cached is not None and cached[0] == version:
+        return cached[1]
+    found: list[tuple[str, bool, Anchor]] = []
+    for row in db.scalars(select(TrustAnchor).where(TrustAnchor.status.in_(trustedlist.ACTIVE))):
         certificate = x509.load_der_x509_certificate(row.certificate)
         name = (
             f"{pkix.common_name(certificate)} on {_where(row.source)}"
@@ -208,10 +236,15 @@ def for_verification(db: Session) -> Anchors:
             else (f"{pkix.common_name(certificate)}, {_where(row.source)}")
         )
         if row.service_type.startswith("TSA"):
-            stamps.append(Anchor(certificate, name))
+            found.append((row.source, True, Anchor(certificate, name)))
         elif row.service_type.startswith("CA"):
-            seals.append(Anchor(certificate, name + (" (qualified seal)" if row.qualified else ""), row.qualified))
-    return Anchors(seals=tuple(seals), timestamps=tuple(stamps))
+            qualified = " (qualified seal)" if row.qualified else ""
+            found.append((row.source, False, Anchor(certificate, name + qualified, row.qualified)))
+    lists = {_source(row.territory): row.next_update for row in db.scalars(select(ImportedList))}
+    loaded: _Loaded = (found, lists, {})
+    with _cache_lock:
+        _cache[where] = (version, loaded)
+    return loaded
 
 
 def ours(db: Session) -> list[Anchor]:

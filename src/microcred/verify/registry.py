@@ -14,7 +14,7 @@ import re
 from datetime import date, datetime
 from typing import Any
 
-from pydantic import BaseModel, Field, ValidationError, model_validator
+from pydantic import BaseModel, Field, ValidationError, field_validator, model_validator
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
@@ -62,6 +62,20 @@ class Entry(BaseModel):
     )
     name: str = Field(min_length=1, max_length=300)
     accreditations: list[Accreditation] = Field(default_factory=list)
+
+    @field_validator("identifier")
+    @classmethod
+    def _normalised(cls, value: str) -> str:
+        """A DID with its scheme and method in lower case (as DID syntax writes them, and as credentials that
+        verify carry them), a web address with its scheme and host in lower case; anything else as given."""
+        scheme, _, rest = value.partition(":")
+        if scheme.lower() == "did" and ":" in rest:
+            method, _, specific = rest.partition(":")
+            return f"did:{method.lower()}:{specific}"
+        if scheme.lower() in ("http", "https") and rest.startswith("//"):
+            host, slash, path = rest[2:].partition("/")
+            return f"{scheme.lower()}://{host.lower()}{slash}{path}"
+        return value
 
 
 def parse_entries(data: Any) -> list[Entry]:
