@@ -8,11 +8,12 @@ import ipaddress
 import secrets
 from dataclasses import dataclass
 from datetime import datetime, timedelta
+from typing import TypeVar
 
 from sqlalchemy import delete, select
 from sqlalchemy.dialects.postgresql import insert as postgresql_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
-from sqlalchemy.orm import Session, selectinload
+from sqlalchemy.orm import InstrumentedAttribute, Session, selectinload
 
 from microcred.accounts import audit
 from microcred.accounts.models import LoginAddressThrottle, LoginSession, LoginThrottle, User
@@ -111,55 +112,55 @@ def authenticate(
 
 
 def _reserve_attempt(db: Session, key: str, policy: ThrottlePolicy) -> int:
-    """Count one more try for `key` in its own short transaction, or raise Throttled while it must wait.
+    """Count one more try for the email `key` in its own short transaction, or raise Throttled while it must
+    wait; the failures counted so far."""
+    return _reserve(db, LoginThrottle, LoginThrottle.email, key, policy.free_failures, policy, "for this account")
 
-    The row is created if missing and then updated in place, so the database serialises concurrent tries
-    for the same email (a row lock on PostgreSQL, the write lock on SQLite) and none reads a stale count.
-    """
+
+def _reserve_address(db: Session, address: str, policy: ThrottlePolicy) -> None:
+    """Count one more try from the client address (across emails, forgotten after a quiet while) likewise."""
+    free = policy.address_free_failures
+    _reserve(db, LoginAddressThrottle, LoginAddressThrottle.address, address, free, policy, "from your address")
+
+
+_Throttle = TypeVar("_Throttle", LoginThrottle, LoginAddressThrottle)
+
+
+def _reserve(
+    db: Session,
+    table: type[_Throttle],
+    column: InstrumentedAttribute[str],
+    key: str,
+    free: int,
+    policy: ThrottlePolicy,
+    whose: str,
+) -> int:
+    """The row is created if missing and then updated in place, so the database serialises concurrent tries
+    for the same key (a row lock on PostgreSQL, the write lock on SQLite) and none reads a stale count."""
     now = utcnow()
     insert = postgresql_insert if db.get_bind().dialect.name == "postgresql" else sqlite_insert
     db.execute(
-        insert(LoginThrottle)
-        .values(email=key, failures=0, last_failure_at=now, locked_until=None)
-        .on_conflict_do_nothing(index_elements=["email"])
+        insert(table)
+        .values({column.key: key, "failures": 0, "last_failure_at": now, "locked_until": None})
+        .on_conflict_do_nothing(index_elements=[column.key])
     )
-    throttle = db.scalar(select(LoginThrottle).where(LoginThrottle.email == key).with_for_update())
+    throttle = db.scalar(select(table).where(column == key).with_for_update())
     assert throttle is not None
     if throttle.locked_until is not None and throttle.locked_until > now:
         db.commit()
         wait = max(1, int((throttle.locked_until - now).total_seconds() + 0.999))
-        raise Throttled(f"Too many failed logins for this account: try again in {wait} seconds.", retry_after=wait)
+        raise Throttled(f"Too many failed logins {whose}: try again in {wait} seconds.", retry_after=wait)
+    if table is LoginAddressThrottle and now - throttle.last_failure_at > timedelta(
+        seconds=policy.address_memory_seconds
+    ):
+        throttle.failures = 0
     throttle.failures += 1
     throttle.last_failure_at = now
-    delay = policy.delay_after(throttle.failures)
+    delay = policy.delay_after(throttle.failures, free)
     throttle.locked_until = now + timedelta(seconds=delay) if delay else None
     failures = throttle.failures
     db.commit()
     return failures
-
-
-def _reserve_address(db: Session, address: str, policy: ThrottlePolicy) -> None:
-    """Count one more try from the client address, as _reserve_attempt does for an email."""
-    now = utcnow()
-    insert = postgresql_insert if db.get_bind().dialect.name == "postgresql" else sqlite_insert
-    db.execute(
-        insert(LoginAddressThrottle)
-        .values(address=address, failures=0, last_failure_at=now, locked_until=None)
-        .on_conflict_do_nothing(index_elements=["address"])
-    )
-    throttle = db.scalar(select(LoginAddressThrottle).where(LoginAddressThrottle.address == address).with_for_update())
-    assert throttle is not None
-    if throttle.locked_until is not None and throttle.locked_until > now:
-        db.commit()
-        wait = max(1, int((throttle.locked_until - now).total_seconds() + 0.999))
-        raise Throttled(f"Too many failed logins from your address: try again in {wait} seconds.", retry_after=wait)
-    if now - throttle.last_failure_at > timedelta(seconds=policy.address_memory_seconds):
-        throttle.failures = 0
-    throttle.failures += 1
-    throttle.last_failure_at = now
-    delay = policy.delay_after(throttle.failures, policy.address_free_failures)
-    throttle.locked_until = now + timedelta(seconds=delay) if delay else None
-    db.commit()
 
 
 def _uncount_address(db: Session, address: str, policy: ThrottlePolicy) -> None:

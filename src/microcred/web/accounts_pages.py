@@ -237,15 +237,12 @@ def setup_form(request: Request, token: str, caller: Anyone, db: DB) -> Response
     try:
         link = setup.open_link(db, token)
     except MicrocredError as error:
-        return render(
-            request,
-            "setup.html",
-            caller,
-            title="Set up your account",
-            status_code=STATUS[error.kind],
-            refused=error.detail,
-        )
-    return render(request, "setup.html", caller, title="Set up your account", email=link.user.email, token=token)
+        return _setup_page(request, caller, status_code=STATUS[error.kind], refused=error.detail)
+    return _setup_page(request, caller, email=link.user.email, token=token)
+
+
+def _setup_page(request: Request, caller: Caller, status_code: int = 200, **context: Any) -> Response:
+    return render(request, "setup.html", caller, title="Set up your account", status_code=status_code, **context)
 
 
 @router.post("/account/setup/{token}", response_class=HTMLResponse)
@@ -260,14 +257,7 @@ def setup_submit(
     try:
         link = setup.open_link(db, token)
     except MicrocredError as error:
-        return render(
-            request,
-            "setup.html",
-            caller,
-            title="Set up your account",
-            status_code=STATUS[error.kind],
-            refused=error.detail,
-        )
+        return _setup_page(request, caller, status_code=STATUS[error.kind], refused=error.detail)
     email = link.user.email
     try:
         if new_password != confirm_password:
@@ -275,15 +265,8 @@ def setup_submit(
         user = setup.set_up(db, token, password=new_password, ip=client_ip(request))
     except MicrocredError as error:
         db.rollback()
-        return render(
-            request,
-            "setup.html",
-            caller,
-            title="Set up your account",
-            status_code=STATUS[error.kind],
-            error=error.detail,
-            email=email,
-            token=token,
+        return _setup_page(
+            request, caller, status_code=STATUS[error.kind], error=error.detail, email=email, token=token
         )
     return signed_in_response(request, db, user, "/dashboard")
 
