@@ -49,6 +49,9 @@ from http.client import HTTPConnection
 from pathlib import Path
 from typing import Any
 
+from cryptography import x509
+from cryptography.hazmat.primitives.asymmetric import ec
+from cryptography.x509.oid import NameOID
 from tests import pki
 
 from bench.issuing_speed import BASE_URL, NPM_PACKAGES, Issuer, publish, rate, unsigned_variants, verdict
@@ -56,7 +59,7 @@ from microcred.accounts.principal import Actor
 from microcred.issuing import credentials, documents, seals
 from microcred.trust import dataintegrity, jades
 from microcred.trust.loader import bundled, document_loader
-from microcred.verify import checks, service
+from microcred.verify import anchors, checks, service
 
 TARGET = 4.0  # the full pipeline at least 4x Node's verifyCredential per core
 CLIENTS = (1, 10, 50)
@@ -179,7 +182,7 @@ def prepare(url: str, variants: int) -> Prepared:
         urls |= {_award_status(json.loads(document["payload"])) for document in sealed.values()}
         lists = {url: here.status_list(url) for url in urls}
         answers = {url: here.award_status(url) for url in urls}
-        anchors = here.anchors()  # our seal certificates, known by fingerprint
+        loaded = here.anchors()  # our seal certificates, known by fingerprint
         trust = {issuer.did_document["id"]: here.trust(issuer.did_document["id"], issuer.first)}
         for document in sealed.values():  # a seal's issuer is its certificate (a Sealer), as the pipeline reads it
             sealer = checks.verify(document, here).issuer
@@ -191,7 +194,7 @@ def prepare(url: str, variants: int) -> Prepared:
         status_list=lists.get,
         award_status=answers.get,
         trust=lambda issuer_id, _credential: trust.get(issuer_id),
-        anchors=lambda: anchors,
+        anchors=lambda: loaded,
     )
     return Prepared(url, issuer, signed, sealed, sources)
 
@@ -238,6 +241,32 @@ def proof_rate(signed: list[dict[str, Any]], prepared: Prepared, seconds: float)
         return result
 
     return rate(verify, seconds)
+
+
+def anchored_rates(prepared: Prepared, count: int, seconds: float) -> tuple[float, float]:
+    """The sealed ELM pipeline with the database's own sources, made anew for each verification as the endpoint
+    makes them per request (anchors read from the tables, our seal known by its fingerprint), before and after
+    `count` trusted-list-sized anchors are added: what thousands of anchors cost a verification."""
+    document = next(iter(prepared.sealed.values()))
+
+    def measure() -> float:
+        with prepared.issuer.database.session() as db:
+
+            def verify(_n: int) -> object:
+                report = checks.verify(document, service.sources(db, base_url=BASE_URL, master=prepared.issuer.master))
+                assert report.valid, outcomes(report)
+                return report
+
+            return rate(verify, seconds)
+
+    before = measure()
+    with prepared.issuer.database.session() as db:
+        for n in range(count):
+            key = ec.generate_private_key(ec.SECP256R1())
+            certificate = pki.self_signed(key, x509.Name([x509.NameAttribute(NameOID.COMMON_NAME, f"CA {n}")]))
+            db.add(anchors._row(certificate, anchors.OPERATOR, "CA", "granted", False))
+        db.commit()
+    return before, measure()
 
 
 def seal_rate(document: dict[str, Any], seconds: float) -> float:
@@ -437,10 +466,11 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--load-seconds", type=float, default=None, help="Time per client count (--seconds).")
     parser.add_argument("--no-node", action="store_true", help="Without the Node baseline.")
     parser.add_argument("--no-load", action="store_true", help="Without the endpoint under load.")
+    parser.add_argument("--anchors", type=int, default=3000, help="Trust anchors loaded for the anchored rate.")
     parser.add_argument("--quick", action="store_true", help="A smoke run: 0.2 s per rate, 5 credentials.")
     args = parser.parse_args(argv)
     if args.quick:
-        args.seconds, args.variants = 0.2, 5
+        args.seconds, args.variants, args.anchors = 0.2, 5, 100
     load_seconds = args.load_seconds if args.load_seconds is not None else args.seconds
 
     with tempfile.TemporaryDirectory() as scratch:
@@ -457,6 +487,7 @@ def main(argv: list[str] | None = None) -> int:
                 )
                 for algorithm, document in prepared.sealed.items()
             }
+            anchored = anchored_rates(prepared, args.anchors, args.seconds)
             baseline = None if args.no_node else node(prepared, args.seconds)
             loads = [] if args.no_load else endpoint(prepared, scratch, load_seconds)
         finally:
@@ -493,6 +524,11 @@ def main(argv: list[str] | None = None) -> int:
             f"  {label + ', jades.verify':<52}{seal:>12,.0f}   ({len(json.dumps(document).encode()):,} bytes sealed)"
         )
         lines.append(f"  {label + ', full pipeline':<52}{pipeline:>12,.0f}   {pipeline / seal:.2f}x jades.verify")
+    before, after = anchored
+    lines.append(f"  {'ELM sealed, pipeline with sources from the database':<52}{before:>12,.0f}   1.00x")
+    lines.append(
+        f"  {f'  the same with {args.anchors:,} trust anchors loaded':<52}{after:>12,.0f}   {after / before:.2f}x"
+    )
     lines.append(f"  Our pipeline on the first credential: {outcomes(check)}; on a tampered copy: {outcomes(forged)}")
     for algorithm, document in prepared.sealed.items():
         report = checks.verify(document, prepared.sources)

@@ -109,9 +109,14 @@ class Fetcher:
         self.deadline = deadline
         self.request_budget = budget
         self.ports = frozenset(ports)
-        self.context = context or ssl.create_default_context()
+        self._context = context  # made on first use: loading the system's CA bundle takes about 30 ms
         self._cache: OrderedDict[str, tuple[float, Any]] = OrderedDict()
         self._lock = threading.Lock()
+
+    def context(self) -> ssl.SSLContext:
+        if self._context is None:
+            self._context = ssl.create_default_context()
+        return self._context
 
     @contextmanager
     def budget(self, seconds: float | None = None) -> Iterator[Budget]:
@@ -185,7 +190,7 @@ class Fetcher:
         connection: http.client.HTTPConnection = (
             _PinnedHTTP(address, host, port, ends, watchdog)
             if plain
-            else _PinnedHTTPS(address, host, port, ends, watchdog, self.context)
+            else _PinnedHTTPS(address, host, port, ends, watchdog, self.context())
         )
         try:
             watchdog.start()
