@@ -105,3 +105,41 @@ def test_a_list_cannot_be_rolled_back_lapses_at_its_next_update_and_limits_its_c
     listed.next_update = datetime.now(UTC) - timedelta(minutes=1)  # the list is overdue: it anchors nothing
     db.flush()
     assert anchors.for_verification(db).seals == ()
+
+
+def test_a_list_signed_inside_another_is_refused_and_cannot_replace_the_lotl(db: Session) -> None:
+    """Signature wrapping: Belgium's signer signs a forged LOTL (naming an attacker as Germany's signer) hidden
+    inside Belgium's list, the signature referencing the inner element. Neither list is read, the LOTL in use
+    stays, and a malformed ds:Signature is refused by name rather than crashing."""
+    from cryptography.hazmat.primitives import serialization
+    from lxml import etree  # type: ignore[import-untyped]
+    from signxml.signer import XMLSigner
+
+    commission, belgium, attacker = signer(), signer(), signer()
+    lotl = pki.trusted_list(commission, territory="EU", pointers={"BE": belgium[1]})
+    anchors.import_list(db, Actor.operator(), lotl, [commission[1]])
+    ds, t = "http://www.w3.org/2000/09/xmldsig#", "http://uri.etsi.org/02231/v2#"
+    inner = etree.fromstring(pki.trusted_list(attacker, territory="EU", pointers={"DE": attacker[1]}, sequence=999))
+    inner.remove(inner.find(f"{{{ds}}}Signature"))
+    inner.set("Id", "inner")
+    key, certificate = belgium
+    pem = key.private_bytes(serialization.Encoding.PEM, serialization.PrivateFormat.PKCS8, serialization.NoEncryption())
+    signed = XMLSigner(signature_algorithm="rsa-sha256", digest_algorithm="sha256").sign(
+        inner, key=pem, cert=certificate.public_bytes(serialization.Encoding.PEM).decode(), reference_uri="#inner"
+    )
+    signature = signed.find(f"{{{ds}}}Signature")
+    signed.remove(signature)
+    outer = etree.fromstring(pki.trusted_list(belgium, territory="BE", sequence=1))
+    outer.remove(outer.find(f"{{{ds}}}Signature"))
+    outer.append(signature)
+    etree.SubElement(outer.find(f"{{{t}}}SchemeInformation"), f"{{{t}}}SchemeExtensions").append(signed)
+    with pytest.raises(InvalidInput, match="holds another TrustServiceStatusList"):
+        anchors.import_list(db, Actor.operator(), etree.tostring(outer))
+    in_use = db.get(ImportedList, "EU")
+    assert in_use is not None and in_use.sequence == 7 and list(in_use.pointers) == ["BE"]
+
+    broken = etree.fromstring(pki.trusted_list(belgium, services=[(pki.CA().certificate, "CA/QC", "granted", True)]))
+    broken.find(f"{{{ds}}}Signature/{{{ds}}}SignatureValue").text = ""
+    with pytest.raises(InvalidInput, match="was not imported"):
+        anchors.import_list(db, Actor.operator(), etree.tostring(broken))
+    assert anchors.listing(db) == []

@@ -28,6 +28,7 @@ from microcred.config import Settings
 from microcred.issuing import batch
 from microcred.skills import cohorts
 from microcred.store import Database
+from microcred.trust import TrustError
 from microcred.verify import checks
 from microcred.web.app import create_app
 from microcred.web.errors import install_log_redaction
@@ -175,6 +176,16 @@ def png_header(width: int, height: int) -> bytes:
     return (
         b"\x89PNG\r\n\x1a\n" + chunk(b"IHDR", header) + chunk(b"IDAT", zlib.compress(b"\0" * 64)) + chunk(b"IEND", b"")
     )
+
+
+def test_only_the_picture_formats_cameras_make_are_decoded() -> None:
+    """A TIFF or an icon is refused by name before any decoder of those formats runs (a corrupt ICNS made
+    Pillow's PNG decoder raise SyntaxError: a 500)."""
+    for kind in ("TIFF", "ICNS", "BMP"):
+        picture = io.BytesIO()
+        Image.new("RGB", (64, 64)).save(picture, kind)
+        with pytest.raises(TrustError, match=r"not an image microcred can read \(PNG, JPEG, WebP or GIF\)"):
+            qr_link(picture.getvalue())
 
 
 def test_a_40_megapixel_picture_is_refused_before_it_is_decoded(client: TestClient) -> None:

@@ -121,6 +121,8 @@ def _signed(root: etree._Element, signers: Sequence[x509.Certificate]) -> tuple[
 
     if root.find(f"{{{DS}}}Signature") is None:
         raise TrustError("The trusted list is not signed (no enveloped ds:Signature).")
+    if sum(1 for _ in root.iter(root.tag)) != 1:  # a list wrapped in a list: only the outer one may be read
+        raise TrustError("The trusted list holds another TrustServiceStatusList inside it.")
     if not signers:
         raise TrustError("No certificate to check the trusted list's signature against was given.")
     config = SignatureConfiguration(expect_references=True)  # the list, and XAdES's signed properties
@@ -130,6 +132,8 @@ def _signed(root: etree._Element, signers: Sequence[x509.Certificate]) -> tuple[
             results = XMLVerifier().verify(root, x509_cert=pem, expect_config=config)
         except (InvalidSignature, SignxmlInput, ValueError):
             continue
+        except Exception:  # noqa: BLE001 (a malformed ds:Signature fails in lxml or signxml wherever it is read)
+            raise TrustError("The trusted list's signature is malformed.") from None
         covered = results if isinstance(results, list) else [results]
         whole = [r.signed_xml for r in covered if r.signed_xml is not None and r.signed_xml.tag == root.tag]
         if whole:
@@ -152,6 +156,8 @@ def load(data: bytes, signers: Sequence[x509.Certificate], *, now: datetime | No
         raise TrustError("The trusted list names no SchemeTerritory.")
     try:
         sequence = int(_text(info, "t:TSLSequenceNumber"))
+        if not 0 < sequence < 2**31:
+            raise ValueError("out of range")
         next_update = datetime.fromisoformat(_text(info, "t:NextUpdate/t:dateTime").replace("Z", "+00:00"))
     except ValueError:
         raise TrustError(

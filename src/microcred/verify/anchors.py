@@ -72,6 +72,8 @@ def import_list(db: Session, actor: Actor, data: bytes, signers: list[x509.Certi
                 )
             signers = [x509.load_der_x509_certificate(base64.b64decode(c)) for c in given]
         read = trustedlist.load(data, signers)
+        if (read.territory, read.lotl) != (territory, lotl):  # what chose the signers must be what was signed
+            raise TrustError("The signed list is not the list the file says it is (its territory or type differs).")
     except TrustError as error:
         raise _refuse(f"The trusted list was not imported: {error}") from None
     earlier = db.get(ImportedList, read.territory)
@@ -198,8 +200,9 @@ def for_verification(db: Session) -> Anchors:
     """The anchors seals and timestamps are validated to (the lists' and the operator's), named for sentences.
     A list whose NextUpdate has passed anchors nothing until a newer one is imported."""
     now = datetime.now(UTC)
-    found, lists, chosen = _loaded(db)
-    lapsed = frozenset(source for source, next_update in lists.items() if next_update < now)
+    found, chosen = _loaded(db)
+    lists = db.execute(select(ImportedList.territory, ImportedList.next_update))  # a few rows: read each time
+    lapsed = frozenset(_source(territory) for territory, next_update in lists if next_update < now)
     if lapsed not in chosen:  # the same Anchors while nothing changes, so pkix indexes them once
         current = [(timestamps, anchor) for source, timestamps, anchor in found if source not in lapsed]
         chosen[lapsed] = Anchors(
@@ -209,15 +212,15 @@ def for_verification(db: Session) -> Anchors:
     return chosen[lapsed]
 
 
-# (source, for timestamps, anchor), each list's NextUpdate, and the Anchors made of them by lapsed sources
-_Loaded = tuple[list[tuple[str, bool, Anchor]], dict[str, datetime], dict[frozenset[str], Anchors]]
+# (source, for timestamps, anchor), and the Anchors made of them by the sources that have lapsed
+_Loaded = tuple[list[tuple[str, bool, Anchor]], dict[frozenset[str], Anchors]]
 _cache: dict[str, tuple[tuple[object, ...], _Loaded]] = {}
 _cache_lock = threading.Lock()
 
 
 def _loaded(db: Session) -> _Loaded:
-    """Every active anchor, parsed, with its source, and each list's NextUpdate: parsed once per process and
-    change (a trusted list holds thousands of certificates), checked against the tables on each call."""
+    """Every active anchor, parsed, with its source: parsed once per process and change (a trusted list holds
+    thousands of certificates), checked against the tables on each call."""
     version = (
         *db.execute(select(func.count(TrustAnchor.id), func.max(TrustAnchor.added_at))).one(),
         *db.execute(select(func.count(ImportedList.territory), func.max(ImportedList.imported_at))).one(),
@@ -240,8 +243,7 @@ def _loaded(db: Session) -> _Loaded:
         elif row.service_type.startswith("CA"):
             qualified = " (qualified seal)" if row.qualified else ""
             found.append((row.source, False, Anchor(certificate, name + qualified, row.qualified)))
-    lists = {_source(row.territory): row.next_update for row in db.scalars(select(ImportedList))}
-    loaded: _Loaded = (found, lists, {})
+    loaded: _Loaded = (found, {})
     with _cache_lock:
         _cache[where] = (version, loaded)
     return loaded

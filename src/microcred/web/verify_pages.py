@@ -109,6 +109,9 @@ class PictureTooLarge(TrustError):
     """A picture refused for its size before it is decoded."""
 
 
+PICTURE_FORMATS = ("PNG", "JPEG", "WEBP", "GIF")  # what cameras and screenshots make; no other decoder runs
+
+
 def qr_link(raw: bytes) -> str:
     """The text of the QR code in a picture (a photo or screenshot of our PDF, a camera frame). Its size is read
     from the header and checked before a pixel is decoded."""
@@ -120,13 +123,13 @@ def qr_link(raw: bytes) -> str:
     try:
         with warnings.catch_warnings():
             warnings.simplefilter("error", Image.DecompressionBombWarning)
-            image = Image.open(io.BytesIO(raw))  # reads the header only
+            image = Image.open(io.BytesIO(raw), formats=PICTURE_FORMATS)  # reads the header only
             if image.width * image.height > MAX_PICTURE_PIXELS:
                 raise too_many
             image.load()
     except (Image.DecompressionBombError, Image.DecompressionBombWarning):
         raise too_many from None
-    except (UnidentifiedImageError, OSError, ValueError):
+    except (UnidentifiedImageError, OSError, ValueError, SyntaxError):  # Pillow's decoders raise SyntaxError too
         raise TrustError("The picture is not an image microcred can read (PNG, JPEG, WebP or GIF).") from None
     found = [code.text for code in zxingcpp.read_barcodes(image.convert("L")) if code.text]
     if not found:
