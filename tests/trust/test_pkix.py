@@ -57,3 +57,11 @@ def test_among_many_anchors_only_the_issuer_named_counts_and_a_look_alike_still_
     look_alike = (*others, pkix.Anchor(pki.CA("Root", cert_sign=True).certificate, "Look-alike Root"))
     assert pkix.validate([seal, middle.certificate], look_alike, now).anchor is None
     assert pkix.validate([seal, middle.certificate], tuple(others), now).reason.endswith("(none issued its chain)")
+
+
+def test_a_timestamp_authoritys_certificate_may_not_seal() -> None:
+    root = pki.CA("Root")
+    key = pki.new_key("p256")
+    tsa = root.issue(key, "TSA", usage="tsa")
+    path = pkix.validate([tsa], [pkix.Anchor(root.certificate, "Root")], datetime.now(UTC))
+    assert path.broken and "timestamp authority's" in path.reason

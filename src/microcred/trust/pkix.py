@@ -86,10 +86,15 @@ def _own_problem(certificate: x509.Certificate, at: datetime, purpose: str) -> s
     usage = _extension(certificate, x509.KeyUsage)
     if usage is not None and not (usage.digital_signature or usage.content_commitment):
         return "its certificate's key usage allows neither digitalSignature nor nonRepudiation"
+    purposes = _extension(certificate, x509.ExtendedKeyUsage)
     if purpose == TSA:
-        purposes = _extension(certificate, x509.ExtendedKeyUsage)
         if purposes is None or ExtendedKeyUsageOID.TIME_STAMPING not in purposes:
             return "its certificate is not a timestamping certificate (no timeStamping extended key usage)"
+    elif purposes is not None and set(purposes) <= {
+        ExtendedKeyUsageOID.TIME_STAMPING,
+        ExtendedKeyUsageOID.OCSP_SIGNING,
+    }:
+        return "its certificate is a timestamp authority's (or an OCSP responder's) and may not seal"
     return None
 
 
