@@ -29,6 +29,7 @@ from microcred.design import vocab
 from microcred.design.schemas import NqfLevel, SpecificationContent
 from microcred.errors import InvalidInput
 from microcred.inputs import is_digits
+from microcred.trust.jsonld import as_list, text_of
 
 ELM_CONTEXT = "http://data.europa.eu/snb/model/context/edc-ap"
 OB3_CONTEXTS = [
@@ -99,30 +100,6 @@ def concept(uri: str, label: str, language: str = "en", **extra: Any) -> dict[st
     if scheme and "inScheme" not in node:
         node["inScheme"] = {"id": scheme, "type": "ConceptScheme"}
     return node
-
-
-def text_of(value: Any, language: str | None = None) -> str:
-    """The text of an ELM language map (in `language` if it has it, else English, else any), or a plain
-    string."""
-    if isinstance(value, str):
-        return value
-    if isinstance(value, dict):
-        for code in (*([language] if language else []), "en", *value.keys()):
-            found = value.get(code)
-            if isinstance(found, str):
-                return found
-            if isinstance(found, list) and found and isinstance(found[0], str):
-                return found[0]
-    if isinstance(value, list) and value:
-        return text_of(value[0], language)
-    return ""
-
-
-def as_list(value: Any) -> list[Any]:
-    """A JSON-LD value as a list: absent is none, one is a list of one."""
-    if value is None:
-        return []
-    return value if isinstance(value, list) else [value]
 
 
 def _nqf_uri(nqf: NqfLevel) -> str:

@@ -8,7 +8,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from microcred.design import vocab
-from microcred.design.documents import as_list
+from microcred.trust.jsonld import as_list
 
 
 @dataclass(frozen=True)

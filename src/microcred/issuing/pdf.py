@@ -22,9 +22,9 @@ import jinja2
 from weasyprint import HTML, URLFetcher
 
 from microcred.design import reading
-from microcred.design.documents import as_list
 from microcred.issuing import documents
 from microcred.issuing.models import IssuedCredential
+from microcred.trust.jsonld import as_list
 
 
 class DataOnlyFetcher(URLFetcher):  # type: ignore[misc]  # WeasyPrint has no type hints: URLFetcher is Any

@@ -22,13 +22,13 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from microcred.accounts.models import Organisation, User
-from microcred.design.documents import as_list
 from microcred.design.models import CatalogueEntry, CatalogueTerm, CatalogueValue
 from microcred.errors import InvalidInput
 from microcred.skills import service as skills
 from microcred.skills.match import SkillRef
 from microcred.taxonomy import service as taxonomy
 from microcred.taxonomy.service import SKILL_PREFIX
+from microcred.trust.jsonld import as_list
 from microcred.wallet.models import WalletCredential
 
 HOURS_PER_CREDIT = 27.5  # ECTS: 25–30 hours

@@ -22,7 +22,6 @@ from sqlalchemy.orm import Session
 from microcred.accounts import audit
 from microcred.accounts.models import Organisation, User
 from microcred.accounts.principal import Actor
-from microcred.design.documents import as_list
 from microcred.design.models import CatalogueEntry, Specification
 from microcred.errors import Conflict, InvalidInput, NotFound
 from microcred.inputs import credits as checked_credits
@@ -33,6 +32,7 @@ from microcred.pathways.gap import achievement_of, credential_skills
 from microcred.pathways.models import Pathway
 from microcred.pathways.rules import Rules, years_before
 from microcred.taxonomy.models import EscoSkill
+from microcred.trust.jsonld import as_list
 from microcred.verify import checks
 from microcred.wallet.models import WalletCredential
 

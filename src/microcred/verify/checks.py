@@ -21,8 +21,8 @@ import pycountry
 from cryptography import x509
 
 from microcred.design import reading
-from microcred.design.documents import as_list, text_of
 from microcred.trust import TrustError, dataintegrity, jades, pkix, statuslist
+from microcred.trust.jsonld import as_list, text_of
 from microcred.trust.loader import document_loader
 from microcred.trust.multikey import Key, key_from_multibase
 

@@ -21,9 +21,9 @@ from sqlalchemy.orm import Session
 from microcred.accounts import audit
 from microcred.accounts.principal import Actor
 from microcred.design import vocab
-from microcred.design.documents import as_list
 from microcred.errors import InvalidInput
 from microcred.store.base import utcnow
+from microcred.trust.jsonld import as_list
 from microcred.verify.checks import Sealer, Trust
 from microcred.verify.models import TrustedIssuer
 

@@ -17,7 +17,7 @@ from microcred.accounts.models import Role
 from microcred.errors import Conflict, InvalidInput
 from microcred.issuing import batch, claims, credentials, documents, keys, seals, status
 from microcred.issuing.models import IssuanceRun, SealCertificate, SigningKey
-from microcred.web.security import DB, Access, Caller, settings_of
+from microcred.web.security import DB, Access, Caller, master_of, settings_of
 
 router = APIRouter(tags=["issuing"])
 Admins = Annotated[Caller, Depends(Access.members(Role.ORG_ADMIN))]
@@ -46,11 +46,6 @@ def key_out(request: Request, caller: Caller, row: SigningKey) -> KeyOut:
         created_at=row.created_at,
         retired_at=row.retired_at,
     )
-
-
-def master_of(request: Request) -> bytes:
-    """The configured master key, parsed (a 503 naming the problem when it is unusable)."""
-    return keys.master_key(settings_of(request).resolved_master_key())
 
 
 @router.get(

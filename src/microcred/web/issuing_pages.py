@@ -17,8 +17,8 @@ from microcred.errors import Forbidden, InvalidInput, MicrocredError, NotFound
 from microcred.issuing import batch, claims, credentials, documents, keys, pdf, seals, status
 from microcred.issuing.models import IssuedCredential
 from microcred.web.errors import STATUS
-from microcred.web.issuing_api import master_of, start_run
-from microcred.web.security import DB, Access, Caller, settings_of
+from microcred.web.issuing_api import start_run
+from microcred.web.security import DB, Access, Caller, master_of, settings_of
 from microcred.web.templating import render
 
 router = APIRouter(include_in_schema=False)

@@ -29,8 +29,7 @@ from microcred.pathways.models import (
 )
 from microcred.verify import checks
 from microcred.verify.service import verify_here
-from microcred.web.issuing_api import master_of
-from microcred.web.security import DB, Access, Caller, fetcher_of, settings_of
+from microcred.web.security import DB, Access, Caller, fetcher_of, master_of, settings_of
 
 router = APIRouter(prefix="/api", tags=["recognition"])
 SignedIn = Annotated[Caller, Depends(Access.signed_in())]

@@ -16,8 +16,7 @@ from microcred.errors import InvalidInput
 from microcred.pathways import rpl
 from microcred.pathways.models import RplCase, RplEvidence, RplState
 from microcred.web.downloads import attachment
-from microcred.web.issuing_api import master_of
-from microcred.web.security import DB, Access, Caller, settings_of
+from microcred.web.security import DB, Access, Caller, master_of, settings_of
 
 router = APIRouter(prefix="/api", tags=["recognition of prior learning"])
 Staff = Annotated[Caller, Depends(Access.members(Role.ORG_ADMIN, Role.RECOGNITION_OFFICER, Role.EDUCATOR))]

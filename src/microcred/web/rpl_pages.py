@@ -19,9 +19,8 @@ from microcred.errors import InvalidInput, MicrocredError, NotFound
 from microcred.pathways import rpl
 from microcred.pathways.models import RplCase, RplResult, RplState
 from microcred.web.errors import STATUS
-from microcred.web.issuing_api import master_of
 from microcred.web.rpl_api import evidence_download, read_upload
-from microcred.web.security import DB, Access, Caller, settings_of
+from microcred.web.security import DB, Access, Caller, master_of, settings_of
 from microcred.web.templating import render
 
 router = APIRouter(include_in_schema=False)

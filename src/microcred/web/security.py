@@ -27,6 +27,7 @@ from microcred.accounts.models import Organisation, Role, User
 from microcred.accounts.principal import Actor
 from microcred.config import Settings
 from microcred.errors import Forbidden, Unauthenticated
+from microcred.issuing import keys
 from microcred.verify.fetch import Fetcher
 
 SAFE_METHODS = frozenset({"GET", "HEAD", "OPTIONS"})
@@ -41,6 +42,11 @@ CROSS_SITE_TYPES = FORM_TYPES | {"text/plain"}
 def settings_of(request: Request) -> Settings:
     settings: Settings = request.app.state.settings
     return settings
+
+
+def master_of(request: Request) -> bytes:
+    """The configured master key, parsed (a 503 naming the problem when it is unusable)."""
+    return keys.master_key(settings_of(request).resolved_master_key())
 
 
 def fetcher_of(request: Request) -> Fetcher:

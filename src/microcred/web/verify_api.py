@@ -12,9 +12,8 @@ from pydantic import BaseModel, Field
 from microcred.trust import TrustError
 from microcred.verify import checks, registry
 from microcred.verify.service import sources, verify_here
-from microcred.web.issuing_api import master_of
 from microcred.web.quality_api import count_verification
-from microcred.web.security import DB, Access, Caller, fetcher_of, settings_of
+from microcred.web.security import DB, Access, Caller, fetcher_of, master_of, settings_of
 
 router = APIRouter(tags=["verification"])
 Anyone = Annotated[Caller, Depends(Access.public())]

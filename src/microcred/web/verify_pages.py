@@ -23,9 +23,8 @@ from microcred.trust import TrustError
 from microcred.verify import checks
 from microcred.verify.fetch import FetchError
 from microcred.verify.service import verify_here
-from microcred.web.issuing_api import master_of
 from microcred.web.quality_api import count_verification
-from microcred.web.security import DB, Access, Caller, fetcher_of, settings_of
+from microcred.web.security import DB, Access, Caller, fetcher_of, master_of, settings_of
 from microcred.web.templating import render
 
 router = APIRouter(include_in_schema=False)

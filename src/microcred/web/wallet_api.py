@@ -11,8 +11,7 @@ from fastapi.responses import JSONResponse
 from pydantic import BaseModel, Field
 
 from microcred.wallet import service as wallet
-from microcred.web.issuing_api import master_of
-from microcred.web.security import DB, Access, Caller
+from microcred.web.security import DB, Access, Caller, master_of
 
 router = APIRouter(prefix="/api", tags=["wallet"])
 SignedIn = Annotated[Caller, Depends(Access.signed_in())]

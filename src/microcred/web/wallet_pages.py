@@ -16,8 +16,16 @@ from microcred.verify.service import verify_here
 from microcred.wallet import service as wallet
 from microcred.wallet.models import WalletCredential
 from microcred.web.errors import STATUS
-from microcred.web.issuing_api import master_of
-from microcred.web.security import DB, Access, Caller, client_ip, fetcher_of, session_cookie_name, settings_of
+from microcred.web.security import (
+    DB,
+    Access,
+    Caller,
+    client_ip,
+    fetcher_of,
+    master_of,
+    session_cookie_name,
+    settings_of,
+)
 from microcred.web.templating import render
 
 router = APIRouter(include_in_schema=False)
