@@ -11,10 +11,10 @@ from microcred.config import Settings
 from microcred.errors import Forbidden
 from microcred.issuing import claims
 from microcred.issuing.models import IssuedCredential
-from microcred.pathways import rpl
+from microcred.recognition import rpl
 from microcred.store import Database
 from tests.conftest import World, csrf_from, log_in
-from tests.pathways.test_rpl import certified_case, person
+from tests.recognition.test_rpl import certified_case, person
 from tests.web.test_api import assert_error, bearer
 
 

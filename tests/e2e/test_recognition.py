@@ -13,7 +13,7 @@ from microcred.store import Database
 from microcred.wallet import service as wallet
 from tests.conftest import World
 from tests.e2e.conftest import ARTIFACTS, log_in_as
-from tests.pathways.test_recognition import in_wallet, published
+from tests.recognition.test_cases import in_wallet, published
 
 pytestmark = pytest.mark.e2e
 

@@ -11,7 +11,7 @@ import pytest
 from microcred.store import Database
 from tests.conftest import World
 from tests.e2e.conftest import ARTIFACTS, log_in_as
-from tests.pathways.test_rpl import a_pdf, published, with_a_profile
+from tests.recognition.test_rpl import a_pdf, published, with_a_profile
 
 pytestmark = pytest.mark.e2e
 

@@ -29,7 +29,7 @@ from microcred.wallet import service as wallet
 from tests.conftest import World, log_in
 from tests.design.fixtures import OTHER_SKILL, annex_i_minimum
 from tests.pathways.test_gap import in_the_wallet
-from tests.pathways.test_recognition import by_stranger, in_wallet, published, settings_of
+from tests.recognition.test_cases import by_stranger, in_wallet, published, settings_of
 from tests.web.test_api import bearer
 
 TODAY = date(2026, 11, 23)

@@ -19,7 +19,7 @@ from microcred.trust.loader import document_loader
 from microcred.trust.multikey import Ed25519Key
 from microcred.web.app import create_app  # noqa: F401 (the app the client fixture makes)
 from tests.conftest import World, csrf_from, log_in
-from tests.pathways.test_recognition import in_wallet, published, settings_of
+from tests.recognition.test_cases import in_wallet, published, settings_of
 from tests.web.test_api import bearer
 
 UNCONFIRMED = "Signature intact, issuer not confirmed"

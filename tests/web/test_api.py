@@ -18,8 +18,9 @@ from microcred.config import Settings
 from microcred.design import service as design
 from microcred.design.schemas import SpecificationContent
 from microcred.issuing import batch, credentials, documents, keys, seals
-from microcred.pathways import agreements, recognition, rpl
 from microcred.pathways import service as pathways
+from microcred.recognition import agreements, rpl
+from microcred.recognition import cases as recognition
 from microcred.skills import cohorts
 from microcred.store import Database
 from microcred.store.migrate import head_revision

@@ -429,7 +429,7 @@ def test_admin_of_a_gets_an_html_404_for_pages_of_b(client: TestClient, world: W
     from microcred.accounts import service, tokens
     from microcred.accounts.models import Role
     from microcred.accounts.principal import Actor
-    from microcred.pathways.models import Criterion
+    from microcred.recognition.models import Criterion
 
     with client.app.state.database.session() as db:  # type: ignore[attr-defined]
         b = service.organisation_for(db, Actor.operator(), "b")

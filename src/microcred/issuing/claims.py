@@ -23,7 +23,7 @@ from microcred.accounts.principal import Actor
 from microcred.errors import Forbidden, InvalidInput, NotFound
 from microcred.issuing import credentials
 from microcred.issuing.models import IssuedCredential
-from microcred.pathways.models import RplCase
+from microcred.recognition.models import RplCase
 from microcred.store.base import utcnow
 
 DEFAULT_DAYS = 30

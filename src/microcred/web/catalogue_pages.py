@@ -13,7 +13,7 @@ from microcred.design import catalogue, checks
 from microcred.design import service as design
 from microcred.design.catalogue import CatalogueQuery, FacetValue
 from microcred.errors import InvalidInput
-from microcred.pathways import quality
+from microcred.quality import service as quality
 from microcred.web.catalogue_api import query_of
 from microcred.web.design_api import JSONLD
 from microcred.web.design_pages import vocabularies

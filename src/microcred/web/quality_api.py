@@ -12,8 +12,8 @@ from pydantic import BaseModel, Field
 
 from microcred.accounts.models import Role
 from microcred.design import catalogue
-from microcred.pathways import quality
-from microcred.pathways.models import Enrolment, Feedback
+from microcred.quality import service as quality
+from microcred.quality.models import Enrolment, Feedback
 from microcred.verify.checks import Report
 from microcred.wallet import service as wallet
 from microcred.web.security import DB, Access, Caller, client_ip, settings_of

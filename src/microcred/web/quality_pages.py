@@ -12,7 +12,7 @@ from microcred.accounts.models import Role
 from microcred.design import service as design
 from microcred.errors import InvalidInput, NotFound
 from microcred.inputs import whole_number
-from microcred.pathways import quality
+from microcred.quality import service as quality
 from microcred.web.quality_api import minimum_of
 from microcred.web.security import DB, Access, Caller
 from microcred.web.templating import render

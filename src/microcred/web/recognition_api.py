@@ -16,14 +16,15 @@ from microcred.accounts import service as accounts
 from microcred.accounts.models import Organisation, Role, User
 from microcred.design.documents import decimal_text
 from microcred.errors import InvalidInput
-from microcred.pathways import agreements, recognition
-from microcred.pathways.models import (
+from microcred.pathways.models import Pathway
+from microcred.recognition import agreements
+from microcred.recognition import cases as recognition
+from microcred.recognition.models import (
     CaseSource,
     CreditAgreement,
     Criterion,
     DecisionOutcome,
     Judgement,
-    Pathway,
     RecognitionCase,
     RecognitionState,
 )

@@ -15,18 +15,19 @@ from microcred.accounts import service as accounts
 from microcred.accounts.models import Organisation, Role, User
 from microcred.errors import InvalidInput, MicrocredError
 from microcred.inputs import whole_number
-from microcred.pathways import agreements, recognition
 from microcred.pathways import service as pathways
-from microcred.pathways.models import (
+from microcred.pathways.models import Pathway
+from microcred.pathways.rules import Rules
+from microcred.recognition import agreements
+from microcred.recognition import cases as recognition
+from microcred.recognition.models import (
     CaseSource,
     Criterion,
     DecisionOutcome,
     Judgement,
-    Pathway,
     RecognitionCase,
     RecognitionState,
 )
-from microcred.pathways.rules import Rules
 from microcred.verify import checks
 from microcred.wallet import service as wallet
 from microcred.web.errors import STATUS

@@ -13,8 +13,8 @@ from pydantic import BaseModel, Field
 
 from microcred.accounts.models import Role
 from microcred.errors import InvalidInput
-from microcred.pathways import rpl
-from microcred.pathways.models import RplCase, RplEvidence, RplState
+from microcred.recognition import rpl
+from microcred.recognition.models import RplCase, RplEvidence, RplState
 from microcred.web.downloads import attachment
 from microcred.web.security import DB, Access, Caller, master_of, settings_of
 

@@ -16,8 +16,8 @@ from microcred.accounts.models import Role
 from microcred.design import catalogue
 from microcred.design import service as design
 from microcred.errors import InvalidInput, MicrocredError, NotFound
-from microcred.pathways import rpl
-from microcred.pathways.models import RplCase, RplResult, RplState
+from microcred.recognition import rpl
+from microcred.recognition.models import RplCase, RplResult, RplState
 from microcred.web.errors import STATUS
 from microcred.web.rpl_api import evidence_download, read_upload
 from microcred.web.security import DB, Access, Caller, master_of, settings_of

@@ -10,7 +10,9 @@ from fastapi import APIRouter, Depends, File, Form, Request, UploadFile
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
 
 from microcred.errors import Conflict, Forbidden, InvalidInput, MicrocredError, NotFound
-from microcred.pathways import quality, recognition, rpl
+from microcred.quality import service as quality
+from microcred.recognition import cases as recognition
+from microcred.recognition import rpl
 from microcred.verify import checks
 from microcred.verify.service import verify_here
 from microcred.wallet import service as wallet

@@ -8,6 +8,8 @@ import microcred.accounts.models  # noqa: F401  (registers the tables on Base.me
 import microcred.design.models  # noqa: F401
 import microcred.issuing.models  # noqa: F401
 import microcred.pathways.models  # noqa: F401
+import microcred.quality.models  # noqa: F401
+import microcred.recognition.models  # noqa: F401
 import microcred.skills.models  # noqa: F401
 import microcred.taxonomy.models  # noqa: F401
 import microcred.verify.models  # noqa: F401

@@ -23,13 +23,15 @@ from microcred.accounts.principal import Actor
 from microcred.config import Settings
 from microcred.errors import Conflict, InvalidInput, NotFound
 from microcred.issuing import keys
-from microcred.pathways import quality, recognition
-from microcred.pathways.models import DecisionOutcome, Feedback, VerificationEvent
+from microcred.quality import service as quality
+from microcred.quality.models import Feedback, VerificationEvent
+from microcred.recognition import cases as recognition
+from microcred.recognition.models import DecisionOutcome
 from microcred.store import Database
 from microcred.wallet import service as wallet
 from microcred.wallet.models import ShareView, WalletCredential
 from tests.conftest import TEST_SECRET, World, csrf_from, log_in
-from tests.pathways.test_recognition import a_pathway, at_once, in_wallet, published, settings_of, verifier_of
+from tests.recognition.test_cases import a_pathway, at_once, in_wallet, published, settings_of, verifier_of
 from tests.web.test_api import bearer
 
 MINIMUM = 3

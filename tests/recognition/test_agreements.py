@@ -17,13 +17,13 @@ from microcred.accounts import service as accounts
 from microcred.accounts.models import AuditEvent, Organisation, Role, User
 from microcred.accounts.principal import Actor
 from microcred.design import service as design
-from microcred.pathways import agreements
 from microcred.pathways import service as pathways
-from microcred.pathways.models import AgreementState, CreditAgreement
+from microcred.recognition import agreements
+from microcred.recognition.models import AgreementState, CreditAgreement
 from microcred.store import Database
 from microcred.wallet.models import WalletCredential
 from tests.conftest import World, csrf_from, log_in
-from tests.pathways.test_recognition import a_pathway, at_once, by_stranger, in_wallet, published, settings_of
+from tests.recognition.test_cases import a_pathway, at_once, by_stranger, in_wallet, published, settings_of
 from tests.web.test_api import assert_error, bearer
 
 

@@ -40,23 +40,23 @@ from microcred.design.documents import decimal_text
 from microcred.errors import Conflict, InvalidInput, NotFound
 from microcred.inputs import credits as checked_credits
 from microcred.inputs import text
-from microcred.pathways import agreements
 from microcred.pathways import service as pathways
-from microcred.pathways.models import (
+from microcred.pathways.models import Pathway
+from microcred.pathways.rules import Rules
+from microcred.recognition import agreements
+from microcred.recognition.models import (
     CaseSource,
     CreditAgreement,
     Criterion,
     DecisionOutcome,
     DecisionRoute,
     Judgement,
-    Pathway,
     RecognitionAppeal,
     RecognitionCase,
     RecognitionCriterion,
     RecognitionDecision,
     RecognitionState,
 )
-from microcred.pathways.rules import Rules
 from microcred.store.base import utcnow
 from microcred.trust import TrustError
 from microcred.verify import checks

@@ -26,10 +26,10 @@ from microcred.design import service as design
 from microcred.design.schemas import SpecificationContent
 from microcred.errors import Conflict, InvalidInput
 from microcred.issuing import claims, credentials, documents, keys, seals
-from microcred.pathways import recognition
 from microcred.pathways import service as pathways
-from microcred.pathways.models import Criterion, DecisionOutcome, Judgement, RecognitionCase
 from microcred.pathways.rules import Rules
+from microcred.recognition import cases as recognition
+from microcred.recognition.models import Criterion, DecisionOutcome, Judgement, RecognitionCase
 from microcred.store import Database
 from microcred.trust import dataintegrity
 from microcred.trust.loader import document_loader

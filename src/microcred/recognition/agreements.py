@@ -39,16 +39,16 @@ from microcred.errors import Conflict, InvalidInput, NotFound
 from microcred.inputs import credits as checked_credits
 from microcred.inputs import single_line
 from microcred.pathways import service
-from microcred.pathways.models import (
+from microcred.pathways.models import Pathway
+from microcred.pathways.rules import Rules, years_before
+from microcred.recognition.models import (
     AgreementParty,
     AgreementPathway,
     AgreementSpecification,
     AgreementState,
     CreditAgreement,
     FreeElectives,
-    Pathway,
 )
-from microcred.pathways.rules import Rules, years_before
 from microcred.store.base import utcnow
 
 MAX_VALIDITY_YEARS = 50

@@ -27,8 +27,8 @@ from microcred.design.schemas import SpecificationContent
 from microcred.errors import Conflict, Forbidden, InvalidInput, NotFound
 from microcred.issuing import claims, keys
 from microcred.issuing.models import IssuedCredential
-from microcred.pathways import rpl
-from microcred.pathways.models import RplCase, RplClosure, RplEvidence, RplResult, RplState
+from microcred.recognition import rpl
+from microcred.recognition.models import RplCase, RplClosure, RplEvidence, RplResult, RplState
 from microcred.skills import service as skills
 from microcred.skills.models import ExperienceKind
 from microcred.store import Database

@@ -52,7 +52,7 @@ from microcred.errors import Conflict, Forbidden, InvalidInput, NotFound
 from microcred.inputs import has_control_characters, without_control_characters
 from microcred.issuing import batch, claims, credentials, documents
 from microcred.issuing.models import IssuedCredential
-from microcred.pathways.models import RplCase, RplClosure, RplEvidence, RplResult, RplState
+from microcred.recognition.models import RplCase, RplClosure, RplEvidence, RplResult, RplState
 from microcred.skills import service as skills
 from microcred.store.base import utcnow
 from microcred.taxonomy import service as taxonomy

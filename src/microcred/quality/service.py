@@ -35,9 +35,9 @@ from microcred.design import service as design
 from microcred.errors import Conflict, Forbidden, InvalidInput
 from microcred.inputs import single_line, text
 from microcred.issuing.models import IssuedCredential
-from microcred.pathways import recognition
 from microcred.pathways import service as pathways
-from microcred.pathways.models import Enrolment, Feedback, FeedbackKind, VerificationEvent
+from microcred.quality.models import Enrolment, Feedback, FeedbackKind, VerificationEvent
+from microcred.recognition import cases as recognition
 from microcred.verify.checks import Report
 from microcred.wallet import service as wallet
 from microcred.wallet.models import ShareLink, ShareView, WalletCredential
