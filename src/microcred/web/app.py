@@ -18,6 +18,12 @@ from sqlalchemy.exc import SQLAlchemyError
 
 import microcred
 from microcred.config import Settings, get_settings
+from microcred.quality import api as quality_api
+from microcred.quality import pages as quality_pages
+from microcred.recognition.api import cases as recognition_api
+from microcred.recognition.api import rpl as rpl_api
+from microcred.recognition.pages import cases as recognition_pages
+from microcred.recognition.pages import rpl as rpl_pages
 from microcred.store import Database
 from microcred.taxonomy import search
 from microcred.verify.fetch import Fetcher
@@ -32,12 +38,6 @@ from microcred.web import (
     issuing_pages,
     pathways_api,
     pathways_pages,
-    quality_api,
-    quality_pages,
-    recognition_api,
-    recognition_pages,
-    rpl_api,
-    rpl_pages,
     skills_api,
     skills_pages,
     taxonomy_api,

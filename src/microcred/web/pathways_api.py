@@ -15,7 +15,7 @@ from microcred.accounts.models import Role
 from microcred.pathways import gap, service
 from microcred.pathways.models import Pathway
 from microcred.pathways.rules import Rules
-from microcred.web.recognition_api import verifier
+from microcred.recognition.api.cases import verifier
 from microcred.web.security import DB, Access, Caller, settings_of
 
 router = APIRouter(prefix="/api", tags=["pathways"])

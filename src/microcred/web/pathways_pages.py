@@ -25,10 +25,10 @@ from microcred.pathways import gap, service
 from microcred.pathways.models import Pathway
 from microcred.pathways.rules import Rules
 from microcred.pathways.service import Named
+from microcred.recognition.api.cases import verifier
 from microcred.taxonomy import search
 from microcred.taxonomy import service as taxonomy
 from microcred.web.errors import STATUS
-from microcred.web.recognition_api import verifier
 from microcred.web.security import DB, Access, Caller, settings_of
 from microcred.web.templating import render
 

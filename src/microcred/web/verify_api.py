@@ -9,10 +9,10 @@ from fastapi import APIRouter, Body, Depends, Request
 from fastapi.responses import JSONResponse
 from pydantic import BaseModel, Field
 
+from microcred.quality.api import count_verification
 from microcred.trust import TrustError
 from microcred.verify import checks, registry
 from microcred.verify.service import sources, verify_here
-from microcred.web.quality_api import count_verification
 from microcred.web.security import DB, Access, Caller, fetcher_of, master_of, settings_of
 
 router = APIRouter(tags=["verification"])

@@ -19,11 +19,11 @@ from sqlalchemy import select
 
 from microcred.errors import NotFound
 from microcred.issuing.models import IssuedCredential
+from microcred.quality.api import count_verification
 from microcred.trust import TrustError
 from microcred.verify import checks
 from microcred.verify.fetch import FetchError
 from microcred.verify.service import verify_here
-from microcred.web.quality_api import count_verification
 from microcred.web.security import DB, Access, Caller, fetcher_of, master_of, settings_of
 from microcred.web.templating import render
 

@@ -20,6 +20,7 @@ from microcred.pathways.models import Pathway
 from microcred.pathways.rules import Rules
 from microcred.recognition import agreements
 from microcred.recognition import cases as recognition
+from microcred.recognition.api.cases import verifier
 from microcred.recognition.models import (
     CaseSource,
     Criterion,
@@ -31,7 +32,6 @@ from microcred.recognition.models import (
 from microcred.verify import checks
 from microcred.wallet import service as wallet
 from microcred.web.errors import STATUS
-from microcred.web.recognition_api import verifier
 from microcred.web.security import DB, Access, Caller, settings_of
 from microcred.web.templating import render
 

@@ -13,7 +13,7 @@ from microcred.design import service as design
 from microcred.errors import InvalidInput, NotFound
 from microcred.inputs import whole_number
 from microcred.quality import service as quality
-from microcred.web.quality_api import minimum_of
+from microcred.quality.api import minimum_of
 from microcred.web.security import DB, Access, Caller
 from microcred.web.templating import render
 

@@ -17,9 +17,9 @@ from microcred.design import catalogue
 from microcred.design import service as design
 from microcred.errors import InvalidInput, MicrocredError, NotFound
 from microcred.recognition import rpl
+from microcred.recognition.api.rpl import evidence_download, read_upload
 from microcred.recognition.models import RplCase, RplResult, RplState
 from microcred.web.errors import STATUS
-from microcred.web.rpl_api import evidence_download, read_upload
 from microcred.web.security import DB, Access, Caller, master_of, settings_of
 from microcred.web.templating import render
 

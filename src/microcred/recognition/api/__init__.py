@@ -1,0 +1,1 @@
+"""The recognition stage's JSON routes: cases, agreements and free electives, RPL."""

@@ -1,0 +1,1 @@
+"""The recognition stage's pages: cases, agreements and free electives, RPL."""
