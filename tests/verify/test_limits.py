@@ -30,10 +30,10 @@ from microcred.skills import cohorts
 from microcred.store import Database
 from microcred.trust import TrustError
 from microcred.verify import checks
+from microcred.verify.pages import MAX_PICTURE_PIXELS, qr_link
 from microcred.web.app import create_app
 from microcred.web.errors import install_log_redaction
 from microcred.web.security import RateLimit, client_key
-from microcred.web.verify_pages import MAX_PICTURE_PIXELS, qr_link
 from tests.conftest import World, csrf_from
 from tests.verify.test_fetch import Site, fetcher, publish_issuer, site  # noqa: F401 (site is a fixture)
 

@@ -17,36 +17,34 @@ from fastapi.staticfiles import StaticFiles
 from sqlalchemy.exc import SQLAlchemyError
 
 import microcred
+from microcred.accounts import api as accounts_api
+from microcred.accounts import pages as accounts_pages
 from microcred.config import Settings, get_settings
+from microcred.design.api import catalogue as catalogue_api
+from microcred.design.api import specifications as design_api
+from microcred.design.pages import catalogue as catalogue_pages
+from microcred.design.pages import specifications as design_pages
+from microcred.issuing import api as issuing_api
+from microcred.issuing import pages as issuing_pages
+from microcred.pathways import api as pathways_api
+from microcred.pathways import pages as pathways_pages
 from microcred.quality import api as quality_api
 from microcred.quality import pages as quality_pages
 from microcred.recognition.api import cases as recognition_api
 from microcred.recognition.api import rpl as rpl_api
 from microcred.recognition.pages import cases as recognition_pages
 from microcred.recognition.pages import rpl as rpl_pages
+from microcred.skills import api as skills_api
+from microcred.skills import pages as skills_pages
 from microcred.store import Database
+from microcred.taxonomy import api as taxonomy_api
+from microcred.taxonomy import pages as taxonomy_pages
 from microcred.taxonomy import search
+from microcred.verify import api as verify_api
+from microcred.verify import pages as verify_pages
 from microcred.verify.fetch import Fetcher
-from microcred.web import (
-    accounts_api,
-    accounts_pages,
-    catalogue_api,
-    catalogue_pages,
-    design_api,
-    design_pages,
-    issuing_api,
-    issuing_pages,
-    pathways_api,
-    pathways_pages,
-    skills_api,
-    skills_pages,
-    taxonomy_api,
-    taxonomy_pages,
-    verify_api,
-    verify_pages,
-    wallet_api,
-    wallet_pages,
-)
+from microcred.wallet import api as wallet_api
+from microcred.wallet import pages as wallet_pages
 from microcred.web.errors import install_error_handlers, install_log_redaction
 from microcred.web.middleware import BodySizeLimit, FetchBudget, SecurityHeaders, VerifyRateLimit
 from microcred.web.security import Access, Caller, access_of, verify_csrf

@@ -10,8 +10,8 @@ from fastapi.responses import JSONResponse
 
 from microcred.design import catalogue
 from microcred.design import service as design
+from microcred.design.api.specifications import JSONLD
 from microcred.design.catalogue import CatalogueQuery, ListedOut, Results
-from microcred.web.design_api import JSONLD
 from microcred.web.security import DB, Access, Caller, settings_of
 
 router = APIRouter(prefix="/api/catalogue", tags=["catalogue"])

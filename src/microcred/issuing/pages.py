@@ -15,9 +15,9 @@ from microcred.accounts.models import Role
 from microcred.design import service as design
 from microcred.errors import Forbidden, InvalidInput, MicrocredError, NotFound
 from microcred.issuing import batch, claims, credentials, documents, keys, pdf, seals, status
+from microcred.issuing.api import start_run
 from microcred.issuing.models import IssuedCredential
 from microcred.web.errors import STATUS
-from microcred.web.issuing_api import start_run
 from microcred.web.security import DB, Access, Caller, master_of, settings_of
 from microcred.web.templating import render
 

@@ -11,12 +11,12 @@ from fastapi.responses import HTMLResponse, JSONResponse, RedirectResponse, Resp
 
 from microcred.design import catalogue, checks
 from microcred.design import service as design
+from microcred.design.api.catalogue import query_of
+from microcred.design.api.specifications import JSONLD
 from microcred.design.catalogue import CatalogueQuery, FacetValue
+from microcred.design.pages.specifications import vocabularies
 from microcred.errors import InvalidInput
 from microcred.quality import service as quality
-from microcred.web.catalogue_api import query_of
-from microcred.web.design_api import JSONLD
-from microcred.web.design_pages import vocabularies
 from microcred.web.security import DB, Access, Caller, settings_of
 from microcred.web.templating import render
 

@@ -1,0 +1,1 @@
+"""The design stage's JSON routes: specifications and editions, the public catalogue."""

@@ -1,0 +1,1 @@
+"""The design stage's pages: specifications and editions, the public catalogue."""
