@@ -13,6 +13,7 @@ from sqlalchemy import JSON, ForeignKey, Index, Integer, LargeBinary, Numeric, S
 from sqlalchemy.orm import Mapped, mapped_column
 
 from microcred.store.base import Base, new_id, str_enum, utcnow
+from microcred.verify.checks import Verdict
 
 
 class RplState(StrEnum):
@@ -262,6 +263,14 @@ class RecognitionCase(Base):
     opened_by: Mapped[uuid.UUID | None] = mapped_column(ForeignKey("users.id", ondelete="SET NULL"))
     opened_at: Mapped[datetime] = mapped_column(default=utcnow)
     updated_at: Mapped[datetime] = mapped_column(default=utcnow)
+
+    @property
+    def verdict(self) -> Verdict:
+        """The verdict stored with the report at opening (cases opened before verdicts kept only `verified`)."""
+        stored = (self.report or {}).get("verdict")
+        if stored in set(Verdict):
+            return Verdict(stored)
+        return Verdict.VALID if self.verified else Verdict.INVALID
 
 
 class RecognitionCriterion(Base):

@@ -103,8 +103,8 @@ def case_out(db: Session, case: RecognitionCase, *, for_officer: bool) -> dict[s
         "pathway": {"id": str(pathway.id), "title": pathway.title} if pathway else None,
         "state": case.state.value,
         "verified": case.verified,
-        "verdict": _verdict(case),
-        "flag": None if case.verified else f"{_flag(_verdict(case))}: this case is never decided automatically.",
+        "verdict": case.verdict,
+        "flag": None if case.verified else f"{_flag(case.verdict)}: this case is never decided automatically.",
         "title": case.title,
         "issuer": case.issuer_name,
         "credits": _decimal(case.credits),
@@ -353,14 +353,6 @@ def appeal(case_id: uuid.UUID, body: AppealIn, caller: SignedIn, db: DB) -> dict
     recognition.appeal(db, caller.signed_in, caller.person, case_id, body.grounds)
     db.commit()
     return case_out(db, recognition.case_of_learner(db, caller.person, case_id), for_officer=False)
-
-
-def _verdict(case: Any) -> checks.Verdict:
-    """The verdict stored with the case's report (older cases kept only whether it verified)."""
-    stored = (case.report or {}).get("verdict")
-    if stored in set(checks.Verdict):
-        return checks.Verdict(stored)
-    return checks.Verdict.VALID if case.verified else checks.Verdict.INVALID
 
 
 def _flag(verdict: checks.Verdict) -> str:
