@@ -43,9 +43,8 @@ from sqlalchemy.orm import Session
 from microcred.accounts import service as accounts
 from microcred.accounts.principal import Actor
 from microcred.design import catalogue, catalogue_index, vocab
-from microcred.design.catalogue import CatalogueQuery
 from microcred.design.models import CatalogueEntry, Edition, Specification
-from microcred.design.schemas import SpecificationContent
+from microcred.design.schemas import CatalogueQuery, SpecificationContent
 from microcred.store import Database
 from microcred.store.migrate import upgrade
 

@@ -57,9 +57,10 @@ from tests import pki
 from bench.issuing_speed import BASE_URL, NPM_PACKAGES, Issuer, publish, rate, unsigned_variants, verdict
 from microcred.accounts.principal import Actor
 from microcred.issuing import credentials, documents, seals
+from microcred.issuing import sources as issuing_sources
 from microcred.trust import dataintegrity, jades
 from microcred.trust.loader import bundled, document_loader
-from microcred.verify import anchors, checks, service
+from microcred.verify import anchors, checks
 
 TARGET = 4.0  # the full pipeline at least 4x Node's verifyCredential per core
 CLIENTS = (1, 10, 50)
@@ -177,7 +178,7 @@ def prepare(url: str, variants: int) -> Prepared:
             sealed[certificate.algorithm] = issued.elm_document
         # What a verifier fetches once and keeps: the status lists and award status answers, read through
         # the same sources the endpoint uses; the issuer's key by its verification method; its trust.
-        here = service.sources(db, base_url=BASE_URL, master=issuer.master)
+        here = issuing_sources.sources(db, base_url=BASE_URL, master=issuer.master)
         urls = {entry["statusListCredential"] for credential in signed for entry in _entries(credential)}
         urls |= {_award_status(json.loads(document["payload"])) for document in sealed.values()}
         lists = {url: here.status_list(url) for url in urls}
@@ -253,7 +254,9 @@ def anchored_rates(prepared: Prepared, count: int, seconds: float) -> tuple[floa
         with prepared.issuer.database.session() as db:
 
             def verify(_n: int) -> object:
-                report = checks.verify(document, service.sources(db, base_url=BASE_URL, master=prepared.issuer.master))
+                report = checks.verify(
+                    document, issuing_sources.sources(db, base_url=BASE_URL, master=prepared.issuer.master)
+                )
                 assert report.valid, outcomes(report)
                 return report
 

@@ -35,7 +35,7 @@ os.environ["MICROCRED_FETCH"] = "false"  # no test reaches another site; tests/v
 def cheaper_argon2() -> Iterator[None]:
     """Real argon2id with test-sized costs, so that hundreds of logins fit in a test run.
 
-    tests/accounts/test_login.py checks the production parameters separately.
+    tests/accounts/test_passwords.py checks the production parameters separately.
     """
     from argon2 import PasswordHasher
 

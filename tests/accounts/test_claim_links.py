@@ -11,7 +11,7 @@ from microcred.config import Settings
 from microcred.errors import Forbidden
 from microcred.issuing import claims
 from microcred.issuing.models import IssuedCredential
-from microcred.recognition import rpl
+from microcred.recognition import rpl_certification
 from microcred.store import Database
 from tests.conftest import World, csrf_from, log_in
 from tests.recognition.test_rpl import certified_case, person
@@ -55,5 +55,7 @@ def test_staff_cannot_make_the_claim_link_of_an_rpl_credential(
         assert db.get_one(IssuedCredential, credential_id).claim_hash is None
         # The learner's own route still makes it.
         case = db.merge(case)
-        url, _expires = rpl.learner_claim_link(db, person(db, world, "a_learner"), case, base_url=settings.base_url)
+        url, _expires = rpl_certification.learner_claim_link(
+            db, person(db, world, "a_learner"), case, base_url=settings.base_url
+        )
         assert claims.open_link(db, url.rsplit("/", 1)[1]).id == credential_id

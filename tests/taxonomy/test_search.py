@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import pytest
-from fastapi.testclient import TestClient
 from sqlalchemy.orm import Session
 
 from microcred.errors import InvalidInput
@@ -49,20 +48,6 @@ def test_bad_queries_are_named(db: Session, query: str, code: str) -> None:
     with pytest.raises(InvalidInput) as problem:
         search.search_skills(db, query)
     assert problem.value.code == code
-
-
-def test_search_api_and_page(client: TestClient) -> None:
-    skills = client.get("/api/skills", params={"q": "welding", "limit": 3}).json()
-    assert len(skills) == 3 and all({"uri", "id", "label", "score", "matched"} <= set(hit) for hit in skills)
-    assert any("weld" in hit["label"] for hit in skills)
-    careers = client.get("/api/careers", params={"q": "nurse"}).json()
-    assert any("nurse" in hit["label"] for hit in careers)
-    assert client.get("/api/skills", params={"q": ""}).json()["error"] == "invalid_request"
-    assert client.get("/api/skills", params={"q": "a\x01"}).json()["error"] == "invalid_query"
-    page = client.get("/search", params={"q": "teacher"})
-    assert page.status_code == 200 and '<h2 id="career-results">Careers</h2>' in page.text
-    assert "teacher" in page.text
-    assert client.get("/search", params={"q": "x" * 300}).status_code == 422
 
 
 def test_a_concept_whose_labels_normalise_to_nothing_keeps_its_place() -> None:

@@ -14,7 +14,8 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from microcred.design.documents import Provider, to_ob3
+from microcred.design.documents import Provider
+from microcred.design.ob3 import to_ob3
 from microcred.issuing.documents import Learner, Result, ob3_credential
 from microcred.trust import TrustError, rdf_templates
 from microcred.trust.canon import canonical_when_hashes_differ, rdfc, reference_rdfc

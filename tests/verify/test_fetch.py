@@ -23,10 +23,11 @@ import pytest
 from cryptography.hazmat.primitives import serialization
 from sqlalchemy.orm import Session
 
+from microcred.issuing import sources as issuing_sources
 from microcred.trust import dataintegrity, statuslist
 from microcred.trust.loader import document_loader
 from microcred.trust.multikey import Ed25519Key
-from microcred.verify import checks, service
+from microcred.verify import checks
 from microcred.verify.checks import MAX_BYTES
 from microcred.verify.fetch import BudgetSpent, Fetcher, FetchError
 from tests.pki import CA, new_key
@@ -169,7 +170,7 @@ def test_a_credential_from_elsewhere_is_checked_with_its_issuers_did_web_key_and
     db: Session, site: Site
 ) -> None:
     issuer = publish_issuer(site, "college", revoked=7)
-    sources = service.sources(db, base_url="https://mc.example", master=b"\0" * 32, fetcher=fetcher(site))
+    sources = issuing_sources.sources(db, base_url="https://mc.example", master=b"\0" * 32, fetcher=fetcher(site))
     valid = checks.verify(issuer.credential(8), sources)
     revoked = checks.verify(issuer.credential(7), sources)
     assert outcomes(valid)["PROOF"] == "OK" and outcomes(valid)["REVOCATION"] == "OK", valid.as_dict()
@@ -188,14 +189,16 @@ def test_a_status_list_signed_by_someone_else_is_not_believed(db: Session, site:
         list_url=issuer.list_url, issuer=issuer.did, purpose="revocation", bits=bits, valid_from="2026-01-01T00:00:00Z"
     )
     site.serve(f"/{issuer.path}/lists/1", impostor.sign(unsigned))
-    sources = service.sources(db, base_url="https://mc.example", master=b"\0" * 32, fetcher=fetcher(site))
+    sources = issuing_sources.sources(db, base_url="https://mc.example", master=b"\0" * 32, fetcher=fetcher(site))
     report = checks.verify(issuer.credential(3), sources)
     assert outcomes(report)["REVOCATION"] == "ERROR" and "cannot be trusted" in report.checks[2].sentence
 
 
 def test_with_fetching_switched_off_the_revocation_is_unknown_and_says_why(db: Session, site: Site) -> None:
     issuer = publish_issuer(site, "offline", revoked=1)
-    sources = service.sources(db, base_url="https://mc.example", master=b"\0" * 32, fetcher=Fetcher(enabled=False))
+    sources = issuing_sources.sources(
+        db, base_url="https://mc.example", master=b"\0" * 32, fetcher=Fetcher(enabled=False)
+    )
     report = checks.verify(issuer.credential(1), sources)
     revocation = report.checks[2]
     assert revocation.name == "REVOCATION" and revocation.outcome == checks.Outcome.WARNING

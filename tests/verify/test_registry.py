@@ -13,9 +13,9 @@ from microcred.accounts import service
 from microcred.accounts.principal import Actor
 from microcred.store import Database
 from microcred.trust import jades, pkix
-from microcred.verify import checks, registry
+from microcred.verify import checks, registry, schemas
 from tests.conftest import World, csrf_from, log_in
-from tests.verify.test_pipeline import issue, outcomes
+from tests.verify.test_checks import issue, outcomes
 
 ELM = Path(__file__).resolve().parents[2].parent / "shared" / "fixtures" / "elm"
 
@@ -124,7 +124,7 @@ def test_an_elm_level_is_read_only_when_it_is_a_plain_number(level: str, found: 
 def test_registry_identifiers_are_kept_in_the_form_credentials_carry() -> None:
     """DIDs are matched exactly, so an entry is stored as DID syntax writes one: did: and the method in lower case
     (the method-specific part as given); a web address with its scheme and host in lower case."""
-    entry = registry.Entry.model_validate
+    entry = schemas.RegistryEntry.model_validate
     assert entry({"identifier": "DID:WEB:Example.org:Alpha", "name": "A"}).identifier == "did:web:Example.org:Alpha"
     assert entry({"identifier": "HTTPS://Alpha.Example/Path", "name": "A"}).identifier == "https://alpha.example/Path"
     assert entry({"identifier": "CN=Alpha,C=BE", "name": "A"}).identifier == "CN=Alpha,C=BE"

@@ -6,9 +6,9 @@ import uuid
 from datetime import timedelta
 from typing import Annotated
 
-from fastapi import APIRouter, Depends, Query, Request, Response
+from fastapi import APIRouter, Query, Request, Response
 
-from microcred.accounts import audit, service, setup, tokens
+from microcred.accounts import audit, invitations, members, service, setup, tokens
 from microcred.accounts.models import ApiToken, Invitation, Membership, Organisation, Role
 from microcred.accounts.schemas import (
     AuditEventOut,
@@ -26,15 +26,9 @@ from microcred.accounts.schemas import (
     TokenOut,
 )
 from microcred.store.base import utcnow
-from microcred.web.security import DB, Access, Caller, settings_of
+from microcred.web.security import DB, Members, OrgAdmins, PendingPasswordOk, PlatformAdmins, SignedIn, settings_of
 
 router = APIRouter(prefix="/api", tags=["accounts"])
-
-SignedIn = Annotated[Caller, Depends(Access.signed_in(allow_pending_password=True))]
-Person = Annotated[Caller, Depends(Access.signed_in())]
-PlatformAdmin = Annotated[Caller, Depends(Access.platform_admins())]
-AnyMember = Annotated[Caller, Depends(Access.members())]
-OrgAdmin = Annotated[Caller, Depends(Access.members(Role.ORG_ADMIN))]
 
 
 def organisation_out(organisation: Organisation, role: Role | None = None) -> OrganisationOut:
@@ -76,7 +70,7 @@ def token_out(token: ApiToken) -> TokenOut:
 
 
 @router.get("/me", response_model=MeOut, summary="Who am I")
-def me(caller: SignedIn, db: DB) -> MeOut:
+def me(caller: PendingPasswordOk, db: DB) -> MeOut:
     actor, user = caller.signed_in, caller.person
     return MeOut(
         id=user.id,
@@ -90,12 +84,12 @@ def me(caller: SignedIn, db: DB) -> MeOut:
 
 
 @router.get("/orgs", response_model=list[OrganisationOut], summary="Organisations I belong to")
-def list_organisations(caller: Annotated[Caller, Depends(Access.signed_in())], db: DB) -> list[OrganisationOut]:
+def list_organisations(caller: SignedIn, db: DB) -> list[OrganisationOut]:
     return [organisation_out(o, r) for o, r in service.organisations_visible_to(db, caller.signed_in)]
 
 
 @router.post("/orgs", response_model=OrganisationOut, status_code=201, summary="Create an organisation")
-def create_organisation(body: OrganisationIn, caller: PlatformAdmin, db: DB) -> OrganisationOut:
+def create_organisation(body: OrganisationIn, caller: PlatformAdmins, db: DB) -> OrganisationOut:
     organisation = service.create_organisation(
         db,
         caller.signed_in,
@@ -106,17 +100,16 @@ def create_organisation(body: OrganisationIn, caller: PlatformAdmin, db: DB) -> 
         identifiers=body.identifiers,
         slug=body.slug,
     )
-    db.commit()
     return organisation_out(organisation)
 
 
 @router.get("/orgs/{org}", response_model=OrganisationOut, summary="One organisation")
-def get_organisation(org: str, caller: AnyMember) -> OrganisationOut:
+def get_organisation(org: str, caller: Members) -> OrganisationOut:
     return organisation_out(caller.org, caller.role)
 
 
 @router.patch("/orgs/{org}", response_model=OrganisationOut, summary="Change an organisation's details")
-def update_organisation(org: str, body: OrganisationUpdate, caller: OrgAdmin, db: DB) -> OrganisationOut:
+def update_organisation(org: str, body: OrganisationUpdate, caller: OrgAdmins, db: DB) -> OrganisationOut:
     organisation = service.update_organisation(
         db,
         caller.signed_in,
@@ -126,19 +119,18 @@ def update_organisation(org: str, body: OrganisationUpdate, caller: OrgAdmin, db
         homepage=body.homepage,
         identifiers=body.identifiers,
     )
-    db.commit()
     return organisation_out(organisation, caller.role)
 
 
 @router.get("/orgs/{org}/members", response_model=list[MemberOut], summary="Members and their roles")
-def list_members(org: str, caller: OrgAdmin, db: DB) -> list[MemberOut]:
-    return [member_out(m) for m in service.members(db, caller.org)]
+def list_members(org: str, caller: OrgAdmins, db: DB) -> list[MemberOut]:
+    return [member_out(m) for m in members.members(db, caller.org)]
 
 
 @router.post("/orgs/{org}/members", response_model=MemberCreated, status_code=201, summary="Add or invite a member")
-def add_member(org: str, body: MemberIn, request: Request, caller: OrgAdmin, db: DB) -> MemberCreated:
+def add_member(org: str, body: MemberIn, request: Request, caller: OrgAdmins, db: DB) -> MemberCreated:
     settings = settings_of(request)
-    added, token = service.add_member(
+    added, token = members.add_member(
         db,
         caller.signed_in,
         caller.org,
@@ -147,7 +139,6 @@ def add_member(org: str, body: MemberIn, request: Request, caller: OrgAdmin, db:
         display_name=body.display_name,
         setup_hours=settings.setup_link_hours,
     )
-    db.commit()
     if isinstance(added, Invitation):
         return MemberCreated(
             **invitation_as_member(added).model_dump(), status="invited", setup_link=None, setup_link_expires_at=None
@@ -184,52 +175,47 @@ def invitation_out(invitation: Invitation) -> InvitationOut:
 
 
 @router.get("/orgs/{org}/invitations", response_model=list[InvitationOut], summary="Invitations not answered yet")
-def list_invitations(org: str, caller: OrgAdmin, db: DB) -> list[InvitationOut]:
-    return [invitation_out(i) for i in service.invitations_of(db, caller.org)]
+def list_invitations(org: str, caller: OrgAdmins, db: DB) -> list[InvitationOut]:
+    return [invitation_out(i) for i in invitations.invitations_of(db, caller.org)]
 
 
 @router.delete("/orgs/{org}/invitations/{invitation_id}", status_code=204, summary="Withdraw an invitation")
-def cancel_invitation(org: str, invitation_id: uuid.UUID, caller: OrgAdmin, db: DB) -> Response:
-    service.cancel_invitation(db, caller.signed_in, caller.org, invitation_id)
-    db.commit()
+def cancel_invitation(org: str, invitation_id: uuid.UUID, caller: OrgAdmins, db: DB) -> Response:
+    invitations.cancel_invitation(db, caller.signed_in, caller.org, invitation_id)
     return Response(status_code=204)
 
 
 @router.get("/me/invitations", response_model=list[InvitationOut], summary="Invitations waiting for me")
-def my_invitations(caller: Person, db: DB) -> list[InvitationOut]:
-    return [invitation_out(i) for i in service.my_invitations(db, caller.signed_in)]
+def my_invitations(caller: SignedIn, db: DB) -> list[InvitationOut]:
+    return [invitation_out(i) for i in invitations.my_invitations(db, caller.signed_in)]
 
 
 @router.post("/me/invitations/{invitation_id}/accept", response_model=MemberOut, summary="Accept an invitation")
-def accept_invitation(invitation_id: uuid.UUID, caller: Person, db: DB) -> MemberOut:
-    membership = service.accept_invitation(db, caller.signed_in, invitation_id)
-    db.commit()
+def accept_invitation(invitation_id: uuid.UUID, caller: SignedIn, db: DB) -> MemberOut:
+    membership = invitations.accept_invitation(db, caller.signed_in, invitation_id)
     return member_out(membership)
 
 
 @router.post("/me/invitations/{invitation_id}/decline", status_code=204, summary="Decline an invitation")
-def decline_invitation(invitation_id: uuid.UUID, caller: Person, db: DB) -> Response:
-    service.decline_invitation(db, caller.signed_in, invitation_id)
-    db.commit()
+def decline_invitation(invitation_id: uuid.UUID, caller: SignedIn, db: DB) -> Response:
+    invitations.decline_invitation(db, caller.signed_in, invitation_id)
     return Response(status_code=204)
 
 
 @router.get("/orgs/{org}/members/{user_id}", response_model=MemberOut, summary="One member")
-def get_member(org: str, user_id: uuid.UUID, caller: OrgAdmin, db: DB) -> MemberOut:
-    return member_out(service.member(db, caller.org, user_id))
+def get_member(org: str, user_id: uuid.UUID, caller: OrgAdmins, db: DB) -> MemberOut:
+    return member_out(members.member(db, caller.org, user_id))
 
 
 @router.patch("/orgs/{org}/members/{user_id}", response_model=MemberOut, summary="Change a member's role")
-def change_role(org: str, user_id: uuid.UUID, body: RoleChange, caller: OrgAdmin, db: DB) -> MemberOut:
-    membership = service.change_role(db, caller.signed_in, caller.org, user_id, body.role)
-    db.commit()
+def change_role(org: str, user_id: uuid.UUID, body: RoleChange, caller: OrgAdmins, db: DB) -> MemberOut:
+    membership = members.change_role(db, caller.signed_in, caller.org, user_id, body.role)
     return member_out(membership)
 
 
 @router.delete("/orgs/{org}/members/{user_id}", status_code=204, summary="Remove a member")
-def remove_member(org: str, user_id: uuid.UUID, caller: OrgAdmin, db: DB) -> Response:
-    service.remove_member(db, caller.signed_in, caller.org, user_id)
-    db.commit()
+def remove_member(org: str, user_id: uuid.UUID, caller: OrgAdmins, db: DB) -> Response:
+    members.remove_member(db, caller.signed_in, caller.org, user_id)
     return Response(status_code=204)
 
 
@@ -238,12 +224,11 @@ def remove_member(org: str, user_id: uuid.UUID, caller: OrgAdmin, db: DB) -> Res
     response_model=MemberCreated,
     summary="A new set-up link for a member this organisation created and nobody has set up yet",
 )
-def new_setup_link(org: str, user_id: uuid.UUID, request: Request, caller: OrgAdmin, db: DB) -> MemberCreated:
+def new_setup_link(org: str, user_id: uuid.UUID, request: Request, caller: OrgAdmins, db: DB) -> MemberCreated:
     settings = settings_of(request)
-    user, token = service.new_setup_link(db, caller.signed_in, caller.org, user_id, hours=settings.setup_link_hours)
-    db.commit()
+    user, token = members.new_setup_link(db, caller.signed_in, caller.org, user_id, hours=settings.setup_link_hours)
     return MemberCreated(
-        **member_out(service.member(db, caller.org, user.id)).model_dump(),
+        **member_out(members.member(db, caller.org, user.id)).model_dump(),
         status="member",
         setup_link=setup.setup_url(settings.base_url, token),
         setup_link_expires_at=utcnow() + timedelta(hours=settings.setup_link_hours),
@@ -251,12 +236,12 @@ def new_setup_link(org: str, user_id: uuid.UUID, request: Request, caller: OrgAd
 
 
 @router.get("/orgs/{org}/tokens", response_model=list[TokenOut], summary="API tokens (admins see all)")
-def list_tokens(org: str, caller: AnyMember, db: DB) -> list[TokenOut]:
+def list_tokens(org: str, caller: Members, db: DB) -> list[TokenOut]:
     return [token_out(t) for t in tokens.tokens_visible_to(db, caller.signed_in, caller.org)]
 
 
 @router.post("/orgs/{org}/tokens", response_model=TokenCreated, status_code=201, summary="Create an API token")
-def create_token(org: str, body: TokenIn, caller: AnyMember, db: DB) -> TokenCreated:
+def create_token(org: str, body: TokenIn, caller: Members, db: DB) -> TokenCreated:
     token, secret = tokens.create_api_token(
         db,
         caller.signed_in,
@@ -266,21 +251,19 @@ def create_token(org: str, body: TokenIn, caller: AnyMember, db: DB) -> TokenCre
         name=body.name,
         expires_in_days=body.expires_in_days,
     )
-    db.commit()
     return TokenCreated(**token_out(token).model_dump(), token=secret)
 
 
 @router.delete("/orgs/{org}/tokens/{token_id}", status_code=204, summary="Revoke an API token")
-def revoke_token(org: str, token_id: uuid.UUID, caller: AnyMember, db: DB) -> Response:
+def revoke_token(org: str, token_id: uuid.UUID, caller: Members, db: DB) -> Response:
     tokens.revoke_api_token(db, caller.signed_in, caller.org, token_id)
-    db.commit()
     return Response(status_code=204)
 
 
 @router.get("/orgs/{org}/audit", response_model=list[AuditEventOut], summary="The audit log, newest first")
 def audit_log(
     org: str,
-    caller: OrgAdmin,
+    caller: OrgAdmins,
     db: DB,
     limit: Annotated[int, Query(ge=1, le=audit.MAX_PAGE)] = 50,
     before: Annotated[

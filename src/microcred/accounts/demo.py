@@ -7,7 +7,7 @@ from dataclasses import dataclass
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from microcred.accounts import service
+from microcred.accounts import members, service
 from microcred.accounts.models import Organisation, OrganisationKind, Role, User
 from microcred.accounts.principal import Actor
 
@@ -49,7 +49,7 @@ def create_demo_organisation(db: Session) -> list[DemoAccount] | None:
     for email, name, role in DEMO_PEOPLE:
         if db.scalar(select(User.id).where(User.email == email)) is not None:
             # An account someone already holds is only invited: its holder accepts, logged in themselves.
-            service.add_member(db, operator, organisation, email=email, role=role, display_name=name)
+            members.add_member(db, operator, organisation, email=email, role=role, display_name=name)
             accounts.append(DemoAccount(email=email, role=role, one_time_password=None))
             continue
         _user, password = service.create_user(

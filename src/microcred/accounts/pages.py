@@ -7,19 +7,25 @@ import uuid
 from typing import Annotated, Any
 from urllib.parse import urlsplit
 
-from fastapi import APIRouter, Depends, Form, Query, Request
+from fastapi import APIRouter, Form, Query, Request
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
 
-from microcred.accounts import audit, login, service, setup, tokens
+from microcred.accounts import audit, invitations, login, members, service, setup, tokens
 from microcred.accounts.models import Invitation, OrganisationKind, Role, User
 from microcred.accounts.principal import outranks_or_equals
 from microcred.errors import InvalidInput, MicrocredError, Throttled, Unauthenticated
 from microcred.store.base import utcnow
 from microcred.web.errors import STATUS
+from microcred.web.forms import refusing
 from microcred.web.security import (
     DB,
-    Access,
+    Anyone,
     Caller,
+    Members,
+    OrgAdmins,
+    PendingPasswordOk,
+    PlatformAdmins,
+    SignedIn,
     client_ip,
     csrf_cookie_name,
     session_cookie_name,
@@ -28,13 +34,6 @@ from microcred.web.security import (
 from microcred.web.templating import render
 
 router = APIRouter(include_in_schema=False)
-
-Anyone = Annotated[Caller, Depends(Access.public())]
-PendingPasswordOk = Annotated[Caller, Depends(Access.signed_in(allow_pending_password=True))]
-SignedIn = Annotated[Caller, Depends(Access.signed_in())]
-PlatformAdmin = Annotated[Caller, Depends(Access.platform_admins())]
-AnyMember = Annotated[Caller, Depends(Access.members())]
-OrgAdmin = Annotated[Caller, Depends(Access.members(Role.ORG_ADMIN))]
 
 
 def _redirect(path: str) -> RedirectResponse:
@@ -80,7 +79,8 @@ def login_submit(
     try:
         user = login.authenticate(db, email, password, ip=client_ip(request), policy=policy)
     except (Unauthenticated, Throttled) as error:
-        db.commit()  # failures are remembered even though the login is refused
+        # Not a refusal that rolls back: the page returns normally, so the failure and its audit event are
+        # committed with the request, and remembered even though the login is refused.
         headers = {"Retry-After": str(error.retry_after)} if error.retry_after else None
         return render(
             request,
@@ -97,7 +97,7 @@ def login_submit(
 
 
 def signed_in_response(request: Request, db: DB, user: User, target: str) -> Response:
-    """Start a browser session for the user (committing it with whatever else the request did) and go on."""
+    """Start a browser session for the user (committed with whatever else the request did) and go on."""
     settings = settings_of(request)
     token = login.start_session(
         db,
@@ -106,7 +106,6 @@ def signed_in_response(request: Request, db: DB, user: User, target: str) -> Res
         ip=client_ip(request),
         user_agent=request.headers.get("user-agent"),
     )
-    db.commit()
     response = _redirect(target)
     response.set_cookie(
         session_cookie_name(settings),
@@ -126,7 +125,6 @@ def logout(request: Request, caller: PendingPasswordOk, db: DB) -> Response:
     token = request.cookies.get(session_cookie_name(settings))
     if token:
         login.end_session(db, token, caller.signed_in)
-        db.commit()
     response = _redirect("/login")
     response.delete_cookie(session_cookie_name(settings), path="/")
     return response
@@ -137,7 +135,19 @@ def password_form(request: Request, caller: PendingPasswordOk) -> Response:
     return render(request, "password.html", caller, title="Choose a new password")
 
 
+def _password_again(error: MicrocredError, request: Request, caller: Caller, **_: Any) -> Response:
+    return render(
+        request,
+        "password.html",
+        caller,
+        title="Choose a new password",
+        status_code=STATUS[error.kind],
+        error=error.detail,
+    )
+
+
 @router.post("/account/password", response_class=HTMLResponse)
+@refusing(_password_again)
 def password_submit(
     request: Request,
     caller: PendingPasswordOk,
@@ -148,43 +158,24 @@ def password_submit(
 ) -> Response:
     actor, user = caller.signed_in, caller.person
     if new_password != confirm_password:
-        return render(
-            request,
-            "password.html",
-            caller,
-            title="Choose a new password",
-            status_code=422,
-            error="The two new passwords are not the same.",
-        )
-    try:
-        login.change_password(
-            db,
-            actor,
-            user,
-            current_password=current_password,
-            new_password=new_password,
-            keep_session=request.cookies.get(session_cookie_name(settings_of(request))),
-        )
-    except MicrocredError as error:
-        db.rollback()
-        return render(
-            request,
-            "password.html",
-            caller,
-            title="Choose a new password",
-            status_code=STATUS[error.kind],
-            error=error.detail,
-        )
-    db.commit()
+        raise InvalidInput("The two new passwords are not the same.", code="weak_password")
+    login.change_password(
+        db,
+        actor,
+        user,
+        current_password=current_password,
+        new_password=new_password,
+        keep_session=request.cookies.get(session_cookie_name(settings_of(request))),
+    )
     return _redirect("/dashboard")
 
 
 @router.get("/dashboard", response_class=HTMLResponse)
 def dashboard(request: Request, caller: SignedIn, db: DB) -> Response:
     memberships = service.organisations_visible_to(db, caller.signed_in)
-    invitations = service.my_invitations(db, caller.signed_in)
+    waiting = invitations.my_invitations(db, caller.signed_in)
     return render(
-        request, "dashboard.html", caller, db=db, title="Dashboard", memberships=memberships, invitations=invitations
+        request, "dashboard.html", caller, db=db, title="Dashboard", memberships=memberships, invitations=waiting
     )
 
 
@@ -195,7 +186,7 @@ def _invitations_page(request: Request, caller: Caller, db: DB, status_code: int
         caller,
         title="Your invitations",
         status_code=status_code,
-        invitations=service.my_invitations(db, caller.signed_in),
+        invitations=invitations.my_invitations(db, caller.signed_in),
         **context,
     )
 
@@ -205,7 +196,12 @@ def invitations_page(request: Request, caller: SignedIn, db: DB) -> Response:
     return _invitations_page(request, caller, db)
 
 
+def _invitations_again(error: MicrocredError, request: Request, caller: Caller, db: DB, **_: Any) -> Response:
+    return _invitations_page(request, caller, db, status_code=STATUS[error.kind], error=error.detail)
+
+
 @router.post("/account/invitations/{invitation_id}", response_class=HTMLResponse)
+@refusing(_invitations_again)
 def invitations_answer(
     request: Request,
     invitation_id: uuid.UUID,
@@ -213,39 +209,45 @@ def invitations_answer(
     db: DB,
     answer: Annotated[str, Form(max_length=10)],
 ) -> Response:
-    try:
-        if answer == "accept":
-            membership = service.accept_invitation(db, caller.signed_in, invitation_id)
-            flash = f"You are now {membership.role.label.lower()} of {membership.organisation.legal_name}."
-        elif answer == "decline":
-            service.decline_invitation(db, caller.signed_in, invitation_id)
-            flash = "You declined the invitation."
-        else:
-            raise InvalidInput("Answer accept or decline.", code="invalid_answer")
-    except MicrocredError as error:
-        db.rollback()
-        return _invitations_page(request, caller, db, status_code=STATUS[error.kind], error=error.detail)
-    db.commit()
+    if answer == "accept":
+        membership = invitations.accept_invitation(db, caller.signed_in, invitation_id)
+        flash = f"You are now {membership.role.label.lower()} of {membership.organisation.legal_name}."
+    elif answer == "decline":
+        invitations.decline_invitation(db, caller.signed_in, invitation_id)
+        flash = "You declined the invitation."
+    else:
+        raise InvalidInput("Answer accept or decline.", code="invalid_answer")
     return _invitations_page(request, caller, db, flash=flash)
 
 
 # A new account's set-up link: its holder chooses the password (the path is redacted in the logs).
 
 
-@router.get("/account/setup/{token}", response_class=HTMLResponse)
-def setup_form(request: Request, token: str, caller: Anyone, db: DB) -> Response:
-    try:
-        link = setup.open_link(db, token)
-    except MicrocredError as error:
-        return _setup_page(request, caller, status_code=STATUS[error.kind], refused=error.detail)
-    return _setup_page(request, caller, email=link.user.email, token=token)
-
-
 def _setup_page(request: Request, caller: Caller, status_code: int = 200, **context: Any) -> Response:
     return render(request, "setup.html", caller, title="Set up your account", status_code=status_code, **context)
 
 
+def _setup_again(error: MicrocredError, request: Request, caller: Caller, db: DB, token: str, **_: Any) -> Response:
+    """A link that does not open is refused outright; a password refused shows the form again for the link's
+    account (read again after the rollback, as it was before this request)."""
+    try:
+        link = setup.open_link(db, token)
+    except MicrocredError as refused:
+        return _setup_page(request, caller, status_code=STATUS[refused.kind], refused=refused.detail)
+    return _setup_page(
+        request, caller, status_code=STATUS[error.kind], error=error.detail, email=link.user.email, token=token
+    )
+
+
+@router.get("/account/setup/{token}", response_class=HTMLResponse)
+@refusing(_setup_again)
+def setup_form(request: Request, token: str, caller: Anyone, db: DB) -> Response:
+    link = setup.open_link(db, token)
+    return _setup_page(request, caller, email=link.user.email, token=token)
+
+
 @router.post("/account/setup/{token}", response_class=HTMLResponse)
+@refusing(_setup_again)
 def setup_submit(
     request: Request,
     token: str,
@@ -254,25 +256,15 @@ def setup_submit(
     new_password: Annotated[str, Form(max_length=1000)],
     confirm_password: Annotated[str, Form(max_length=1000)],
 ) -> Response:
-    try:
-        link = setup.open_link(db, token)
-    except MicrocredError as error:
-        return _setup_page(request, caller, status_code=STATUS[error.kind], refused=error.detail)
-    email = link.user.email
-    try:
-        if new_password != confirm_password:
-            raise InvalidInput("The two new passwords are not the same.", code="weak_password")
-        user = setup.set_up(db, token, password=new_password, ip=client_ip(request))
-    except MicrocredError as error:
-        db.rollback()
-        return _setup_page(
-            request, caller, status_code=STATUS[error.kind], error=error.detail, email=email, token=token
-        )
+    setup.open_link(db, token)  # a link that does not open is refused before the passwords are compared
+    if new_password != confirm_password:
+        raise InvalidInput("The two new passwords are not the same.", code="weak_password")
+    user = setup.set_up(db, token, password=new_password, ip=client_ip(request))
     return signed_in_response(request, db, user, "/dashboard")
 
 
 @router.get("/orgs/{org}", response_class=HTMLResponse)
-def organisation_page(request: Request, org: str, caller: AnyMember) -> Response:
+def organisation_page(request: Request, org: str, caller: Members) -> Response:
     return render(request, "organisation.html", caller, title=caller.org.legal_name)
 
 
@@ -283,43 +275,43 @@ def _members_page(request: Request, caller: Caller, db: DB, status_code: int = 2
         caller,
         title="Members",
         status_code=status_code,
-        members=service.members(db, caller.org),
-        invitations=service.invitations_of(db, caller.org),
+        members=members.members(db, caller.org),
+        invitations=invitations.invitations_of(db, caller.org),
         roles=list(Role),
         **context,
     )
 
 
 @router.get("/orgs/{org}/members", response_class=HTMLResponse)
-def members_page(request: Request, org: str, caller: OrgAdmin, db: DB) -> Response:
+def members_page(request: Request, org: str, caller: OrgAdmins, db: DB) -> Response:
     return _members_page(request, caller, db)
 
 
+def _members_again(error: MicrocredError, request: Request, caller: Caller, db: DB, **_: Any) -> Response:
+    return _members_page(request, caller, db, status_code=STATUS[error.kind], error=error.detail)
+
+
 @router.post("/orgs/{org}/members", response_class=HTMLResponse)
+@refusing(_members_again)
 def members_add(
     request: Request,
     org: str,
-    caller: OrgAdmin,
+    caller: OrgAdmins,
     db: DB,
     email: Annotated[str, Form(max_length=320)],
     role: Annotated[Role, Form()],
     display_name: Annotated[str, Form(max_length=200)] = "",
 ) -> Response:
     settings = settings_of(request)
-    try:
-        added, token = service.add_member(
-            db,
-            caller.signed_in,
-            caller.org,
-            email=email,
-            role=role,
-            display_name=display_name,
-            setup_hours=settings.setup_link_hours,
-        )
-    except MicrocredError as error:
-        db.rollback()
-        return _members_page(request, caller, db, status_code=STATUS[error.kind], error=error.detail)
-    db.commit()
+    added, token = members.add_member(
+        db,
+        caller.signed_in,
+        caller.org,
+        email=email,
+        role=role,
+        display_name=display_name,
+        setup_hours=settings.setup_link_hours,
+    )
     added_email = added.user.email
     if isinstance(added, Invitation):
         flash = f"Invited {added_email} as {role.label.lower()}: they become a member when they accept, logged in."
@@ -339,35 +331,26 @@ def members_add(
 
 @router.post("/orgs/{org}/invitations/{invitation_id}/cancel", response_class=HTMLResponse)
 def members_cancel_invitation(
-    request: Request, org: str, invitation_id: uuid.UUID, caller: OrgAdmin, db: DB
+    request: Request, org: str, invitation_id: uuid.UUID, caller: OrgAdmins, db: DB
 ) -> Response:
-    service.cancel_invitation(db, caller.signed_in, caller.org, invitation_id)
-    db.commit()
+    invitations.cancel_invitation(db, caller.signed_in, caller.org, invitation_id)
     return _redirect(f"/orgs/{org}/members")
 
 
 @router.post("/orgs/{org}/members/{user_id}/role", response_class=HTMLResponse)
+@refusing(_members_again)
 def members_change_role(
-    request: Request, org: str, user_id: uuid.UUID, caller: OrgAdmin, db: DB, role: Annotated[Role, Form()]
+    request: Request, org: str, user_id: uuid.UUID, caller: OrgAdmins, db: DB, role: Annotated[Role, Form()]
 ) -> Response:
-    try:
-        service.change_role(db, caller.signed_in, caller.org, user_id, role)
-    except MicrocredError as error:
-        db.rollback()
-        return _members_page(request, caller, db, status_code=STATUS[error.kind], error=error.detail)
-    db.commit()
+    members.change_role(db, caller.signed_in, caller.org, user_id, role)
     return _redirect(f"/orgs/{org}/members")
 
 
 @router.post("/orgs/{org}/members/{user_id}/setup-link", response_class=HTMLResponse)
-def members_new_setup_link(request: Request, org: str, user_id: uuid.UUID, caller: OrgAdmin, db: DB) -> Response:
+@refusing(_members_again)
+def members_new_setup_link(request: Request, org: str, user_id: uuid.UUID, caller: OrgAdmins, db: DB) -> Response:
     settings = settings_of(request)
-    try:
-        user, token = service.new_setup_link(db, caller.signed_in, caller.org, user_id, hours=settings.setup_link_hours)
-    except MicrocredError as error:
-        db.rollback()
-        return _members_page(request, caller, db, status_code=STATUS[error.kind], error=error.detail)
-    db.commit()
+    user, token = members.new_setup_link(db, caller.signed_in, caller.org, user_id, hours=settings.setup_link_hours)
     return _members_page(
         request,
         caller,
@@ -396,15 +379,20 @@ def _tokens_page(request: Request, caller: Caller, db: DB, status_code: int = 20
 
 
 @router.get("/orgs/{org}/tokens", response_class=HTMLResponse)
-def tokens_page(request: Request, org: str, caller: AnyMember, db: DB) -> Response:
+def tokens_page(request: Request, org: str, caller: Members, db: DB) -> Response:
     return _tokens_page(request, caller, db)
 
 
+def _tokens_again(error: MicrocredError, request: Request, caller: Caller, db: DB, **_: Any) -> Response:
+    return _tokens_page(request, caller, db, status_code=STATUS[error.kind], error=error.detail)
+
+
 @router.post("/orgs/{org}/tokens", response_class=HTMLResponse)
+@refusing(_tokens_again)
 def tokens_create(
     request: Request,
     org: str,
-    caller: AnyMember,
+    caller: Members,
     db: DB,
     name: Annotated[str, Form(max_length=100)],
     role: Annotated[Role, Form()],
@@ -414,22 +402,16 @@ def tokens_create(
     try:
         days = int(expires_in_days) if expires_in_days.strip() else None
     except ValueError:
-        return _tokens_page(request, caller, db, status_code=422, error="Expiry must be a whole number of days.")
-    try:
-        _token, secret = tokens.create_api_token(
-            db, actor, caller.org, owner=caller.person, role=role, name=name, expires_in_days=days
-        )
-    except MicrocredError as error:
-        db.rollback()
-        return _tokens_page(request, caller, db, status_code=STATUS[error.kind], error=error.detail)
-    db.commit()
+        raise InvalidInput("Expiry must be a whole number of days.", code="invalid_expiry") from None
+    _token, secret = tokens.create_api_token(
+        db, actor, caller.org, owner=caller.person, role=role, name=name, expires_in_days=days
+    )
     return _tokens_page(request, caller, db, status_code=201, new_secret=secret)
 
 
 @router.post("/orgs/{org}/tokens/{token_id}/revoke", response_class=HTMLResponse)
-def tokens_revoke(request: Request, org: str, token_id: uuid.UUID, caller: AnyMember, db: DB) -> Response:
+def tokens_revoke(request: Request, org: str, token_id: uuid.UUID, caller: Members, db: DB) -> Response:
     tokens.revoke_api_token(db, caller.signed_in, caller.org, token_id)
-    db.commit()
     return _redirect(f"/orgs/{org}/tokens")
 
 
@@ -437,7 +419,7 @@ def tokens_revoke(request: Request, org: str, token_id: uuid.UUID, caller: AnyMe
 def audit_page(
     request: Request,
     org: str,
-    caller: OrgAdmin,
+    caller: OrgAdmins,
     db: DB,
     before: Annotated[int | None, Query(ge=1, le=2**31 - 1)] = None,
 ) -> Response:
@@ -461,26 +443,26 @@ def _admin_page(request: Request, caller: Caller, db: DB, status_code: int = 200
 
 
 @router.get("/admin/organisations", response_class=HTMLResponse)
-def admin_organisations(request: Request, caller: PlatformAdmin, db: DB) -> Response:
+def admin_organisations(request: Request, caller: PlatformAdmins, db: DB) -> Response:
     return _admin_page(request, caller, db)
 
 
+def _admin_again(error: MicrocredError, request: Request, caller: Caller, db: DB, **_: Any) -> Response:
+    return _admin_page(request, caller, db, status_code=STATUS[error.kind], error=error.detail)
+
+
 @router.post("/admin/organisations", response_class=HTMLResponse)
+@refusing(_admin_again)
 def admin_create_organisation(
     request: Request,
-    caller: PlatformAdmin,
+    caller: PlatformAdmins,
     db: DB,
     legal_name: Annotated[str, Form(max_length=300)],
     country: Annotated[str, Form(max_length=2)],
     kind: Annotated[OrganisationKind, Form()] = OrganisationKind.AWARDING_BODY_AND_PROVIDER,
     homepage: Annotated[str, Form(max_length=500)] = "",
 ) -> Response:
-    try:
-        organisation = service.create_organisation(
-            db, caller.signed_in, legal_name=legal_name, country=country, kind=kind, homepage=homepage or None
-        )
-    except MicrocredError as error:
-        db.rollback()
-        return _admin_page(request, caller, db, status_code=STATUS[error.kind], error=error.detail)
-    db.commit()
+    organisation = service.create_organisation(
+        db, caller.signed_in, legal_name=legal_name, country=country, kind=kind, homepage=homepage or None
+    )
     return _admin_page(request, caller, db, status_code=201, flash=f"Created {organisation.legal_name}.")

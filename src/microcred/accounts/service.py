@@ -1,5 +1,7 @@
-"""Organisations, users and memberships: the use cases, as plain functions over a session.
+"""Organisations, people's accounts, and the membership that ties one to the other: creating, changing and finding
+them, and who may act in which organisation.
 
+Adding, changing and removing members is in `members`, invitations waiting for an answer in `invitations`.
 Functions here add to the caller's transaction and never commit: the caller commits once, so a change
 and its audit event land together or not at all.
 """
@@ -11,15 +13,12 @@ import unicodedata
 import uuid
 from collections.abc import Iterable, Mapping
 
-from sqlalchemy import delete, func, select, update
+from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session, selectinload
 
-from microcred.accounts import audit, setup
+from microcred.accounts import audit
 from microcred.accounts.models import (
-    ApiToken,
-    AuditEvent,
-    Invitation,
     Membership,
     Organisation,
     OrganisationIdentifier,
@@ -27,7 +26,7 @@ from microcred.accounts.models import (
     Role,
     User,
 )
-from microcred.accounts.passwords import check_new_password, hash_password, one_time_password, unusable_password_hash
+from microcred.accounts.passwords import check_new_password, hash_password, one_time_password
 from microcred.accounts.principal import Actor
 from microcred.errors import Conflict, Forbidden, InvalidInput, NotFound
 from microcred.inputs import has_control_characters, single_line
@@ -283,7 +282,7 @@ def create_user(
     if not actor.is_operator:
         raise Forbidden("Only the operator's command line creates an account with a one-time password.")
     password = one_time_password()
-    user = _new_user(
+    user = new_user(
         db,
         actor,
         email=email,
@@ -293,11 +292,11 @@ def create_user(
         organisation=organisation,
     )
     if organisation is not None and role is not None:
-        _join(db, actor, organisation, user, role, "member.added", f"Added {user.email} as {role.label.lower()}")
+        join(db, actor, organisation, user, role, "member.added", f"Added {user.email} as {role.label.lower()}")
     return user, password
 
 
-def _new_user(
+def new_user(
     db: Session,
     actor: Actor,
     *,
@@ -307,6 +306,8 @@ def _new_user(
     platform_admin: bool = False,
     organisation: Organisation | None = None,
 ) -> User:
+    """A new account for `email` (refused if one exists, also one made meanwhile), audited; the caller decides how
+    its holder gets in (a one-time password or a set-up link)."""
     email = check_email(email)
     exists = Conflict(f"A user with the email {email} already exists.", code="user_exists")
     if db.scalar(select(User.id).where(User.email == email)) is not None:
@@ -319,7 +320,7 @@ def _new_user(
         must_change_password=True,
         is_platform_admin=platform_admin,
     )
-    _insert(db, user, exists)
+    insert_unique(db, user, exists)
     audit.record(
         db,
         actor,
@@ -344,7 +345,9 @@ def register(db: Session, *, email: str, display_name: str, password: str) -> Us
     user = User(
         email=email, display_name=display_name, password_hash=hash_password(password), must_change_password=False
     )
-    _insert(db, user, Conflict("There is already an account with this email: log in to join.", code="user_exists"))
+    insert_unique(
+        db, user, Conflict("There is already an account with this email: log in to join.", code="user_exists")
+    )
     audit.record(
         db,
         Actor.person(user),
@@ -362,249 +365,6 @@ def user_by_email(db: Session, email: str) -> User:
     if user is None:
         raise NotFound(f"There is no user with the email {normalize_email(email)}.", code="user_not_found")
     return user
-
-
-def add_member(
-    db: Session,
-    actor: Actor,
-    organisation: Organisation,
-    *,
-    email: str,
-    role: Role,
-    display_name: str = "",
-    setup_hours: float = setup.DEFAULT_HOURS,
-) -> tuple[Membership | Invitation, str | None]:
-    """Offer a person a role in the organisation. A new email gets an account, a member at once, and the token of
-    its set-up link (returned once: the person chooses their password there); so does an account this
-    organisation made and removed before anyone set it up. Any other existing account is only invited: nothing is
-    granted until its holder, logged in themselves, accepts; no token then."""
-    require_role(db, actor, organisation, [Role.ORG_ADMIN])
-    email = check_email(email)
-    user = db.scalar(select(User).where(User.email == email))
-    if user is None:
-        try:
-            user = _new_user(
-                db,
-                actor,
-                email=email,
-                display_name=display_name,
-                password_hash=unusable_password_hash(),
-                organisation=organisation,
-            )
-        except Conflict:  # another request made it a moment ago: from here on, an existing account
-            user = db.scalar(select(User).where(User.email == email))
-            if user is None:
-                raise
-        else:
-            membership = _join(
-                db, actor, organisation, user, role, "member.added", f"Added {email} as {role.label.lower()}"
-            )
-            return membership, setup.issue_link(db, actor, user, organisation=organisation, hours=setup_hours)
-    member_exists = Conflict(f"{email} is already a member of {organisation.legal_name}.", code="member_exists")
-    if _membership(db, organisation, user.id) is not None:
-        raise member_exists
-    invited = Conflict(f"{email} is invited already and has not answered yet.", code="member_invited")
-    if _invitation(db, organisation, user.id) is not None:
-        raise invited
-    if _setup_refusal(db, organisation, user) is None:  # made here, removed before anyone set it up: taken back
-        membership = _join(
-            db, actor, organisation, user, role, "member.added", f"Added {email} as {role.label.lower()}"
-        )
-        return membership, setup.issue_link(db, actor, user, organisation=organisation, hours=setup_hours)
-    invitation = Invitation(user_id=user.id, organisation_id=organisation.id, role=role, invited_by=actor.label)
-    _insert(db, invitation, invited)
-    audit.record(
-        db,
-        actor,
-        "member.invited",
-        object_type="user",
-        object_id=user.id,
-        organisation=organisation,
-        summary=f"Invited {email} as {role.label.lower()}",
-        role=role.value,
-    )
-    return invitation, None
-
-
-def new_setup_link(
-    db: Session,
-    actor: Actor,
-    organisation: Organisation,
-    user_id: uuid.UUID,
-    *,
-    hours: float = setup.DEFAULT_HOURS,
-) -> tuple[User, str]:
-    """A fresh set-up link (earlier ones stop working) for a member whose account this organisation still holds in
-    trust (see _setup_refusal). Any other account is its holder's alone: refused with a sentence, never a link."""
-    require_role(db, actor, organisation, [Role.ORG_ADMIN])
-    user = member(db, organisation, user_id).user
-    refusal = _setup_refusal(db, organisation, user)
-    if refusal is not None:
-        raise refusal
-    return user, setup.issue_link(db, actor, user, organisation=organisation, hours=hours)
-
-
-def _setup_refusal(db: Session, organisation: Organisation, user: User) -> Conflict | None:
-    """Why this organisation may not hand out a set-up link for the account, or None when it may: the account was
-    created for this organisation (its `user.created` event names it), nobody has set it up (no password chosen,
-    no login ever), it belongs to and is invited by no other organisation, and it is no platform admin."""
-    account_events = select(AuditEvent.id).where(AuditEvent.object_type == "user", AuditEvent.object_id == str(user.id))
-    if not user.must_change_password or db.scalar(account_events.where(AuditEvent.action == "login.succeeded")):
-        return Conflict(
-            f"{user.email} has set up their account already: they log in with the password they chose.",
-            code="account_set_up",
-        )
-    made_here = db.scalar(
-        account_events.where(AuditEvent.action == "user.created", AuditEvent.organisation_id == organisation.id)
-    )
-    elsewhere = db.scalar(
-        select(Membership.id).where(Membership.user_id == user.id, Membership.organisation_id != organisation.id)
-    ) or db.scalar(
-        select(Invitation.id).where(Invitation.user_id == user.id, Invitation.organisation_id != organisation.id)
-    )
-    if made_here is None or elsewhere is not None or user.is_platform_admin:
-        return Conflict(
-            f"Only the organisation that created {user.email}, and only while the account belongs to and is invited "
-            "by no other organisation, can make a new set-up link for it.",
-            code="setup_link_not_yours",
-        )
-    return None
-
-
-def _insert(db: Session, row: object, conflict: Conflict) -> None:
-    """Add the row in a savepoint: a unique key another request took since we looked is `conflict`, not a 500, and
-    the caller's transaction goes on."""
-    try:
-        with db.begin_nested():
-            db.add(row)
-    except IntegrityError as error:
-        raise conflict from error
-
-
-def _join(
-    db: Session, actor: Actor, organisation: Organisation, user: User, role: Role, action: str, summary: str
-) -> Membership:
-    membership = Membership(user_id=user.id, organisation_id=organisation.id, role=role, created_at=utcnow())
-    _insert(
-        db,
-        membership,
-        Conflict(f"{user.email} is already a member of {organisation.legal_name}.", code="member_exists"),
-    )
-    audit.record(
-        db,
-        actor,
-        action,
-        object_type="user",
-        object_id=user.id,
-        organisation=organisation,
-        summary=summary,
-        role=role.value,
-    )
-    return membership
-
-
-def _invitation(db: Session, organisation: Organisation, user_id: uuid.UUID) -> Invitation | None:
-    return db.scalar(
-        select(Invitation).where(Invitation.organisation_id == organisation.id, Invitation.user_id == user_id)
-    )
-
-
-def invitations_of(db: Session, organisation: Organisation) -> list[Invitation]:
-    """The organisation's invitations nobody has answered yet, by email."""
-    return list(
-        db.scalars(
-            select(Invitation)
-            .options(selectinload(Invitation.user))
-            .join(User, User.id == Invitation.user_id)
-            .where(Invitation.organisation_id == organisation.id)
-            .order_by(User.email)
-        )
-    )
-
-
-def my_invitations(db: Session, actor: Actor) -> list[Invitation]:
-    """The invitations waiting for the person acting (none for a token: it acts in one organisation only)."""
-    if actor.user is None or actor.token is not None:
-        return []
-    return list(
-        db.scalars(
-            select(Invitation)
-            .options(selectinload(Invitation.organisation))
-            .where(Invitation.user_id == actor.user.id)
-            .order_by(Invitation.created_at)
-        )
-    )
-
-
-def _my_invitation(db: Session, actor: Actor, invitation_id: uuid.UUID) -> Invitation:
-    found = next((i for i in my_invitations(db, actor) if i.id == invitation_id), None)
-    if found is None:
-        raise NotFound("There is no such invitation for you.", code="invitation_not_found")
-    if actor.user is not None and actor.user.must_change_password:
-        raise Forbidden("Choose your own password first, then answer the invitation.", code="password_change_required")
-    return found
-
-
-def accept_invitation(db: Session, actor: Actor, invitation_id: uuid.UUID) -> Membership:
-    """The invited person, logged in themselves, takes the role: from now on the organisation counts them in."""
-    invitation = _my_invitation(db, actor, invitation_id)
-    organisation, user, role = invitation.organisation, actor.user, invitation.role
-    assert user is not None
-    _take_invitation(db, invitation)
-    if _membership(db, organisation, user.id) is not None:
-        raise Conflict(f"You are a member of {organisation.legal_name} already.", code="member_exists")
-    return _join(
-        db,
-        actor,
-        organisation,
-        user,
-        role,
-        "member.joined",
-        f"{user.email} accepted the invitation and is now {role.label.lower()}",
-    )
-
-
-def _take_invitation(db: Session, invitation: Invitation) -> None:
-    """Delete the invitation in one statement only one answer passes: a second answer at the same moment is told it
-    is gone, as it would be a moment later."""
-    gone = db.execute(delete(Invitation).where(Invitation.id == invitation.id))
-    if getattr(gone, "rowcount", 0) != 1:
-        raise NotFound("There is no such invitation for you.", code="invitation_not_found")
-
-
-def decline_invitation(db: Session, actor: Actor, invitation_id: uuid.UUID) -> None:
-    invitation = _my_invitation(db, actor, invitation_id)
-    assert actor.user is not None
-    _take_invitation(db, invitation)
-    audit.record(
-        db,
-        actor,
-        "member.declined",
-        object_type="user",
-        object_id=actor.user.id,
-        organisation=invitation.organisation,
-        summary=f"{actor.user.email} declined the invitation",
-    )
-
-
-def cancel_invitation(db: Session, actor: Actor, organisation: Organisation, invitation_id: uuid.UUID) -> None:
-    """An admin withdraws an invitation nobody has answered yet."""
-    require_role(db, actor, organisation, [Role.ORG_ADMIN])
-    invitation = next((i for i in invitations_of(db, organisation) if i.id == invitation_id), None)
-    if invitation is None:
-        raise NotFound("There is no such invitation in this organisation.", code="invitation_not_found")
-    email = invitation.user.email
-    db.delete(invitation)
-    db.flush()
-    audit.record(
-        db,
-        actor,
-        "member.invitation_cancelled",
-        object_type="user",
-        object_id=invitation.user_id,
-        organisation=organisation,
-        summary=f"Withdrew the invitation of {email}",
-    )
 
 
 def grant_platform_admin(db: Session, actor: Actor, user: User) -> None:
@@ -631,86 +391,44 @@ def grant_platform_admin(db: Session, actor: Actor, user: User) -> None:
     )
 
 
-def members(db: Session, organisation: Organisation) -> list[Membership]:
-    return list(
-        db.scalars(
-            select(Membership)
-            .options(selectinload(Membership.user))
-            .join(User)
-            .where(Membership.organisation_id == organisation.id)
-            .order_by(User.email)
-        )
+def insert_unique(db: Session, row: object, conflict: Conflict) -> None:
+    """Add the row in a savepoint: a unique key another request took since we looked is `conflict`, not a 500, and
+    the caller's transaction goes on."""
+    try:
+        with db.begin_nested():
+            db.add(row)
+    except IntegrityError as error:
+        raise conflict from error
+
+
+def join(
+    db: Session, actor: Actor, organisation: Organisation, user: User, role: Role, action: str, summary: str
+) -> Membership:
+    """Make the user a member with `role` (audited as `action`); a membership another request made meanwhile is a
+    Conflict, as if it had come first."""
+    membership = Membership(user_id=user.id, organisation_id=organisation.id, role=role, created_at=utcnow())
+    insert_unique(
+        db,
+        membership,
+        Conflict(f"{user.email} is already a member of {organisation.legal_name}.", code="member_exists"),
     )
-
-
-def member(db: Session, organisation: Organisation, user_id: uuid.UUID) -> Membership:
-    membership = _membership(db, organisation, user_id)
-    if membership is None:
-        raise NotFound("There is no such member in this organisation.", code="member_not_found")
-    return membership
-
-
-def change_role(db: Session, actor: Actor, organisation: Organisation, user_id: uuid.UUID, role: Role) -> Membership:
-    require_role(db, actor, organisation, [Role.ORG_ADMIN])
-    membership = member(db, organisation, user_id)
-    previous = membership.role
-    if previous == role:
-        return membership
-    if previous == Role.ORG_ADMIN:
-        _keep_one_admin(db, organisation)
-    membership.role = role
-    db.flush()
     audit.record(
         db,
         actor,
-        "member.role_changed",
+        action,
         object_type="user",
-        object_id=user_id,
+        object_id=user.id,
         organisation=organisation,
-        summary=f"Changed {membership.user.email} from {previous.label.lower()} to {role.label.lower()}",
-        previous=previous.value,
+        summary=summary,
         role=role.value,
     )
     return membership
 
 
-def remove_member(db: Session, actor: Actor, organisation: Organisation, user_id: uuid.UUID) -> None:
-    require_role(db, actor, organisation, [Role.ORG_ADMIN])
-    membership = member(db, organisation, user_id)
-    if membership.role == Role.ORG_ADMIN:
-        _keep_one_admin(db, organisation)
-    email = membership.user.email
-    db.delete(membership)
-    db.execute(
-        update(ApiToken)
-        .where(ApiToken.user_id == user_id, ApiToken.organisation_id == organisation.id, ApiToken.revoked_at.is_(None))
-        .values(revoked_at=utcnow())
-    )
-    db.flush()
-    audit.record(
-        db,
-        actor,
-        "member.removed",
-        object_type="user",
-        object_id=user_id,
-        organisation=organisation,
-        summary=f"Removed {email}",
-    )
-
-
-def _membership(db: Session, organisation: Organisation, user_id: uuid.UUID) -> Membership | None:
+def membership_of(db: Session, organisation: Organisation, user_id: uuid.UUID) -> Membership | None:
+    """The user's membership of the organisation, if any (with its user loaded)."""
     return db.scalar(
         select(Membership)
         .options(selectinload(Membership.user))
         .where(Membership.organisation_id == organisation.id, Membership.user_id == user_id)
     )
-
-
-def _keep_one_admin(db: Session, organisation: Organisation) -> None:
-    admins = db.scalar(
-        select(func.count())
-        .select_from(Membership)
-        .where(Membership.organisation_id == organisation.id, Membership.role == Role.ORG_ADMIN)
-    )
-    if (admins or 0) <= 1:
-        raise Conflict("This is the organisation's last admin: make someone else admin first.", code="last_admin")

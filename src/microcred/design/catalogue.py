@@ -6,63 +6,44 @@ changed the skill labels that are searched.
 
 Each listed specification is one `CatalogueEntry` (title and searchable body, numbers to filter and
 sort on, a summary to show) and its `CatalogueTerm`s, one per facet value (`CatalogueValue`). Filters within a facet are
-alternatives (English or French), filters of different facets all apply. Facet counts are disjunctive,
-as shoppers expect: a facet's counts ignore that facet's own selection, so that choosing English still
-shows how many French ones there are.
+alternatives (English or French), filters of different facets all apply. A search is read from the URL in
+`catalogue_query`; its facet values are counted in `catalogue_facets`.
 """
 
 from __future__ import annotations
 
-import re
 import uuid
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
-from datetime import datetime
 from decimal import Decimal
-from typing import Any, Literal
+from typing import Any
 
 import numpy as np
-from pydantic import BaseModel, Field, ValidationError, ValidationInfo, field_validator
 from sqlalchemy import ColumnElement, Select, delete, func, insert, literal_column, select, table
 from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.orm import Session, selectinload
 
 from microcred.accounts.models import Organisation
-from microcred.design import catalogue_index, checks, vocab
+from microcred.design import catalogue_facets, catalogue_index, sizing
+from microcred.design.catalogue_query import FACETS, check_query
 from microcred.design.models import CatalogueEntry, CatalogueTerm, CatalogueValue, Edition, Specification
-from microcred.design.schemas import ESCO_SKILL, SpecificationContent
+from microcred.design.schemas import (
+    SLUG,
+    Card,
+    CatalogueQuery,
+    EditionOut,
+    FacetValue,
+    ListedOut,
+    ProviderOut,
+    Results,
+    SpecificationContent,
+)
 from microcred.errors import InvalidInput, NotFound
 from microcred.taxonomy import service as taxonomy
 
-# Facets, in the order pages show them, with what each filters on.
-FACETS = {
-    "field": "Field (ISCED-F)",
-    "skill": "ESCO skill",
-    "eqf": "EQF level",
-    "size": "Size",
-    "mode": "Form of participation",
-    "delivery": "Delivery",
-    "language": "Language",
-    "provider": "Provider",
-    "qa": "Quality assurance",
-    "audience": "Audience",
-    "price": "Price",
-}
-SORTS = {
-    "relevance": "Best match",
-    "newest": "Newest",
-    "title": "Title",
-    "workload": "Workload, smallest first",
-    "price": "Price, lowest first",
-    "level": "EQF level, lowest first",
-}
 E, T, V = CatalogueEntry, CatalogueTerm, CatalogueValue
 MAX_COMPARE = 4
-MAX_WORDS = 12
-TOP_VALUES = 20  # a facet shows at most this many values (skills have thousands)
-WORD = re.compile(r"\w+")
-SLUG = re.compile(r"^[a-z0-9][a-z0-9-]{0,62}$")
 
 
 # Indexing ----------------------------------------------------------------------------------------------------
@@ -84,7 +65,7 @@ def flatten(
     skill_labels: Mapping[str, str],
 ) -> Flat:
     skills = content.skill_uris()
-    size = checks.size(content).typology
+    size = sizing.size(content).typology
     body = [
         content.description,
         *(o.text for o in content.learning_outcomes),
@@ -262,158 +243,6 @@ def ensure(db: Session) -> int | None:
     return rebuild(db)
 
 
-# Queries -----------------------------------------------------------------------------------------------------
-
-Codes = list[str]
-
-
-class CatalogueQuery(BaseModel):
-    """What a catalogue search asks for; every value is checked, and a wrong one is named."""
-
-    q: str = Field(default="", max_length=200, description="Words to find in titles, outcomes and skills")
-    field: Codes = Field(default_factory=list, max_length=20, description="ISCED-F codes (broad, narrow or detailed)")
-    skill: Codes = Field(default_factory=list, max_length=20, description="ESCO skill URIs")
-    eqf: list[int] = Field(default_factory=list, max_length=8, description="EQF levels")
-    size: Codes = Field(default_factory=list, max_length=3, description="skill_credential, learning_unit, …")
-    mode: Codes = Field(default_factory=list, max_length=10, description="Forms of participation")
-    delivery: Codes = Field(default_factory=list, max_length=10)
-    language: Codes = Field(default_factory=list, max_length=20, description="ISO 639-1 codes")
-    provider: Codes = Field(default_factory=list, max_length=20, description="Provider organisation slugs")
-    qa: Codes = Field(default_factory=list, max_length=10, description="Types of quality assurance")
-    audience: Codes = Field(default_factory=list, max_length=10)
-    price: Codes = Field(default_factory=list, max_length=2, description="free or paid")
-    hours_min: Decimal | None = Field(default=None, ge=0, le=100_000)
-    hours_max: Decimal | None = Field(default=None, ge=0, le=100_000)
-    credits_min: Decimal | None = Field(default=None, ge=0, le=1000)
-    credits_max: Decimal | None = Field(default=None, ge=0, le=1000)
-    credit_system: str = Field(default="ECTS", description="The credit system credits_min/max are in")
-    price_max: Decimal | None = Field(default=None, ge=0, le=1_000_000)
-    currency: str = Field(default="EUR", description="The currency price_max is in")
-    sort: Literal["relevance", "newest", "title", "workload", "price", "level"] | None = None
-    page: int = Field(default=1, ge=1, le=500)
-    per_page: int = Field(default=20, ge=1, le=100)
-    facets: bool = Field(default=True, description="Count the results per facet value")
-
-    @field_validator("field", "size", "mode", "delivery", "qa", "audience", "price")
-    @classmethod
-    def _coded(cls, codes: list[str], info: ValidationInfo) -> list[str]:
-        allowed, what = CODED[info.field_name or ""]
-        return _known(codes, allowed, what)
-
-    @field_validator("skill")
-    @classmethod
-    def _skills(cls, uris: list[str]) -> list[str]:
-        for uri in uris:
-            if not ESCO_SKILL.match(uri):
-                raise ValueError(f"{uri[:80]!r} is not an ESCO skill URI")
-        return list(dict.fromkeys(uris))
-
-    @field_validator("eqf")
-    @classmethod
-    def _levels(cls, levels: list[int]) -> list[int]:
-        for level in levels:
-            if level not in vocab.EQF_LEVELS:
-                raise ValueError(f"{level} is not an EQF level (1 to 8)")
-        return sorted(set(levels))
-
-    @field_validator("language")
-    @classmethod
-    def _languages(cls, codes: list[str]) -> list[str]:
-        for code in codes:
-            if vocab.language_name(code) is None:
-                raise ValueError(f"{code[:20]!r} is not an ISO 639-1 language code")
-        return list(dict.fromkeys(code.lower() for code in codes))
-
-    @field_validator("provider")
-    @classmethod
-    def _providers(cls, slugs: list[str]) -> list[str]:
-        for slug in slugs:
-            if not SLUG.match(slug):
-                raise ValueError(f"{slug[:70]!r} is not an organisation slug")
-        return list(dict.fromkeys(slugs))
-
-    @field_validator("credit_system")
-    @classmethod
-    def _system(cls, code: str) -> str:
-        if code.upper() not in vocab.CREDIT_SYSTEMS:
-            raise ValueError(f"{code[:20]!r} is not a credit system ({', '.join(vocab.CREDIT_SYSTEMS)})")
-        return code.upper()
-
-    @field_validator("currency")
-    @classmethod
-    def _currency(cls, code: str) -> str:
-        if not vocab.currency_known(code):
-            raise ValueError(f"{code[:20]!r} is not an ISO 4217 currency code")
-        return code.upper()
-
-    def words(self) -> list[str]:
-        return WORD.findall(self.q.lower())[:MAX_WORDS]
-
-    def selected(self, facet: str) -> list[str]:
-        return [str(v) for v in getattr(self, facet)]
-
-    def chosen_sort(self) -> str:
-        if self.sort == "relevance" and not self.words():
-            return "newest"
-        return self.sort or ("relevance" if self.words() else "newest")
-
-
-# The facets whose values come from a code list, with what a value is called in an error.
-CODED: dict[str, tuple[Mapping[str, Any], str]] = {
-    "field": (vocab.ISCED_F, "ISCED-F field"),
-    "size": ({key: label for key, label, _low, _high in checks.SIZES}, "size"),
-    "mode": (vocab.PARTICIPATION, "form of participation"),
-    "delivery": (vocab.DELIVERY, "delivery"),
-    "qa": (vocab.QA_TYPES, "quality assurance type"),
-    "audience": (vocab.AUDIENCES, "audience"),
-    "price": ({"free": "Free", "paid": "Paid"}, "price"),
-}
-
-
-def _known(codes: list[str], allowed: Mapping[str, Any], what: str) -> list[str]:
-    for code in codes:
-        if code not in allowed:
-            raise ValueError(f"{code[:40]!r} is not a known {what}")
-    return list(dict.fromkeys(codes))
-
-
-LIST_PARAMETERS = frozenset(FACETS)
-
-
-def parse_query(params: Mapping[str, Any], multi: Mapping[str, list[str]]) -> CatalogueQuery:
-    """A query from URL parameters (`multi` holds every value of the repeatable ones); errors name the parameter."""
-    data: dict[str, Any] = {}
-    for key, value in params.items():
-        if key in LIST_PARAMETERS:
-            data[key] = [v for v in multi.get(key, []) if v != ""]
-        elif value != "":
-            data[key] = value
-    unknown = sorted(set(data) - set(CatalogueQuery.model_fields))
-    if unknown:
-        raise InvalidInput(f"Unknown search parameter {unknown[0]!r}.", code="invalid_query")
-    try:
-        return CatalogueQuery.model_validate(data)
-    except ValidationError as error:
-        problem = error.errors()[0]
-        where = ".".join(str(part) for part in problem["loc"][:1])
-        message = problem["msg"].removeprefix("Value error, ")
-        raise InvalidInput(f"{where}: {message.rstrip('.')}.", code="invalid_query") from None
-
-
-def check_query(db: Session, query: CatalogueQuery) -> None:
-    """What only the database can tell: providers and skills that do not exist."""
-    if query.provider:
-        known = set(db.scalars(select(Organisation.slug).where(Organisation.slug.in_(query.provider))))
-        missing = [slug for slug in query.provider if slug not in known]
-        if missing:
-            raise InvalidInput(f"provider: there is no provider {missing[0]!r}.", code="invalid_query")
-    if query.skill and taxonomy.release(db) is not None:
-        known = set(taxonomy.skills_by_uri(db, query.skill))
-        missing = [uri for uri in query.skill if uri not in known]
-        if missing:
-            raise InvalidInput(f"skill: {missing[0]} is not an ESCO skill.", code="unknown_skill")
-
-
 # Searching ---------------------------------------------------------------------------------------------------
 
 FTS, SEARCH = table("catalogue_fts"), table("catalogue_search")  # full-text indexes (migration 0007)
@@ -471,29 +300,6 @@ def sql_conditions(dialect: str, query: CatalogueQuery) -> list[ColumnElement[bo
     return found
 
 
-class FacetValue(BaseModel):
-    value: str
-    label: str
-    count: int
-    selected: bool
-
-
-class Card(BaseModel):
-    id: uuid.UUID
-    edition: int
-    url: str
-    summary: dict[str, Any]
-
-
-class Results(BaseModel):
-    total: int
-    page: int
-    per_page: int
-    sort: str
-    items: list[Card]
-    facets: dict[str, list[FacetValue]]
-
-
 def search(db: Session, query: CatalogueQuery) -> Results:
     """Full text in the database, then filters, sorting and facet counts over the in-memory arrays."""
     check_query(db, query)
@@ -538,7 +344,7 @@ def search(db: Session, query: CatalogueQuery) -> Results:
     ]
     facets: dict[str, list[FacetValue]] = {}
     if len(matched) and query.facets:
-        facets = _facets(db, index, query, base, combined, selections)
+        facets = catalogue_facets.counts(db, index, query, base, combined, selections)
     return Results(total=len(matched), page=query.page, per_page=query.per_page, sort=sort, items=items, facets=facets)
 
 
@@ -607,87 +413,6 @@ def _order(
     return np.lexsort((ids, values, np.isnan(values)))
 
 
-def _facets(
-    db: Session,
-    index: catalogue_index.FacetIndex,
-    query: CatalogueQuery,
-    base: catalogue_index.Mask,
-    combined: catalogue_index.Mask,
-    selections: dict[str, catalogue_index.Mask],
-) -> dict[str, list[FacetValue]]:
-    """Counts per facet value over the results; a facet with a selection is counted without it."""
-    everything = index.count(combined)
-    found: dict[str, list[tuple[str, int]]] = {}
-    for facet in FACETS:
-        codes = index.facet_codes.get(facet, np.zeros(0, dtype=np.int64))
-        if facet in selections:
-            others = base.copy()
-            for other, mask in selections.items():
-                if other != facet:
-                    others &= mask
-            counts = index.count(others)[codes]
-        else:
-            counts = everything[codes]
-        present = np.flatnonzero(counts)
-        top = present[np.lexsort((index.value_rank[codes[present]], -counts[present]))][:TOP_VALUES]
-        shown = [(index.values[int(codes[i])][1], int(counts[i])) for i in top]
-        listed = {value for value, _count in shown}
-        for value in query.selected(facet):
-            if value not in listed:
-                code = index.codes.get((facet, value))
-                shown.append((value, int(counts[np.flatnonzero(codes == code)[0]]) if code is not None else 0))
-        if facet in ("eqf", "field", "size"):
-            shown.sort(key=lambda item: _natural(facet, item[0]))
-        else:
-            shown.sort(key=lambda item: (-item[1], item[0]))
-        found[facet] = shown
-    labels = _facet_labels(db, {facet: [value for value, _count in values] for facet, values in found.items()})
-    chosen = {facet: set(query.selected(facet)) for facet in FACETS}
-    return {
-        facet: [
-            FacetValue(value=v, label=labels.get((facet, v), v), count=c, selected=v in chosen[facet])
-            for v, c in values
-        ]
-        for facet, values in found.items()
-    }
-
-
-def _natural(facet: str, value: str) -> tuple[int, str]:
-    if facet == "size":
-        return next((i for i, (key, *_rest) in enumerate(checks.SIZES) if key == value), 9), value
-    return 0, value
-
-
-def _facet_labels(db: Session, shown: Mapping[str, list[str]]) -> dict[tuple[str, str], str]:
-    labels: dict[tuple[str, str], str] = {}
-    for code, label in vocab.ISCED_F.items():
-        labels["field", code] = f"{code} {label}"
-    for level in vocab.EQF_LEVELS:
-        labels["eqf", str(level)] = f"EQF {level}"
-    for key, label, _low, _high in checks.SIZES:
-        labels["size", key] = label
-    for facet, terms in (
-        ("mode", vocab.PARTICIPATION),
-        ("delivery", vocab.DELIVERY),
-        ("qa", vocab.QA_TYPES),
-        ("audience", vocab.AUDIENCES),
-    ):
-        for code, term in terms.items():
-            labels[facet, code] = term.label
-    labels["price", "free"], labels["price", "paid"] = "Free", "Paid"
-    for code in shown.get("language", []):
-        labels["language", code] = vocab.language_name(code) or code
-    slugs = shown.get("provider", [])
-    if slugs:
-        for slug, name in db.execute(
-            select(Organisation.slug, Organisation.legal_name).where(Organisation.slug.in_(slugs))
-        ):
-            labels["provider", slug] = name
-    for uri, label in taxonomy.skill_labels(db, shown.get("skill", [])).items():
-        labels["skill", uri] = label
-    return labels
-
-
 # One specification -------------------------------------------------------------------------------------------
 
 
@@ -752,35 +477,6 @@ def provider(db: Session, slug: str) -> Organisation:
     return found
 
 
-class EditionOut(BaseModel):
-    number: int
-    published_at: datetime
-    changes: list[str]
-    url: str
-
-
-class ProviderOut(BaseModel):
-    slug: str
-    name: str
-    homepage: str | None
-    url: str
-
-
-class ListedOut(BaseModel):
-    """A catalogue page's data: the edition's content with every Annex I element, and where to get the documents."""
-
-    id: uuid.UUID
-    url: str
-    edition: int
-    listed: bool
-    provider: ProviderOut
-    content: SpecificationContent
-    skill_labels: dict[str, str]
-    size: str | None
-    editions: list[EditionOut]
-    documents: dict[str, str]
-
-
 def listed_out(found: Listed) -> ListedOut:
     base = f"/catalogue/{found.spec.id}"
     number = found.edition.number
@@ -798,7 +494,7 @@ def listed_out(found: Listed) -> ListedOut:
         ),
         content=found.content,
         skill_labels=found.skill_labels,
-        size=checks.size(found.content).typology,
+        size=sizing.size(found.content).typology,
         editions=[
             EditionOut(
                 number=e.number, published_at=e.published_at, changes=e.changes, url=f"{base}/editions/{e.number}"

@@ -10,9 +10,10 @@ from __future__ import annotations
 
 import re
 import uuid
+from collections.abc import Mapping
 from datetime import date, datetime
 from decimal import Decimal
-from typing import Annotated, Any
+from typing import Annotated, Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationInfo, field_validator, model_validator
 
@@ -21,6 +22,9 @@ from microcred.inputs import has_control_characters
 
 MAX_HOURS = 3000  # two full-time years: anything above is not a micro-credential, and most likely a typo
 ESCO_SKILL = re.compile(r"^http://data\.europa\.eu/esco/skill/[0-9a-f-]{36}$")
+SLUG = re.compile(r"^[a-z0-9][a-z0-9-]{0,62}$")  # an organisation's slug, as the catalogue names providers
+WORD = re.compile(r"\w+")
+MAX_WORDS = 12  # words of a catalogue search that count
 
 
 def _printable(value: str) -> str:
@@ -312,3 +316,182 @@ class ReviewIn(BaseModel):
 
 class ProfilesIn(BaseModel):
     profiles: list[str]
+
+
+class SpecificationDocumentOut(BaseModel):
+    """A specification as a JSON-LD document (application/ld+json): an ELM `LearningOpportunity` whose
+    `learningAchievementSpecification` carries every Annex I element, or an Open Badges 3.0 `Achievement`
+    (achievementType MicroCredential). Only the main properties are named here; the document has more."""
+
+    model_config = ConfigDict(extra="allow", populate_by_name=True)
+
+    context: str | list[str] = Field(alias="@context", description="The ELM context, or the OB3 contexts")
+    id: str = Field(description="The edition's address in the catalogue (the draft's, before publication)")
+    type: str | list[str] = Field(description='"LearningOpportunity" (ELM) or ["Achievement"] (OB3)')
+
+
+# The catalogue ----------
+
+Codes = list[str]
+
+
+class CatalogueQuery(BaseModel):
+    """What a catalogue search asks for; every value is checked, and a wrong one is named."""
+
+    q: str = Field(default="", max_length=200, description="Words to find in titles, outcomes and skills")
+    field: Codes = Field(default_factory=list, max_length=20, description="ISCED-F codes (broad, narrow or detailed)")
+    skill: Codes = Field(default_factory=list, max_length=20, description="ESCO skill URIs")
+    eqf: list[int] = Field(default_factory=list, max_length=8, description="EQF levels")
+    size: Codes = Field(default_factory=list, max_length=3, description="skill_credential, learning_unit, …")
+    mode: Codes = Field(default_factory=list, max_length=10, description="Forms of participation")
+    delivery: Codes = Field(default_factory=list, max_length=10)
+    language: Codes = Field(default_factory=list, max_length=20, description="ISO 639-1 codes")
+    provider: Codes = Field(default_factory=list, max_length=20, description="Provider organisation slugs")
+    qa: Codes = Field(default_factory=list, max_length=10, description="Types of quality assurance")
+    audience: Codes = Field(default_factory=list, max_length=10)
+    price: Codes = Field(default_factory=list, max_length=2, description="free or paid")
+    hours_min: Decimal | None = Field(default=None, ge=0, le=100_000)
+    hours_max: Decimal | None = Field(default=None, ge=0, le=100_000)
+    credits_min: Decimal | None = Field(default=None, ge=0, le=1000)
+    credits_max: Decimal | None = Field(default=None, ge=0, le=1000)
+    credit_system: str = Field(default="ECTS", description="The credit system credits_min/max are in")
+    price_max: Decimal | None = Field(default=None, ge=0, le=1_000_000)
+    currency: str = Field(default="EUR", description="The currency price_max is in")
+    sort: Literal["relevance", "newest", "title", "workload", "price", "level"] | None = None
+    page: int = Field(default=1, ge=1, le=500)
+    per_page: int = Field(default=20, ge=1, le=100)
+    facets: bool = Field(default=True, description="Count the results per facet value")
+
+    @field_validator("field", "size", "mode", "delivery", "qa", "audience", "price")
+    @classmethod
+    def _coded(cls, codes: list[str], info: ValidationInfo) -> list[str]:
+        allowed, what = FACET_CODES[info.field_name or ""]
+        return _known(codes, allowed, what)
+
+    @field_validator("skill")
+    @classmethod
+    def _skills(cls, uris: list[str]) -> list[str]:
+        for uri in uris:
+            if not ESCO_SKILL.match(uri):
+                raise ValueError(f"{uri[:80]!r} is not an ESCO skill URI")
+        return list(dict.fromkeys(uris))
+
+    @field_validator("eqf")
+    @classmethod
+    def _levels(cls, levels: list[int]) -> list[int]:
+        for level in levels:
+            if level not in vocab.EQF_LEVELS:
+                raise ValueError(f"{level} is not an EQF level (1 to 8)")
+        return sorted(set(levels))
+
+    @field_validator("language")
+    @classmethod
+    def _languages(cls, codes: list[str]) -> list[str]:
+        for code in codes:
+            if vocab.language_name(code) is None:
+                raise ValueError(f"{code[:20]!r} is not an ISO 639-1 language code")
+        return list(dict.fromkeys(code.lower() for code in codes))
+
+    @field_validator("provider")
+    @classmethod
+    def _providers(cls, slugs: list[str]) -> list[str]:
+        for slug in slugs:
+            if not SLUG.match(slug):
+                raise ValueError(f"{slug[:70]!r} is not an organisation slug")
+        return list(dict.fromkeys(slugs))
+
+    @field_validator("credit_system")
+    @classmethod
+    def _system(cls, code: str) -> str:
+        if code.upper() not in vocab.CREDIT_SYSTEMS:
+            raise ValueError(f"{code[:20]!r} is not a credit system ({', '.join(vocab.CREDIT_SYSTEMS)})")
+        return code.upper()
+
+    @field_validator("currency")
+    @classmethod
+    def _currency(cls, code: str) -> str:
+        if not vocab.currency_known(code):
+            raise ValueError(f"{code[:20]!r} is not an ISO 4217 currency code")
+        return code.upper()
+
+    def words(self) -> list[str]:
+        return WORD.findall(self.q.lower())[:MAX_WORDS]
+
+    def selected(self, facet: str) -> list[str]:
+        return [str(v) for v in getattr(self, facet)]
+
+    def chosen_sort(self) -> str:
+        if self.sort == "relevance" and not self.words():
+            return "newest"
+        return self.sort or ("relevance" if self.words() else "newest")
+
+
+# The facets whose values come from a code list, with what a value is called in an error.
+FACET_CODES: dict[str, tuple[Mapping[str, Any], str]] = {
+    "field": (vocab.ISCED_F, "ISCED-F field"),
+    "size": ({key: label for key, label, _low, _high in vocab.SIZES}, "size"),
+    "mode": (vocab.PARTICIPATION, "form of participation"),
+    "delivery": (vocab.DELIVERY, "delivery"),
+    "qa": (vocab.QA_TYPES, "quality assurance type"),
+    "audience": (vocab.AUDIENCES, "audience"),
+    "price": ({"free": "Free", "paid": "Paid"}, "price"),
+}
+
+
+def _known(codes: list[str], allowed: Mapping[str, Any], what: str) -> list[str]:
+    for code in codes:
+        if code not in allowed:
+            raise ValueError(f"{code[:40]!r} is not a known {what}")
+    return list(dict.fromkeys(codes))
+
+
+class FacetValue(BaseModel):
+    value: str
+    label: str
+    count: int
+    selected: bool
+
+
+class Card(BaseModel):
+    id: uuid.UUID
+    edition: int
+    url: str
+    summary: dict[str, Any]
+
+
+class Results(BaseModel):
+    total: int
+    page: int
+    per_page: int
+    sort: str
+    items: list[Card]
+    facets: dict[str, list[FacetValue]]
+
+
+class EditionOut(BaseModel):
+    number: int
+    published_at: datetime
+    changes: list[str]
+    url: str
+
+
+class ProviderOut(BaseModel):
+    slug: str
+    name: str
+    homepage: str | None
+    url: str
+
+
+class ListedOut(BaseModel):
+    """A catalogue page's data: the edition's content with every Annex I element, and where to get the documents."""
+
+    id: uuid.UUID
+    url: str
+    edition: int
+    listed: bool
+    provider: ProviderOut
+    content: SpecificationContent
+    skill_labels: dict[str, str]
+    size: str | None
+    editions: list[EditionOut]
+    documents: dict[str, str]

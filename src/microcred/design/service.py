@@ -14,8 +14,14 @@ from sqlalchemy.orm import Session, selectinload
 from microcred.accounts import audit
 from microcred.accounts.models import Organisation
 from microcred.accounts.principal import Actor
-from microcred.design import catalogue, checks, documents, vocab
+from microcred.design import catalogue, formats, vocab
+from microcred.design import report as design_report
+from microcred.design.checks import Context
+from microcred.design.documents import Provider
+from microcred.design.elm import to_elm
 from microcred.design.models import DesignProfile, Edition, Specification
+from microcred.design.ob3 import to_ob3
+from microcred.design.profiles import PROFILES
 from microcred.design.schemas import AwardingBody, ReportOut, SpecificationContent
 from microcred.errors import Conflict, InvalidInput, NotFound
 from microcred.store.base import utcnow
@@ -190,10 +196,10 @@ def profiles_of(db: Session, organisation: Organisation) -> tuple[str, ...]:
 
 
 def set_profiles(db: Session, actor: Actor, organisation: Organisation, chosen: list[str]) -> tuple[str, ...]:
-    unknown = [key for key in chosen if key not in checks.PROFILES]
+    unknown = [key for key in chosen if key not in PROFILES]
     if unknown:
         raise InvalidInput(
-            f"Unknown framework profile {unknown[0]!r}: choose from {', '.join(checks.PROFILES)}.",
+            f"Unknown framework profile {unknown[0]!r}: choose from {', '.join(PROFILES)}.",
             code="unknown_profile",
         )
     db.execute(delete(DesignProfile).where(DesignProfile.organisation_id == organisation.id))
@@ -222,14 +228,14 @@ def report(
 ) -> ReportOut:
     """The design report of the draft; `profiles` saves looking them up again when reporting on many."""
     content = content_of(spec)
-    context = checks.Context(
+    context = Context(
         today=today or date.today(),
         editions=len(spec.editions),
         review_due=spec.review_due,
         profiles=profiles_of(db, organisation) if profiles is None else profiles,
         unknown_skills=tuple(sorted(unknown_skills(db, content))),
     )
-    return checks.report(content, context)
+    return design_report.report(content, context)
 
 
 def publish(
@@ -480,8 +486,6 @@ def diff(old: SpecificationContent, new: SpecificationContent) -> list[str]:
 
 # Documents ------------------------------------------------------------------------------------------------------
 
-FORMATS = ("elm", "ob3")
-
 
 def export(
     db: Session,
@@ -493,12 +497,12 @@ def export(
     edition_number: int | None = None,
 ) -> dict[str, Any]:
     """The latest edition (or a given one; the draft if none was published) as an ELM or OB3 document."""
-    if fmt not in FORMATS:
+    if fmt not in formats.FORMATS:
         raise InvalidInput(f"Unknown format {fmt!r}: use elm or ob3.", code="unknown_format")
     chosen = find_edition(spec, edition_number) if edition_number is not None else latest(spec)
     content = edition_content(chosen) if chosen else content_of(spec)
     base = base_url.rstrip("/")
-    provider = documents.Provider(
+    provider = Provider(
         id=f"{base}/catalogue/providers/{organisation.slug}",
         name=organisation.legal_name,
         homepage=organisation.homepage,
@@ -506,8 +510,8 @@ def export(
     labels = taxonomy.skill_labels(db, content.skill_uris())
     address = f"{base}/catalogue/{spec.id}" + (f"/editions/{chosen.number}" if chosen else "")
     if fmt == "elm":
-        return documents.to_elm(content, provider=provider, skill_labels=labels, opportunity_id=address)
-    return documents.to_ob3(
+        return to_elm(content, provider=provider, skill_labels=labels, opportunity_id=address)
+    return to_ob3(
         content,
         provider=provider,
         skill_labels=labels,
@@ -520,6 +524,6 @@ def import_document(
     db: Session, actor: Actor, organisation: Organisation, raw: bytes | str
 ) -> tuple[str, Specification]:
     """A new draft from an ELM or OB3 document; nothing is saved unless all of it is valid."""
-    kind, data = documents.from_document(documents.load_document(raw))
+    kind, data = formats.from_document(formats.load_document(raw))
     content = parse_content(data, source=f"{kind.upper()} document")
     return kind, create(db, actor, organisation, content, prefill=False)

@@ -8,6 +8,7 @@ fields, ECTS, countries, languages, the sample's modes), the list carries it; th
 from __future__ import annotations
 
 from dataclasses import dataclass
+from decimal import Decimal
 
 import pycountry
 
@@ -63,6 +64,15 @@ CREDIT_SYSTEMS = {
         ),
     )
 }
+
+# The ETF's size typology (Table 2): key, label, and the band in notional hours. The bands touch at 25 h and
+# 150 h; a boundary belongs to the larger band, because a 25-hour course is a full ECTS credit's work and
+# 150 hours is where ETF's short programmes begin.
+SIZES = (
+    ("skill_credential", "Skill credential", Decimal(1), Decimal(25)),
+    ("learning_unit", "Learning unit", Decimal(25), Decimal(150)),
+    ("short_learning_programme", "Short learning programme", Decimal(150), Decimal(1500)),
+)
 
 
 @dataclass(frozen=True)

@@ -329,6 +329,20 @@ def start(
     return job
 
 
+def schedule(
+    later: Callable[..., object],
+    database: Database,
+    job: IssuanceRun,
+    *,
+    base_url: str,
+    master: bytes,
+    tsa_url: str | None,
+) -> None:
+    """Have a queued run issued by `later` (a route's background tasks, run once the response is sent: the run it
+    reads is committed with the request by then)."""
+    later(execute, database, job.id, base_url=base_url, master=master, tsa_url=tsa_url)
+
+
 def execute(database: Database, run_id: uuid.UUID, *, base_url: str, master: bytes, tsa_url: str | None) -> None:
     """Issue a queued run's rows, recording progress as it goes (meant for a background thread)."""
     with database.sessions() as db:

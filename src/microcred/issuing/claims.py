@@ -4,7 +4,8 @@ A claim link carries 256 random bits; only their SHA-256 is kept, so the link is
 made. It expires (30 days by default, at most a year), and making a new one replaces the old one. Opening
 it shows the learner their credential and lets them download it (JSON, PDF); the first opening is recorded.
 Whoever holds a link can take the credential, so one certified by a recognition-of-prior-learning case is
-linked only for its learner (pathways.rpl.learner_claim_link): staff see that it exists, never its link.
+linked only for its learner (recognition.rpl_certification.learner_claim_link): staff see that it exists, never
+its link.
 """
 
 from __future__ import annotations

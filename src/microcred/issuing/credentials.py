@@ -354,3 +354,11 @@ def find_issued(db: Session, organisation: Organisation, credential_id: uuid.UUI
     if found is None:
         raise NotFound("This organisation issued no such credential.", code="credential_not_found")
     return found
+
+
+def find_public(db: Session, credential_id: uuid.UUID) -> IssuedCredential:
+    """A credential issued here, by the id its public address (/verify/<id>, the PDF's QR code) carries."""
+    found = db.get(IssuedCredential, credential_id)
+    if found is None:
+        raise NotFound("No credential with this address was issued here.", code="credential_not_found")
+    return found

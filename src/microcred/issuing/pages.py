@@ -1,39 +1,62 @@
-"""HTML routes of the issuing stage: issue an edition to a learner, the issued credentials, their status."""
+"""HTML routes of the issuing stage: issue an edition to a learner (or many, from a file), the issued credentials,
+their status and claim links, the learner's side of a claim link, `/verify/{id}` where the QR code of each issued
+credential's PDF leads, and the organisation's keys and seal certificate."""
 
 from __future__ import annotations
 
 import json
 import uuid
 from datetime import date, datetime
-from typing import Annotated
+from typing import Annotated, Any
 from urllib.parse import urlparse
 
-from fastapi import APIRouter, BackgroundTasks, Depends, File, Form, Request, UploadFile
+from fastapi import APIRouter, BackgroundTasks, Depends, File, Form, Query, Request, UploadFile
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
+from sqlalchemy.orm import Session
 
-from microcred.accounts.models import Role
 from microcred.design import service as design
-from microcred.errors import Forbidden, InvalidInput, MicrocredError, NotFound
+from microcred.design.models import Specification
+from microcred.errors import InvalidInput, MicrocredError, NotFound
 from microcred.issuing import batch, claims, credentials, documents, keys, pdf, seals, status
-from microcred.issuing.api import start_run
 from microcred.issuing.models import IssuedCredential
+from microcred.verify import checks
 from microcred.web.errors import STATUS
-from microcred.web.security import DB, Access, Caller, master_of, settings_of
+from microcred.web.flows import announce_verification, verifier_of
+from microcred.web.forms import refusing
+from microcred.web.security import DB, Anyone, Caller, Educators, OrgAdmins, master_of, settings_of
 from microcred.web.templating import render
 
 router = APIRouter(include_in_schema=False)
-Issuers = Annotated[Caller, Depends(Access.members(Role.ORG_ADMIN, Role.EDUCATOR))]
-Admins = Annotated[Caller, Depends(Access.members(Role.ORG_ADMIN))]
-Anyone = Annotated[Caller, Depends(Access.public())]
 Text = Annotated[str, Form(max_length=320)]
 
 
+def _specification(spec_id: uuid.UUID, caller: Educators, db: DB) -> Specification:
+    """The organisation's specification the form issues, found before the form is handled: another
+    organisation's is not found (404), never a refused form."""
+    return design.get(db, caller.org, spec_id)
+
+
+def _issued_credential(credential_id: uuid.UUID, caller: Educators, db: DB) -> IssuedCredential:
+    """The organisation's credential a form acts on, found before the form is handled (404 for any other)."""
+    return credentials.find_issued(db, caller.org, credential_id)
+
+
+OurSpecification = Annotated[Specification, Depends(_specification)]
+OurCredential = Annotated[IssuedCredential, Depends(_issued_credential)]
+
+
+def _not_issued(error: MicrocredError, request: Request, caller: Caller, db: Session, **_: Any) -> Response:
+    return _refused(request, caller, db, "Not issued", error)
+
+
 @router.post("/orgs/{org}/specifications/{spec_id}/issue", response_class=HTMLResponse)
+@refusing(_not_issued)
 def issue_form(
     request: Request,
     org: str,
     spec_id: uuid.UUID,
-    caller: Issuers,
+    spec: OurSpecification,
+    caller: Educators,
     db: DB,
     name: Text = "",
     email: Text = "",
@@ -41,30 +64,24 @@ def issue_form(
     awarded: Text = "",
     grade: Annotated[str, Form(max_length=100)] = "",
 ) -> Response:
-    spec = design.get(db, caller.org, spec_id)  # another organisation's: 404 before anything else
+    if not spec.editions:
+        raise InvalidInput("Publish the micro-credential before issuing it.", code="not_published")
     try:
-        if not spec.editions:
-            raise InvalidInput("Publish the micro-credential before issuing it.", code="not_published")
-        try:
-            when = date.fromisoformat(awarded) if awarded else date.today()
-        except ValueError:
-            raise InvalidInput("The award date is not a date.", code="invalid_result") from None
-        row = credentials.issue_edition(
-            db,
-            caller.signed_in,
-            caller.org,
-            spec_id,
-            spec.editions[-1].number,
-            documents.Learner(name=name, email=email or None, identifier=identifier or None),
-            documents.Result(awarded=when, grade=grade or None),
-            base_url=settings_of(request).base_url,
-            master=master_of(request),
-            tsa_url=settings_of(request).tsa_url,
-        )
-    except MicrocredError as error:
-        db.rollback()
-        return _refused(request, caller, db, "Not issued", error)
-    db.commit()
+        when = date.fromisoformat(awarded) if awarded else date.today()
+    except ValueError:
+        raise InvalidInput("The award date is not a date.", code="invalid_result") from None
+    row = credentials.issue_edition(
+        db,
+        caller.signed_in,
+        caller.org,
+        spec_id,
+        spec.editions[-1].number,
+        documents.Learner(name=name, email=email or None, identifier=identifier or None),
+        documents.Result(awarded=when, grade=grade or None),
+        base_url=settings_of(request).base_url,
+        master=master_of(request),
+        tsa_url=settings_of(request).tsa_url,
+    )
     return RedirectResponse(f"/orgs/{caller.org.slug}/credentials/{row.id}", status_code=303)
 
 
@@ -76,7 +93,7 @@ def _refused(request: Request, caller: Caller, db: DB, title: str, error: Microc
 
 
 @router.get("/orgs/{org}/credentials", response_class=HTMLResponse)
-def issued_page(request: Request, org: str, caller: Issuers, db: DB) -> Response:
+def issued_page(request: Request, org: str, caller: Educators, db: DB) -> Response:
     rows = credentials.issued(db, caller.org)
     return render(request, "issued.html", caller, db=db, title="Issued micro-credentials", rows=rows)
 
@@ -108,17 +125,17 @@ def _credential_page(
 
 
 @router.get("/orgs/{org}/credentials/{credential_id}", response_class=HTMLResponse)
-def credential_page(request: Request, org: str, credential_id: uuid.UUID, caller: Issuers, db: DB) -> Response:
+def credential_page(request: Request, org: str, credential_id: uuid.UUID, caller: Educators, db: DB) -> Response:
     return _credential_page(request, caller, db, credential_id)
 
 
 @router.get("/orgs/{org}/credentials/{credential_id}/credential.json")
-def credential_json(request: Request, org: str, credential_id: uuid.UUID, caller: Issuers, db: DB) -> Response:
+def credential_json(request: Request, org: str, credential_id: uuid.UUID, caller: Educators, db: DB) -> Response:
     return _json_download(credentials.find_issued(db, caller.org, credential_id))
 
 
 @router.get("/orgs/{org}/credentials/{credential_id}/credential.pdf")
-def credential_pdf(request: Request, org: str, credential_id: uuid.UUID, caller: Issuers, db: DB) -> Response:
+def credential_pdf(request: Request, org: str, credential_id: uuid.UUID, caller: Educators, db: DB) -> Response:
     return _pdf_download(request, credentials.find_issued(db, caller.org, credential_id))
 
 
@@ -139,34 +156,34 @@ def _pdf_download(request: Request, row: IssuedCredential) -> Response:
     )
 
 
+def _credential_again(
+    error: MicrocredError, request: Request, caller: Caller, db: Session, credential_id: uuid.UUID, **_: Any
+) -> Response:
+    return _credential_page(request, caller, db, credential_id, error=error.detail, code=STATUS[error.kind])
+
+
 @router.post("/orgs/{org}/credentials/{credential_id}/status", response_class=HTMLResponse)
+@refusing(_credential_again)
 def credential_status(
     request: Request,
     org: str,
     credential_id: uuid.UUID,
-    caller: Issuers,
+    row: OurCredential,
+    caller: Educators,
     db: DB,
     action: Annotated[str, Form(max_length=20)] = "",
     reason: Annotated[str, Form(max_length=500)] = "",
 ) -> Response:
-    row = credentials.find_issued(db, caller.org, credential_id)
     changes = {"revoke": ("revocation", True), "suspend": ("suspension", True), "reinstate": ("suspension", False)}
-    try:
-        if action not in changes:
-            raise InvalidInput("Choose revoke, suspend or reinstate.", code="invalid_status")
-        purpose, value = changes[action]
-        status.change(
-            db, caller.signed_in, caller.org, f"urn:uuid:{row.id}", purpose=purpose, value=value, reason=reason
-        )
-    except MicrocredError as error:
-        db.rollback()
-        return _credential_page(request, caller, db, credential_id, error=error.detail, code=STATUS[error.kind])
-    db.commit()
+    if action not in changes:
+        raise InvalidInput("Choose revoke, suspend or reinstate.", code="invalid_status")
+    purpose, value = changes[action]
+    status.change(db, caller.signed_in, caller.org, f"urn:uuid:{row.id}", purpose=purpose, value=value, reason=reason)
     return RedirectResponse(f"/orgs/{caller.org.slug}/credentials/{credential_id}", status_code=303)
 
 
 @router.get("/orgs/{org}/credentials/{credential_id}/credential-elm.json")
-def credential_elm_json(request: Request, org: str, credential_id: uuid.UUID, caller: Issuers, db: DB) -> Response:
+def credential_elm_json(request: Request, org: str, credential_id: uuid.UUID, caller: Educators, db: DB) -> Response:
     row = credentials.find_issued(db, caller.org, credential_id)
     return _elm_download(row)
 
@@ -182,22 +199,17 @@ def _elm_download(row: IssuedCredential) -> Response:
 
 
 @router.post("/orgs/{org}/credentials/{credential_id}/claim-link", response_class=HTMLResponse)
+@refusing(_credential_again)  # an RPL case's credential is refused (Forbidden): its learner links it
 def claim_link(
     request: Request,
     org: str,
     credential_id: uuid.UUID,
-    caller: Issuers,
+    row: OurCredential,
+    caller: Educators,
     db: DB,
     days: Annotated[int, Form(ge=1, le=claims.MAX_DAYS)] = claims.DEFAULT_DAYS,
 ) -> Response:
-    try:
-        made = claims.new_link(
-            db, caller.signed_in, caller.org, credential_id, base_url=settings_of(request).base_url, days=days
-        )
-    except Forbidden as error:  # an RPL case's credential: the learner links it
-        db.rollback()
-        return _credential_page(request, caller, db, credential_id, error=error.detail, code=STATUS[error.kind])
-    db.commit()
+    made = claims.new_link(db, caller.signed_in, caller.org, row.id, base_url=settings_of(request).base_url, days=days)
     return _credential_page(request, caller, db, credential_id, claim=made)
 
 
@@ -207,7 +219,6 @@ def claim_link(
 @router.get("/claim/{token}", response_class=HTMLResponse)
 def claim_page(request: Request, token: str, caller: Anyone, db: DB) -> Response:
     row = claims.open_link(db, token)
-    db.commit()
     state, _entries = status.entries_of(db, row.id, settings_of(request).base_url)
     return render(
         request,
@@ -225,54 +236,91 @@ def claim_page(request: Request, token: str, caller: Anyone, db: DB) -> Response
 @router.get("/claim/{token}/credential.json")
 def claim_json(token: str, caller: Anyone, db: DB) -> Response:
     row = claims.open_link(db, token)
-    db.commit()
     return _json_download(row)
 
 
 @router.get("/claim/{token}/credential-elm.json")
 def claim_elm(token: str, caller: Anyone, db: DB) -> Response:
     row = claims.open_link(db, token)
-    db.commit()
     return _elm_download(row)
 
 
 @router.get("/claim/{token}/credential.pdf")
 def claim_pdf(request: Request, token: str, caller: Anyone, db: DB) -> Response:
     row = claims.open_link(db, token)
-    db.commit()
     return _pdf_download(request, row)
+
+
+# Where the QR code of each issued credential's PDF leads: both its forms verified --------------------------
+
+
+@router.get("/verify/{credential_id}", response_class=HTMLResponse)
+def verify_issued(
+    request: Request,
+    credential_id: uuid.UUID,
+    caller: Anyone,
+    db: DB,
+    lang: Annotated[str | None, Query(pattern="^[a-z]{2,3}$")] = None,
+) -> Response:
+    row = credentials.find_public(db, credential_id)
+    verify = verifier_of(request, db)
+    reports = [("Open Badge", verify(row.document))]
+    announce_verification(request, db, row.document, reports[0][1], "page")
+    if row.elm_document:
+        reports.append(("European Digital Credential", verify(row.elm_document)))
+    return render(  # the verifier's page (verify.html), showing this credential's verdicts
+        request,
+        "verify.html",
+        caller,
+        db=db,
+        title="Verify a credential",
+        reports=[(label, report, checks.summary(report, lang)) for label, report in reports],
+        language=lang,
+        language_links=True,
+        error=None,
+        status_code=200,
+    )
 
 
 # Issuing many: a CSV file from the page, issued in the background with its progress shown -----------------
 
 
+def _nothing_issued(error: MicrocredError, request: Request, caller: Caller, db: Session, **_: Any) -> Response:
+    return _refused(request, caller, db, "Nothing issued", error)
+
+
 @router.post("/orgs/{org}/specifications/{spec_id}/issue-batch", response_class=HTMLResponse)
+@refusing(_nothing_issued)
 def issue_batch_form(
     request: Request,
     org: str,
     spec_id: uuid.UUID,
+    spec: OurSpecification,
     background: BackgroundTasks,
-    caller: Issuers,
+    caller: Educators,
     db: DB,
     file: Annotated[UploadFile, File()],
 ) -> Response:
-    spec = design.get(db, caller.org, spec_id)  # another organisation's: 404 before anything else
     raw = file.file.read(batch.MAX_BYTES + 1)  # a plain def: checking runs off the event loop
-    try:
-        if not spec.editions:
-            raise InvalidInput("Publish the micro-credential before issuing it.", code="not_published")
-        number = spec.editions[-1].number
-        rows = batch.parse(raw, spec_id=spec.id, edition=number)
-        job = batch.start(db, caller.signed_in, caller.org, spec.id, number, rows)
-    except MicrocredError as error:
-        db.rollback()
-        return _refused(request, caller, db, "Nothing issued", error)
-    start_run(request, background, db, job)
+    if not spec.editions:
+        raise InvalidInput("Publish the micro-credential before issuing it.", code="not_published")
+    number = spec.editions[-1].number
+    rows = batch.parse(raw, spec_id=spec.id, edition=number)
+    job = batch.start(db, caller.signed_in, caller.org, spec.id, number, rows)
+    settings = settings_of(request)
+    batch.schedule(
+        background.add_task,
+        request.app.state.database,
+        job,
+        base_url=settings.base_url,
+        master=master_of(request),
+        tsa_url=settings.tsa_url,
+    )
     return RedirectResponse(f"/orgs/{caller.org.slug}/runs/{job.id}", status_code=303)
 
 
 @router.get("/orgs/{org}/runs/{run_id}", response_class=HTMLResponse)
-def run_page(request: Request, org: str, run_id: uuid.UUID, caller: Issuers, db: DB) -> Response:
+def run_page(request: Request, org: str, run_id: uuid.UUID, caller: Educators, db: DB) -> Response:
     job = batch.find_run(db, caller.org, run_id)
     spec = design.get(db, caller.org, job.specification_id)
     outcomes = batch.outcomes_of(job)
@@ -303,37 +351,33 @@ def _signing_page(request: Request, caller: Caller, db: DB, *, error: str | None
 
 
 @router.get("/orgs/{org}/signing", response_class=HTMLResponse)
-def signing_page(request: Request, org: str, caller: Admins, db: DB) -> Response:
+def signing_page(request: Request, org: str, caller: OrgAdmins, db: DB) -> Response:
     return _signing_page(request, caller, db)
 
 
+def _signing_again(error: MicrocredError, request: Request, caller: Caller, db: Session, **_: Any) -> Response:
+    return _signing_page(request, caller, db, error=error.detail, code=STATUS[error.kind])
+
+
 @router.post("/orgs/{org}/signing/rotate", response_class=HTMLResponse)
+@refusing(_signing_again)
 def rotate_form(
-    request: Request, org: str, caller: Admins, db: DB, algorithm: Annotated[str, Form(max_length=10)] = ""
+    request: Request, org: str, caller: OrgAdmins, db: DB, algorithm: Annotated[str, Form(max_length=10)] = ""
 ) -> Response:
-    try:
-        keys.rotate(db, caller.signed_in, caller.org, algorithm, master_of(request))
-    except MicrocredError as error:
-        db.rollback()
-        return _signing_page(request, caller, db, error=error.detail, code=STATUS[error.kind])
-    db.commit()
+    keys.rotate(db, caller.signed_in, caller.org, algorithm, master_of(request))
     return RedirectResponse(f"/orgs/{caller.org.slug}/signing", status_code=303)
 
 
 @router.post("/orgs/{org}/signing/seal-certificate", response_class=HTMLResponse)
+@refusing(_signing_again)
 def seal_certificate_form(
     request: Request,
     org: str,
-    caller: Admins,
+    caller: OrgAdmins,
     db: DB,
     file: Annotated[UploadFile, File()],
     password: Annotated[str, Form(max_length=200)] = "",
 ) -> Response:
     data = file.file.read(seals.MAX_PKCS12_BYTES + 1)  # a plain def: parsing runs off the event loop
-    try:
-        seals.import_pkcs12(db, caller.signed_in, caller.org, data, password or None, master_of(request))
-    except MicrocredError as error:
-        db.rollback()
-        return _signing_page(request, caller, db, error=error.detail, code=STATUS[error.kind])
-    db.commit()
+    seals.import_pkcs12(db, caller.signed_in, caller.org, data, password or None, master_of(request))
     return RedirectResponse(f"/orgs/{caller.org.slug}/signing", status_code=303)

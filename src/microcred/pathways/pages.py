@@ -5,7 +5,6 @@ from __future__ import annotations
 
 import re
 import uuid
-from dataclasses import dataclass
 from datetime import date
 from decimal import Decimal
 from typing import Annotated, Any
@@ -13,29 +12,26 @@ from urllib.parse import urlencode
 
 from fastapi import APIRouter, Depends, Request
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
+from sqlalchemy.orm import Session
 from starlette.datastructures import FormData
 
-from microcred.accounts.models import Organisation, Role
-from microcred.design.catalogue import CatalogueQuery
-from microcred.design.catalogue import search as catalogue_search
+from microcred.accounts.models import Organisation
 from microcred.design.documents import decimal_text
 from microcred.errors import InvalidInput, MicrocredError
 from microcred.inputs import optional_date
 from microcred.pathways import gap, service
 from microcred.pathways.models import Pathway
 from microcred.pathways.rules import Rules
-from microcred.pathways.service import Named
-from microcred.recognition.api.cases import verifier
+from microcred.pathways.service import Found
 from microcred.taxonomy import search
 from microcred.taxonomy import service as taxonomy
 from microcred.web.errors import STATUS
-from microcred.web.security import DB, Access, Caller, settings_of
+from microcred.web.flows import verifier_of
+from microcred.web.forms import refusing
+from microcred.web.security import DB, Anyone, Caller, Educators, SignedIn, settings_of
 from microcred.web.templating import render
 
 router = APIRouter(include_in_schema=False)
-Designers = Annotated[Caller, Depends(Access.members(Role.ORG_ADMIN, Role.EDUCATOR))]
-SignedIn = Annotated[Caller, Depends(Access.signed_in())]
-Anyone = Annotated[Caller, Depends(Access.public())]
 
 KINDS = {
     "open": "Open: any quality-assured provider's micro-credentials",
@@ -71,6 +67,15 @@ def plain_number(value: object) -> str:
         return decimal_text(Decimal(str(round(value, 2) if isinstance(value, float) else value)))
     except ArithmeticError:
         return str(value)
+
+
+def _own_pathway(pathway_id: uuid.UUID, caller: Educators, db: DB) -> Pathway:
+    """The organisation's pathway the URL names: another's is a 404 before the handler runs, so that a form the
+    domain refuses is always about a pathway that is there to show again."""
+    return service.of(db, caller.org, pathway_id)
+
+
+OwnPathway = Annotated[Pathway, Depends(_own_pathway)]
 
 
 # Form <-> rules -------------------------------------------------------------------------------------------------
@@ -158,37 +163,10 @@ def problems_of(detail: str) -> list[tuple[str, set[str]]]:
 # The builder -------------------------------------------------------------------------------------------------------
 
 
-@dataclass
-class Found:
-    """What the form's two searches found: ESCO skills and published micro-credentials to pick."""
-
-    skill_q: str = ""
-    spec_q: str = ""
-    skills: list[search.Hit] | None = None
-    specs: list[Named] | None = None
-
-
-def _find(db: DB, values: dict[str, Any]) -> tuple[Found, str | None]:
-    found = Found(skill_q=values.get("skill_q", ""), spec_q=values.get("spec_q", ""))
-    try:
-        if found.skill_q:
-            chosen = set(values["skills"])
-            hits = search.search_skills(db, found.skill_q, HITS + len(chosen))
-            found.skills = [hit for hit in hits if hit.uri not in chosen][:HITS]
-        if found.spec_q:
-            query = CatalogueQuery(q=found.spec_q[:200], facets=False, per_page=min(HITS + len(values["specs"]), 100))
-            ids = [card.id for card in catalogue_search(db, query).items if str(card.id) not in values["specs"]]
-            named = service.specifications_named(db, ids[:HITS])
-            found.specs = [named[spec] for spec in ids[:HITS] if spec in named]
-    except MicrocredError as error:
-        return found, error.detail
-    return found, None
-
-
 def _form_page(
     request: Request,
     caller: Caller,
-    db: DB,
+    db: Session,
     *,
     pathway: Pathway | None,
     values: dict[str, Any],
@@ -221,12 +199,20 @@ def _form_page(
     )
 
 
-def _save_or_find(request: Request, caller: Caller, db: DB, form: FormData, pathway: Pathway | None) -> Response:
+def _save_or_find(request: Request, caller: Caller, db: Session, form: FormData, pathway: Pathway | None) -> Response:
+    """Search (and show the form again with the hits), or save: a refusal raises, for `_form_again`."""
     values = form_to_values(form)
     action = str(form.get("action", "save"))
     # Enter in a search box submits the form with the hidden default button ("enter"): search then.
     if action == "find" or (action == "enter" and (values["skill_q"] or values["spec_q"])):
-        found, problem = _find(db, values)
+        found = service.find_to_pick(
+            db,
+            skill_q=values.get("skill_q", ""),
+            spec_q=values.get("spec_q", ""),
+            chosen_skills=values["skills"],
+            chosen_specs=values["specs"],
+            hits=HITS,
+        )
         values["skill_q"] = values["spec_q"] = ""
         return _form_page(
             request,
@@ -235,40 +221,49 @@ def _save_or_find(request: Request, caller: Caller, db: DB, form: FormData, path
             pathway=pathway,
             values=values,
             found=found,
-            error=problem,
-            status_code=422 if problem else 200,
+            error=found.problem,
+            status_code=422 if found.problem else 200,
         )
-    try:
-        if pathway is None:
-            saved = service.create(
-                db,
-                caller.signed_in,
-                caller.org,
-                title=values["title"],
-                qualification=values["qualification"],
-                rules=values_to_rules(values),
-            )
-        else:
-            saved = service.update(
-                db,
-                caller.signed_in,
-                caller.org,
-                pathway.id,
-                title=values["title"],
-                qualification=values["qualification"],
-                rules=values_to_rules(values),
-            )
-    except MicrocredError as error:
-        db.rollback()
-        return _form_page(
-            request, caller, db, pathway=pathway, values=values, error=error.detail, status_code=STATUS[error.kind]
+    if pathway is None:
+        saved = service.create(
+            db,
+            caller.signed_in,
+            caller.org,
+            title=values["title"],
+            qualification=values["qualification"],
+            rules=values_to_rules(values),
         )
-    db.commit()
+    else:
+        saved = service.update(
+            db,
+            caller.signed_in,
+            caller.org,
+            pathway.id,
+            title=values["title"],
+            qualification=values["qualification"],
+            rules=values_to_rules(values),
+        )
     return RedirectResponse(f"/orgs/{caller.org.slug}/pathways/{saved.id}?saved=1", status_code=303)
 
 
+async def _form_again(
+    error: MicrocredError,
+    request: Request,
+    caller: Caller,
+    db: Session,
+    pathway_id: uuid.UUID | None = None,
+    **_: Any,
+) -> Response:
+    """The builder's form refused: shown again with what was typed and ticked, the refusal beside its fields."""
+    pathway = service.of(db, caller.org, pathway_id) if pathway_id is not None else None  # read again, rolled back
+    values = form_to_values(await request.form())
+    return _form_page(
+        request, caller, db, pathway=pathway, values=values, error=error.detail, status_code=STATUS[error.kind]
+    )
+
+
 @router.get("/orgs/{org}/pathways", response_class=HTMLResponse)
-def builder_page(request: Request, org: str, caller: Designers, db: DB, deleted: str = "") -> Response:
+def builder_page(request: Request, org: str, caller: Educators, db: DB, deleted: str = "") -> Response:
     pathways = service.of_organisation(db, caller.org)
     return render(
         request,
@@ -284,23 +279,24 @@ def builder_page(request: Request, org: str, caller: Designers, db: DB, deleted:
 
 
 @router.get("/orgs/{org}/pathways/new", response_class=HTMLResponse)
-def new_pathway_page(request: Request, org: str, caller: Designers, db: DB) -> Response:
+def new_pathway_page(request: Request, org: str, caller: Educators, db: DB) -> Response:
     values = {"kind": "open", "skills": [], "specs": []}
     return _form_page(request, caller, db, pathway=None, values=values)
 
 
 @router.post("/orgs/{org}/pathways", response_class=HTMLResponse)
-async def create_pathway(request: Request, org: str, caller: Designers, db: DB) -> Response:
+@refusing(_form_again)
+async def create_pathway(request: Request, org: str, caller: Educators, db: DB) -> Response:
     return _save_or_find(request, caller, db, await request.form(), None)
 
 
-def _rules_context(db: DB, pathway: Pathway) -> dict[str, Any]:
+def _rules_context(db: Session, pathway: Pathway) -> dict[str, Any]:
     """What the rules in words need: the rules, the names of their micro-credentials and skills."""
     [context] = _rules_contexts(db, [pathway])
     return context
 
 
-def _rules_contexts(db: DB, pathways: list[Pathway]) -> list[dict[str, Any]]:
+def _rules_contexts(db: Session, pathways: list[Pathway]) -> list[dict[str, Any]]:
     """`_rules_context` of each pathway, their names and labels read together."""
     all_rules = [Rules.model_validate(pathway.rules) for pathway in pathways]
     names = service.specifications_named(db, [spec for r in all_rules for spec in (*r.approved, *r.sequence)])
@@ -310,7 +306,7 @@ def _rules_contexts(db: DB, pathways: list[Pathway]) -> list[dict[str, Any]]:
 
 @router.get("/orgs/{org}/pathways/{pathway_id}", response_class=HTMLResponse)
 def pathway_page(
-    request: Request, org: str, pathway_id: uuid.UUID, caller: Designers, db: DB, saved: bool = False
+    request: Request, org: str, pathway_id: uuid.UUID, caller: Educators, db: DB, saved: bool = False
 ) -> Response:
     pathway = service.of(db, caller.org, pathway_id)
     return render(
@@ -326,38 +322,44 @@ def pathway_page(
 
 
 @router.get("/orgs/{org}/pathways/{pathway_id}/edit", response_class=HTMLResponse)
-def edit_pathway_page(request: Request, org: str, pathway_id: uuid.UUID, caller: Designers, db: DB) -> Response:
+def edit_pathway_page(request: Request, org: str, pathway_id: uuid.UUID, caller: Educators, db: DB) -> Response:
     pathway = service.of(db, caller.org, pathway_id)
     return _form_page(request, caller, db, pathway=pathway, values=pathway_to_values(pathway))
 
 
 @router.post("/orgs/{org}/pathways/{pathway_id}/edit", response_class=HTMLResponse)
-async def update_pathway(request: Request, org: str, pathway_id: uuid.UUID, caller: Designers, db: DB) -> Response:
-    pathway = service.of(db, caller.org, pathway_id)
+@refusing(_form_again)
+async def update_pathway(
+    request: Request, org: str, pathway_id: uuid.UUID, caller: Educators, db: DB, pathway: OwnPathway
+) -> Response:
     return _save_or_find(request, caller, db, await request.form(), pathway)
 
 
-@router.post("/orgs/{org}/pathways/{pathway_id}/delete", response_class=HTMLResponse)
-def delete_pathway(request: Request, org: str, pathway_id: uuid.UUID, caller: Designers, db: DB) -> Response:
+def _kept_again(
+    error: MicrocredError, request: Request, caller: Caller, db: Session, pathway_id: uuid.UUID, **_: Any
+) -> Response:
+    """A pathway that could not be deleted (other records cite it), shown again with the reason."""
     pathway = service.of(db, caller.org, pathway_id)
+    return render(
+        request,
+        "pathway.html",
+        caller,
+        db=db,
+        title=pathway.title,
+        pathway=pathway,
+        error=error.detail,
+        status_code=STATUS[error.kind],
+        **_rules_context(db, pathway),
+    )
+
+
+@router.post("/orgs/{org}/pathways/{pathway_id}/delete", response_class=HTMLResponse)
+@refusing(_kept_again)
+def delete_pathway(
+    request: Request, org: str, pathway_id: uuid.UUID, caller: Educators, db: DB, pathway: OwnPathway
+) -> Response:
     title = pathway.title
-    try:
-        service.delete(db, caller.signed_in, caller.org, pathway_id)
-    except MicrocredError as error:
-        db.rollback()
-        pathway = service.of(db, caller.org, pathway_id)
-        return render(
-            request,
-            "pathway.html",
-            caller,
-            db=db,
-            title=pathway.title,
-            pathway=pathway,
-            error=error.detail,
-            status_code=STATUS[error.kind],
-            **_rules_context(db, pathway),
-        )
-    db.commit()
+    service.delete(db, caller.signed_in, caller.org, pathway_id)
     return RedirectResponse(f"/orgs/{caller.org.slug}/pathways?{urlencode({'deleted': title})}", status_code=303)
 
 
@@ -380,7 +382,7 @@ def progress_page(request: Request, pathway_id: uuid.UUID, caller: SignedIn, db:
         enrolled = optional_date(enrolled_on[:40], field="enrolment date", code="invalid_date")
     except InvalidInput as problem:
         enrolled, error = None, problem.detail
-    holdings = service.wallet_of(db, caller.person, verifier(request, db), base_url=settings_of(request).base_url)
+    holdings = service.wallet_of(db, caller.person, verifier_of(request, db), base_url=settings_of(request).base_url)
     context = _rules_context(db, pathway)
     rules: Rules = context["rules"]
     found = service.progress(rules, holdings, today=date.today(), enrolled_on=enrolled)
@@ -415,7 +417,7 @@ def gap_page(
         if q.strip():
             hits = search.search_occupations(db, q, HITS)
         if occupation.strip():
-            check = verifier(request, db)
+            check = verifier_of(request, db)
             held = gap.learner_skills(db, caller.person, lambda document: check(document).valid)
             found = gap.gap_to_stack(db, occupation.strip()[:300], held, level=int(level) if level else None)
     except MicrocredError as problem:

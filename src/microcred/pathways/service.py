@@ -22,8 +22,10 @@ from sqlalchemy.orm import Session
 from microcred.accounts import audit
 from microcred.accounts.models import Organisation, User
 from microcred.accounts.principal import Actor
+from microcred.design.catalogue import search as catalogue_search
 from microcred.design.models import CatalogueEntry, Specification
-from microcred.errors import Conflict, InvalidInput, NotFound
+from microcred.design.schemas import CatalogueQuery
+from microcred.errors import Conflict, InvalidInput, MicrocredError, NotFound
 from microcred.inputs import credits as checked_credits
 from microcred.inputs import single_line
 from microcred.issuing import keys
@@ -31,6 +33,7 @@ from microcred.issuing.models import IssuedCredential
 from microcred.pathways.gap import achievement_of, credential_skills
 from microcred.pathways.models import Pathway
 from microcred.pathways.rules import Rules, years_before
+from microcred.taxonomy import search
 from microcred.taxonomy.models import EscoSkill
 from microcred.trust.jsonld import as_list
 from microcred.verify import checks
@@ -218,6 +221,39 @@ def specifications_named(db: Session, ids: list[uuid.UUID]) -> dict[uuid.UUID, N
         spec_id: Named(spec_id, listed_title or draft_title or "Untitled", provider, listed_title is not None)
         for spec_id, draft_title, listed_title, provider in rows
     }
+
+
+@dataclass
+class Found:
+    """What the pathway builder's two searches found: ESCO skills and published micro-credentials to pick, and
+    why a search was refused (the other's hits are kept)."""
+
+    skill_q: str = ""
+    spec_q: str = ""
+    skills: list[search.Hit] | None = None
+    specs: list[Named] | None = None
+    problem: str | None = None
+
+
+def find_to_pick(
+    db: Session, *, skill_q: str, spec_q: str, chosen_skills: list[str], chosen_specs: list[str], hits: int
+) -> Found:
+    """Up to `hits` ESCO skills for `skill_q` and published micro-credentials for `spec_q` (either may be
+    empty: not searched), leaving out those already chosen."""
+    found = Found(skill_q=skill_q, spec_q=spec_q)
+    try:
+        if found.skill_q:
+            chosen = set(chosen_skills)
+            skill_hits = search.search_skills(db, found.skill_q, hits + len(chosen))
+            found.skills = [hit for hit in skill_hits if hit.uri not in chosen][:hits]
+        if found.spec_q:
+            query = CatalogueQuery(q=found.spec_q[:200], facets=False, per_page=min(hits + len(chosen_specs), 100))
+            ids = [card.id for card in catalogue_search(db, query).items if str(card.id) not in chosen_specs]
+            named = specifications_named(db, ids[:hits])
+            found.specs = [named[spec] for spec in ids[:hits] if spec in named]
+    except MicrocredError as error:
+        found.problem = error.detail
+    return found
 
 
 # What a learner holds -------------------------------------------------------------------------------------

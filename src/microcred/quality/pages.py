@@ -7,21 +7,33 @@ from typing import Annotated, Any
 
 from fastapi import APIRouter, Depends, Form, Request
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
+from sqlalchemy.orm import Session
 
-from microcred.accounts.models import Role
 from microcred.design import service as design
-from microcred.errors import InvalidInput, NotFound
+from microcred.design.models import Specification
+from microcred.errors import MicrocredError, NotFound
 from microcred.inputs import whole_number
 from microcred.quality import service as quality
-from microcred.quality.api import minimum_of
-from microcred.web.security import DB, Access, Caller
+from microcred.web.errors import STATUS
+from microcred.web.forms import refusing
+from microcred.web.security import DB, Caller, Educators, settings_of
 from microcred.web.templating import render
 
 router = APIRouter(include_in_schema=False)
-Providers = Annotated[Caller, Depends(Access.members(Role.ORG_ADMIN, Role.EDUCATOR))]
 
 
-def _page(request: Request, caller: Caller, db: DB, spec_id: uuid.UUID, *, code: int = 200, **context: Any) -> Response:
+def _own_specification(spec_id: uuid.UUID, caller: Educators, db: DB) -> Specification:
+    """The organisation's micro-credential the URL names: someone else's is a 404 before the handler runs,
+    whatever the form says."""
+    return design.get(db, caller.org, spec_id)
+
+
+OwnSpecification = Annotated[Specification, Depends(_own_specification)]
+
+
+def _page(
+    request: Request, caller: Caller, db: Session, spec_id: uuid.UUID, *, code: int = 200, **context: Any
+) -> Response:
     spec = design.get(db, caller.org, spec_id)
     return render(
         request,
@@ -31,7 +43,7 @@ def _page(request: Request, caller: Caller, db: DB, spec_id: uuid.UUID, *, code:
         title=f"Quality data: {spec.title}",
         organisation=caller.org,
         spec=spec,
-        quality=quality.figures(db, spec.id, minimum=minimum_of(request)),
+        quality=quality.figures(db, spec.id, minimum=settings_of(request).quality_min_responses),
         enrolments=quality.enrolments(db, caller.org, spec.id),
         status_code=code,
         **context,
@@ -39,29 +51,40 @@ def _page(request: Request, caller: Caller, db: DB, spec_id: uuid.UUID, *, code:
 
 
 @router.get("/orgs/{org}/specifications/{spec_id}/quality", response_class=HTMLResponse)
-def quality_page(request: Request, spec_id: uuid.UUID, caller: Providers, db: DB) -> Response:
+def quality_page(request: Request, spec_id: uuid.UUID, caller: Educators, db: DB) -> Response:
     return _page(request, caller, db, spec_id)
 
 
+def _enrolment_again(
+    error: MicrocredError,
+    request: Request,
+    caller: Caller,
+    db: Session,
+    spec_id: uuid.UUID,
+    period: str,
+    enrolled: str,
+    **_: Any,
+) -> Response:
+    """The number, the period or the edition refused (nothing was written): the page again, with what was
+    typed."""
+    form = {"period": period, "enrolled": enrolled}
+    code = 422 if isinstance(error, NotFound) else STATUS[error.kind]  # a missing edition is a mistyped field
+    return _page(request, caller, db, spec_id, code=code, error=error.detail, form=form)
+
+
 @router.post("/orgs/{org}/specifications/{spec_id}/enrolments", response_class=HTMLResponse)
+@refusing(_enrolment_again)
 def record_enrolment(
     request: Request,
     org: str,
     spec_id: uuid.UUID,
-    caller: Providers,
+    caller: Educators,
     db: DB,
+    spec: OwnSpecification,
     edition: Annotated[int, Form()] = 0,
     period: Annotated[str, Form(max_length=200)] = "",
     enrolled: Annotated[str, Form(max_length=20)] = "",
 ) -> Response:
-    design.get(db, caller.org, spec_id)  # someone else's micro-credential is not found, whatever the form says
-    try:
-        number = whole_number(enrolled, field="number enrolled", least=0, most=1_000_000, code="invalid_enrolment")
-        quality.record_enrolment(
-            db, caller.signed_in, caller.org, spec_id, edition=edition, period=period, enrolled=number
-        )
-    except (InvalidInput, NotFound) as error:  # refused before anything was written
-        form = {"period": period, "enrolled": enrolled}
-        return _page(request, caller, db, spec_id, code=422, error=error.detail, form=form)
-    db.commit()
+    number = whole_number(enrolled, field="number enrolled", least=0, most=1_000_000, code="invalid_enrolment")
+    quality.record_enrolment(db, caller.signed_in, caller.org, spec_id, edition=edition, period=period, enrolled=number)
     return RedirectResponse(f"/orgs/{org}/specifications/{spec_id}/quality", status_code=303)

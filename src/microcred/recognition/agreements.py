@@ -15,7 +15,7 @@ Anything else (a grade on another scale, "good", a number against a percentage) 
 case is left to the officer, saying why. A minimum grade that is none of these is refused when proposed.
 
 Free electives: a programme accepts any credential from a trusted, accredited issuer (the verifier's
-ACCREDITATION check OK) up to a number of credits per learner; recognition.py uses the allowance.
+ACCREDITATION check OK) up to a number of credits per learner; decisions.py uses the allowance.
 """
 
 from __future__ import annotations

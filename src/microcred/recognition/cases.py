@@ -3,27 +3,17 @@ towards one of its pathways (the programme) or stand-alone.
 
 Two ways in: the learner asks from a credential in their wallet, or a recognition officer opens a case from a
 credential document they were given (a file, pasted JSON, or a share link of a wallet here). The credential
-is verified at opening and the report kept with the case. The seven e-VALUATE criteria are suggested from the
-credential and its report, each with the evidence that led to the suggestion; the officer judges each one
-with a comment. A decision is never recorded without its reasons; the learner sees it and may appeal once,
-which reopens the case for a final decision.
-
-Automatic decisions, at opening, only for a credential that verifies and a case towards a programme:
-1. a credit-exchange agreement in force covers it (agreements.py): recognised, citing the agreement;
-2. the programme has a free-elective allowance and the issuer is trusted and accredited (ACCREDITATION OK):
-   recognised partly, with the credits up to what remains of the allowance for that learner.
-Everything else waits for the officer, and the case says why it was not decided automatically.
-
-Credits recognised for one learner in one programme are capped: at the pathway's cap on prior learning when it
-sets one, otherwise at half its total credits (e-VALUATE caps exemptions at 50% of a programme).
+is verified at opening and the report kept with the case; the seven e-VALUATE criteria are suggested from it
+(criteria.py) and the case is decided automatically when an agreement or the free electives cover it
+(decisions.py). The officer judges each criterion with a comment and decides, never without reasons; the
+learner sees the decision and may appeal once (appeals.py), which reopens the case for a final decision.
 """
 
 from __future__ import annotations
 
 import re
 import uuid
-from collections.abc import Callable, Iterable
-from dataclasses import dataclass
+from collections.abc import Callable
 from datetime import date
 from decimal import Decimal
 from typing import Any
@@ -43,15 +33,14 @@ from microcred.inputs import text
 from microcred.pathways import service as pathways
 from microcred.pathways.models import Pathway
 from microcred.pathways.rules import Rules
-from microcred.recognition import agreements
+from microcred.recognition.criteria import read_credential, suggest
+from microcred.recognition.decisions import allowance, decide_automatically, record_decision
 from microcred.recognition.models import (
     CaseSource,
-    CreditAgreement,
     Criterion,
     DecisionOutcome,
     DecisionRoute,
     Judgement,
-    RecognitionAppeal,
     RecognitionCase,
     RecognitionCriterion,
     RecognitionDecision,
@@ -66,230 +55,6 @@ Verify = Callable[[Any], checks.Report]
 MAX_TEXT = 4000
 MIN_REASONS = 10
 SHARE_PATH = re.compile(r"/share/([A-Za-z0-9_-]{16,100})/?")
-_EQF = re.compile(r"\bEQF level ([1-8])\b|^Level ([1-8])$", re.IGNORECASE)
-_ISO_HOURS = re.compile(r"^P(?:\d+D)?T[\d.]+H")
-
-
-# Reading the credential -------------------------------------------------------------------------------------
-
-
-@dataclass(frozen=True)
-class Reading:
-    """What a case keeps of a credential: its content as a person reads it (hidden facts left out), and the
-    values decisions rest on."""
-
-    title: str
-    issuer_name: str
-    facts: list[tuple[str, str]]
-    credits: Decimal | None
-    level: int | None
-    grade: str | None
-    awarded: date | None
-    skills: frozenset[str]
-    claimed_specification: uuid.UUID | None  # the catalogue specification its achievement names, if any
-
-
-def read_credential(document: Any, report: checks.Report, hidden: Iterable[str] = ()) -> Reading:
-    """The credential (an Open Badge or an ELM credential) as recognition reads it, without the `hidden` facts."""
-    hidden = set(hidden)
-    facts = [(label, value) for label, value in checks.summary(report) if label not in hidden]
-    first = {label: value for label, value in reversed(facts)}
-    held = pathways.held(report.credential or document, report)
-    # An ELM credential's credits are read from its facts: "2.5 European Credit Transfer System".
-    credits = (
-        held.credits if held.credits is not None else pathways.stated_credits(first.get("Credits", "").split(" ")[0])
-    )
-    level = held.level
-    if level is None and (found := _EQF.search(first.get("Level", ""))):
-        level = int(found.group(1) or found.group(2))
-    try:
-        awarded = date.fromisoformat(first["Awarded on"][:10]) if "Awarded on" in first else None
-    except ValueError:
-        awarded = None
-    return Reading(
-        title=(first.get("Title") or held.title)[:300],
-        # "Names itself … (not confirmed)" when nothing ties the signer to the issuer it names
-        issuer_name=(
-            first.get("Awarded by") or first.get(checks.ISSUER_UNCONFIRMED) or str(report.issuer or "An unnamed issuer")
-        )[:300],
-        facts=facts,
-        credits=credits,
-        level=level,
-        grade=first.get("Grade", "")[:100] or None,
-        awarded=awarded,
-        skills=frozenset() if "Learning outcome" in hidden else held.skills,
-        claimed_specification=held.specification_id,
-    )
-
-
-# The seven e-VALUATE criteria --------------------------------------------------------------------------------
-
-
-@dataclass(frozen=True)
-class Suggestion:
-    criterion: Criterion
-    judgement: Judgement
-    evidence: str
-
-
-def suggest(
-    reading: Reading, report: checks.Report, rules: Rules | None, hidden: Iterable[str] = ()
-) -> list[Suggestion]:
-    """Each e-VALUATE criterion judged from the credential and its verification report, with the evidence.
-
-    "Not met" when the credential says something that fails the criterion, or leaves out what it should state
-    (a level, learning outcomes, a workload); "cannot tell" when it is silent on a process nobody outside can
-    see (how the learner was identified or assessed, quality assurance of an unregistered issuer).
-    """
-    by_check = {check.name: check for check in report.checks}
-    facts: dict[str, list[str]] = {}
-    for label, value in reading.facts:
-        facts.setdefault(label, []).append(value)
-
-    def fact(label: str) -> str:
-        return facts.get(label, [""])[0]
-
-    suggestions = [
-        _quality(by_check.get("ACCREDITATION"), fact("Quality assurance")),
-        _verification(report),
-        _level(reading.level, fact("Level"), rules),
-        _outcomes(facts.get("Learning outcome", []), reading.skills, rules, "Learning outcome" in set(hidden)),
-        _workload(fact("Workload"), reading.credits),
-        _assessment(fact("Assessment"), reading.grade is not None),
-        _identification(fact("Supervision and identity verification")),
-    ]
-    if checks.signer_confirmed(report):
-        return suggestions
-    # what a credential says of itself is only a claim when nothing ties it to the issuer it names
-    return [
-        Suggestion(s.criterion, Judgement.PARTLY_MET, f"{s.evidence} But who issued it is not confirmed.")
-        if s.judgement == Judgement.MET
-        else s
-        for s in suggestions
-    ]
-
-
-def _quality(accreditation: checks.Check | None, assurance: str) -> Suggestion:
-    said = f" Quality assurance stated: {assurance}." if assurance else ""
-    if accreditation is not None and accreditation.outcome == checks.Outcome.ERROR:
-        return Suggestion(Criterion.QUALITY, Judgement.NOT_MET, accreditation.sentence + said)
-    if accreditation is not None and accreditation.outcome == checks.Outcome.OK:
-        if assurance:
-            return Suggestion(Criterion.QUALITY, Judgement.MET, accreditation.sentence + said)
-        return Suggestion(
-            Criterion.QUALITY,
-            Judgement.PARTLY_MET,
-            accreditation.sentence + " The credential states no quality assurance of its own.",
-        )
-    unknown = "Its issuer is not in the registry of trusted issuers."
-    if assurance:
-        return Suggestion(Criterion.QUALITY, Judgement.PARTLY_MET, f"{said.strip()} {unknown} Nobody confirms it.")
-    return Suggestion(
-        Criterion.QUALITY, Judgement.CANNOT_TELL, f"The credential states no quality assurance. {unknown}"
-    )
-
-
-def _verification(report: checks.Report) -> Suggestion:
-    errors = [check for check in report.checks if check.outcome == checks.Outcome.ERROR]
-    if errors:
-        return Suggestion(
-            Criterion.VERIFICATION, Judgement.NOT_MET, " ".join(f"{c.name}: {c.sentence}" for c in errors)
-        )
-    proof = next((check for check in report.checks if check.name in ("PROOF", "SEAL")), None)
-    shown = " ".join(c.sentence for c in report.checks if c.name in ("PROOF", "SEAL", "REVOCATION", "VALIDITY"))
-    if proof is not None and proof.outcome == checks.Outcome.OK and report.valid:
-        return Suggestion(Criterion.VERIFICATION, Judgement.MET, shown)
-    return Suggestion(Criterion.VERIFICATION, Judgement.PARTLY_MET, shown or "The credential carries no proof or seal.")
-
-
-def _level(level: int | None, stated: str, rules: Rules | None) -> Suggestion:
-    if level is not None:
-        if rules is not None and rules.min_level is not None and level < rules.min_level:
-            return Suggestion(
-                Criterion.LEVEL,
-                Judgement.NOT_MET,
-                f"EQF level {level}, below the programme's minimum (EQF {rules.min_level}).",
-            )
-        if rules is not None and rules.max_level is not None and level > rules.max_level:
-            return Suggestion(
-                Criterion.LEVEL,
-                Judgement.NOT_MET,
-                f"EQF level {level}, above the programme's maximum (EQF {rules.max_level}).",
-            )
-        return Suggestion(Criterion.LEVEL, Judgement.MET, f"Level stated: {stated or f'EQF level {level}'}.")
-    if stated:
-        return Suggestion(Criterion.LEVEL, Judgement.PARTLY_MET, f"A level without its EQF level: {stated}.")
-    return Suggestion(
-        Criterion.LEVEL, Judgement.NOT_MET, "The credential states no level in a qualifications framework."
-    )
-
-
-def _outcomes(outcomes: list[str], skills: frozenset[str], rules: Rules | None, hidden: bool) -> Suggestion:
-    if hidden:
-        return Suggestion(
-            Criterion.LEARNING_OUTCOMES, Judgement.CANNOT_TELL, "The learner's share link hides the learning outcomes."
-        )
-    if not outcomes:
-        return Suggestion(Criterion.LEARNING_OUTCOMES, Judgement.NOT_MET, "The credential lists no learning outcomes.")
-    listed = f"{len(outcomes)} learning outcome{'s' if len(outcomes) != 1 else ''} listed"
-    required = ""
-    if rules is not None and rules.required_skills:
-        covered = len(set(rules.required_skills) & skills)
-        required = f" It covers {covered} of the programme's {len(rules.required_skills)} required skills."
-    if skills:
-        return Suggestion(
-            Criterion.LEARNING_OUTCOMES,
-            Judgement.MET,
-            f"{listed}, linked to {len(skills)} ESCO skill{'s' if len(skills) != 1 else ''}.{required}",
-        )
-    return Suggestion(
-        Criterion.LEARNING_OUTCOMES,
-        Judgement.PARTLY_MET,
-        f"{listed}, not linked to a skills framework such as ESCO.{required}",
-    )
-
-
-def _workload(stated: str, credits: Decimal | None) -> Suggestion:
-    hours = "hour" in stated or bool(_ISO_HOURS.match(stated))
-    credit_text = f"{decimal_text(credits)} credits" if credits is not None else ""
-    if hours and credits is not None:
-        return Suggestion(Criterion.WORKLOAD, Judgement.MET, f"Workload stated: {stated}; {credit_text}.")
-    if hours:
-        return Suggestion(Criterion.WORKLOAD, Judgement.PARTLY_MET, f"Hours stated ({stated}), but no credits.")
-    if credits is not None:
-        return Suggestion(Criterion.WORKLOAD, Judgement.PARTLY_MET, f"Credits stated ({credit_text}), but no hours.")
-    return Suggestion(
-        Criterion.WORKLOAD, Judgement.NOT_MET, "The credential states neither hours of study nor credits."
-    )
-
-
-def _assessment(stated: str, graded: bool) -> Suggestion:
-    if not stated:
-        return Suggestion(
-            Criterion.ASSESSMENT, Judgement.CANNOT_TELL, "The credential does not say how learning was assessed."
-        )
-    if stated.startswith("No assessment"):
-        return Suggestion(Criterion.ASSESSMENT, Judgement.NOT_MET, f"Assessment: {stated}.")
-    if stated.startswith("Self-assessment"):
-        return Suggestion(Criterion.ASSESSMENT, Judgement.PARTLY_MET, f"Assessment: {stated}: the learner's own only.")
-    if "graded" in stated or graded:
-        grade = " A grade is recorded." if graded else ""
-        return Suggestion(Criterion.ASSESSMENT, Judgement.MET, f"Assessment: {stated}.{grade}")
-    return Suggestion(Criterion.ASSESSMENT, Judgement.PARTLY_MET, f"Assessment: {stated}, with no grading scheme.")
-
-
-def _identification(stated: str) -> Suggestion:
-    if "with identity verification" in stated:
-        return Suggestion(Criterion.IDENTIFICATION, Judgement.MET, f"{stated}.")
-    if "no identity verification" in stated:
-        return Suggestion(Criterion.IDENTIFICATION, Judgement.NOT_MET, f"{stated}.")
-    if stated:
-        return Suggestion(Criterion.IDENTIFICATION, Judgement.PARTLY_MET, f"{stated}.")
-    return Suggestion(
-        Criterion.IDENTIFICATION,
-        Judgement.CANNOT_TELL,
-        "The credential does not say how the learner's identity was checked at assessment.",
-    )
 
 
 # Opening a case ------------------------------------------------------------------------------------------------
@@ -501,7 +266,7 @@ def _open(
             else f": {report.verdict.label.lower()}"
         ),
     )
-    _route(db, actor, case, organisation, pathway, report, today or date.today())
+    decide_automatically(db, actor, case, organisation, pathway, report, today or date.today())
     return case
 
 
@@ -510,6 +275,9 @@ def _awarded_here(db: Session, wallet_credential_id: uuid.UUID | None, report: c
     credential names no catalogue address, but its award row says what it is of."""
     issued = pathways.issued_here(db, wallet_credential_id) if report.valid else None
     return issued.specification_id if issued else None
+
+
+# Erasure -------------------------------------------------------------------------------------------------------
 
 
 def forget_learner(db: Session, user: User) -> audit.Forgotten:
@@ -526,195 +294,7 @@ def forget_learner(db: Session, user: User) -> audit.Forgotten:
     return forgotten
 
 
-# Automatic decisions ---------------------------------------------------------------------------------------------
-
-
-@dataclass(frozen=True)
-class Allowance:
-    """What recognition may still give this case's learner in its programme."""
-
-    cap: Decimal
-    used: Decimal
-
-    @property
-    def remaining(self) -> Decimal:
-        return max(self.cap - self.used, Decimal(0))
-
-
-def allowance(db: Session, case: RecognitionCase, others: list[RecognitionDecision] | None = None) -> Allowance | None:
-    """The programme's cap on recognised credits and what the learner's other cases there already use (`others`,
-    their standing decisions, when the caller has them); None for a stand-alone case. A case with no learner
-    account (a document an officer was given) is counted alone."""
-    if case.pathway_id is None:
-        return None
-    pathway = db.get(Pathway, case.pathway_id)
-    assert pathway is not None
-    cap = agreements.recognition_cap(Rules.model_validate(pathway.rules))
-    others = _others_decisions(db, case) if others is None else others
-    return Allowance(cap, sum((d.credits or Decimal(0) for d in others), Decimal(0)))
-
-
-def _others_decisions(db: Session, case: RecognitionCase) -> list[RecognitionDecision]:
-    """The standing decision (the final one after an appeal) of each of the learner's other cases that recognised
-    something in the same programme."""
-    if case.learner_id is None or case.pathway_id is None:
-        return []
-    rows = db.scalars(
-        select(RecognitionDecision)
-        .join(RecognitionCase, RecognitionCase.id == RecognitionDecision.case_id)
-        .where(
-            RecognitionCase.learner_id == case.learner_id,
-            RecognitionCase.pathway_id == case.pathway_id,
-            RecognitionCase.id != case.id,
-        )
-        .order_by(RecognitionDecision.after_appeal)
-    )
-    standing = {decision.case_id: decision for decision in rows}  # the final one overwrites the first
-    return [d for d in standing.values() if d.outcome != DecisionOutcome.REFUSED]
-
-
-def _route(
-    db: Session,
-    actor: Actor,
-    case: RecognitionCase,
-    organisation: Organisation,
-    pathway: Pathway | None,
-    report: checks.Report,
-    today: date,
-) -> None:
-    """Decide the case automatically when an agreement or the free electives cover it; otherwise say why not."""
-    if not report.valid:  # not valid, or valid with its issuer unconfirmed or its status unknown
-        failed = next(c for c in report.checks if c.outcome == checks.Outcome.ERROR or c.verdict is not None)
-        said = "does not verify" if failed.outcome == checks.Outcome.ERROR else f"is held back: {report.verdict.label}"
-        case.route_note = (
-            f"The credential {said} ({failed.name}: {failed.sentence}) It is never decided automatically: "
-            "an officer decides."
-        )
-        return
-    if pathway is None:
-        case.route_note = (
-            "A stand-alone request: no programme, so no agreement or free-elective allowance applies. An officer "
-            "decides."
-        )
-        return
-    others = _others_decisions(db, case)
-    limit = allowance(db, case, others)
-    assert limit is not None
-    misses: list[str] = []
-    if case.specification_id is not None:
-        for agreement in agreements.covering(db, organisation, pathway.id, case.specification_id):
-            why = agreements.unmet(agreement, grade=case.grade, awarded=case.awarded, today=today)
-            if why is None:
-                if _by_agreement(db, case, pathway, agreement, limit):
-                    _audit_automatic(db, actor, organisation, case)
-                    return
-                why = f"the programme's cap of {decimal_text(limit.cap)} credits on recognition is used up"
-            misses.append(f"the agreement “{agreement.title}” covers it, but {why}")
-    elective = agreements.free_electives(db, pathway.id)
-    if elective is not None:
-        why_not = _as_free_elective(db, case, pathway, report, elective, limit, others)
-        if why_not is None:
-            _audit_automatic(db, actor, organisation, case)
-            return
-        misses.append(why_not)
-    if not misses:
-        misses.append("no agreement in force covers it and the programme has no free electives")
-    case.route_note = f"Not decided automatically: {'; '.join(misses)}. An officer decides."
-
-
-def _audit_automatic(db: Session, actor: Actor, organisation: Organisation, case: RecognitionCase) -> None:
-    decision = decisions(db, case)[-1]
-    route = "an agreement" if decision.route == DecisionRoute.AGREEMENT else "the free electives"
-    audit.record(
-        db,
-        actor,
-        "recognition.decided",
-        object_type="recognition_case",
-        object_id=case.id,
-        organisation=organisation,
-        summary=f"{decision.outcome.label} {case.title[:100]} automatically, under {route}"
-        + (f" ({decimal_text(decision.credits)} credits)" if decision.credits is not None else ""),
-        automatic=True,
-    )
-
-
-def _by_agreement(
-    db: Session, case: RecognitionCase, pathway: Pathway, agreement: CreditAgreement, limit: Allowance
-) -> bool:
-    described = agreements.describe(db, agreement)
-    parties = ", ".join(party.organisation.legal_name for party in described.parties)
-    conditions = [
-        "the credential verifies",
-        f"its grade {case.grade!r} reaches the minimum {agreement.min_grade!r}" if agreement.min_grade else "",
-        f"it was awarded on {case.awarded}, within the agreement's {agreement.validity_years} years",
-    ]
-    reasons = (
-        f"Recognised under the credit-exchange agreement “{agreement.title}” between {parties}, in force since "
-        f"{agreement.in_force_at:%Y-%m-%d}: {case.title} counts for {pathway.title}; "
-        + ", ".join(c for c in conditions if c)
-        + "."
-    )
-    outcome, credits = DecisionOutcome.RECOGNISED_FULLY, case.credits
-    if case.credits is not None and case.credits > limit.remaining:
-        if limit.remaining <= 0:
-            return False
-        outcome, credits = DecisionOutcome.RECOGNISED_PARTLY, limit.remaining
-        reasons += (
-            f" {decimal_text(limit.remaining)} of its {decimal_text(case.credits)} credits are recognised: the "
-            f"programme recognises at most {decimal_text(limit.cap)} credits per learner and "
-            f"{decimal_text(limit.used)} are already recognised."
-        )
-    _record(db, None, case, outcome, credits, reasons, DecisionRoute.AGREEMENT, agreement.id)
-    case.route_note = f"Decided automatically under the agreement “{agreement.title}”."
-    return True
-
-
-def _as_free_elective(
-    db: Session,
-    case: RecognitionCase,
-    pathway: Pathway,
-    report: checks.Report,
-    elective: Decimal,
-    limit: Allowance,
-    others: list[RecognitionDecision],
-) -> str | None:
-    """Recognise the case partly under the free electives (`others`: the learner's other standing decisions in
-    the programme), or say why not."""
-    trust = next((c for c in report.checks if c.name == "ACCREDITATION"), None)
-    if trust is None or trust.outcome != checks.Outcome.OK:
-        said = trust.sentence if trust else "it was not checked"
-        return f"free electives take credentials of trusted, accredited issuers only ({said})"
-    if not case.credits:
-        return "free electives count credits, and the credential gives none"
-    used = sum(
-        (d.credits or Decimal(0) for d in others if d.route == DecisionRoute.FREE_ELECTIVE),
-        Decimal(0),
-    )
-    room = min(elective - used, limit.remaining)
-    if room <= 0:
-        return (
-            f"the free-elective allowance of {decimal_text(elective)} credits is used up"
-            if elective - used <= 0
-            else f"the programme's cap of {decimal_text(limit.cap)} credits on recognition is used up"
-        )
-    credits = min(case.credits, room)
-    reasons = (
-        f"Recognised as a free elective of {pathway.title}: {trust.sentence} {decimal_text(credits)} of its "
-        f"{decimal_text(case.credits)} credits count, from the programme's free-elective allowance of "
-        f"{decimal_text(elective)} credits per learner ({decimal_text(elective - used)} were left"
-        + (
-            f", and {decimal_text(limit.remaining)} under the programme's cap of {decimal_text(limit.cap)} credits"
-            if room < elective - used
-            else ""
-        )
-        + ")."
-    )
-    _record(db, None, case, DecisionOutcome.RECOGNISED_PARTLY, credits, reasons, DecisionRoute.FREE_ELECTIVE, None)
-    case.route_note = "Decided automatically under the programme's free electives."
-    return None
-
-
-# Officers ---------------------------------------------------------------------------------------------------------
+# Officers: the cases, the criteria judged and the decision taken -------------------------------------------------
 
 
 def cases_of(db: Session, organisation: Organisation, state: RecognitionState | None = None) -> list[RecognitionCase]:
@@ -749,15 +329,6 @@ def decisions(db: Session, case: RecognitionCase) -> list[RecognitionDecision]:
             .order_by(RecognitionDecision.after_appeal)
         )
     )
-
-
-def can_appeal(case: RecognitionCase) -> bool:
-    """Whether the learner may appeal now: a first decision stands (one after the appeal is FINAL)."""
-    return case.state == RecognitionState.DECIDED
-
-
-def appeal_of(db: Session, case: RecognitionCase) -> RecognitionAppeal | None:
-    return db.scalar(select(RecognitionAppeal).where(RecognitionAppeal.case_id == case.id))
 
 
 def assess(
@@ -846,7 +417,7 @@ def decide(
                 f"programme's cap of {decimal_text(limit.cap)} credits for this learner.",
                 code="credits_above_allowance",
             )
-    decision = _record(db, actor, case, outcome, recognised, reasons, DecisionRoute.OFFICER, None)
+    decision = record_decision(db, actor, case, outcome, recognised, reasons, DecisionRoute.OFFICER, None)
     audit.record(
         db,
         actor,
@@ -867,37 +438,6 @@ def _undecided(case: RecognitionCase) -> RecognitionCase:
     if case.state == RecognitionState.FINAL:
         raise Conflict("This case has its final decision, after an appeal.", code="recognition_case_final")
     return case
-
-
-def _record(
-    db: Session,
-    actor: Actor | None,
-    case: RecognitionCase,
-    outcome: DecisionOutcome,
-    credits: Decimal | None,
-    reasons: str,
-    route: DecisionRoute,
-    agreement_id: uuid.UUID | None,
-) -> RecognitionDecision:
-    after_appeal = case.state == RecognitionState.APPEALED
-    decision = RecognitionDecision(
-        case_id=case.id,
-        outcome=outcome,
-        credits=credits,
-        reasons=reasons,
-        route=route,
-        agreement_id=agreement_id,
-        after_appeal=after_appeal,
-        decided_by=actor.user.id if actor and actor.user else None,
-    )
-    case.state = RecognitionState.FINAL if after_appeal else RecognitionState.DECIDED
-    case.updated_at = utcnow()
-    try:
-        with db.begin_nested():
-            db.add(decision)
-    except IntegrityError:  # another officer decided in the same instant
-        raise Conflict("This case was decided a moment ago: reload it.", code="recognition_case_decided") from None
-    return decision
 
 
 # Learners --------------------------------------------------------------------------------------------------------
@@ -928,41 +468,6 @@ def case_of_learner(db: Session, learner: User, case_id: uuid.UUID) -> Recogniti
     if case is None or case.learner_id != learner.id:
         raise NotFound("You have no such recognition request.", code="recognition_case_not_found")
     return case
-
-
-def appeal(db: Session, actor: Actor, learner: User, case_id: uuid.UUID, grounds: str) -> RecognitionAppeal:
-    """The learner's one appeal of a decision, with their grounds: the case reopens for a final decision."""
-    case = case_of_learner(db, learner, case_id)
-    if case.state == RecognitionState.OPEN:
-        raise Conflict("There is no decision to appeal yet.", code="nothing_to_appeal")
-    if not can_appeal(case):
-        raise Conflict(
-            "You have already appealed this decision: a decision can be appealed once, and the one after the "
-            "appeal is final.",
-            code="already_appealed",
-        )
-    grounds = text(grounds, field="grounds", max_length=MAX_TEXT)
-    if len(grounds) < MIN_REASONS:
-        raise InvalidInput("Give the grounds of your appeal in a sentence.", code="grounds_required")
-    row = RecognitionAppeal(case_id=case.id, grounds=grounds, appealed_by=learner.id)
-    try:
-        with db.begin_nested():
-            db.add(row)
-    except IntegrityError:
-        raise Conflict("You have already appealed this decision.", code="already_appealed") from None
-    case.state, case.updated_at = RecognitionState.APPEALED, utcnow()
-    organisation = db.get(Organisation, case.organisation_id)
-    db.flush()
-    audit.record(
-        db,
-        actor,
-        "recognition.appealed",
-        object_type="recognition_case",
-        object_id=case.id,
-        organisation=organisation,
-        summary=f"Appeal of the decision on {case.title[:100]}",
-    )
-    return row
 
 
 # Quality data ------------------------------------------------------------------------------------------------------

@@ -5,10 +5,9 @@ from __future__ import annotations
 import uuid
 from typing import Annotated
 
-from fastapi import APIRouter, Depends, Query, Response
+from fastapi import APIRouter, Query, Response
 from sqlalchemy.orm import Session
 
-from microcred.accounts.models import Role
 from microcred.skills import cohorts
 from microcred.skills import service as skills
 from microcred.skills.extract import extract_skills
@@ -31,10 +30,9 @@ from microcred.skills.schemas import (
     StrengthIn,
 )
 from microcred.taxonomy import service as taxonomy
-from microcred.web.security import DB, Access, Caller
+from microcred.web.security import DB, Educators, SignedIn
 
 router = APIRouter(prefix="/api", tags=["skills"])
-SignedIn = Annotated[Caller, Depends(Access.signed_in())]
 
 
 def experience_out(db: Session, item: Experience) -> ExperienceOut:
@@ -101,7 +99,6 @@ def list_experiences(caller: SignedIn, db: DB) -> list[ExperienceOut]:
 @router.post("/me/experiences", response_model=ExperienceOut, status_code=201, summary="Add an experience")
 def add_experience(body: ExperienceIn, caller: SignedIn, db: DB) -> ExperienceOut:
     item = skills.add_experience(db, caller.person, **body.model_dump())
-    db.commit()
     return experience_out(db, item)
 
 
@@ -113,14 +110,12 @@ def get_experience(experience_id: uuid.UUID, caller: SignedIn, db: DB) -> Experi
 @router.put("/me/experiences/{experience_id}", response_model=ExperienceOut, summary="Change an experience")
 def update_experience(experience_id: uuid.UUID, body: ExperienceIn, caller: SignedIn, db: DB) -> ExperienceOut:
     item = skills.update_experience(db, caller.person, experience_id, **body.model_dump())
-    db.commit()
     return experience_out(db, item)
 
 
 @router.delete("/me/experiences/{experience_id}", status_code=204, summary="Delete an experience")
 def delete_experience(experience_id: uuid.UUID, caller: SignedIn, db: DB) -> Response:
     skills.delete_experience(db, caller.person, experience_id)
-    db.commit()
     return Response(status_code=204)
 
 
@@ -131,7 +126,6 @@ def delete_experience(experience_id: uuid.UUID, caller: SignedIn, db: DB) -> Res
 )
 def set_skill(experience_id: uuid.UUID, skill_id: str, body: StrengthIn, caller: SignedIn, db: DB) -> ExperienceOut:
     skills.set_skill(db, caller.person, experience_id, taxonomy.skill_uri(skill_id), body.strength)
-    db.commit()
     return experience_out(db, skills.experience(db, caller.person, experience_id))
 
 
@@ -142,7 +136,6 @@ def set_skill(experience_id: uuid.UUID, skill_id: str, body: StrengthIn, caller:
 )
 def remove_skill(experience_id: uuid.UUID, skill_id: str, caller: SignedIn, db: DB) -> Response:
     skills.remove_skill(db, caller.person, experience_id, taxonomy.skill_uri(skill_id))
-    db.commit()
     return Response(status_code=204)
 
 
@@ -153,7 +146,6 @@ def remove_skill(experience_id: uuid.UUID, skill_id: str, caller: SignedIn, db: 
 )
 def suggest(experience_id: uuid.UUID, caller: SignedIn, db: DB) -> ExperienceOut:
     skills.suggest_skills(db, caller.person, experience_id)
-    db.commit()
     return experience_out(db, skills.experience(db, caller.person, experience_id))
 
 
@@ -186,8 +178,6 @@ def extract(body: ExtractIn, caller: SignedIn, db: DB) -> list[ExtractedOut]:
 
 # Cohorts -----------------------------------------------------------------------------------------------
 
-Educators = Annotated[Caller, Depends(Access.members(Role.ORG_ADMIN, Role.EDUCATOR))]
-
 
 @router.get("/orgs/{org}/cohorts", response_model=list[CohortOut], summary="Cohorts of an organisation")
 def list_cohorts(org: str, caller: Educators, db: DB) -> list[CohortOut]:
@@ -200,7 +190,6 @@ def list_cohorts(org: str, caller: Educators, db: DB) -> list[CohortOut]:
 @router.post("/orgs/{org}/cohorts", response_model=CohortOut, status_code=201, summary="Create a cohort")
 def create_cohort(org: str, body: CohortIn, caller: Educators, db: DB) -> CohortOut:
     found = cohorts.create_cohort(db, caller.signed_in, caller.org, name=body.name, description=body.description)
-    db.commit()
     return CohortOut(
         id=found.id,
         name=found.name,

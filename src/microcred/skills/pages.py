@@ -5,13 +5,14 @@ from __future__ import annotations
 import uuid
 from typing import Annotated, Any
 
-from fastapi import APIRouter, Depends, Form, Request
+from fastapi import APIRouter, Form, Request
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
 from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
+from sqlalchemy.orm import Session
 
 from microcred.accounts import service as accounts
-from microcred.accounts.models import Role, User
+from microcred.accounts.models import User
 from microcred.accounts.passwords import check_new_password, hash_password
 from microcred.errors import Conflict, MicrocredError, NotFound
 from microcred.inputs import is_digits, optional_date
@@ -22,12 +23,11 @@ from microcred.taxonomy import search
 from microcred.taxonomy import service as taxonomy
 from microcred.web.downloads import attachment
 from microcred.web.errors import STATUS
-from microcred.web.security import DB, Access, Caller, settings_of
+from microcred.web.forms import refusing
+from microcred.web.security import DB, Anyone, Caller, Educators, SignedIn, settings_of
 from microcred.web.templating import render
 
 router = APIRouter(include_in_schema=False)
-SignedIn = Annotated[Caller, Depends(Access.signed_in())]
-Anyone = Annotated[Caller, Depends(Access.public())]
 Text = Annotated[str, Form(max_length=200)]
 
 
@@ -71,7 +71,42 @@ def new_experience_page(request: Request, caller: SignedIn, db: DB) -> Response:
     )
 
 
+def _experience_form_again(
+    error: MicrocredError,
+    request: Request,
+    caller: Caller,
+    db: Session,
+    kind: ExperienceKind,
+    title: str,
+    organisation: str,
+    description: str,
+    started_on: str,
+    ended_on: str,
+    **_: Any,
+) -> Response:
+    return render(
+        request,
+        "experience_form.html",
+        caller,
+        db=db,
+        title="Add an experience",
+        item=None,
+        kinds=list(ExperienceKind),
+        error=error.detail,
+        status_code=STATUS[error.kind],
+        form={
+            "kind": kind.value,
+            "title": title,
+            "organisation": organisation,
+            "description": description,
+            "started_on": started_on,
+            "ended_on": ended_on,
+        },
+    )
+
+
 @router.post("/profile/experiences", response_class=HTMLResponse)
+@refusing(_experience_form_again)
 def create_experience(
     request: Request,
     caller: SignedIn,
@@ -83,51 +118,28 @@ def create_experience(
     started_on: Annotated[str, Form(max_length=20)] = "",
     ended_on: Annotated[str, Form(max_length=20)] = "",
 ) -> Response:
-    try:
-        item = skills.add_experience(
-            db,
-            caller.person,
-            kind=kind,
-            title=title,
-            organisation=organisation,
-            description=description,
-            started_on=optional_date(started_on, field="start date", code="invalid_dates"),
-            ended_on=optional_date(ended_on, field="end date", code="invalid_dates"),
-        )
-        if description.strip():
-            skills.suggest_skills(db, caller.person, item.id)
-    except MicrocredError as error:
-        db.rollback()
-        return render(
-            request,
-            "experience_form.html",
-            caller,
-            db=db,
-            title="Add an experience",
-            item=None,
-            kinds=list(ExperienceKind),
-            error=error.detail,
-            status_code=STATUS[error.kind],
-            form={
-                "kind": kind.value,
-                "title": title,
-                "organisation": organisation,
-                "description": description,
-                "started_on": started_on,
-                "ended_on": ended_on,
-            },
-        )
-    db.commit()
+    item = skills.add_experience(
+        db,
+        caller.person,
+        kind=kind,
+        title=title,
+        organisation=organisation,
+        description=description,
+        started_on=optional_date(started_on, field="start date", code="invalid_dates"),
+        ended_on=optional_date(ended_on, field="end date", code="invalid_dates"),
+    )
+    if description.strip():
+        skills.suggest_skills(db, caller.person, item.id)
     return RedirectResponse(f"/profile/experiences/{item.id}", status_code=303)
 
 
-def _labels(db: DB, items: list[Experience]) -> dict[str, str]:
+def _labels(db: Session, items: list[Experience]) -> dict[str, str]:
     uris = [s.skill_uri for item in items for s in item.skills]
     return taxonomy.skill_labels(db, uris)
 
 
 def _experience_page(
-    request: Request, caller: Caller, db: DB, experience_id: uuid.UUID, status_code: int = 200, **context: Any
+    request: Request, caller: Caller, db: Session, experience_id: uuid.UUID, status_code: int = 200, **context: Any
 ) -> Response:
     item = skills.experience(db, caller.person, experience_id)
     return render(
@@ -158,7 +170,14 @@ def experience_page(request: Request, experience_id: uuid.UUID, caller: SignedIn
     )
 
 
+def _experience_again(
+    error: MicrocredError, request: Request, caller: Caller, db: Session, experience_id: uuid.UUID, **_: Any
+) -> Response:
+    return _experience_page(request, caller, db, experience_id, status_code=STATUS[error.kind], error=error.detail)
+
+
 @router.post("/profile/experiences/{experience_id}/skills", response_class=HTMLResponse)
+@refusing(_experience_again)
 def set_skill(
     request: Request,
     experience_id: uuid.UUID,
@@ -167,13 +186,8 @@ def set_skill(
     skill: Annotated[str, Form(max_length=255)],
     strength: Annotated[str, Form(max_length=3)],
 ) -> Response:
-    try:
-        value = int(strength) if is_digits(strength.strip()) else strength
-        skills.set_skill(db, caller.person, experience_id, taxonomy.skill_uri(skill), skills.check_strength(value))
-    except MicrocredError as error:
-        db.rollback()
-        return _experience_page(request, caller, db, experience_id, status_code=STATUS[error.kind], error=error.detail)
-    db.commit()
+    value = int(strength) if is_digits(strength.strip()) else strength
+    skills.set_skill(db, caller.person, experience_id, taxonomy.skill_uri(skill), skills.check_strength(value))
     return RedirectResponse(f"/profile/experiences/{experience_id}", status_code=303)
 
 
@@ -182,27 +196,23 @@ def remove_skill(
     request: Request, experience_id: uuid.UUID, caller: SignedIn, db: DB, skill: Annotated[str, Form(max_length=255)]
 ) -> Response:
     skills.remove_skill(db, caller.person, experience_id, taxonomy.skill_uri(skill))
-    db.commit()
     return RedirectResponse(f"/profile/experiences/{experience_id}", status_code=303)
 
 
 @router.post("/profile/experiences/{experience_id}/suggestions", response_class=HTMLResponse)
 def suggest(request: Request, experience_id: uuid.UUID, caller: SignedIn, db: DB) -> Response:
     skills.suggest_skills(db, caller.person, experience_id)
-    db.commit()
     return RedirectResponse(f"/profile/experiences/{experience_id}", status_code=303)
 
 
 @router.post("/profile/experiences/{experience_id}/delete", response_class=HTMLResponse)
 def delete(request: Request, experience_id: uuid.UUID, caller: SignedIn, db: DB) -> Response:
     skills.delete_experience(db, caller.person, experience_id)
-    db.commit()
     return RedirectResponse("/profile", status_code=303)
 
 
 # Cohorts: educators ------------------------------------------------------------------------------------
 
-Educators = Annotated[Caller, Depends(Access.members(Role.ORG_ADMIN, Role.EDUCATOR))]
 EXPORTS = {
     "profiles-summary": ("Profiles summary", cohorts.export_profiles_summary),
     "skills-distribution": ("Skills distribution", cohorts.export_skills_distribution),
@@ -215,7 +225,20 @@ def cohorts_page(request: Request, org: str, caller: Educators, db: DB, error: s
     return render(request, "cohorts.html", caller, title="Cohorts", cohorts=cohorts.cohorts(db, caller.org))
 
 
+def _cohorts_again(error: MicrocredError, request: Request, caller: Caller, db: Session, **_: Any) -> Response:
+    return render(
+        request,
+        "cohorts.html",
+        caller,
+        title="Cohorts",
+        cohorts=cohorts.cohorts(db, caller.org),
+        error=error.detail,
+        status_code=STATUS[error.kind],
+    )
+
+
 @router.post("/orgs/{org}/cohorts", response_class=HTMLResponse)
+@refusing(_cohorts_again)
 def create_cohort(
     request: Request,
     org: str,
@@ -224,20 +247,7 @@ def create_cohort(
     name: Text,
     description: Annotated[str, Form(max_length=2000)] = "",
 ) -> Response:
-    try:
-        found = cohorts.create_cohort(db, caller.signed_in, caller.org, name=name, description=description)
-    except MicrocredError as error:
-        db.rollback()
-        return render(
-            request,
-            "cohorts.html",
-            caller,
-            title="Cohorts",
-            cohorts=cohorts.cohorts(db, caller.org),
-            error=error.detail,
-            status_code=STATUS[error.kind],
-        )
-    db.commit()
+    found = cohorts.create_cohort(db, caller.signed_in, caller.org, name=name, description=description)
     return RedirectResponse(f"/orgs/{org}/cohorts/{found.id}", status_code=303)
 
 
@@ -281,7 +291,6 @@ def cohort_progress(
     cohorts.set_progress(
         db, caller.signed_in, caller.org, cohort_id, user_id, status=cohorts.check_status(status), outcome=outcome
     )
-    db.commit()
     return RedirectResponse(f"/orgs/{org}/cohorts/{cohort_id}", status_code=303)
 
 
@@ -295,7 +304,6 @@ def cohort_open(
     open: Annotated[str, Form(max_length=5)],
 ) -> Response:
     cohorts.set_open(db, caller.signed_in, caller.org, cohort_id, open == "yes")
-    db.commit()
     return RedirectResponse(f"/orgs/{org}/cohorts/{cohort_id}", status_code=303)
 
 
@@ -357,7 +365,7 @@ def join_page(request: Request, caller: Anyone, db: DB, code: str = "") -> Respo
 def _join_form(
     request: Request,
     caller: Caller,
-    db: DB,
+    db: Session,
     *,
     code: str,
     cohort: Any = None,
@@ -382,7 +390,30 @@ def _join_form(
     )
 
 
+def _sign_up_again(
+    error: MicrocredError,
+    request: Request,
+    caller: Caller,
+    db: Session,
+    code: str,
+    email: str,
+    display_name: str,
+    **_: Any,
+) -> Response:
+    return _join_form(
+        request,
+        caller,
+        db,
+        code=code,
+        error=error.detail,
+        status_code=STATUS[error.kind],
+        email=email,
+        display_name=display_name,
+    )
+
+
 @router.post("/join/sign-up", response_class=HTMLResponse)
+@refusing(_sign_up_again)
 def sign_up_and_join(
     request: Request,
     caller: Anyone,
@@ -395,14 +426,14 @@ def sign_up_and_join(
     share_experiences: Annotated[str, Form(max_length=5)] = "",
     share_careers: Annotated[str, Form(max_length=5)] = "",
 ) -> Response:
-    try:
-        # Whatever is wrong with the request itself is named; whether the email has an account is not.
-        found = cohorts.cohort_by_code(db, code)
-        normalized = accounts.check_email(email)
-        accounts.check_display_name(display_name, normalized)
-        check_new_password(password, email=normalized)
-        if db.scalar(select(User.id).where(User.email == normalized)) is None:
-            try:
+    # Whatever is wrong with the request itself is named; whether the email has an account is not.
+    found = cohorts.cohort_by_code(db, code)
+    normalized = accounts.check_email(email)
+    accounts.check_display_name(display_name, normalized)
+    check_new_password(password, email=normalized)
+    if db.scalar(select(User.id).where(User.email == normalized)) is None:
+        try:
+            with db.begin_nested():  # an account made a moment ago by another request leaves nothing of this one
                 cohorts.sign_up_and_join(
                     db,
                     code,
@@ -413,28 +444,11 @@ def sign_up_and_join(
                     share_experiences=share_experiences == "yes",
                     share_careers=share_careers == "yes",
                 )
-            except Conflict as error:
-                if error.code != "user_exists":
-                    raise
-                db.rollback()  # made a moment ago by another request: the same answer as any existing account
-        else:
-            hash_password(password)  # as long as making the account takes
-    except MicrocredError as error:
-        db.rollback()
-        return _join_form(
-            request,
-            caller,
-            db,
-            code=code,
-            error=error.detail,
-            status_code=STATUS[error.kind],
-            email=email,
-            display_name=display_name,
-        )
-    try:
-        db.commit()
-    except IntegrityError:  # made a moment ago by another request: the same answer
-        db.rollback()
+        except (Conflict, IntegrityError) as error:  # that account: the same answer as any existing account
+            if isinstance(error, Conflict) and error.code != "user_exists":
+                raise
+    else:
+        hash_password(password)  # as long as making the account takes
     return render(
         request,
         "join.html",
@@ -458,7 +472,12 @@ SIGNED_UP = (
 )
 
 
+def _join_again(error: MicrocredError, request: Request, caller: Caller, db: Session, code: str, **_: Any) -> Response:
+    return _join_form(request, caller, db, code=code, error=error.detail, status_code=STATUS[error.kind])
+
+
 @router.post("/join", response_class=HTMLResponse)
+@refusing(_join_again)
 def join(
     request: Request,
     caller: SignedIn,
@@ -468,19 +487,14 @@ def join(
     share_experiences: Annotated[str, Form(max_length=5)] = "",
     share_careers: Annotated[str, Form(max_length=5)] = "",
 ) -> Response:
-    try:
-        cohorts.join_cohort(
-            db,
-            caller.person,
-            code,
-            share_skills=share_skills == "yes",
-            share_experiences=share_experiences == "yes",
-            share_careers=share_careers == "yes",
-        )
-    except MicrocredError as error:
-        db.rollback()
-        return _join_form(request, caller, db, code=code, error=error.detail, status_code=STATUS[error.kind])
-    db.commit()
+    cohorts.join_cohort(
+        db,
+        caller.person,
+        code,
+        share_skills=share_skills == "yes",
+        share_experiences=share_experiences == "yes",
+        share_careers=share_careers == "yes",
+    )
     return RedirectResponse("/profile/cohorts", status_code=303)
 
 
@@ -509,12 +523,10 @@ def my_sharing(
         share_experiences=share_experiences == "yes",
         share_careers=share_careers == "yes",
     )
-    db.commit()
     return RedirectResponse("/profile/cohorts", status_code=303)
 
 
 @router.post("/profile/cohorts/{cohort_id}/leave", response_class=HTMLResponse)
 def leave(request: Request, cohort_id: uuid.UUID, caller: SignedIn, db: DB) -> Response:
     cohorts.leave_cohort(db, caller.person, cohort_id)
-    db.commit()
     return RedirectResponse("/profile/cohorts", status_code=303)

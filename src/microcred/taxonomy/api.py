@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Annotated
 
-from fastapi import APIRouter, Depends, Query
+from fastapi import APIRouter, Query
 
 from microcred.errors import NotFound
 from microcred.taxonomy import search
@@ -20,10 +20,9 @@ from microcred.taxonomy.schemas import (
     SkillOut,
     SkillRef,
 )
-from microcred.web.security import DB, Access, Caller
+from microcred.web.security import DB, Anyone
 
 router = APIRouter(prefix="/api", tags=["taxonomy"])
-Anyone = Annotated[Caller, Depends(Access.public())]
 
 
 def short_id(uri: str) -> str:

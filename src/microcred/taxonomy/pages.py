@@ -2,19 +2,16 @@
 
 from __future__ import annotations
 
-from typing import Annotated
-
-from fastapi import APIRouter, Depends, Request
+from fastapi import APIRouter, Request
 from fastapi.responses import HTMLResponse, Response
 
 from microcred.errors import MicrocredError
 from microcred.taxonomy import search
 from microcred.taxonomy import service as taxonomy
-from microcred.web.security import DB, Access, Caller
+from microcred.web.security import DB, Anyone
 from microcred.web.templating import render
 
 router = APIRouter(include_in_schema=False)
-Anyone = Annotated[Caller, Depends(Access.public())]
 
 
 @router.get("/careers", response_class=HTMLResponse)

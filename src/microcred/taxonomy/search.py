@@ -42,7 +42,7 @@ PREFERRED_BONUS = 0.1  # an exact match of the preferred label beats one of anot
 PREFIX_BONUS = 0.15
 # Interactive search scores every form semantically in REDUCED_DIMS dimensions (the vectors' principal
 # axes), then rescores the best CANDIDATES concepts' forms exactly: a quarter of the memory traffic of
-# scoring 99,000 forms in 384 dimensions, with the same top results (tests/taxonomy/test_semantic.py).
+# scoring 99,000 forms in 384 dimensions, with the same top results (tests/taxonomy/test_embeddings.py).
 REDUCED_DIMS = 128
 CANDIDATES = 400
 

@@ -22,10 +22,8 @@ from sqlalchemy import delete, func, select
 from sqlalchemy.orm import Session
 
 from microcred.accounts import audit
-from microcred.accounts.models import Organisation
 from microcred.accounts.principal import Actor
 from microcred.errors import InvalidInput, NotFound
-from microcred.issuing.models import SealCertificate
 from microcred.trust import TrustError, pkix, trustedlist
 from microcred.trust.pkix import Anchor, Anchors
 from microcred.verify.models import ImportedList, TrustAnchor
@@ -247,21 +245,3 @@ def _loaded(db: Session) -> _Loaded:
     with _cache_lock:
         _cache[where] = (version, loaded)
     return loaded
-
-
-def ours(db: Session) -> list[Anchor]:
-    """Our organisations' seal certificates (current and retired), each recognised only as itself, by its
-    fingerprint: never a root other certificates may chain to (an organisation's admin chose it)."""
-    rows = db.execute(
-        select(SealCertificate.chain, Organisation.legal_name).join(
-            Organisation, Organisation.id == SealCertificate.organisation_id
-        )
-    )
-    return [
-        Anchor(
-            x509.load_der_x509_certificate(base64.b64decode(chain[0])),
-            f"the seal certificate of {name}, held here",
-            organisation=name,
-        )
-        for chain, name in rows
-    ]

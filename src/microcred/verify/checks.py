@@ -4,6 +4,10 @@ FORMAT · PROOF (Data Integrity) or SEAL (JAdES) · REVOCATION · VALIDITY · AC
 ERROR or SKIPPED, with the technical detail kept apart for a toggle. The pipeline itself reads no database
 and no network: keys, status lists and the registry of trusted issuers come through the `Sources` given,
 so the page, the API, the command line and the wallet run exactly the same checks.
+
+This module holds the pipeline's vocabulary (checks, verdicts, reports, sources), the pipeline itself and what a
+report says for people; the checks it runs live beside it, one module each: `formats` (FORMAT), `proofs` (PROOF,
+and a presentation's OWNER), `seals` (SEAL), `revocation` (REVOCATION).
 """
 
 from __future__ import annotations
@@ -13,18 +17,16 @@ import logging
 import re
 from collections.abc import Callable
 from dataclasses import dataclass, field
-from datetime import UTC, datetime, timedelta
+from datetime import UTC, datetime
 from enum import StrEnum
 from typing import Any
 
 import pycountry
-from cryptography import x509
 
 from microcred.design import reading
-from microcred.trust import TrustError, dataintegrity, jades, pkix, statuslist
+from microcred.trust import TrustError, pkix
 from microcred.trust.jsonld import as_list, text_of
-from microcred.trust.loader import document_loader
-from microcred.trust.multikey import Key, key_from_multibase
+from microcred.trust.multikey import Key
 
 log = logging.getLogger(__name__)
 MAX_BYTES = 2 * 1024 * 1024
@@ -177,13 +179,15 @@ def _depth(value: Any) -> int:
     return deepest
 
 
-def _issuer_id(credential: dict[str, Any]) -> str | None:
+def issuer_id(credential: dict[str, Any]) -> str | None:
+    """The issuer's id: `issuer` as a string, or its `id` when it is an object."""
     issuer = credential.get("issuer")
     found = issuer.get("id") if isinstance(issuer, dict) else issuer
     return found if isinstance(found, str) else None
 
 
-def _date(value: Any) -> datetime | None:
+def date_of(value: Any) -> datetime | None:
+    """An ISO 8601 date and time as an aware datetime (UTC when it names no zone), or None when it is not one."""
     if not isinstance(value, str):
         return None
     try:
@@ -193,512 +197,10 @@ def _date(value: Any) -> datetime | None:
     return parsed if parsed.tzinfo else parsed.replace(tzinfo=UTC)
 
 
-# FORMAT ---------------------------------------------------------------------------------------------------
-
-
-def format_problems(credential: Any, *, sealed: bool = False) -> list[str]:
-    """What breaks the VC data model (1.1 or 2.0), Open Badges 3.0's required fields, or the ELM structure."""
-    if not isinstance(credential, dict):
-        return ["The credential is not a JSON object."]
-    problems = []
-    contexts = credential.get("@context")
-    first = contexts[0] if isinstance(contexts, list) and contexts else None
-    if first not in (V1, V2):
-        problems.append(f"@context must be a list that starts with {V2} (or {V1}).")
-    types = as_list(credential.get("type"))
-    if "VerifiableCredential" not in types:
-        problems.append("type must include VerifiableCredential.")
-    if _issuer_id(credential) is None:
-        problems.append("issuer must be a URL, or an object whose id is one.")
-    subjects = as_list(credential.get("credentialSubject"))
-    if not subjects or not all(isinstance(s, dict) and s for s in subjects):
-        problems.append("credentialSubject must be an object (or objects) saying something of the subject.")
-    if "id" in credential and not (isinstance(credential["id"], str) and ":" in credential["id"]):
-        problems.append("id must be a URL.")
-    elm = "EuropeanDigitalCredential" in types
-    starts, ends = ("validFrom", "validUntil") if first == V2 or elm else ("issuanceDate", "expirationDate")
-    for name in (starts, ends, "issued"):
-        if name in credential and _date(credential[name]) is None:
-            problems.append(f"{name} is not a date and time.")
-    if first == V1 and not elm and "issuanceDate" not in credential:
-        problems.append("issuanceDate is required by the VC 1.1 data model.")
-    begin, end = _date(credential.get(starts)), _date(credential.get(ends))
-    if begin and end and end < begin:
-        problems.append(f"{ends} is before {starts}.")
-    if set(types) & OB3_TYPES:
-        problems += _ob3_problems(credential, subjects)
-    if elm:
-        problems += _elm_problems(credential, sealed=sealed)
-    return problems
-
-
-def _ob3_problems(credential: dict[str, Any], subjects: list[Any]) -> list[str]:
-    """The fields 1EdTech's JSON Schema requires (its `required` lists, held here; the tests compare)."""
-    problems = [f"Open Badges 3.0 requires {name}." for name in OB3_REQUIRED["credential"] if name not in credential]
-    issuer = credential.get("issuer")  # a URI, or a Profile with id and type
-    if isinstance(issuer, dict) and any(name not in issuer for name in OB3_REQUIRED["profile"]):
-        problems.append("Open Badges 3.0 requires the issuer as a URI or a Profile with id and type.")
-    for subject in subjects:
-        if not isinstance(subject, dict):
-            continue
-        missing = [name for name in OB3_REQUIRED["subject"] if name not in subject]
-        if missing:
-            problems.append(f"Open Badges 3.0 requires credentialSubject.{missing[0]}.")
-            continue
-        achievement = subject["achievement"]
-        if not isinstance(achievement, dict):
-            problems.append("credentialSubject.achievement must be an object.")
-            continue
-        problems += [
-            f"Open Badges 3.0 requires credentialSubject.achievement.{name}."
-            for name in OB3_REQUIRED["achievement"]
-            if name not in achievement
-        ]
-    if "proof" in credential and not isinstance(credential["proof"], list | dict):
-        problems.append("proof must be an object or a list of them.")
-    return problems
-
-
-OB3_REQUIRED = {
-    "credential": ["@context", "id", "type", "credentialSubject", "issuer", "validFrom"],
-    "profile": ["id", "type"],
-    "subject": ["type", "achievement"],
-    "achievement": ["id", "type", "criteria", "description", "name"],
-}
-
-
-def _elm_problems(credential: dict[str, Any], *, sealed: bool) -> list[str]:
-    """The ELM structure the EDC profile makes mandatory (from its SHACL shapes: context, issued, validFrom,
-    an issuer Organisation with its legal name, a learner with a claim)."""
-    problems = []
-    contexts = as_list(credential.get("@context"))
-    if not any(isinstance(c, str) and "data.europa.eu/snb/model/context" in c for c in contexts):
-        problems.append("A European Digital Credential needs the ELM context.")
-    if sealed and "issued" not in credential:
-        problems.append("A sealed European Digital Credential states when it was issued (issued).")
-    if "validFrom" not in credential:
-        problems.append("A European Digital Credential states validFrom.")
-    issuer = credential.get("issuer")
-    if not isinstance(issuer, dict) or not issuer.get("legalName"):
-        problems.append("The issuer must be an Organisation with its legal name.")
-    for subject in as_list(credential.get("credentialSubject")):
-        if isinstance(subject, dict) and not subject.get("hasClaim"):
-            problems.append("The learner (credentialSubject) has no claim (hasClaim): nothing was achieved.")
-    return problems
-
-
-# PROOF ----------------------------------------------------------------------------------------------------
-
-CLOCK_SKEW = timedelta(minutes=5)  # how far in the future a proof's `created` may be: clocks differ a little
-ASSERTION, AUTHENTICATION = "assertionMethod", "authentication"
-DID = re.compile(r"did:[a-z0-9]+:[A-Za-z0-9._:%-]*[A-Za-z0-9._-]")  # DID syntax: prefix and method lower case
-
-
-def proof_checks(credential: dict[str, Any], sources: Sources) -> Check:
-    proofs = [p for p in as_list(credential.get("proof")) if isinstance(p, dict)]
-    if not proofs:
-        return Check("PROOF", Outcome.ERROR, "The credential carries no proof: anyone could have written it.")
-    unsecured = {k: v for k, v in credential.items() if k != "proof"}
-    loader = document_loader()
-    details = []
-    issuer = _issuer_id(credential) or ""
-    unbound = []
-    for proof in proofs:
-        method = proof.get("verificationMethod")
-        if not isinstance(method, str):
-            return Check("PROOF", Outcome.ERROR, "The proof names no key.", "verificationMethod is missing.")
-        broken = proof_rule_problem(proof, ASSERTION, sources.now())
-        if broken:
-            return Check("PROOF", Outcome.ERROR, broken[0], broken[1])
-        key = _key(method, ASSERTION, sources)
-        if key is None:
-            return Check(
-                "PROOF",
-                Outcome.ERROR,
-                "The key that signed the credential cannot be found among its controller's assertion keys, "
-                "so its signature cannot be checked.",
-                _unresolved(method),
-            )
-        if not _controlled(method, issuer) and _names_keys(issuer):
-            return Check(
-                "PROOF",
-                Outcome.ERROR,
-                "The credential was signed with a key that does not belong to its issuer.",
-                f"{method[:200]} is not the issuer's ({issuer[:200]}).",
-            )
-        try:
-            result = dataintegrity.verify_proof(unsecured, proof, key, loader)
-        except TrustError as error:
-            return Check("PROOF", Outcome.ERROR, "The proof cannot be checked.", str(error))
-        if not result.verified:
-            mismatch = not result.problem or "does not match" in result.problem
-            return Check(
-                "PROOF",
-                Outcome.ERROR,
-                "The signature does not match: the credential was changed after it was signed."
-                if mismatch
-                else "The proof cannot be checked: the credential is malformed.",
-                f"{proof.get('cryptosuite')} proof by {method[:200]} does not verify: {result.problem}",
-            )
-        details.append(f"{proof.get('cryptosuite')} by {method[:200]}")
-        if not _controlled(method, issuer):
-            unbound.append(method)
-    if unbound:  # a urn:uuid, an upper-case "DID:", an https profile signed by a did:key: nothing ties them
-        return Check(
-            "PROOF",
-            Outcome.WARNING,
-            "The signature is intact, but nothing ties the signing key to the issuer: who issued it is not confirmed.",
-            f"{'; '.join(details)}; {_why_unbound(issuer)}",
-            verdict=Verdict.UNCONFIRMED,
-        )
-    return Check("PROOF", Outcome.OK, "The issuer's signature is intact.", "; ".join(details))
-
-
-def proof_rule_problem(proof: dict[str, Any], purpose: str, now: datetime) -> tuple[str, str] | None:
-    """What breaks Data Integrity's rules for a proof made for `purpose` (assertionMethod for a credential,
-    authentication for a holder's presentation): its stated purpose, `created` not in the future (beyond
-    CLOCK_SKEW), `expires` not passed. A sentence and a detail, or None."""
-    given = proof.get("proofPurpose")
-    if given != purpose:
-        stated = f"proofPurpose is {str(given)[:40]!r}" if given is not None else "proofPurpose is missing"
-        return f"The proof was not made for this purpose: it must state proofPurpose {purpose}.", stated
-    created = proof.get("created")
-    if created is not None:
-        when = _date(created)
-        if when is None:
-            return "The proof's creation date is not a date and time.", f"created is {str(created)[:40]!r}"
-        if when > now + CLOCK_SKEW:
-            return (
-                "The proof says it was made in the future.",
-                f"created {created[:40]} is later than now ({now:%Y-%m-%dT%H:%M:%SZ}) plus the "
-                f"{int(CLOCK_SKEW.total_seconds() // 60)} minutes allowed for clocks that differ.",
-            )
-    expires = proof.get("expires")
-    if expires is not None:
-        end = _date(expires)
-        if end is None:
-            return "The proof's expiry date is not a date and time.", f"expires is {str(expires)[:40]!r}"
-        if end < now:
-            return f"The proof expired on {end:%Y-%m-%d}.", f"expires {expires[:40]}"
-    return None
-
-
 def signer_confirmed(report: Report) -> bool:
     """Whether the report ties the credential's signer to its issuer: its PROOF or SEAL is OK, held by nothing."""
     signed = [check for check in report.checks if check.name in ("PROOF", "SEAL")]
     return bool(signed) and all(c.outcome == Outcome.OK and c.verdict is None for c in signed)
-
-
-def _unresolved(method: str) -> str:
-    """Why a verification method gave no key: a DID method microcred does not resolve, or no such key."""
-    scheme = re.match(r"did:([a-z0-9]+):", method)
-    if scheme and scheme.group(1) not in ("key", "web"):
-        return f"did:{scheme.group(1)} is not a DID method microcred resolves (did:key and did:web are): {method[:200]}"
-    return f"Could not resolve {method[:200]}, or its controller does not list it as an assertion key."
-
-
-def _key(method: str, relationship: str, sources: Sources) -> Key | None:
-    """The key of `method` when its controller document lists it under `relationship`. A did:key's document
-    is derived from the key and lists it under both assertionMethod and authentication, as #<the key> only."""
-    if method.startswith("did:key:"):
-        did, _, fragment = method.partition("#")
-        multibase = did.removeprefix("did:key:")
-        if fragment not in ("", multibase):
-            return None
-        try:
-            return key_from_multibase(multibase)
-        except TrustError:
-            return None
-    if method[:4].lower() == "did:" and not method.startswith("did:"):
-        return None  # "DID:…" is no DID: the prefix and method name are lower case
-    return sources.key_for(method, relationship)
-
-
-def _names_keys(issuer: str) -> bool:
-    """Whether the issuer id names its own keys, so a key from elsewhere is not its: a DID does."""
-    return DID.fullmatch(issuer) is not None
-
-
-def _controlled(method: str, issuer: str | None) -> bool:
-    """Whether the verification method is the issuer's: a key in its DID document or under its https URL
-    (compared exactly: `DID:web:…` is not `did:web:…`)."""
-    if not issuer or not (_names_keys(issuer) or issuer.startswith(("https://", "http://"))):
-        return False
-    return method.split("#", 1)[0] == issuer
-
-
-def _why_unbound(issuer: str) -> str:
-    if issuer[:4].lower() == "did:" and not _names_keys(issuer):
-        return (
-            f"the issuer {issuer[:200]} is not a DID (the did: prefix and method name are lower case), "
-            "so it names no keys."
-        )
-    if issuer.startswith(("https://", "http://")):
-        return (
-            f"the key is not under the issuer's address {issuer[:200]}, and microcred cannot read which keys it uses."
-        )
-    return f"the issuer {issuer[:200]} cannot name its keys."
-
-
-# SEAL -----------------------------------------------------------------------------------------------------
-
-
-class Sealer(str):
-    """A seal's signer as a report names it: "sha256:<hex>", its certificate's fingerprint, never its subject
-    (anyone can copy a DN into a certificate of their own). The subject and the anchor the chain validated to
-    (None: none) ride along for the registry, which may trust a subject only under an anchor."""
-
-    subject: str
-    anchor: pkix.Anchor | None
-
-    def __new__(cls, certificate_fingerprint: str, subject: str, anchor: pkix.Anchor | None) -> Sealer:
-        sealer = super().__new__(cls, f"sha256:{certificate_fingerprint}")
-        sealer.subject, sealer.anchor = subject, anchor
-        return sealer
-
-
-def _trusted_time(seal: jades.Seal, anchors: pkix.Anchors, now: datetime) -> tuple[datetime, str]:
-    """When the seal counts as made: its timestamp's time when the TSA chains to a timestamp anchor (checked at
-    that time), else now (`sigT` is only what the sealer wrote); and a clause saying which and why."""
-    if seal.stamp is None:
-        written = f" (it says {str(seal.signing_time)[:40]}, which nothing vouches for)" if seal.signing_time else ""
-        return now, f"it has no timestamp, so its certificate must be valid now{written}"
-    path = pkix.validate(seal.stamp.certificates, anchors.timestamps, seal.stamp.time, purpose=pkix.TSA)
-    if path.anchor is None:
-        return now, (
-            f"its timestamp ({seal.stamp.time:%Y-%m-%d %H:%M} UTC) is from an authority this server does not trust "
-            f"({path.reason}), so its certificate must be valid now"
-        )
-    return seal.stamp.time, f"timestamped {seal.stamp.time:%Y-%m-%d %H:%M} UTC by {path.anchor.name}"
-
-
-def seal_check(document: dict[str, Any], sources: Sources) -> tuple[Check, dict[str, Any] | None, str | None]:
-    """The seal's signature, then its certificate's path to a trust anchor at the trusted time: OK when it
-    validates, WARNING (issuer unconfirmed) when it chains to no anchor, ERROR when the signature fails or the
-    certificate was not valid then or may not seal."""
-    try:
-        seal = jades.verify(document)
-    except TrustError as error:
-        changed = "changed after sealing" in str(error)
-        return (
-            Check(
-                "SEAL",
-                Outcome.ERROR,
-                "The seal does not match: the credential was changed after it was sealed."
-                if changed
-                else "The seal cannot be checked.",
-                str(error),
-            ),
-            _payload(document),
-            None,
-        )
-    now = sources.now()
-    anchors = sources.anchors()  # outside the try: our own failure to read anchors is no verdict on the seal
-    try:
-        signed_at, when = _trusted_time(seal, anchors, now)
-        path = pkix.validate(seal.chain, anchors.seals, signed_at, pinned=anchors.ours)
-    except Exception as error:  # noqa: BLE001 (a hostile certificate must end in a verdict, never a crash)
-        log.warning("seal certificate validation failed on a malformed document: %r", error)
-        return (
-            Check("SEAL", Outcome.ERROR, "The seal's certificate cannot be read.", "Its chain is malformed."),
-            seal.payload,
-            None,
-        )
-    sealer = Sealer(pkix.fingerprint(seal.chain[0]), seal.subject, path.anchor)
-    detail = f"{seal.algorithm} by {seal.subject[:300]}, certificate {sealer} by {seal.issuer[:300]}; {when}; " + (
-        path.reason
-    )
-    if path.broken:
-        return (
-            Check(
-                "SEAL",
-                Outcome.ERROR,
-                f"The seal's signature holds, but {path.reason}"
-                + ("." if signed_at != now else ", and no trusted timestamp vouches for an earlier signing time."),
-                detail,
-            ),
-            seal.payload,
-            sealer,
-        )
-    if path.anchor is None:
-        return (
-            Check(
-                "SEAL",
-                Outcome.WARNING,
-                "The seal is intact, but its certificate chains to no trust anchor this server accepts: who sealed "
-                "it is not confirmed.",
-                detail,
-                verdict=Verdict.UNCONFIRMED,
-            ),
-            seal.payload,
-            sealer,
-        )
-    mismatch = _not_the_issuer(seal.chain[0], path.anchor, seal.payload)
-    if mismatch:
-        return (
-            Check(
-                "SEAL",
-                Outcome.WARNING,
-                f"The seal's signature holds, but {mismatch}: who issued it is not confirmed.",
-                detail,
-                verdict=Verdict.UNCONFIRMED,
-            ),
-            seal.payload,
-            sealer,
-        )
-    return (
-        Check("SEAL", Outcome.OK, f"The issuer's electronic seal is intact: {path.reason}.", detail),
-        seal.payload,
-        sealer,
-    )
-
-
-def _fold(text: str) -> str:
-    return " ".join(text.split()).casefold()
-
-
-def _texts(value: Any) -> list[str]:
-    """Every string of a language map ({"en": "…"} or {"en": ["…"]}), a string or a list of them."""
-    if isinstance(value, str):
-        return [value]
-    if isinstance(value, dict):
-        return [t for v in value.values() for t in _texts(v)]
-    if isinstance(value, list):
-        return [t for v in value for t in _texts(v)]
-    return []
-
-
-def _not_the_issuer(
-    certificate: x509.Certificate, anchor: pkix.Anchor | None, credential: dict[str, Any]
-) -> str | None:
-    """Why the seal certificate is not the issuer the sealed credential names, or None when they agree. One of
-    our organisations' certificates (recognised by fingerprint) must seal that organisation's credentials: its
-    legal name, as our documents write it, and no legal identifier other than the certificate's. Any other's
-    organizationIdentifier (2.5.4.97) must be one of the issuer's legal identifiers (eIDASIdentifier, as EDC
-    writes it, or legalIdentifier); a certificate without one is tied to no organisation."""
-    issuer = credential.get("issuer")
-    named: dict[str, Any] = issuer if isinstance(issuer, dict) else {}
-    names = {_fold(t) for t in _texts(named.get("legalName"))}
-    identifiers = {
-        _fold(str(i["notation"]))
-        for key in ("eIDASIdentifier", "legalIdentifier")
-        for i in as_list(named.get(key))
-        if isinstance(i, dict) and isinstance(i.get("notation"), (str, int))
-    }
-    subject = certificate.subject
-    ids = {_fold(str(a.value)) for a in subject.get_attributes_for_oid(x509.NameOID.ORGANIZATION_IDENTIFIER)}
-    orgs = [str(a.value) for a in subject.get_attributes_for_oid(x509.NameOID.ORGANIZATION_NAME)]
-    ours = anchor.organisation if anchor is not None else None
-    holder = ours or (orgs[0] if orgs else subject.rfc4514_string())
-    wrong = f"the seal belongs to {holder[:200]} and not to the issuer the credential names"
-    if ours is not None:
-        agrees = _fold(ours) in names and (not identifiers or not ids or bool(ids & identifiers))
-    elif ids:
-        agrees = bool(ids & identifiers)
-    else:  # a legal person's certificate names it (ETSI EN 319 412-1); an O alone may be a person's employer
-        return (
-            f"its certificate ({holder[:200]}) names no organisation identifier (organizationIdentifier), so it "
-            "cannot be tied to the issuer the credential names"
-        )
-    return None if agrees else wrong
-
-
-def _payload(document: dict[str, Any]) -> dict[str, Any] | None:
-    try:
-        payload = json.loads(document["payload"])
-    except (ValueError, TypeError, KeyError):
-        return None
-    return payload if isinstance(payload, dict) else None
-
-
-# REVOCATION -----------------------------------------------------------------------------------------------
-
-
-def status_check(credential: dict[str, Any], sources: Sources) -> Check:
-    given = credential.get("credentialStatus")
-    url = given.get("@value") if isinstance(given, dict) and "@value" in given else given
-    if isinstance(url, str):  # the EDC profile's one status: a URL that answers the award's state
-        return _award_status(url, sources)
-    entries = [e for e in as_list(given) if isinstance(e, dict)]
-    if not entries:
-        return Check("REVOCATION", Outcome.SKIPPED, "The issuer gave this credential no way to revoke it.")
-    seen = []
-    for entry in entries:
-        if entry.get("type") != "BitstringStatusListEntry":
-            return Check(
-                "REVOCATION",
-                Outcome.WARNING,
-                "The credential's revocation status is kept in a way microcred cannot read: whether it was "
-                "revoked is unknown.",
-                f"credentialStatus type {str(entry.get('type'))[:80]!r}",
-                verdict=Verdict.STATUS_UNKNOWN,
-            )
-        url = entry.get("statusListCredential")
-        try:
-            list_credential = sources.status_list(url) if isinstance(url, str) else None
-        except Unreachable as error:
-            list_credential, why = None, f": {error}"
-        else:
-            why = ""
-        if list_credential is None:
-            return Check(
-                "REVOCATION",
-                Outcome.WARNING,
-                "The issuer's revocation list could not be reached: whether it was revoked is unknown.",
-                f"STATUS_RETRIEVAL_ERROR (Bitstring Status List): {str(url)[:200]}{why}",
-                verdict=Verdict.STATUS_UNKNOWN,
-            )
-        problem = _list_problem(list_credential, credential, sources)
-        if problem:
-            return Check("REVOCATION", Outcome.ERROR, "The issuer's revocation list cannot be trusted.", problem)
-        try:
-            set_bit = statuslist.status_of(entry, list_credential)
-        except TrustError as error:
-            return Check("REVOCATION", Outcome.ERROR, "The credential's status entry cannot be read.", str(error))
-        purpose = entry.get("statusPurpose")
-        if set_bit:
-            sentence = (
-                "The issuer has revoked this credential."
-                if purpose == "revocation"
-                else "The issuer has suspended this credential for now."
-            )
-            return Check(
-                "REVOCATION", Outcome.ERROR, sentence, f"{purpose} bit set at {url}#{entry.get('statusListIndex')}"
-            )
-        seen.append(str(purpose))
-    return Check(
-        "REVOCATION",
-        Outcome.OK,
-        "The issuer has neither revoked nor suspended it."
-        if "suspension" in seen
-        else "The issuer has not revoked it.",
-        ", ".join(f"{p}: not set" for p in seen),
-    )
-
-
-def _award_status(url: str, sources: Sources) -> Check:
-    answer = sources.award_status(url)
-    if answer is None:
-        return Check(
-            "REVOCATION",
-            Outcome.WARNING,
-            "The issuer's status service could not be reached: whether it was revoked is unknown.",
-            f"STATUS_RETRIEVAL_ERROR: {url[:200]}",
-            verdict=Verdict.STATUS_UNKNOWN,
-        )
-    if answer.get("revoked"):
-        return Check("REVOCATION", Outcome.ERROR, "The issuer has revoked this credential.", url[:200])
-    if answer.get("suspended"):
-        return Check("REVOCATION", Outcome.ERROR, "The issuer has suspended this credential for now.", url[:200])
-    return Check("REVOCATION", Outcome.OK, "The issuer has neither revoked nor suspended it.", url[:200])
-
-
-def _list_problem(list_credential: dict[str, Any], credential: dict[str, Any], sources: Sources) -> str | None:
-    """Why a status list credential is not to be believed (not the issuer's, or its proof fails)."""
-    if _issuer_id(list_credential) != _issuer_id(credential):
-        return "The status list was issued by someone else than the credential's issuer."
-    check = proof_checks(list_credential, sources)
-    return None if check.outcome == Outcome.OK else f"Its proof: {check.detail or check.sentence}"
 
 
 # VALIDITY -------------------------------------------------------------------------------------------------
@@ -706,8 +208,8 @@ def _list_problem(list_credential: dict[str, Any], credential: dict[str, Any], s
 
 def validity_check(credential: dict[str, Any], sources: Sources) -> Check:
     now = sources.now()
-    begin = _date(credential.get("validFrom") or credential.get("issuanceDate"))
-    end = _date(credential.get("validUntil") or credential.get("expirationDate"))
+    begin = date_of(credential.get("validFrom") or credential.get("issuanceDate"))
+    end = date_of(credential.get("validUntil") or credential.get("expirationDate"))
     if begin and begin > now:
         return Check("VALIDITY", Outcome.ERROR, f"The credential is not valid yet: from {begin:%Y-%m-%d}.")
     if end and end < now:
@@ -767,7 +269,7 @@ def read(credential: dict[str, Any]) -> Report:
         if types & OB3_TYPES
         else "verifiable-credential"
     )
-    return Report(kind, credential=credential, issuer=_issuer_id(credential), languages=_languages(credential))
+    return Report(kind, credential=credential, issuer=issuer_id(credential), languages=_languages(credential))
 
 
 def _languages(credential: dict[str, Any]) -> list[str]:
@@ -798,6 +300,12 @@ def _eu_language(uri: Any) -> str | None:
 
 def verify(document: Any, sources: Sources | None = None) -> Report:
     """Every check of one credential: Data Integrity secured (VC 1.1/2.0, Open Badges 3.0) or JAdES sealed (ELM)."""
+    # The checks build on this module's vocabulary (Check, Outcome, Sources), so they are imported as it runs.
+    from microcred.verify.formats import format_problems
+    from microcred.verify.proofs import proof_checks
+    from microcred.verify.revocation import status_check
+    from microcred.verify.seals import seal_check
+
     sources = sources or Sources()
     if not isinstance(document, dict):
         return Report("unknown", [Check("FORMAT", Outcome.ERROR, "This is not a credential: not a JSON object.")])
@@ -999,75 +507,7 @@ def verify_presentation(
             " ".join(problems),
         )
         return report, []
-    report.checks.append(_safely("OWNER", lambda: _owner(document, sources, challenge, domain)))
+    from microcred.verify.proofs import owner_check  # built on this module's vocabulary, as the checks of `verify`
+
+    report.checks.append(_safely("OWNER", lambda: owner_check(document, sources, challenge, domain)))
     return report, [verify(credential, sources) for credential in as_list(held)]
-
-
-def _owner(document: dict[str, Any], sources: Sources, challenge: str | None, domain: str | None) -> Check:
-    """Whether the holder signed this presentation for this request, and whether the credentials it carries
-    were issued to that holder: when they name their subject (`credentialSubject.id`, read from the payload
-    of a sealed one) it must be the holder; when they name none, the proof shows who presents them only."""
-    proofs = [p for p in as_list(document.get("proof")) if isinstance(p, dict)]
-    if not proofs:
-        if challenge or domain:
-            return Check("OWNER", Outcome.ERROR, "The presentation is not signed by its holder, as was asked.")
-        return Check("OWNER", Outcome.SKIPPED, "The presentation is not signed: who presents it is not proven.")
-    proof = proofs[0]
-    if proof.get("proofPurpose") != AUTHENTICATION:
-        return Check("OWNER", Outcome.ERROR, "The presentation's proof is not an authentication by its holder.")
-    broken = proof_rule_problem(proof, AUTHENTICATION, sources.now())
-    if broken:
-        return Check("OWNER", Outcome.ERROR, f"The holder's proof: {broken[0]}", broken[1])
-    if challenge is not None and proof.get("challenge") != challenge:
-        return Check("OWNER", Outcome.ERROR, "The presentation answers another request (its challenge differs).")
-    if domain is not None and proof.get("domain") != domain:
-        return Check("OWNER", Outcome.ERROR, "The presentation was made for another site (its domain differs).")
-    method = proof.get("verificationMethod")
-    if not isinstance(method, str):
-        return Check("OWNER", Outcome.ERROR, "The presentation's proof names no key.")
-    key = _key(method, AUTHENTICATION, sources)
-    if key is None:
-        return Check(
-            "OWNER",
-            Outcome.ERROR,
-            "The holder's key cannot be found among its controller's authentication keys.",
-            method[:200],
-        )
-    holder = document.get("holder")
-    holder = holder.get("id") if isinstance(holder, dict) else holder  # VC 2.0 allows {"id": …} too
-    if isinstance(holder, str) and method.split("#", 1)[0] != holder:
-        return Check("OWNER", Outcome.ERROR, "The presentation was signed by someone else than its holder.")
-    carried = [c for c in as_list(document.get("verifiableCredential")) if isinstance(c, dict)]
-    if any("payload" in c and "signatures" in c for c in carried):
-        return Check(
-            "OWNER",
-            Outcome.ERROR,
-            "A sealed European Digital Credential is in this presentation, and a holder's proof cannot cover it "
-            "(its JAdES seal is no JSON-LD): present it on its own.",
-        )
-    unsecured = {k: v for k, v in document.items() if k != "proof"}
-    if not dataintegrity.verify_proof(unsecured, proof, key, document_loader()).verified:
-        return Check("OWNER", Outcome.ERROR, "The presentation was changed after its holder signed it.")
-    presenter = holder if isinstance(holder, str) else method.split("#", 1)[0]
-    named = [subject_ids(c) for c in carried]
-    stranger = next((ids for ids in named if ids and presenter not in ids), None)
-    if stranger is not None:
-        return Check(
-            "OWNER",
-            Outcome.ERROR,
-            "A credential in this presentation is presented by someone else than the person it was issued to.",
-            f"It was issued to {stranger[0][:200]}; the presentation's holder is {presenter[:200]}.",
-        )
-    detail = str(method)[:200]
-    unnamed = sum(1 for ids in named if not ids)
-    if unnamed:
-        which = (
-            "The credential does not name its holder"
-            if len(named) == 1
-            else f"{unnamed} of the {len(named)} credentials do not name their holder"
-        )
-        detail += (
-            f". {which} (no credentialSubject.id), so this proof shows who presents it, "
-            "not that they are the learner it was issued to."
-        )
-    return Check("OWNER", Outcome.OK, "The holder signed this presentation for this request.", detail)

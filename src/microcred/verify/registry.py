@@ -14,7 +14,7 @@ import re
 from datetime import date, datetime
 from typing import Any
 
-from pydantic import BaseModel, Field, ValidationError, field_validator, model_validator
+from pydantic import ValidationError
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
@@ -24,61 +24,15 @@ from microcred.design import vocab
 from microcred.errors import InvalidInput
 from microcred.store.base import utcnow
 from microcred.trust.jsonld import as_list
-from microcred.verify.checks import Sealer, Trust
+from microcred.verify.checks import Trust
 from microcred.verify.models import TrustedIssuer
+from microcred.verify.schemas import RegistryEntry
+from microcred.verify.seals import Sealer
 
 MAX_ENTRIES = 10_000
 
 
-class Accreditation(BaseModel):
-    accrediting_body: str = Field(min_length=1, max_length=300)
-    decision: str = Field(default="", max_length=500, description="The decision's reference or address")
-    valid_from: date | None = None
-    valid_until: date | None = None
-    eqf_levels: list[int] = Field(default_factory=list, description="Empty: any level")
-    fields: list[str] = Field(default_factory=list, description="ISCED-F codes; empty: any field")
-    jurisdictions: list[str] = Field(default_factory=list, description="ISO 3166 country codes; empty: anywhere")
-    credential_types: list[str] = Field(default_factory=list, description="e.g. OpenBadgeCredential; empty: any")
-
-    @model_validator(mode="after")
-    def _consistent(self) -> Accreditation:
-        if self.valid_from and self.valid_until and self.valid_until < self.valid_from:
-            raise ValueError("valid_until is before valid_from")
-        if any(not 1 <= level <= 8 for level in self.eqf_levels):
-            raise ValueError("eqf_levels are 1 to 8")
-        if any(code not in vocab.ISCED_F for code in self.fields):
-            raise ValueError("fields must be ISCED-F codes")
-        if any(vocab.country_name(code) is None for code in self.jurisdictions):
-            raise ValueError("jurisdictions must be ISO 3166 country codes")
-        return self
-
-
-class Entry(BaseModel):
-    identifier: str = Field(
-        min_length=3,
-        max_length=500,
-        description="A DID, a web address, or an X.509 seal: sha256:<certificate hex>, or a subject (trusted only "
-        "under a trust anchor; sha256:<anchor hex>/<subject> under that anchor only)",
-    )
-    name: str = Field(min_length=1, max_length=300)
-    accreditations: list[Accreditation] = Field(default_factory=list)
-
-    @field_validator("identifier")
-    @classmethod
-    def _normalised(cls, value: str) -> str:
-        """A DID with its scheme and method in lower case (as DID syntax writes them, and as credentials that
-        verify carry them), a web address with its scheme and host in lower case; anything else as given."""
-        scheme, _, rest = value.partition(":")
-        if scheme.lower() == "did" and ":" in rest:
-            method, _, specific = rest.partition(":")
-            return f"did:{method.lower()}:{specific}"
-        if scheme.lower() in ("http", "https") and rest.startswith("//"):
-            host, slash, path = rest[2:].partition("/")
-            return f"{scheme.lower()}://{host.lower()}{slash}{path}"
-        return value
-
-
-def parse_entries(data: Any) -> list[Entry]:
+def parse_entries(data: Any) -> list[RegistryEntry]:
     """Entries from imported JSON (a list, or {"issuers": [...]}); every problem named, by entry."""
     items = data.get("issuers") if isinstance(data, dict) else data
     if not isinstance(items, list) or len(items) > MAX_ENTRIES:
@@ -88,7 +42,7 @@ def parse_entries(data: Any) -> list[Entry]:
     entries, problems = [], []
     for number, item in enumerate(items, start=1):
         try:
-            entries.append(Entry.model_validate(item))
+            entries.append(RegistryEntry.model_validate(item))
         except ValidationError as error:
             first = error.errors()[0]
             where = ".".join(str(part) for part in first["loc"])
@@ -98,7 +52,7 @@ def parse_entries(data: Any) -> list[Entry]:
     return entries
 
 
-def import_entries(db: Session, actor: Actor, entries: list[Entry]) -> int:
+def import_entries(db: Session, actor: Actor, entries: list[RegistryEntry]) -> int:
     """Add or replace each issuer by its identifier; how many were written."""
     for entry in entries:
         row = db.scalar(select(TrustedIssuer).where(TrustedIssuer.identifier == entry.identifier))

@@ -4,28 +4,20 @@ holder key for a verifier's challenge and domain (what the wallet page's form do
 from __future__ import annotations
 
 import uuid
-from typing import Annotated
 
-from fastapi import APIRouter, Depends, Request
+from fastapi import APIRouter, Request
 from fastapi.responses import JSONResponse
-from pydantic import BaseModel, Field
 
 from microcred.wallet import service as wallet
-from microcred.web.security import DB, Access, Caller, master_of
+from microcred.wallet.schemas import HeldPresentation, PresentationRequest
+from microcred.web.security import DB, SignedIn, master_of
 
 router = APIRouter(prefix="/api", tags=["wallet"])
-SignedIn = Annotated[Caller, Depends(Access.signed_in())]
-
-
-class PresentationRequest(BaseModel):
-    """What the verifier asked for. Longer values than the wallet takes are refused by the wallet, by name."""
-
-    challenge: str = Field(max_length=1000, description="The verifier's challenge, exactly as they gave it")
-    domain: str = Field(max_length=1000, description="The verifier's host name or origin, as they gave it")
 
 
 @router.post(
     "/wallet/{wallet_id}/presentation",
+    response_model=HeldPresentation,
     summary="Your credential as a verifiable presentation signed by your holder key for a verifier's request",
     responses={
         404: {"description": "Your wallet holds no such credential"},
@@ -35,8 +27,8 @@ class PresentationRequest(BaseModel):
 def presentation(
     wallet_id: uuid.UUID, body: PresentationRequest, request: Request, caller: SignedIn, db: DB
 ) -> JSONResponse:
+    # The holder key, made on first use, is written with the request's transaction.
     presented = wallet.present(
         db, caller.person, [wallet_id], challenge=body.challenge, domain=body.domain, master=master_of(request)
     )
-    db.commit()  # the holder key, made on first use
     return JSONResponse(presented, headers={"Cache-Control": "no-store"})

@@ -6,7 +6,7 @@ import logging
 from collections.abc import AsyncIterator, Iterator
 from contextlib import asynccontextmanager
 from pathlib import Path
-from typing import Annotated, Any
+from typing import Any, Literal
 
 import fastapi_offline
 from fastapi import Depends, FastAPI
@@ -14,7 +14,9 @@ from fastapi.openapi.docs import get_swagger_ui_html
 from fastapi.responses import HTMLResponse, JSONResponse
 from fastapi.routing import APIRoute, iter_route_contexts
 from fastapi.staticfiles import StaticFiles
+from pydantic import BaseModel
 from sqlalchemy.exc import SQLAlchemyError
+from sqlalchemy.orm import Session
 
 import microcred
 from microcred.accounts import api as accounts_api
@@ -26,10 +28,14 @@ from microcred.design.pages import catalogue as catalogue_pages
 from microcred.design.pages import specifications as design_pages
 from microcred.issuing import api as issuing_api
 from microcred.issuing import pages as issuing_pages
+from microcred.issuing import sources as verification_sources
 from microcred.pathways import api as pathways_api
 from microcred.pathways import pages as pathways_pages
 from microcred.quality import api as quality_api
 from microcred.quality import pages as quality_pages
+from microcred.quality import service as quality
+from microcred.recognition import cases as recognition
+from microcred.recognition import rpl
 from microcred.recognition.api import cases as recognition_api
 from microcred.recognition.api import rpl as rpl_api
 from microcred.recognition.pages import cases as recognition_pages
@@ -46,12 +52,26 @@ from microcred.verify.fetch import Fetcher
 from microcred.wallet import api as wallet_api
 from microcred.wallet import pages as wallet_pages
 from microcred.web.errors import install_error_handlers, install_log_redaction
+from microcred.web.flows import Flows, Verified
 from microcred.web.middleware import BodySizeLimit, FetchBudget, SecurityHeaders, VerifyRateLimit
-from microcred.web.security import Access, Caller, access_of, verify_csrf
+from microcred.web.security import Anyone, access_of, verify_csrf
 
 log = logging.getLogger("microcred.web")
 # Swagger UI 5 (for OpenAPI 3.1), as the fastapi-offline package ships it.
 SWAGGER_UI_FILES = Path(fastapi_offline.__file__).parent / "static"
+
+
+class DatabaseHealth(BaseModel):
+    ok: bool
+    dialect: str
+    revision: str | None = None
+    detail: str | None = None
+
+
+class Health(BaseModel):
+    status: Literal["ok", "unavailable"]
+    version: str
+    database: DatabaseHealth
 
 
 def create_app(settings: Settings | None = None, database: Database | None = None) -> FastAPI:
@@ -81,11 +101,29 @@ def create_app(settings: Settings | None = None, database: Database | None = Non
     app.state.fetcher = Fetcher(
         enabled=settings.fetch, budget=settings.fetch_budget_seconds, ports=settings.fetch_ports
     )
-    app.state.secret_key = settings.resolved_secret_key()
+    app.state.secret_key = secret_key = settings.resolved_secret_key()
     search.configure(settings.vectors_dir, settings.embeddings)
 
-    @app.get("/health", tags=["health"], summary="Is the app up, and can it reach its database")
-    def health(caller: Annotated[Caller, Depends(Access.public())]) -> JSONResponse:
+    def count_for_quality(db: Session, seen: Verified) -> None:
+        quality.record_verification(
+            db, seen.document, seen.report, channel=seen.channel, address=seen.address, secret=secret_key
+        )
+
+    app.state.flows = Flows(
+        sources=verification_sources.sources,
+        # Recognition cases keep their decisions without the learner's name; RPL cases and evidence go.
+        learner_erasure=(recognition.forget_learner, rpl.forget_learner),
+        verified=(count_for_quality,),
+    )
+
+    @app.get(
+        "/health",
+        tags=["health"],
+        summary="Is the app up, and can it reach its database",
+        response_model=Health,
+        responses={503: {"model": Health, "description": "The database cannot be reached"}},
+    )
+    def health(caller: Anyone) -> JSONResponse:
         try:
             return JSONResponse({"status": "ok", "version": microcred.__version__, "database": database.ping()})
         except SQLAlchemyError as error:
@@ -104,7 +142,7 @@ def create_app(settings: Settings | None = None, database: Database | None = Non
             )
 
     @app.get("/docs", include_in_schema=False)
-    def docs(caller: Annotated[Caller, Depends(Access.public())]) -> HTMLResponse:
+    def docs(caller: Anyone) -> HTMLResponse:
         """Swagger UI from files shipped in a package, so the docs work with no network."""
         return get_swagger_ui_html(
             openapi_url="/openapi.json",

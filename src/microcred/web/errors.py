@@ -11,7 +11,7 @@ from urllib.parse import quote, unquote
 from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse, RedirectResponse, Response
-from sqlalchemy.exc import DataError
+from sqlalchemy.exc import DataError, IntegrityError
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
 from microcred.errors import ErrorKind, MicrocredError
@@ -182,6 +182,15 @@ def install_error_handlers(app: FastAPI) -> None:
             400 if request.url.path.startswith(VC_API) else 422,
             "unstorable_value",
             "A value cannot be stored: text with NUL characters, or a number out of range.",
+        )
+
+    @app.exception_handler(IntegrityError)
+    async def lost_a_race(request: Request, error: IntegrityError) -> Response:
+        # The request's commit (or a flush) broke a uniqueness or reference rule our checks had passed: another
+        # request changed the same thing at the same moment. Nothing was written; the caller can try again.
+        log.warning("integrity refused on %s %s: %s", request.method, redacted(request.url.path), type(error.orig))
+        return error_response(
+            request, 409, "concurrent_change", "This was changed by someone else at the same moment: try again."
         )
 
     @app.exception_handler(Exception)

@@ -19,6 +19,7 @@ from typing import Annotated, cast
 from fastapi import Depends, Request
 from fastapi.dependencies.models import Dependant
 from fastapi.routing import APIRoute
+from sqlalchemy.exc import SQLAlchemyError
 from sqlalchemy.orm import Session
 
 from microcred.accounts import login, service, tokens
@@ -65,12 +66,35 @@ def csrf_cookie_name(settings: Settings) -> str:
 
 
 def get_db(request: Request) -> Iterator[Session]:
-    """A session per request; handlers commit what they change, anything uncommitted is rolled back."""
-    with request.app.state.database.sessions() as db:
-        yield db
+    """The request's one transaction: it commits when the handler returns and rolls back when it raises, here
+    and nowhere else (handlers never commit). The commit happens before the response is sent, so a commit that
+    fails is the request's error, never a success the client was told of. A form refused by the domain rolls
+    back in `web.forms.refusing` before the form is shown again."""
+    with request.app.state.database.sessions() as db:  # closing it rolls back what was not committed
+        request.state.db = db
+        yield db  # on an error, closing without an explicit rollback keeps what was loaded for the error page
+        try:
+            db.commit()
+        except BaseException:
+            rolled_back(request, db)
+            raise
 
 
-DB = Annotated[Session, Depends(get_db)]
+def rolled_back(request: Request, db: Session) -> None:
+    """Roll the request's work back. The rollback expires every loaded object, so the caller's own rows are read
+    again at once: an error page, rendered after the session has closed, can still say who is signed in."""
+    db.rollback()
+    actor = getattr(request.state, "actor", None)
+    try:
+        for row in (getattr(actor, "user", None), getattr(actor, "token", None)):
+            if row is not None:
+                db.refresh(row)
+    except SQLAlchemyError:  # the database itself failed: that error, not this one, is the request's answer
+        pass
+
+
+# scope="function": the exit runs when the handler returns, before the response goes out.
+DB = Annotated[Session, Depends(get_db, scope="function")]
 
 
 def client_ip(request: Request) -> str | None:
@@ -78,7 +102,10 @@ def client_ip(request: Request) -> str | None:
 
 
 def resolve_actor(request: Request, db: Session) -> Actor | None:
-    """The actor behind a bearer token or a session cookie, or None for an anonymous visitor."""
+    """The actor behind a bearer token or a session cookie, or None for an anonymous visitor.
+
+    The sign-in bookkeeping (a token's last use, a session's sliding expiry) is committed here, before the
+    handler starts its work: it holds whether or not the request then succeeds."""
     known = getattr(request.state, "actor", _UNRESOLVED)
     if known is not _UNRESOLVED:
         return cast(Actor | None, known)
@@ -215,6 +242,19 @@ class Access:
             role = service.require_role(db, actor, organisation, self.roles)
             return Caller(actor=actor, organisation=organisation, role=role)
         return Caller(actor=actor)
+
+
+# Who may call, declared once; a route takes one of these as its caller parameter.
+Anyone = Annotated[Caller, Depends(Access.public())]
+SignedIn = Annotated[Caller, Depends(Access.signed_in())]
+PendingPasswordOk = Annotated[Caller, Depends(Access.signed_in(allow_pending_password=True))]
+PlatformAdmins = Annotated[Caller, Depends(Access.platform_admins())]
+Members = Annotated[Caller, Depends(Access.members())]
+OrgAdmins = Annotated[Caller, Depends(Access.members(Role.ORG_ADMIN))]
+Educators = Annotated[Caller, Depends(Access.members(Role.ORG_ADMIN, Role.EDUCATOR))]
+Officers = Annotated[Caller, Depends(Access.members(Role.RECOGNITION_OFFICER, Role.ORG_ADMIN))]
+Staff = Annotated[Caller, Depends(Access.members(Role.ORG_ADMIN, Role.RECOGNITION_OFFICER, Role.EDUCATOR))]
+IssuingTokens = Annotated[Caller, Depends(Access.tokens(Role.ORG_ADMIN, Role.EDUCATOR))]
 
 
 def access_of(route: APIRoute) -> Access | None:

@@ -9,13 +9,20 @@ from typing import Any
 from fastapi import Request
 from fastapi.responses import HTMLResponse
 from fastapi.templating import Jinja2Templates
+from jinja2 import Environment, FileSystemLoader, select_autoescape
 from sqlalchemy.orm import Session
 
 from microcred.accounts import service
 from microcred.accounts.models import Organisation, Role
 from microcred.web.security import Caller, csrf_cookie_name, csrf_token, settings_of
 
-templates = Jinja2Templates(directory=Path(__file__).parent / "templates")
+PACKAGE = Path(__file__).parent.parent
+# Each stage keeps its pages' templates in its own folder (microcred/<stage>/templates); the kit's own (the
+# layout, error pages, macros) are in web/templates. Template names are unique across the stages.
+TEMPLATE_FOLDERS = [PACKAGE / "web" / "templates", *sorted(PACKAGE.glob("*/templates"))]
+templates = Jinja2Templates(
+    env=Environment(loader=FileSystemLoader(list(dict.fromkeys(TEMPLATE_FOLDERS))), autoescape=select_autoescape())
+)
 
 
 @dataclass(frozen=True)

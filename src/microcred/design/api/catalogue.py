@@ -5,23 +5,16 @@ from __future__ import annotations
 import uuid
 from typing import Annotated, Any
 
-from fastapi import APIRouter, Depends, Query, Request
+from fastapi import APIRouter, Query, Request
 from fastapi.responses import JSONResponse
 
-from microcred.design import catalogue
+from microcred.design import catalogue, catalogue_query
 from microcred.design import service as design
-from microcred.design.api.specifications import JSONLD
-from microcred.design.catalogue import CatalogueQuery, ListedOut, Results
-from microcred.web.security import DB, Access, Caller, settings_of
+from microcred.design.formats import JSONLD
+from microcred.design.schemas import CatalogueQuery, ListedOut, Results, SpecificationDocumentOut
+from microcred.web.security import DB, Anyone, settings_of
 
 router = APIRouter(prefix="/api/catalogue", tags=["catalogue"])
-Anyone = Annotated[Caller, Depends(Access.public())]
-
-
-def query_of(request: Request) -> CatalogueQuery:
-    """The search from the URL (repeat a parameter to give several values: ?language=en&language=fr)."""
-    params = request.query_params
-    return catalogue.parse_query(dict(params), {key: params.getlist(key) for key in params})
 
 
 def _documented_parameters() -> list[dict[str, Any]]:
@@ -33,7 +26,7 @@ def _documented_parameters() -> list[dict[str, Any]]:
             "required": False,
             "description": field.description or "",
             "schema": {k: v for k, v in properties[name].items() if k != "title"},
-            **({"style": "form", "explode": True} if name in catalogue.LIST_PARAMETERS else {}),
+            **({"style": "form", "explode": True} if name in catalogue_query.LIST_PARAMETERS else {}),
         }
         for name, field in CatalogueQuery.model_fields.items()
     ]
@@ -46,7 +39,8 @@ def _documented_parameters() -> list[dict[str, Any]]:
     openapi_extra={"parameters": _documented_parameters()},
 )
 def search(request: Request, caller: Anyone, db: DB) -> Results:
-    return catalogue.search(db, query_of(request))
+    # Repeat a parameter to give several values: ?language=en&language=fr.
+    return catalogue.search(db, catalogue_query.parse_url_query(request.query_params.multi_items()))
 
 
 @router.get("/compare", response_model=list[ListedOut], summary="Up to four micro-credentials side by side")
@@ -68,6 +62,7 @@ def edition(spec_id: uuid.UUID, number: int, caller: Anyone, db: DB) -> ListedOu
     "/{spec_id}/export",
     summary="A published edition as ELM JSON-LD or an Open Badges 3.0 Achievement",
     response_class=JSONResponse,
+    response_model=SpecificationDocumentOut,
 )
 def export(
     spec_id: uuid.UUID,

@@ -6,22 +6,20 @@ import uuid
 from typing import Annotated
 from urllib.parse import urlencode
 
-from fastapi import APIRouter, Depends, Query, Request
+from fastapi import APIRouter, Query, Request
 from fastapi.responses import HTMLResponse, JSONResponse, RedirectResponse, Response
 
-from microcred.design import catalogue, checks
+from microcred.design import catalogue, catalogue_query, sizing
 from microcred.design import service as design
-from microcred.design.api.catalogue import query_of
-from microcred.design.api.specifications import JSONLD
-from microcred.design.catalogue import CatalogueQuery, FacetValue
-from microcred.design.pages.specifications import vocabularies
+from microcred.design.formats import JSONLD
+from microcred.design.labels import vocabularies
+from microcred.design.schemas import CatalogueQuery, FacetValue
 from microcred.errors import InvalidInput
 from microcred.quality import service as quality
-from microcred.web.security import DB, Access, Caller, settings_of
+from microcred.web.security import DB, Anyone, Caller, settings_of
 from microcred.web.templating import render
 
 router = APIRouter(include_in_schema=False)
-Anyone = Annotated[Caller, Depends(Access.public())]
 
 
 def _visible(facet: str, values: list[FacetValue], query: CatalogueQuery) -> list[FacetValue]:
@@ -40,7 +38,7 @@ def _page_link(request: Request, page: int) -> str:
 @router.get("/catalogue", response_class=HTMLResponse)
 def catalogue_page(request: Request, caller: Anyone, db: DB) -> Response:
     try:
-        query = query_of(request)
+        query = catalogue_query.parse_url_query(request.query_params.multi_items())
         results = catalogue.search(db, query)
     except InvalidInput as error:
         return render(
@@ -65,9 +63,9 @@ def catalogue_page(request: Request, caller: Anyone, db: DB) -> Response:
         results=results,
         facets=[
             (facet, label, _visible(facet, results.facets.get(facet, []), query))
-            for facet, label in catalogue.FACETS.items()
+            for facet, label in catalogue_query.FACETS.items()
         ],
-        sorts=catalogue.SORTS,
+        sorts=catalogue_query.SORTS,
         previous_page=_page_link(request, query.page - 1) if query.page > 1 else None,
         next_page=_page_link(request, query.page + 1) if query.page < pages else None,
         pages=pages,
@@ -103,7 +101,7 @@ def compare_page(
         db=db,
         title="Compare: " + ", ".join(item.content.title for item in items),
         items=items,
-        sizes={item.spec.id: checks.size(item.content) for item in items},
+        sizes={item.spec.id: sizing.size(item.content) for item in items},
         **vocabularies(),
     )
 
@@ -124,7 +122,7 @@ def _item_page(request: Request, caller: Caller, db: DB, found: catalogue.Listed
         item=found,
         c=found.content,
         labels=found.skill_labels,
-        size=checks.size(found.content),
+        size=sizing.size(found.content),
         quality=quality.published(
             quality.figures(db, found.spec.id, minimum=settings_of(request).quality_min_responses)
         ),

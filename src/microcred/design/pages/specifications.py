@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import functools
 import uuid
 from datetime import date
 from typing import Annotated, Any
@@ -11,9 +10,8 @@ from fastapi import APIRouter, Depends, Request
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
 from starlette.datastructures import FormData
 
-from microcred.accounts.models import Role
-from microcred.design import checks, vocab
 from microcred.design import service as design
+from microcred.design.labels import vocabularies
 from microcred.design.models import Specification
 from microcred.design.schemas import SpecificationContent
 from microcred.errors import InvalidInput, MicrocredError
@@ -21,60 +19,22 @@ from microcred.inputs import optional_date
 from microcred.skills.extract import extract_skills
 from microcred.taxonomy import service as taxonomy
 from microcred.web.errors import STATUS
-from microcred.web.security import DB, Access, Caller
+from microcred.web.forms import refusing
+from microcred.web.security import DB, Caller, Educators, OrgAdmins
 from microcred.web.templating import render
 
 router = APIRouter(include_in_schema=False)
-Designers = Annotated[Caller, Depends(Access.members(Role.ORG_ADMIN, Role.EDUCATOR))]
-Admins = Annotated[Caller, Depends(Access.members(Role.ORG_ADMIN))]
 BLANK_OUTCOMES = 2  # empty outcome rows offered below the existing ones
 SUGGESTIONS = 5
 
 
-# What a specification page shows, in order: the Annex I elements first, then what learners also ask.
-ANNEX_ELEMENTS = (
-    ("title", "Title"),
-    ("issuer", "Issuer country or region"),
-    ("awarding_bodies", "Awarding body"),
-    ("outcomes", "Learning outcomes"),
-    ("workload", "Notional workload"),
-    ("level", "Level"),
-    ("assessment", "Type of assessment"),
-    ("participation", "Form of participation"),
-    ("quality_assurance", "Quality assurance"),
-    ("prerequisites", "Prerequisites"),
-    ("supervision", "Supervision and identity verification"),
-    ("stackability", "Stackability"),
-    ("further_information", "Further information"),
-    ("languages", "Language(s)"),
-    ("delivery", "Delivery and duration"),
-    ("field", "Field (ISCED-F)"),
-    ("audiences", "Audience"),
-    ("price", "Price"),
-    ("offered", "Offered"),
-)
+def _own_specification(spec_id: uuid.UUID, caller: Educators, db: DB) -> Specification:
+    """The organisation's specification the URL names: another organisation's is a 404 before the handler runs,
+    so that a form the domain refuses is always about a specification that is there to show again."""
+    return design.get(db, caller.org, spec_id)
 
 
-@functools.cache
-def vocabularies() -> dict[str, Any]:
-    """The code lists the design templates show, built once per process."""
-    return {
-        "countries": vocab.countries(),
-        "country_name": vocab.country_name,
-        "language_name": vocab.language_name,
-        "annex_elements": ANNEX_ELEMENTS,
-        "credit_systems": vocab.CREDIT_SYSTEMS,
-        "cycles": vocab.QF_EHEA_LABELS,
-        "assessment_types": vocab.ASSESSMENT_TYPES,
-        "participation": vocab.PARTICIPATION,
-        "settings": vocab.LEARNING_SETTINGS,
-        "delivery": vocab.DELIVERY,
-        "qa_types": vocab.QA_TYPES,
-        "supervision": vocab.SUPERVISION,
-        "audiences": vocab.AUDIENCES,
-        "fields": vocab.ISCED_F,
-        "profiles": {key: label for key, (label, _rules) in checks.PROFILES.items()},
-    }
+OwnSpecification = Annotated[Specification, Depends(_own_specification)]
 
 
 # Form <-> content ------------------------------------------------------------------------------------------
@@ -291,7 +251,7 @@ def _form_page(
 
 
 @router.get("/orgs/{org}/specifications", response_class=HTMLResponse)
-def specifications_page(request: Request, org: str, caller: Designers, db: DB) -> Response:
+def specifications_page(request: Request, org: str, caller: Educators, db: DB) -> Response:
     return render(
         request,
         "specifications.html",
@@ -306,54 +266,54 @@ def specifications_page(request: Request, org: str, caller: Designers, db: DB) -
 
 
 @router.post("/orgs/{org}/design/profiles", response_class=HTMLResponse)
-async def profiles_form(request: Request, org: str, caller: Admins, db: DB) -> Response:
+async def profiles_form(request: Request, org: str, caller: OrgAdmins, db: DB) -> Response:
     form = await request.form()
     design.set_profiles(db, caller.signed_in, caller.org, [str(p) for p in form.getlist("profiles")])
-    db.commit()
     return RedirectResponse(f"/orgs/{caller.org.slug}/specifications", status_code=303)
 
 
 @router.get("/orgs/{org}/specifications/new", response_class=HTMLResponse)
-def new_specification_page(request: Request, org: str, caller: Designers, db: DB) -> Response:
+def new_specification_page(request: Request, org: str, caller: Educators, db: DB) -> Response:
     content = design.prefilled(SpecificationContent(), caller.org)
     return _form_page(request, caller, db, spec=None, values=content_to_form(content))
 
 
-@router.post("/orgs/{org}/specifications", response_class=HTMLResponse)
-async def create_specification(request: Request, org: str, caller: Designers, db: DB) -> Response:
+async def _new_form_again(error: MicrocredError, request: Request, caller: Caller, db: DB, **_: Any) -> Response:
     values = form_to_values(await request.form())
-    try:
-        spec = design.create(db, caller.signed_in, caller.org, values_to_content(values), prefill=False)
-    except MicrocredError as error:
-        db.rollback()
-        return _form_page(
-            request, caller, db, spec=None, values=values, error=error.detail, status_code=STATUS[error.kind]
-        )
-    db.commit()
+    return _form_page(request, caller, db, spec=None, values=values, error=error.detail, status_code=STATUS[error.kind])
+
+
+@router.post("/orgs/{org}/specifications", response_class=HTMLResponse)
+@refusing(_new_form_again)
+async def create_specification(request: Request, org: str, caller: Educators, db: DB) -> Response:
+    values = form_to_values(await request.form())
+    spec = design.create(db, caller.signed_in, caller.org, values_to_content(values), prefill=False)
     return RedirectResponse(f"/orgs/{caller.org.slug}/specifications/{spec.id}/edit?saved=1", status_code=303)
 
 
 @router.get("/orgs/{org}/specifications/{spec_id}/edit", response_class=HTMLResponse)
 def edit_specification_page(
-    request: Request, org: str, spec_id: uuid.UUID, caller: Designers, db: DB, saved: bool = False
+    request: Request, org: str, spec_id: uuid.UUID, caller: Educators, db: DB, saved: bool = False
 ) -> Response:
     spec = design.get(db, caller.org, spec_id)
     return _form_page(request, caller, db, spec=spec, values=content_to_form(design.content_of(spec)), saved=saved)
 
 
-@router.post("/orgs/{org}/specifications/{spec_id}/edit", response_class=HTMLResponse)
-async def update_specification(request: Request, org: str, spec_id: uuid.UUID, caller: Designers, db: DB) -> Response:
-    spec = design.get(db, caller.org, spec_id)
+async def _edit_form_again(
+    error: MicrocredError, request: Request, caller: Caller, db: DB, spec_id: uuid.UUID, **_: Any
+) -> Response:
+    spec = design.get(db, caller.org, spec_id)  # read again: the refusal rolled back what the handler began
     values = form_to_values(await request.form())
-    try:
-        design.update(db, caller.signed_in, caller.org, spec_id, values_to_content(values))
-    except MicrocredError as error:
-        db.rollback()
-        spec = design.get(db, caller.org, spec_id)
-        return _form_page(
-            request, caller, db, spec=spec, values=values, error=error.detail, status_code=STATUS[error.kind]
-        )
-    db.commit()
+    return _form_page(request, caller, db, spec=spec, values=values, error=error.detail, status_code=STATUS[error.kind])
+
+
+@router.post("/orgs/{org}/specifications/{spec_id}/edit", response_class=HTMLResponse)
+@refusing(_edit_form_again)
+async def update_specification(
+    request: Request, org: str, spec_id: uuid.UUID, caller: Educators, db: DB, spec: OwnSpecification
+) -> Response:
+    values = form_to_values(await request.form())
+    design.update(db, caller.signed_in, caller.org, spec_id, values_to_content(values))
     return RedirectResponse(f"/orgs/{caller.org.slug}/specifications/{spec.id}/edit?saved=1", status_code=303)
 
 
@@ -384,60 +344,55 @@ def _spec_page(
 
 
 @router.get("/orgs/{org}/specifications/{spec_id}", response_class=HTMLResponse)
-def specification_page(request: Request, org: str, spec_id: uuid.UUID, caller: Designers, db: DB) -> Response:
+def specification_page(request: Request, org: str, spec_id: uuid.UUID, caller: Educators, db: DB) -> Response:
     return _spec_page(request, caller, db, design.get(db, caller.org, spec_id))
 
 
-async def _act(request: Request, caller: Caller, db: DB, spec_id: uuid.UUID, action: str) -> Response:
-    design.get(db, caller.org, spec_id)  # another organisation's: 404 before anything else
-    form = await request.form()
-    try:
-        if action == "publish":
-            design.publish(
-                db,
-                caller.signed_in,
-                caller.org,
-                spec_id,
-                review_due=optional_date(form.get("review_due"), field="review date", code="invalid_review_date"),
-            )
-        elif action == "review":
-            design.review(
-                db,
-                caller.signed_in,
-                caller.org,
-                spec_id,
-                next_review=optional_date(
-                    form.get("next_review"), field="next review date", code="invalid_review_date"
-                ),
-                note=str(form.get("note", ""))[:2000],
-            )
-        else:
-            design.withdraw(db, caller.signed_in, caller.org, spec_id)
-    except MicrocredError as error:
-        db.rollback()
-        spec = design.get(db, caller.org, spec_id)
-        return _spec_page(request, caller, db, spec, error=error.detail, status_code=STATUS[error.kind])
-    db.commit()
+def _spec_again(
+    error: MicrocredError, request: Request, caller: Caller, db: DB, spec_id: uuid.UUID, **_: Any
+) -> Response:
+    spec = design.get(db, caller.org, spec_id)  # read again: the refusal rolled back what the handler began
+    return _spec_page(request, caller, db, spec, error=error.detail, status_code=STATUS[error.kind])
+
+
+def _back_to(caller: Caller, spec_id: uuid.UUID) -> Response:
     return RedirectResponse(f"/orgs/{caller.org.slug}/specifications/{spec_id}", status_code=303)
 
 
 @router.post("/orgs/{org}/specifications/{spec_id}/publish", response_class=HTMLResponse)
-async def publish_form(request: Request, org: str, spec_id: uuid.UUID, caller: Designers, db: DB) -> Response:
-    return await _act(request, caller, db, spec_id, "publish")
+@refusing(_spec_again)
+async def publish_form(
+    request: Request, org: str, spec_id: uuid.UUID, caller: Educators, db: DB, spec: OwnSpecification
+) -> Response:
+    form = await request.form()
+    review_due = optional_date(form.get("review_due"), field="review date", code="invalid_review_date")
+    design.publish(db, caller.signed_in, caller.org, spec_id, review_due=review_due)
+    return _back_to(caller, spec_id)
 
 
 @router.post("/orgs/{org}/specifications/{spec_id}/review", response_class=HTMLResponse)
-async def review_form(request: Request, org: str, spec_id: uuid.UUID, caller: Designers, db: DB) -> Response:
-    return await _act(request, caller, db, spec_id, "review")
+@refusing(_spec_again)
+async def review_form(
+    request: Request, org: str, spec_id: uuid.UUID, caller: Educators, db: DB, spec: OwnSpecification
+) -> Response:
+    form = await request.form()
+    next_review = optional_date(form.get("next_review"), field="next review date", code="invalid_review_date")
+    note = str(form.get("note", ""))[:2000]
+    design.review(db, caller.signed_in, caller.org, spec_id, next_review=next_review, note=note)
+    return _back_to(caller, spec_id)
 
 
 @router.post("/orgs/{org}/specifications/{spec_id}/withdraw", response_class=HTMLResponse)
-async def withdraw_form(request: Request, org: str, spec_id: uuid.UUID, caller: Designers, db: DB) -> Response:
-    return await _act(request, caller, db, spec_id, "withdraw")
+@refusing(_spec_again)
+def withdraw_form(
+    request: Request, org: str, spec_id: uuid.UUID, caller: Educators, db: DB, spec: OwnSpecification
+) -> Response:
+    design.withdraw(db, caller.signed_in, caller.org, spec_id)
+    return _back_to(caller, spec_id)
 
 
 @router.get("/orgs/{org}/specifications/{spec_id}/editions/{number}", response_class=HTMLResponse)
-def edition_page(request: Request, org: str, spec_id: uuid.UUID, number: int, caller: Designers, db: DB) -> Response:
+def edition_page(request: Request, org: str, spec_id: uuid.UUID, number: int, caller: Educators, db: DB) -> Response:
     spec = design.get(db, caller.org, spec_id)
     edition = design.find_edition(spec, number)
     content = design.edition_content(edition)

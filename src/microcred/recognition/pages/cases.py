@@ -10,6 +10,7 @@ from typing import Annotated, Any
 from fastapi import APIRouter, Depends, File, Form, Request, UploadFile
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
 from sqlalchemy import select
+from sqlalchemy.orm import Session
 
 from microcred.accounts import service as accounts
 from microcred.accounts.models import Organisation, Role, User
@@ -18,9 +19,8 @@ from microcred.inputs import whole_number
 from microcred.pathways import service as pathways
 from microcred.pathways.models import Pathway
 from microcred.pathways.rules import Rules
-from microcred.recognition import agreements
-from microcred.recognition import cases as recognition
-from microcred.recognition.api.cases import verifier
+from microcred.recognition import agreements, appeals, cases
+from microcred.recognition.decisions import allowance
 from microcred.recognition.models import (
     CaseSource,
     Criterion,
@@ -32,14 +32,13 @@ from microcred.recognition.models import (
 from microcred.verify import checks
 from microcred.wallet import service as wallet
 from microcred.web.errors import STATUS
-from microcred.web.security import DB, Access, Caller, settings_of
+from microcred.web.flows import verifier_of
+from microcred.web.forms import refusing
+from microcred.web.security import DB, Caller, Officers, OrgAdmins, SignedIn, settings_of
 from microcred.web.templating import render
 
 router = APIRouter(include_in_schema=False)
-SignedIn = Annotated[Caller, Depends(Access.signed_in())]
-Officers = Annotated[Caller, Depends(Access.members(Role.RECOGNITION_OFFICER, Role.ORG_ADMIN))]
-Admins = Annotated[Caller, Depends(Access.members(Role.ORG_ADMIN))]
-LongText = Annotated[str, Form(max_length=recognition.MAX_TEXT)]
+LongText = Annotated[str, Form(max_length=cases.MAX_TEXT)]
 EDITABLE = (RecognitionState.OPEN, RecognitionState.APPEALED)
 
 
@@ -59,7 +58,7 @@ def _uuid(value: str, what: str) -> uuid.UUID | None:
 # The officer's cases -------------------------------------------------------------------------------------------
 
 
-def _cases_page(request: Request, caller: Caller, db: DB, **context: Any) -> Response:
+def _cases_page(request: Request, caller: Caller, db: Session, **context: Any) -> Response:
     state = request.query_params.get("state")
     chosen = RecognitionState(state) if state in set(RecognitionState) else None
     return render(
@@ -68,7 +67,7 @@ def _cases_page(request: Request, caller: Caller, db: DB, **context: Any) -> Res
         caller,
         db=db,
         title="Recognition cases",
-        cases=recognition.cases_of(db, caller.org, chosen),
+        cases=cases.cases_of(db, caller.org, chosen),
         programmes={p.id: p for p in pathways.of_organisation(db, caller.org)},
         states=list(RecognitionState),
         chosen=chosen,
@@ -81,7 +80,22 @@ def cases_page(request: Request, org: str, caller: Officers, db: DB) -> Response
     return _cases_page(request, caller, db)
 
 
+def _open_again(
+    error: MicrocredError,
+    request: Request,
+    caller: Caller,
+    db: Session,
+    pasted: str = "",
+    share_link: str = "",
+    pathway: str = "",
+    **_: Any,
+) -> Response:
+    kept = {"pasted": pasted, "share_link": share_link, "pathway": pathway}
+    return _cases_page(request, caller, db, kept=kept, **_failed(error))
+
+
 @router.post("/orgs/{org}/recognition/cases", response_class=HTMLResponse)
+@refusing(_open_again)
 def open_case(
     request: Request,
     org: str,
@@ -92,58 +106,52 @@ def open_case(
     share_link: Annotated[str, Form(max_length=500)] = "",
     pathway: Annotated[str, Form(max_length=40)] = "",
 ) -> Response:
-    kept = {"pasted": pasted, "share_link": share_link, "pathway": pathway}
-    try:
-        raw = file.file.read(checks.MAX_BYTES + 1) if file is not None and file.filename else b""
-        given = [bool(raw), bool(pasted.strip()), bool(share_link.strip())]
-        if sum(given) != 1:
-            raise InvalidInput("Give the credential one way: a file, pasted JSON or a share link.", code="invalid_case")
-        pathway_id = _uuid(pathway, "programme")
-        settings = settings_of(request)
-        if share_link.strip():
-            case = recognition.open_from_share_link(
-                db,
-                caller.signed_in,
-                caller.org,
-                share_link,
-                pathway_id=pathway_id,
-                verify=verifier(request, db),
-                base_url=settings.base_url,
-            )
-        else:
-            case = recognition.open_from_document(
-                db,
-                caller.signed_in,
-                caller.org,
-                raw or pasted,
-                pathway_id=pathway_id,
-                verify=verifier(request, db),
-                base_url=settings.base_url,
-            )
-    except MicrocredError as error:
-        db.rollback()
-        return _cases_page(request, caller, db, kept=kept, **_failed(error))
-    db.commit()
+    raw = file.file.read(checks.MAX_BYTES + 1) if file is not None and file.filename else b""
+    given = [bool(raw), bool(pasted.strip()), bool(share_link.strip())]
+    if sum(given) != 1:
+        raise InvalidInput("Give the credential one way: a file, pasted JSON or a share link.", code="invalid_case")
+    pathway_id = _uuid(pathway, "programme")
+    settings = settings_of(request)
+    if share_link.strip():
+        case = cases.open_from_share_link(
+            db,
+            caller.signed_in,
+            caller.org,
+            share_link,
+            pathway_id=pathway_id,
+            verify=verifier_of(request, db),
+            base_url=settings.base_url,
+        )
+    else:
+        case = cases.open_from_document(
+            db,
+            caller.signed_in,
+            caller.org,
+            raw or pasted,
+            pathway_id=pathway_id,
+            verify=verifier_of(request, db),
+            base_url=settings.base_url,
+        )
     return RedirectResponse(f"/orgs/{caller.org.slug}/recognition/cases/{case.id}", status_code=303)
 
 
-def _case_page(request: Request, caller: Caller, db: DB, case_id: uuid.UUID, **context: Any) -> Response:
-    case = recognition.case_of(db, caller.org, case_id)
+def _case_page(request: Request, caller: Caller, db: Session, case_id: uuid.UUID, **context: Any) -> Response:
+    case = cases.case_of(db, caller.org, case_id)
     return render(
         request, "recognition_case.html", caller, db=db, title=case.title, **_case_context(db, case), **context
     )
 
 
-def _case_context(db: DB, case: RecognitionCase) -> dict[str, Any]:
+def _case_context(db: Session, case: RecognitionCase) -> dict[str, Any]:
     learner = db.get(User, case.learner_id) if case.learner_id and case.source == CaseSource.WALLET else None
     return {
         "case": case,
         "pathway": db.get(Pathway, case.pathway_id) if case.pathway_id else None,
         "learner": learner,
-        "criteria": recognition.criteria(db, case),
-        "decisions": recognition.decisions(db, case),
-        "appeal": recognition.appeal_of(db, case),
-        "allowance": recognition.allowance(db, case),
+        "criteria": cases.criteria(db, case),
+        "decisions": cases.decisions(db, case),
+        "appeal": appeals.appeal_of(db, case),
+        "allowance": allowance(db, case),
         "editable": case.state in EDITABLE,
         "judgements": list(Judgement),
         "outcomes": list(DecisionOutcome),
@@ -157,32 +165,62 @@ def case_page(request: Request, org: str, case_id: uuid.UUID, caller: Officers, 
     return _case_page(request, caller, db, case_id, flash=flash)
 
 
-@router.post("/orgs/{org}/recognition/cases/{case_id}/criteria", response_class=HTMLResponse)
+def _officers_case(case_id: uuid.UUID, caller: Officers, db: DB) -> None:
+    """Another organisation's case is a 404 before the form is read or anything tried."""
+    cases.case_of(db, caller.org, case_id)
+
+
+def _case_again(
+    error: MicrocredError, request: Request, caller: Caller, db: Session, case_id: uuid.UUID, **_: Any
+) -> Response:
+    return _case_page(request, caller, db, case_id, **_failed(error))
+
+
+@router.post(
+    "/orgs/{org}/recognition/cases/{case_id}/criteria",
+    response_class=HTMLResponse,
+    dependencies=[Depends(_officers_case)],
+)
+@refusing(_case_again)
 async def assess(request: Request, org: str, case_id: uuid.UUID, caller: Officers, db: DB) -> Response:
-    recognition.case_of(db, caller.org, case_id)  # another organisation's case is a 404 before anything is tried
     form = await request.form()
     changes: dict[Criterion, tuple[Judgement, str]] = {}
-    try:
-        for criterion in Criterion:
-            judgement = str(form.get(f"judgement_{criterion.value}") or "")
-            comment = str(form.get(f"comment_{criterion.value}") or "")
-            if judgement not in set(Judgement):
-                raise InvalidInput(f"Choose a judgement for {criterion.label.lower()}.", code="invalid_judgement")
-            if len(comment) > recognition.MAX_TEXT:
-                raise InvalidInput(
-                    f"The comment on {criterion.label.lower()} must be at most {recognition.MAX_TEXT} characters long.",
-                    code="invalid_text",
-                )
-            changes[criterion] = (Judgement(judgement), comment)
-        recognition.assess(db, caller.signed_in, caller.org, case_id, changes)
-    except MicrocredError as error:
-        db.rollback()
-        return _case_page(request, caller, db, case_id, **_failed(error))
-    db.commit()
+    for criterion in Criterion:
+        judgement = str(form.get(f"judgement_{criterion.value}") or "")
+        comment = str(form.get(f"comment_{criterion.value}") or "")
+        if judgement not in set(Judgement):
+            raise InvalidInput(f"Choose a judgement for {criterion.label.lower()}.", code="invalid_judgement")
+        if len(comment) > cases.MAX_TEXT:
+            raise InvalidInput(
+                f"The comment on {criterion.label.lower()} must be at most {cases.MAX_TEXT} characters long.",
+                code="invalid_text",
+            )
+        changes[criterion] = (Judgement(judgement), comment)
+    cases.assess(db, caller.signed_in, caller.org, case_id, changes)
     return RedirectResponse(f"/orgs/{caller.org.slug}/recognition/cases/{case_id}?saved=criteria", status_code=303)
 
 
-@router.post("/orgs/{org}/recognition/cases/{case_id}/decision", response_class=HTMLResponse)
+def _decide_again(
+    error: MicrocredError,
+    request: Request,
+    caller: Caller,
+    db: Session,
+    case_id: uuid.UUID,
+    outcome: str = "",
+    reasons: str = "",
+    credits: str = "",
+    **_: Any,
+) -> Response:
+    kept = {"outcome": outcome, "reasons": reasons, "credits": credits}
+    return _case_page(request, caller, db, case_id, kept=kept, **_failed(error))
+
+
+@router.post(
+    "/orgs/{org}/recognition/cases/{case_id}/decision",
+    response_class=HTMLResponse,
+    dependencies=[Depends(_officers_case)],
+)
+@refusing(_decide_again)
 def decide(
     request: Request,
     org: str,
@@ -193,33 +231,26 @@ def decide(
     reasons: LongText = "",
     credits: Annotated[str, Form(max_length=20)] = "",
 ) -> Response:
-    recognition.case_of(db, caller.org, case_id)  # another organisation's case is a 404 before anything is tried
-    kept = {"outcome": outcome, "reasons": reasons, "credits": credits}
-    try:
-        if outcome not in set(DecisionOutcome):
-            raise InvalidInput(
-                "Choose the decision: recognised fully, recognised partly or refused.", code="invalid_outcome"
-            )
-        recognition.decide(
-            db,
-            caller.signed_in,
-            caller.org,
-            case_id,
-            outcome=DecisionOutcome(outcome),
-            reasons=reasons,
-            credits=credits,
+    if outcome not in set(DecisionOutcome):
+        raise InvalidInput(
+            "Choose the decision: recognised fully, recognised partly or refused.", code="invalid_outcome"
         )
-    except MicrocredError as error:
-        db.rollback()
-        return _case_page(request, caller, db, case_id, kept=kept, **_failed(error))
-    db.commit()
+    cases.decide(
+        db,
+        caller.signed_in,
+        caller.org,
+        case_id,
+        outcome=DecisionOutcome(outcome),
+        reasons=reasons,
+        credits=credits,
+    )
     return RedirectResponse(f"/orgs/{caller.org.slug}/recognition/cases/{case_id}?saved=decision", status_code=303)
 
 
 # Agreements and free electives --------------------------------------------------------------------------------
 
 
-def _agreements_page(request: Request, caller: Caller, db: DB, **context: Any) -> Response:
+def _agreements_page(request: Request, caller: Caller, db: Session, **context: Any) -> Response:
     own = pathways.of_organisation(db, caller.org)
     return render(
         request,
@@ -247,18 +278,22 @@ def agreements_page(request: Request, org: str, caller: Officers, db: DB) -> Res
     return _agreements_page(request, caller, db, flash=request.query_params.get("done") and "Done.")
 
 
-@router.post("/orgs/{org}/agreements", response_class=HTMLResponse)
-def propose(
+def _agreements_again(error: MicrocredError, request: Request, caller: Caller, db: Session, **_: Any) -> Response:
+    return _agreements_page(request, caller, db, **_failed(error))
+
+
+def _propose_again(
+    error: MicrocredError,
     request: Request,
-    org: str,
-    caller: Admins,
-    db: DB,
-    title: Annotated[str, Form(max_length=300)] = "",
-    parties: Annotated[list[str] | None, Form()] = None,
-    specifications: Annotated[list[str] | None, Form()] = None,
-    programmes: Annotated[list[str] | None, Form()] = None,
-    min_grade: Annotated[str, Form(max_length=50)] = "",
-    validity_years: Annotated[str, Form(max_length=5)] = "",
+    caller: Caller,
+    db: Session,
+    title: str = "",
+    parties: list[str] | None = None,
+    specifications: list[str] | None = None,
+    programmes: list[str] | None = None,
+    min_grade: str = "",
+    validity_years: str = "",
+    **_: Any,
 ) -> Response:
     kept = {
         "title": title,
@@ -268,77 +303,77 @@ def propose(
         "min_grade": min_grade,
         "validity_years": validity_years,
     }
-    try:
-        years = whole_number(
-            validity_years,
-            field="number of years a credential counts",
-            least=1,
-            most=agreements.MAX_VALIDITY_YEARS,
-            code="invalid_agreement",
-        )
-        agreements.propose(
-            db,
-            caller.signed_in,
-            caller.org,
-            title=title,
-            parties=parties or [],
-            specifications=[u for u in (_uuid(s, "specification") for s in specifications or []) if u],
-            pathways=[u for u in (_uuid(p, "programme") for p in programmes or []) if u],
-            min_grade=min_grade,
-            validity_years=years,
-        )
-    except MicrocredError as error:
-        db.rollback()
-        return _agreements_page(request, caller, db, kept=kept, **_failed(error))
-    db.commit()
+    return _agreements_page(request, caller, db, kept=kept, **_failed(error))
+
+
+@router.post("/orgs/{org}/agreements", response_class=HTMLResponse)
+@refusing(_propose_again)
+def propose(
+    request: Request,
+    org: str,
+    caller: OrgAdmins,
+    db: DB,
+    title: Annotated[str, Form(max_length=300)] = "",
+    parties: Annotated[list[str] | None, Form()] = None,
+    specifications: Annotated[list[str] | None, Form()] = None,
+    programmes: Annotated[list[str] | None, Form()] = None,
+    min_grade: Annotated[str, Form(max_length=50)] = "",
+    validity_years: Annotated[str, Form(max_length=5)] = "",
+) -> Response:
+    years = whole_number(
+        validity_years,
+        field="number of years a credential counts",
+        least=1,
+        most=agreements.MAX_VALIDITY_YEARS,
+        code="invalid_agreement",
+    )
+    agreements.propose(
+        db,
+        caller.signed_in,
+        caller.org,
+        title=title,
+        parties=parties or [],
+        specifications=[u for u in (_uuid(s, "specification") for s in specifications or []) if u],
+        pathways=[u for u in (_uuid(p, "programme") for p in programmes or []) if u],
+        min_grade=min_grade,
+        validity_years=years,
+    )
     return RedirectResponse(f"/orgs/{caller.org.slug}/agreements?done=1", status_code=303)
 
 
 @router.post("/orgs/{org}/agreements/{agreement_id}/accept", response_class=HTMLResponse)
-def accept(request: Request, org: str, agreement_id: uuid.UUID, caller: Admins, db: DB) -> Response:
-    try:
-        agreements.accept(db, caller.signed_in, caller.org, agreement_id)
-    except MicrocredError as error:
-        db.rollback()
-        return _agreements_page(request, caller, db, **_failed(error))
-    db.commit()
+@refusing(_agreements_again)
+def accept(request: Request, org: str, agreement_id: uuid.UUID, caller: OrgAdmins, db: DB) -> Response:
+    agreements.accept(db, caller.signed_in, caller.org, agreement_id)
     return RedirectResponse(f"/orgs/{caller.org.slug}/agreements?done=1", status_code=303)
 
 
 @router.post("/orgs/{org}/agreements/{agreement_id}/end", response_class=HTMLResponse)
-def end(request: Request, org: str, agreement_id: uuid.UUID, caller: Admins, db: DB) -> Response:
-    try:
-        agreements.end(db, caller.signed_in, caller.org, agreement_id)
-    except MicrocredError as error:
-        db.rollback()
-        return _agreements_page(request, caller, db, **_failed(error))
-    db.commit()
+@refusing(_agreements_again)
+def end(request: Request, org: str, agreement_id: uuid.UUID, caller: OrgAdmins, db: DB) -> Response:
+    agreements.end(db, caller.signed_in, caller.org, agreement_id)
     return RedirectResponse(f"/orgs/{caller.org.slug}/agreements?done=1", status_code=303)
 
 
 @router.post("/orgs/{org}/pathways/{pathway_id}/free-electives", response_class=HTMLResponse)
+@refusing(_agreements_again)
 def free_electives(
     request: Request,
     org: str,
     pathway_id: uuid.UUID,
-    caller: Admins,
+    caller: OrgAdmins,
     db: DB,
     credits: Annotated[str, Form(max_length=20)] = "",
 ) -> Response:
-    try:
-        agreements.set_free_electives(db, caller.signed_in, caller.org, pathway_id, credits)
-    except MicrocredError as error:
-        db.rollback()
-        return _agreements_page(request, caller, db, **_failed(error))
-    db.commit()
+    agreements.set_free_electives(db, caller.signed_in, caller.org, pathway_id, credits)
     return RedirectResponse(f"/orgs/{caller.org.slug}/agreements?done=1", status_code=303)
 
 
 # The learner's requests ------------------------------------------------------------------------------------------
 
 
-def _mine_page(request: Request, caller: Caller, db: DB, **context: Any) -> Response:
-    cases = recognition.cases_of_learner(db, caller.person)
+def _mine_page(request: Request, caller: Caller, db: Session, **context: Any) -> Response:
+    mine = cases.cases_of_learner(db, caller.person)
     return render(
         request,
         "recognition_mine.html",
@@ -346,22 +381,20 @@ def _mine_page(request: Request, caller: Caller, db: DB, **context: Any) -> Resp
         db=db,
         title="My recognition requests",
         items=wallet.held(db, caller.person),
-        bodies=recognition.recognising_bodies(db),
+        bodies=cases.recognising_bodies(db),
         chosen_item=request.query_params.get("item", ""),
-        cases=[(case, _learner_view(db, case)) for case in cases],
+        cases=[(case, _learner_view(db, case)) for case in mine],
         **context,
     )
 
 
-def _learner_view(db: DB, case: RecognitionCase) -> dict[str, Any]:
-    appeal = recognition.appeal_of(db, case)
-    organisation = db.get(Organisation, case.organisation_id)
+def _learner_view(db: Session, case: RecognitionCase) -> dict[str, Any]:
     return {
-        "organisation": organisation,
+        "organisation": db.get(Organisation, case.organisation_id),
         "pathway": db.get(Pathway, case.pathway_id) if case.pathway_id else None,
-        "decisions": recognition.decisions(db, case),
-        "appeal": appeal,
-        "can_appeal": recognition.can_appeal(case),
+        "decisions": cases.decisions(db, case),
+        "appeal": appeals.appeal_of(db, case),
+        "can_appeal": appeals.can_appeal(case),
     }
 
 
@@ -373,7 +406,14 @@ def mine_page(request: Request, caller: SignedIn, db: DB) -> Response:
     return _mine_page(request, caller, db, flash=flash)
 
 
+def _ask_again(
+    error: MicrocredError, request: Request, caller: Caller, db: Session, item: str = "", where: str = "", **_: Any
+) -> Response:
+    return _mine_page(request, caller, db, kept={"item": item, "where": where}, **_failed(error))
+
+
 @router.post("/recognition/ask", response_class=HTMLResponse)
+@refusing(_ask_again)
 def ask(
     request: Request,
     caller: SignedIn,
@@ -381,35 +421,37 @@ def ask(
     item: Annotated[str, Form(max_length=40)] = "",
     where: Annotated[str, Form(max_length=120)] = "",
 ) -> Response:
-    kept = {"item": item, "where": where}
-    try:
-        wallet_id = _uuid(item, "credential")
-        slug, _, pathway = where.partition(":")
-        if wallet_id is None or not slug:
-            raise InvalidInput("Choose the credential and where to ask for its recognition.", code="invalid_request")
-        case = recognition.ask(
-            db,
-            caller.signed_in,
-            caller.person,
-            wallet_id=wallet_id,
-            organisation=accounts.organisation_by_slug(db, slug),
-            pathway_id=_uuid(pathway, "programme"),
-            verify=verifier(request, db),
-            base_url=settings_of(request).base_url,
-        )
-    except MicrocredError as error:
-        db.rollback()
-        return _mine_page(request, caller, db, kept=kept, **_failed(error))
-    db.commit()
+    wallet_id = _uuid(item, "credential")
+    slug, _, pathway = where.partition(":")
+    if wallet_id is None or not slug:
+        raise InvalidInput("Choose the credential and where to ask for its recognition.", code="invalid_request")
+    case = cases.ask(
+        db,
+        caller.signed_in,
+        caller.person,
+        wallet_id=wallet_id,
+        organisation=accounts.organisation_by_slug(db, slug),
+        pathway_id=_uuid(pathway, "programme"),
+        verify=verifier_of(request, db),
+        base_url=settings_of(request).base_url,
+    )
     return RedirectResponse(f"/recognition?done=asked#case-{case.id}", status_code=303)
 
 
+def _appeal_again(
+    error: MicrocredError,
+    request: Request,
+    caller: Caller,
+    db: Session,
+    case_id: uuid.UUID,
+    grounds: str = "",
+    **_: Any,
+) -> Response:
+    return _mine_page(request, caller, db, kept={"grounds": grounds, "case": str(case_id)}, **_failed(error))
+
+
 @router.post("/recognition/{case_id}/appeal", response_class=HTMLResponse)
+@refusing(_appeal_again)
 def appeal(request: Request, case_id: uuid.UUID, caller: SignedIn, db: DB, grounds: LongText = "") -> Response:
-    try:
-        recognition.appeal(db, caller.signed_in, caller.person, case_id, grounds)
-    except MicrocredError as error:
-        db.rollback()
-        return _mine_page(request, caller, db, kept={"grounds": grounds, "case": str(case_id)}, **_failed(error))
-    db.commit()
+    appeals.appeal(db, caller.signed_in, caller.person, case_id, grounds)
     return RedirectResponse(f"/recognition?done=appealed#case-{case_id}", status_code=303)

@@ -5,32 +5,32 @@ their cases, and their case page (identification, evidence upload, state, the cl
 from __future__ import annotations
 
 import uuid
-from collections.abc import Callable
 from typing import Annotated, Any
 from urllib.parse import urlparse
 
 from fastapi import APIRouter, Depends, File, Form, Query, Request, UploadFile
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
+from sqlalchemy.orm import Session
 
 from microcred.accounts.models import Role
 from microcred.design import catalogue
 from microcred.design import service as design
-from microcred.errors import InvalidInput, MicrocredError, NotFound
-from microcred.recognition import rpl
-from microcred.recognition.api.rpl import evidence_download, read_upload
-from microcred.recognition.models import RplCase, RplResult, RplState
+from microcred.errors import InvalidInput, MicrocredError
+from microcred.recognition import rpl, rpl_assessment, rpl_certification, rpl_evidence, rpl_identification
+from microcred.recognition.models import RplCase, RplEvidence, RplResult, RplState
+from microcred.web.downloads import attachment
 from microcred.web.errors import STATUS
-from microcred.web.security import DB, Access, Caller, master_of, settings_of
+from microcred.web.forms import refusing
+from microcred.web.security import DB, Caller, SignedIn, Staff, master_of, settings_of
 from microcred.web.templating import render
 
 router = APIRouter(include_in_schema=False)
-Staff = Annotated[Caller, Depends(Access.members(Role.ORG_ADMIN, Role.RECOGNITION_OFFICER, Role.EDUCATOR))]
-SignedIn = Annotated[Caller, Depends(Access.signed_in())]
 Short = Annotated[str, Form(max_length=320)]
-Reason = Annotated[str, Form(max_length=rpl.MAX_REASON)]
+Reason = Annotated[str, Form(max_length=rpl_certification.MAX_REASON)]
+Note = Annotated[str, Form(max_length=rpl_evidence.MAX_NOTE)]
 
 
-def _shared_context(db: DB, case: RplCase) -> dict[str, Any]:
+def _shared_context(db: Session, case: RplCase) -> dict[str, Any]:
     """What both sides' case pages show."""
     row = rpl.row_of(db, case)
     _spec, content = rpl.edition_of(db, case)
@@ -38,12 +38,12 @@ def _shared_context(db: DB, case: RplCase) -> dict[str, Any]:
         "case": case,
         "row": row,
         "content": content,
-        "found": rpl.identification(db, case, content),
+        "found": rpl_identification.identification(db, case, content),
         "stages": rpl.stage_dates(case),
         "evidence": rpl.evidence_of(db, case),
-        "methods": rpl.METHODS,
-        "allowed": rpl.ALLOWED,
-        "max_file": rpl.MAX_FILE_BYTES // (1024 * 1024),
+        "methods": rpl_assessment.METHODS,
+        "allowed": rpl_evidence.ALLOWED,
+        "max_file": rpl_evidence.MAX_FILE_BYTES // (1024 * 1024),
         "next_stage": _next_stage(case),
         "States": RplState,
     }
@@ -55,11 +55,32 @@ def _next_stage(case: RplCase) -> RplState | None:
     return rpl.STAGES[rpl.STAGES.index(case.state) + 1]
 
 
+def _download(row: RplEvidence) -> Response:
+    """The file as a download, never shown inline, with the type its content was found to be."""
+    headers = {"Content-Disposition": attachment(row.filename), **rpl_evidence.SERVED_HEADERS}
+    return Response(row.content, media_type=rpl_evidence.served_type(row), headers=headers)
+
+
+def _staff_case(case_id: uuid.UUID, caller: Staff, db: DB) -> RplCase:
+    """The organisation's case a form acts on, locked for the change: another organisation's is a 404 before the
+    form is read (a refusal then shows the case page again)."""
+    return rpl.case_for_staff(db, caller.org, case_id, lock=True)
+
+
+def _learner_case(case_id: uuid.UUID, caller: SignedIn, db: DB) -> RplCase:
+    """The learner's own case a form acts on, locked for the change; anyone else's is a 404."""
+    return rpl.case_for_learner(db, caller.person, case_id, lock=True)
+
+
+StaffCase = Annotated[RplCase, Depends(_staff_case)]
+LearnerCase = Annotated[RplCase, Depends(_learner_case)]
+
+
 # The organisation's side ----------------------------------------------------------------------------------
 
 
 def _list_page(
-    request: Request, caller: Caller, db: DB, state: RplState | None, *, error: str | None = None, code: int = 200
+    request: Request, caller: Caller, db: Session, state: RplState | None, *, error: str | None = None, code: int = 200
 ) -> Response:
     offered = design.offered(db, caller.org)
     return render(
@@ -85,7 +106,12 @@ def cases_page(
     return _list_page(request, caller, db, chosen)
 
 
+def _open_again(error: MicrocredError, request: Request, caller: Caller, db: Session, **_: Any) -> Response:
+    return _list_page(request, caller, db, None, error=error.detail, code=STATUS[error.kind])
+
+
 @router.post("/orgs/{org}/rpl", response_class=HTMLResponse)
+@refusing(_open_again)
 def open_form(
     request: Request,
     org: str,
@@ -95,22 +121,17 @@ def open_form(
     specification_id: Annotated[str, Form(max_length=40)] = "",
 ) -> Response:
     try:
-        try:
-            spec_id = uuid.UUID(specification_id)
-        except ValueError:
-            raise InvalidInput("Choose the micro-credential to validate against.", code="invalid_request") from None
-        case = rpl.open_for_learner(db, caller.signed_in, caller.org, spec_id=spec_id, learner_email=learner_email)
-    except MicrocredError as error:
-        db.rollback()
-        return _list_page(request, caller, db, None, error=error.detail, code=STATUS[error.kind])
-    db.commit()
+        spec_id = uuid.UUID(specification_id)
+    except ValueError:
+        raise InvalidInput("Choose the micro-credential to validate against.", code="invalid_request") from None
+    case = rpl.open_for_learner(db, caller.signed_in, caller.org, spec_id=spec_id, learner_email=learner_email)
     return RedirectResponse(f"/orgs/{caller.org.slug}/rpl/{case.id}", status_code=303)
 
 
 def _case_page(
     request: Request,
     caller: Caller,
-    db: DB,
+    db: Session,
     case_id: uuid.UUID,
     *,
     error: str | None = None,
@@ -151,75 +172,76 @@ def case_page(request: Request, org: str, case_id: uuid.UUID, caller: Staff, db:
     return _case_page(request, caller, db, case_id)
 
 
-def _staff_action(
-    request: Request, caller: Caller, db: DB, case_id: uuid.UUID, action: Callable[[RplCase], object]
+def _staff_again(
+    error: MicrocredError, request: Request, caller: Caller, db: Session, case_id: uuid.UUID, **_: Any
 ) -> Response:
-    """Run an action on the locked case; on a refusal, the page again with the reason and nothing written."""
-    case = rpl.case_for_staff(db, caller.org, case_id, lock=True)
-    try:
-        action(case)
-    except MicrocredError as error:
-        db.rollback()
-        return _case_page(request, caller, db, case_id, error=error.detail, code=STATUS[error.kind])
-    db.commit()
+    """The case page again with the reason, nothing of the refused action written."""
+    return _case_page(request, caller, db, case_id, error=error.detail, code=STATUS[error.kind])
+
+
+def _staff_done(caller: Caller, case_id: uuid.UUID) -> Response:
     return RedirectResponse(f"/orgs/{caller.org.slug}/rpl/{case_id}", status_code=303)
 
 
 @router.post("/orgs/{org}/rpl/{case_id}/owner", response_class=HTMLResponse)
+@refusing(_staff_again)
 def owner_form(
-    request: Request, org: str, case_id: uuid.UUID, caller: Staff, db: DB, owner_email: Short = ""
+    request: Request, org: str, case_id: uuid.UUID, caller: Staff, db: DB, case: StaffCase, owner_email: Short = ""
 ) -> Response:
-    return _staff_action(
-        request,
-        caller,
-        db,
-        case_id,
-        lambda case: rpl.assign_owner(db, caller.signed_in, caller.org, case, owner_email or None),
-    )
+    rpl.assign_owner(db, caller.signed_in, caller.org, case, owner_email or None)
+    return _staff_done(caller, case_id)
 
 
 @router.post("/orgs/{org}/rpl/{case_id}/stage", response_class=HTMLResponse)
+@refusing(_staff_again)
 def stage_form(
-    request: Request, org: str, case_id: uuid.UUID, caller: Staff, db: DB, to: Annotated[str, Form(max_length=20)] = ""
+    request: Request,
+    org: str,
+    case_id: uuid.UUID,
+    caller: Staff,
+    db: DB,
+    case: StaffCase,
+    to: Annotated[str, Form(max_length=20)] = "",
 ) -> Response:
-    return _staff_action(request, caller, db, case_id, lambda case: rpl.advance(db, caller.signed_in, case, to))
+    rpl.advance(db, caller.signed_in, case, to)
+    return _staff_done(caller, case_id)
 
 
 @router.post("/orgs/{org}/rpl/{case_id}/evidence", response_class=HTMLResponse)
+@refusing(_staff_again)
 def evidence_form(
     request: Request,
     org: str,
     case_id: uuid.UUID,
     caller: Staff,
     db: DB,
+    case: StaffCase,
     file: Annotated[UploadFile, File()],
     outcomes: Annotated[list[int] | None, Form()] = None,
-    note: Annotated[str, Form(max_length=rpl.MAX_NOTE)] = "",
+    note: Note = "",
 ) -> Response:
-    data = read_upload(file)
-    return _staff_action(
-        request,
-        caller,
-        db,
-        case_id,
-        lambda case: rpl.add_evidence(
-            db, caller.signed_in, case, filename=file.filename or "", data=data, note=note, outcomes=outcomes or []
-        ),
+    data = rpl_evidence.read_upload(file.file)
+    rpl_evidence.add_evidence(
+        db, caller.signed_in, case, filename=file.filename or "", data=data, note=note, outcomes=outcomes or []
     )
+    return _staff_done(caller, case_id)
 
 
 @router.get("/orgs/{org}/rpl/{case_id}/evidence/{evidence_id}")
 def evidence_file(org: str, case_id: uuid.UUID, evidence_id: uuid.UUID, caller: Staff, db: DB) -> Response:
-    return evidence_download(rpl.evidence_file(db, rpl.case_for_staff(db, caller.org, case_id), evidence_id))
+    case = rpl.case_for_staff(db, caller.org, case_id)
+    return _download(rpl_evidence.evidence_file(db, case, evidence_id))
 
 
 @router.post("/orgs/{org}/rpl/{case_id}/assessment", response_class=HTMLResponse)
+@refusing(_staff_again)
 def assessment_form(
     request: Request,
     org: str,
     case_id: uuid.UUID,
     caller: Staff,
     db: DB,
+    case: StaffCase,
     demonstrated: Annotated[list[str] | None, Form(max_length=50)] = None,
     method: Annotated[list[str] | None, Form(max_length=50)] = None,
     outcome_comment: Annotated[list[str] | None, Form(max_length=50)] = None,
@@ -242,43 +264,40 @@ def assessment_form(
         "grade": grade or None,
         "comment": comment,
     }
-    return _staff_action(
-        request, caller, db, case_id, lambda case: rpl.record_assessment(db, caller.signed_in, case, record)
-    )
+    rpl_assessment.record_assessment(db, caller.signed_in, case, record)
+    return _staff_done(caller, case_id)
 
 
 @router.post("/orgs/{org}/rpl/{case_id}/certify", response_class=HTMLResponse)
-def certify_form(request: Request, org: str, case_id: uuid.UUID, caller: Staff, db: DB) -> Response:
+@refusing(_staff_again)
+def certify_form(request: Request, org: str, case_id: uuid.UUID, caller: Staff, db: DB, case: StaffCase) -> Response:
     settings = settings_of(request)
-    return _staff_action(
-        request,
-        caller,
+    rpl_certification.certify(
         db,
-        case_id,
-        lambda case: rpl.certify(
-            db,
-            caller.signed_in,
-            caller.org,
-            case,
-            base_url=settings.base_url,
-            master=master_of(request),
-            tsa_url=settings.tsa_url,
-        ),
+        caller.signed_in,
+        caller.org,
+        case,
+        base_url=settings.base_url,
+        master=master_of(request),
+        tsa_url=settings.tsa_url,
     )
+    return _staff_done(caller, case_id)
 
 
 @router.post("/orgs/{org}/rpl/{case_id}/close", response_class=HTMLResponse)
-def close_form(request: Request, org: str, case_id: uuid.UUID, caller: Staff, db: DB, reason: Reason = "") -> Response:
-    return _staff_action(
-        request, caller, db, case_id, lambda case: rpl.close_not_passed(db, caller.signed_in, case, reason)
-    )
+@refusing(_staff_again)
+def close_form(
+    request: Request, org: str, case_id: uuid.UUID, caller: Staff, db: DB, case: StaffCase, reason: Reason = ""
+) -> Response:
+    rpl_certification.close_not_passed(db, caller.signed_in, case, reason)
+    return _staff_done(caller, case_id)
 
 
 # The learner's side ---------------------------------------------------------------------------------------
 
 
 def _start_page(
-    request: Request, caller: Caller, db: DB, spec_id: uuid.UUID, *, error: str | None = None, code: int = 200
+    request: Request, caller: Caller, db: Session, spec_id: uuid.UUID, *, error: str | None = None, code: int = 200
 ) -> Response:
     found = catalogue.published(db, spec_id)
     return render(
@@ -288,7 +307,7 @@ def _start_page(
         db=db,
         title=f"Recognition of prior learning: {found.content.title}",
         item=found,
-        matches=rpl.preview(db, caller.person, found.content),
+        matches=rpl_identification.preview(db, caller.person, found.content),
         error=error,
         status_code=code,
     )
@@ -299,16 +318,23 @@ def start_page(request: Request, spec_id: uuid.UUID, caller: SignedIn, db: DB) -
     return _start_page(request, caller, db, spec_id)
 
 
-@router.post("/catalogue/{spec_id}/rpl", response_class=HTMLResponse)
+def _start_again(
+    error: MicrocredError, request: Request, caller: Caller, db: Session, spec_id: uuid.UUID, **_: Any
+) -> Response:
+    """The start page again with the reason, nothing written."""
+    return _start_page(request, caller, db, spec_id, error=error.detail, code=STATUS[error.kind])
+
+
+def _listed(spec_id: uuid.UUID, caller: SignedIn, db: DB) -> None:
+    """Only for a signed-in learner, a micro-credential the catalogue does not list is a 404 before anything is
+    tried, its title never shown."""
+    catalogue.published(db, spec_id)
+
+
+@router.post("/catalogue/{spec_id}/rpl", response_class=HTMLResponse, dependencies=[Depends(_listed)])
+@refusing(_start_again)
 def start_form(request: Request, spec_id: uuid.UUID, caller: SignedIn, db: DB) -> Response:
-    try:
-        case = rpl.open_by_learner(db, caller.signed_in, spec_id)
-    except NotFound:
-        raise  # not listed: the 404 page, with nothing written and the caller still loaded to render it
-    except MicrocredError as error:
-        db.rollback()
-        return _start_page(request, caller, db, spec_id, error=error.detail, code=STATUS[error.kind])
-    db.commit()
+    case = rpl.open_by_learner(db, caller.signed_in, spec_id)
     return RedirectResponse(f"/rpl/{case.id}", status_code=303)
 
 
@@ -319,7 +345,7 @@ def my_cases_page(request: Request, caller: SignedIn, db: DB) -> Response:
 
 
 def _my_case_page(
-    request: Request, caller: Caller, db: DB, case_id: uuid.UUID, *, error: str | None = None, code: int = 200
+    request: Request, caller: Caller, db: Session, case_id: uuid.UUID, *, error: str | None = None, code: int = 200
 ) -> Response:
     case = rpl.case_for_learner(db, caller.person, case_id)
     context = _shared_context(db, case)
@@ -330,7 +356,7 @@ def _my_case_page(
         db=db,
         title=f"Recognition of prior learning: {context['row'].title}",
         me=caller.person.id,
-        claimed=rpl.in_wallet(db, case),
+        claimed=rpl_certification.in_wallet(db, case),
         settled=case.result is not None and case.state != RplState.ASSESSMENT,
         error=error,
         status_code=code,
@@ -343,80 +369,86 @@ def my_case_page(request: Request, case_id: uuid.UUID, caller: SignedIn, db: DB)
     return _my_case_page(request, caller, db, case_id)
 
 
-def _learner_action(
-    request: Request, caller: Caller, db: DB, case_id: uuid.UUID, action: Callable[[RplCase], object]
+def _learner_again(
+    error: MicrocredError, request: Request, caller: Caller, db: Session, case_id: uuid.UUID, **_: Any
 ) -> Response:
-    case = rpl.case_for_learner(db, caller.person, case_id, lock=True)
-    try:
-        action(case)
-    except MicrocredError as error:
-        db.rollback()
-        return _my_case_page(request, caller, db, case_id, error=error.detail, code=STATUS[error.kind])
-    db.commit()
+    """The learner's case page again with the reason, nothing of the refused action written."""
+    return _my_case_page(request, caller, db, case_id, error=error.detail, code=STATUS[error.kind])
+
+
+def _learner_done(case_id: uuid.UUID) -> Response:
     return RedirectResponse(f"/rpl/{case_id}", status_code=303)
 
 
 @router.post("/rpl/{case_id}/profile", response_class=HTMLResponse)
-def my_profile_form(request: Request, case_id: uuid.UUID, caller: SignedIn, db: DB) -> Response:
-    return _learner_action(request, caller, db, case_id, lambda case: rpl.share_profile(db, caller.signed_in, case))
+@refusing(_learner_again)
+def my_profile_form(request: Request, case_id: uuid.UUID, caller: SignedIn, db: DB, case: LearnerCase) -> Response:
+    rpl.share_profile(db, caller.signed_in, case)
+    return _learner_done(case_id)
 
 
 @router.post("/rpl/{case_id}/stage", response_class=HTMLResponse)
+@refusing(_learner_again)
 def my_stage_form(
-    request: Request, case_id: uuid.UUID, caller: SignedIn, db: DB, to: Annotated[str, Form(max_length=20)] = ""
+    request: Request,
+    case_id: uuid.UUID,
+    caller: SignedIn,
+    db: DB,
+    case: LearnerCase,
+    to: Annotated[str, Form(max_length=20)] = "",
 ) -> Response:
-    return _learner_action(request, caller, db, case_id, lambda case: rpl.advance(db, caller.signed_in, case, to))
+    rpl.advance(db, caller.signed_in, case, to)
+    return _learner_done(case_id)
 
 
 @router.post("/rpl/{case_id}/evidence", response_class=HTMLResponse)
+@refusing(_learner_again)
 def my_evidence_form(
     request: Request,
     case_id: uuid.UUID,
     caller: SignedIn,
     db: DB,
+    case: LearnerCase,
     file: Annotated[UploadFile, File()],
     outcomes: Annotated[list[int] | None, Form()] = None,
-    note: Annotated[str, Form(max_length=rpl.MAX_NOTE)] = "",
+    note: Note = "",
 ) -> Response:
-    data = read_upload(file)
-    return _learner_action(
-        request,
-        caller,
-        db,
-        case_id,
-        lambda case: rpl.add_evidence(
-            db, caller.signed_in, case, filename=file.filename or "", data=data, note=note, outcomes=outcomes or []
-        ),
+    data = rpl_evidence.read_upload(file.file)
+    rpl_evidence.add_evidence(
+        db, caller.signed_in, case, filename=file.filename or "", data=data, note=note, outcomes=outcomes or []
     )
+    return _learner_done(case_id)
 
 
 @router.get("/rpl/{case_id}/evidence/{evidence_id}")
 def my_evidence_file(case_id: uuid.UUID, evidence_id: uuid.UUID, caller: SignedIn, db: DB) -> Response:
-    return evidence_download(rpl.evidence_file(db, rpl.case_for_learner(db, caller.person, case_id), evidence_id))
+    case = rpl.case_for_learner(db, caller.person, case_id)
+    return _download(rpl_evidence.evidence_file(db, case, evidence_id))
 
 
 @router.post("/rpl/{case_id}/evidence/{evidence_id}/remove", response_class=HTMLResponse)
+@refusing(_learner_again)
 def my_evidence_remove(
-    request: Request, case_id: uuid.UUID, evidence_id: uuid.UUID, caller: SignedIn, db: DB
+    request: Request, case_id: uuid.UUID, evidence_id: uuid.UUID, caller: SignedIn, db: DB, case: LearnerCase
 ) -> Response:
-    return _learner_action(
-        request, caller, db, case_id, lambda case: rpl.remove_evidence(db, caller.signed_in, case, evidence_id)
-    )
+    rpl_evidence.remove_evidence(db, caller.signed_in, case, evidence_id)
+    return _learner_done(case_id)
 
 
 @router.post("/rpl/{case_id}/withdraw", response_class=HTMLResponse)
-def my_withdraw_form(request: Request, case_id: uuid.UUID, caller: SignedIn, db: DB, reason: Reason = "") -> Response:
-    return _learner_action(request, caller, db, case_id, lambda case: rpl.withdraw(db, caller.signed_in, case, reason))
+@refusing(_learner_again)
+def my_withdraw_form(
+    request: Request, case_id: uuid.UUID, caller: SignedIn, db: DB, case: LearnerCase, reason: Reason = ""
+) -> Response:
+    rpl_certification.withdraw(db, caller.signed_in, case, reason)
+    return _learner_done(case_id)
 
 
 @router.post("/rpl/{case_id}/claim", response_class=HTMLResponse)
-def my_claim(request: Request, case_id: uuid.UUID, caller: SignedIn, db: DB) -> Response:
+@refusing(_learner_again)
+def my_claim(request: Request, case_id: uuid.UUID, caller: SignedIn, db: DB, case: LearnerCase) -> Response:
     """A fresh claim link, opened at once: it reaches the learner and nobody else."""
-    case = rpl.case_for_learner(db, caller.person, case_id, lock=True)
-    try:
-        url, _expires = rpl.learner_claim_link(db, caller.signed_in, case, base_url=settings_of(request).base_url)
-    except MicrocredError as error:
-        db.rollback()
-        return _my_case_page(request, caller, db, case_id, error=error.detail, code=STATUS[error.kind])
-    db.commit()
+    url, _expires = rpl_certification.learner_claim_link(
+        db, caller.signed_in, case, base_url=settings_of(request).base_url
+    )
     return RedirectResponse(urlparse(url).path, status_code=303)

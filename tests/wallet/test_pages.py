@@ -1,0 +1,281 @@
+"""The wallet pages: a learner claims a credential into their wallet, sees it checked, shares it (hiding the
+grade), sees who opened the link, withdraws it, adds a file, takes everything away as a zip, downloads a
+presentation for a verifier, and erases themselves."""
+
+from __future__ import annotations
+
+import io
+import json
+import re
+import uuid
+import zipfile
+from urllib.parse import urlparse
+
+import pytest
+from fastapi.testclient import TestClient
+
+from microcred.accounts import members, service
+from microcred.accounts.models import Role
+from microcred.accounts.principal import Actor
+from microcred.config import Settings
+from microcred.errors import InvalidInput, NotFound
+from microcred.issuing import seals
+from microcred.store import Database
+from microcred.wallet import service as wallet
+from tests import pki
+from tests.conftest import World, csrf_from, log_in
+from tests.issuing.test_credentials import LEARNER, published
+from tests.verify.test_checks import revoke
+from tests.wallet.fixtures import ASKED, ONE_EDTECH, claimed, learner_of, master
+from tests.web.test_api import bearer
+
+
+def test_claim_check_share_withdraw_upload_and_export(client: TestClient, database: Database, world: World) -> None:
+    educator = bearer(database, world, "a", Role.EDUCATOR)
+    spec_id = published(client, educator)
+    body = {"learner": LEARNER, "result": {"awarded": "2026-11-20", "grade": "Distinction"}}
+    credential_id = client.post(
+        f"/api/orgs/a/specifications/{spec_id}/editions/1/credentials", json=body, headers=educator
+    ).json()["id"]
+    claim = urlparse(
+        client.post(f"/api/orgs/a/credentials/{credential_id}/claim-link", json={}, headers=educator).json()["url"]
+    ).path
+
+    learner = TestClient(client.app)
+    log_in(learner, "learner@a.example", world.passwords["learner@a.example"])
+    page = learner.get(claim)
+    claimed = learner.post(f"{claim}/wallet", data={"csrf_token": csrf_from(page.text)}, follow_redirects=False)
+    assert claimed.status_code == 303 and claimed.headers["location"].startswith("/wallet/")
+    item = claimed.headers["location"]
+    assert learner.get(claim).status_code == 404  # one time: used up
+    listing = learner.get("/wallet")
+    assert "Data analysis with Python" in listing.text and 'data-verified="true"' in listing.text
+
+    shown = learner.get(item)
+    assert 'id="item-verdict" data-verified="true"' in shown.text and "Distinction" in shown.text
+    made = learner.post(f"{item}/share", data={"csrf_token": csrf_from(shown.text), "days": "7", "hide": ["Grade"]})
+    link = re.search(r"/share/[A-Za-z0-9_-]{43}", made.text).group(0)  # type: ignore[union-attr]
+    employer = TestClient(client.app)
+    seen = employer.get(link, headers={"user-agent": "EmployerBrowser/1.0"})
+    assert seen.status_code == 200 and 'data-verified="true"' in seen.text
+    assert "Distinction" not in seen.text and "Grade" in seen.text and "Data analysis with Python" in seen.text
+    assert employer.get(f"{link}/credential.json").status_code == 404  # the file would show the grade
+    again = learner.get(item)
+    assert "Opened 1 time" in again.text and "EmployerBrowser/1.0" in again.text  # who opened it, and when
+
+    stranger = TestClient(client.app)
+    log_in(stranger, "learner@b.example", world.passwords["learner@b.example"])
+    assert stranger.get(item).status_code == 404
+    share_id = re.search(r"/wallet/shares/([0-9a-f-]{36})/revoke", again.text).group(1)  # type: ignore[union-attr]
+    refused = stranger.post(
+        f"/wallet/shares/{share_id}/revoke", data={"csrf_token": csrf_from(stranger.get("/wallet").text)}
+    )
+    assert refused.status_code == 404 and employer.get(link).status_code == 200
+    learner.post(f"/wallet/shares/{share_id}/revoke", data={"csrf_token": csrf_from(again.text)})
+    assert employer.get(link).status_code == 404
+
+    revoke(client, database, world, credential_id)
+    assert 'id="item-verdict" data-verified="false"' in learner.get(item).text  # checked again on view
+
+    token = csrf_from(learner.get("/wallet").text)
+    bad = learner.post("/wallet/upload", data={"csrf_token": token}, files={"file": ("x.json", b"{nope")})
+    assert bad.status_code == 422 and "not JSON" in bad.text
+    added = learner.post(
+        "/wallet/upload",
+        data={"csrf_token": token},
+        files={"file": ("simple.json", (ONE_EDTECH / "simple.json").read_bytes())},
+        follow_redirects=False,
+    )
+    assert added.status_code == 303
+
+    archive = zipfile.ZipFile(io.BytesIO(learner.get("/wallet/export.zip").content))
+    names = archive.namelist()
+    assert "credentials.json" in names and "profile.json" in names
+    assert len([n for n in names if n.startswith("credentials/")]) == 2
+    index = json.loads(archive.read("credentials.json"))
+    assert {entry["source"] for entry in index} == {"claim", "upload"}
+    shared = next(entry for entry in index if entry["source"] == "claim")["shares"][0]
+    assert shared["hidden"] == ["Grade"] and shared["revoked_at"] and len(shared["opened"]) == 2  # page, page
+    assert json.loads(archive.read("profile.json"))["email"] == "learner@a.example"
+
+
+def claimed_by_the_learner(
+    client: TestClient, world: World, educator: dict[str, str], credential_id: str
+) -> TestClient:
+    """The educator makes the credential's claim link; learner@a.example logs in and claims it into the wallet."""
+    claim = urlparse(
+        client.post(f"/api/orgs/a/credentials/{credential_id}/claim-link", json={}, headers=educator).json()["url"]
+    ).path
+    learner = TestClient(client.app)
+    log_in(learner, "learner@a.example", world.passwords["learner@a.example"])
+    learner.post(f"{claim}/wallet", data={"csrf_token": csrf_from(learner.get(claim).text)})
+    return learner
+
+
+def test_erasure_removes_the_learner_and_keeps_the_issuers_revocation_working(
+    client: TestClient, database: Database, world: World
+) -> None:
+    from sqlalchemy import select
+
+    from microcred.issuing.models import IssuedCredential
+
+    educator = bearer(database, world, "a", Role.EDUCATOR)
+    spec_id = published(client, educator)
+    body = {"learner": LEARNER, "result": {"awarded": "2026-11-20"}}
+    issued = client.post(f"/api/orgs/a/specifications/{spec_id}/editions/1/credentials", json=body, headers=educator)
+    credential_id, credential = issued.json()["id"], issued.json()["credential"]
+    learner = claimed_by_the_learner(client, world, educator, credential_id)
+    page = learner.get("/wallet")
+    refused = learner.post("/wallet/erase", data={"csrf_token": csrf_from(page.text), "confirm": "yes"})
+    assert refused.status_code == 422 and "Type ERASE" in refused.text
+    erased = learner.post(
+        "/wallet/erase", data={"csrf_token": csrf_from(page.text), "confirm": "ERASE"}, follow_redirects=False
+    )
+    assert erased.status_code == 303
+    assert learner.get("/wallet", follow_redirects=False).status_code in (302, 303, 401)
+    with database.session() as db:
+        with pytest.raises(NotFound):
+            service.user_by_email(db, "learner@a.example")
+        row = db.scalar(select(IssuedCredential).where(IssuedCredential.id == uuid.UUID(credential_id)))
+        assert row is not None and row.learner_email is None and "Ana" not in json.dumps(row.document)
+
+    # The learner's own copy still verifies, and the issuer can still revoke it.
+    verify = client.post("/credentials/verify", json={"verifiableCredential": credential}).json()
+    assert verify["verified"] is True
+    revoke(client, database, world, credential_id)
+    after = client.post("/credentials/verify", json={"verifiableCredential": credential}).json()
+    assert after["verified"] is False and "revoked" in " ".join(after["errors"])
+
+
+def test_erasure_takes_the_learner_out_of_the_audit_log_and_the_issuance_runs(
+    client: TestClient, database: Database, world: World
+) -> None:
+    from sqlalchemy import select
+
+    from microcred.accounts.models import AuditEvent
+    from microcred.issuing.models import IssuanceRun
+
+    educator = bearer(database, world, "a", Role.EDUCATOR)
+    spec_id = published(client, educator)
+    other = {"name": "Bo Other", "email": "bo@example.org"}
+    items = [{"learner": who, "result": {"awarded": "2026-11-20"}} for who in (LEARNER, other)]
+    run = client.post(
+        f"/api/orgs/a/specifications/{spec_id}/editions/1/credentials/batch", json={"items": items}, headers=educator
+    )
+    outcomes = client.get(f"/api/orgs/a/runs/{run.json()['id']}", headers=educator).json()["outcomes"]
+    credential_id = outcomes[0]["credential_id"]
+    learner = claimed_by_the_learner(client, world, educator, credential_id)
+    learner_id = world.users["a_learner"].id
+    revoke(client, database, world, credential_id, "suspension", "Ana@Example.org (Ana Andromeda) asked for it")
+    with database.session() as db:  # someone whose address contains the learner's, and whose events stay theirs
+        members.add_member(
+            db, Actor.operator(), db.merge(world.orgs["a"]), email="x.learner@a.example", role=Role.LEARNER
+        )
+
+    def texts(event: AuditEvent) -> str:
+        text = f"{event.actor} {event.summary} {json.dumps(event.detail)} {event.ip}".lower()
+        return text.replace("x.learner@a.example", "(someone else)")
+
+    personal = ("learner@a.example", "ana andromeda", "ana@example.org")
+    with database.session() as db:
+        before = list(db.scalars(select(AuditEvent)))
+        named = [e.id for e in before if any(p in texts(e) for p in personal) or e.actor_user_id == learner_id]
+        assert len(named) >= 4  # the learner's login and claim, the issuing and the claim link that name Ana
+        assert any(e.ip for e in before if e.actor_user_id == learner_id)
+
+    staff = TestClient(client.app)  # staff keep their name on what they did for the organisation
+    log_in(staff, "educator@a.example", world.passwords["educator@a.example"])
+    refused = staff.post("/wallet/erase", data={"csrf_token": csrf_from(staff.get("/wallet").text), "confirm": "ERASE"})
+    assert refused.status_code == 409 and "ask its admin to remove you" in refused.text
+    with database.session() as db:  # removed, the educator still published the edition, which names them
+        members.remove_member(db, Actor.operator(), db.merge(world.orgs["a"]), world.users["a_educator"].id)
+    refused = staff.post("/wallet/erase", data={"csrf_token": csrf_from(staff.get("/wallet").text), "confirm": "ERASE"})
+    assert refused.status_code == 409 and "You published micro-credentials" in refused.text
+
+    erased = learner.post(
+        "/wallet/erase", data={"csrf_token": csrf_from(learner.get("/wallet").text), "confirm": "ERASE"}
+    )
+    assert erased.status_code == 200
+
+    with database.session() as db:
+        after = {e.id: e for e in db.scalars(select(AuditEvent))}
+        assert set(after) >= {e.id for e in before}  # nothing deleted
+        for event in after.values():
+            assert not any(p in texts(event) for p in personal), texts(event)
+            assert event.actor_user_id != learner_id
+        assert all(after[i].redacted_at is not None for i in named)
+        assert all(after[e.id].ip is None for e in before if e.actor_user_id == learner_id)
+        kept = [e for e in before if e.id not in named]
+        assert kept and all(after[e.id].redacted_at is None and after[e.id].summary == e.summary for e in kept)
+        assert any("(someone else)" in texts(e) for e in kept)
+        assert any("asked for it" in texts(after[i]) for i in named)
+        [record] = [e for e in after.values() if e.action == "user.erased"]
+        assert f"{len(named)} audit events redacted" in record.summary and record.actor == "the learner"
+        [job] = db.scalars(select(IssuanceRun))
+        assert [row["name"] for row in job.rows] == ["(erased at the learner's request)", "Bo Other"]
+        assert [row["email"] for row in job.rows] == [None, "bo@example.org"]
+
+    admin = TestClient(client.app)
+    log_in(admin, "org_admin@a.example", world.passwords["org_admin@a.example"])
+    page = admin.get("/orgs/a/audit")
+    assert page.status_code == 200 and "personal data erased" in page.text and "Ana Andromeda" not in page.text
+
+
+def test_the_page_downloads_a_presentation_that_the_verifier_here_accepts(
+    client: TestClient, database: Database, world: World, settings: Settings
+) -> None:
+    item = claimed(database, world, settings)
+    learner = TestClient(client.app)
+    log_in(learner, "learner@a.example", world.passwords["learner@a.example"])
+    page = learner.get(f"/wallet/{item}")
+    assert "Share as a verifiable presentation" in page.text and 'id="presentation-form"' in page.text
+    assert "/presentations/verify" in page.text
+    token = csrf_from(page.text)
+
+    refused = learner.post(f"/wallet/{item}/presentation", data={"csrf_token": token, **ASKED, "domain": "a b"})
+    assert refused.status_code == 422 and 'id="presentation-error"' in refused.text and "The domain" in refused.text
+    forged = learner.post(f"/wallet/{item}/presentation", data={"csrf_token": "0" * 64, **ASKED})
+    assert forged.status_code == 403
+
+    made = learner.post(f"/wallet/{item}/presentation", data={"csrf_token": token, **ASKED})
+    assert made.status_code == 200 and made.headers["content-type"].startswith("application/json")
+    assert made.headers["content-disposition"] == f'attachment; filename="presentation-{item}.json"'
+    presentation = made.json()
+    verified = client.post("/presentations/verify", json={"verifiablePresentation": presentation, "options": ASKED})
+    assert verified.status_code == 200, verified.text
+    assert verified.json()["verified"] is True
+    replayed = client.post(
+        "/presentations/verify",
+        json={"verifiablePresentation": presentation, "options": {**ASKED, "challenge": "c-next"}},
+    )
+    assert replayed.status_code == 400 and replayed.json()["verified"] is False
+
+    stranger = TestClient(client.app)
+    log_in(stranger, "learner@b.example", world.passwords["learner@b.example"])
+    theirs = csrf_from(stranger.get("/wallet").text)
+    assert stranger.post(f"/wallet/{item}/presentation", data={"csrf_token": theirs, **ASKED}).status_code == 404
+    anonymous = TestClient(client.app)
+    assert anonymous.post(f"/wallet/{item}/presentation", data=ASKED, follow_redirects=False).status_code == 403
+
+
+def test_a_sealed_european_credential_is_not_offered_for_presentation(
+    client: TestClient, database: Database, world: World, settings: Settings
+) -> None:
+    with database.session() as db:
+        organisation = db.merge(world.orgs["a"])
+        seals.import_pkcs12(db, Actor.operator(), organisation, pki.seal_p12(pki.CA()), "secret", master(settings))
+    item = claimed(database, world, settings)
+    with database.session() as db:
+        held = wallet.find(db, learner_of(db), item)
+        assert held.kind == "elm" and "signatures" in held.document and not wallet.presentable(held)
+        with pytest.raises(InvalidInput, match="not signed with a Data Integrity proof"):
+            wallet.present(db, learner_of(db), [item], master=master(settings), **ASKED)
+        with pytest.raises(NotFound):
+            wallet.present(db, learner_of(db), [uuid.uuid4()], master=master(settings), **ASKED)
+    learner = TestClient(client.app)
+    log_in(learner, "learner@a.example", world.passwords["learner@a.example"])
+    page = learner.get(f"/wallet/{item}")
+    assert 'id="presentation-form"' not in page.text and 'id="presentation-unavailable"' in page.text
+    assert "sealed as a European Digital Credential" in page.text
+    refused = learner.post(f"/wallet/{item}/presentation", data={"csrf_token": csrf_from(page.text), **ASKED})
+    assert refused.status_code == 422 and "not signed with a Data Integrity proof" in refused.text
