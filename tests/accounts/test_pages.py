@@ -165,3 +165,27 @@ def test_platform_admin_creates_an_organisation_from_the_page(client: TestClient
         client, "/admin/organisations", "/admin/organisations", {"legal_name": "gamma  school", "country": "FI"}
     )
     assert again.status_code == 409 and "already exists" in again.text
+
+
+def test_refused_member_and_token_forms_come_back_with_what_was_typed(
+    client: TestClient, database: Database, world: World
+) -> None:
+    log_in(client, "org_admin@a.example", world.passwords["org_admin@a.example"])
+    member = post_form(
+        client,
+        "/orgs/a/members",
+        "/orgs/a/members",
+        {"email": "not-an-email", "display_name": "Typed <Name>", "role": "recognition_officer"},
+    )
+    assert member.status_code == 422, member.text
+    assert 'value="not-an-email"' in member.text and 'value="Typed &lt;Name&gt;"' in member.text
+    assert '<option value="recognition_officer" selected>' in member.text
+    token = post_form(
+        client,
+        "/orgs/a/tokens",
+        "/orgs/a/tokens",
+        {"name": "Nightly export", "role": "educator", "expires_in_days": "abc"},
+    )
+    assert token.status_code == 422 and "whole number of days" in token.text
+    assert 'value="Nightly export"' in token.text and '<option value="educator" selected>' in token.text
+    assert "Nightly export" not in client.get("/orgs/a/tokens").text  # nothing was made

@@ -258,3 +258,16 @@ def test_an_export_of_a_cohort_named_in_any_script_downloads(
         'attachment; filename="Profiles summary - Kohorte _odz __.csv"; '
         "filename*=UTF-8''Profiles%20summary%20-%20Kohorte%20%C5%81%C3%B3d%C5%BA%20%E6%9D%B1%E4%BA%AC.csv"
     )
+
+
+def test_a_refused_cohort_comes_back_with_what_was_typed(client: TestClient, world: World) -> None:
+    log_in(client, "educator@a.example", world.passwords["educator@a.example"])
+    page = client.get("/orgs/a/cohorts")
+    refused = client.post(
+        "/orgs/a/cohorts",
+        data={"csrf_token": csrf_from(page.text), "name": "   ", "description": "Tuesday evenings & weekends"},
+        follow_redirects=False,
+    )
+    assert refused.status_code == 422, refused.text
+    assert "Tuesday evenings &amp; weekends</textarea>" in refused.text
+    assert "Tuesday evenings" not in client.get("/orgs/a/cohorts").text

@@ -291,8 +291,22 @@ def _members_again(error: MicrocredError, request: Request, caller: Caller, db: 
     return _members_page(request, caller, db, status_code=STATUS[error.kind], error=error.detail)
 
 
+def _member_form_again(
+    error: MicrocredError,
+    request: Request,
+    caller: Caller,
+    db: DB,
+    email: str = "",
+    display_name: str = "",
+    role: Role | None = None,
+    **_: Any,
+) -> Response:
+    kept = {"email": email, "display_name": display_name, "role": role.value if role else ""}
+    return _members_page(request, caller, db, status_code=STATUS[error.kind], error=error.detail, kept=kept)
+
+
 @router.post("/orgs/{org}/members", response_class=HTMLResponse)
-@refusing(_members_again)
+@refusing(_member_form_again)
 def members_add(
     request: Request,
     org: str,
@@ -383,8 +397,18 @@ def tokens_page(request: Request, org: str, caller: Members, db: DB) -> Response
     return _tokens_page(request, caller, db)
 
 
-def _tokens_again(error: MicrocredError, request: Request, caller: Caller, db: DB, **_: Any) -> Response:
-    return _tokens_page(request, caller, db, status_code=STATUS[error.kind], error=error.detail)
+def _tokens_again(
+    error: MicrocredError,
+    request: Request,
+    caller: Caller,
+    db: DB,
+    name: str = "",
+    role: Role | None = None,
+    expires_in_days: str = "",
+    **_: Any,
+) -> Response:
+    kept = {"name": name, "role": role.value if role else "", "expires_in_days": expires_in_days}
+    return _tokens_page(request, caller, db, status_code=STATUS[error.kind], error=error.detail, kept=kept)
 
 
 @router.post("/orgs/{org}/tokens", response_class=HTMLResponse)

@@ -225,7 +225,15 @@ def cohorts_page(request: Request, org: str, caller: Educators, db: DB, error: s
     return render(request, "cohorts.html", caller, title="Cohorts", cohorts=cohorts.cohorts(db, caller.org))
 
 
-def _cohorts_again(error: MicrocredError, request: Request, caller: Caller, db: Session, **_: Any) -> Response:
+def _cohorts_again(
+    error: MicrocredError,
+    request: Request,
+    caller: Caller,
+    db: Session,
+    name: str = "",
+    description: str = "",
+    **_: Any,
+) -> Response:
     return render(
         request,
         "cohorts.html",
@@ -233,6 +241,7 @@ def _cohorts_again(error: MicrocredError, request: Request, caller: Caller, db: 
         title="Cohorts",
         cohorts=cohorts.cohorts(db, caller.org),
         error=error.detail,
+        kept={"name": name, "description": description},
         status_code=STATUS[error.kind],
     )
 
