@@ -15,10 +15,12 @@ SHARE, JOIN, CLAIM, SETUP = "sHaReToKeN_0123456789abc", "JOINCODE42", "cLaImToKe
 def test_bearer_tokens_never_reach_the_logs(caplog: pytest.LogCaptureFixture, monkeypatch: pytest.MonkeyPatch) -> None:
     install_log_redaction()
     access = logging.getLogger("uvicorn.access")
-    # A server started in-process by an earlier test may have configured uvicorn's loggers not to propagate.
+    # A server started in-process by an earlier test (tests/e2e) configured uvicorn's loggers: its own handlers,
+    # no propagation, level WARNING. Here the access log propagates at INFO, as a deployment's does.
     monkeypatch.setattr(access, "propagate", True)
     monkeypatch.setattr(access, "disabled", False)
     monkeypatch.setattr(access, "handlers", [])
+    caplog.set_level(logging.INFO, logger="uvicorn.access")
     ours = logging.getLogger("microcred.issuing.runs")  # any logger of ours, not only those with a filter
     lines = [
         f"/share/{SHARE}",
