@@ -162,8 +162,13 @@ def install_error_handlers(app: FastAPI) -> None:
 
     @app.exception_handler(RequestValidationError)
     async def validation_error(request: Request, error: RequestValidationError) -> Response:
+        errors = list(error.errors())
+        if errors and all(tuple(found.get("loc", ()))[:1] == ("path",) for found in errors):
+            # A mistyped address (an id that cannot be one): there is nothing there, whatever the parameter's name.
+            code, sentence = HTTP_CODES[404]
+            return error_response(request, 404, code, sentence)
         status = 400 if request.url.path.startswith(VC_API) else 422
-        return error_response(request, status, "invalid_request", _describe_validation(list(error.errors())))
+        return error_response(request, status, "invalid_request", _describe_validation(errors))
 
     @app.exception_handler(BodyTooLarge)
     async def too_large(request: Request, error: BodyTooLarge) -> Response:
