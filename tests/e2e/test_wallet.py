@@ -84,6 +84,7 @@ def test_claim_share_withdraw_and_export_in_the_browser(
         view = employer.new_page()
         view.goto(shared)
         assert "Valid" in view.locator("#share-verdict").inner_text()
+        assert view.locator("#share-reason").inner_text() == "Every check passed."
         assert "Distinction" not in view.content() and "Grade" in view.locator("#share-hidden").inner_text()
         page.goto(item)  # not a reload: that would post the share form again
         assert "Opened 1 time" in page.locator("#shares").inner_text()

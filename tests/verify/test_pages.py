@@ -45,6 +45,13 @@ def test_the_qr_page_shows_both_forms_valid_and_the_verifier_catches_a_change(
     )
     assert checked.status_code == 200 and verdicts(checked.text) == ["false"]
     assert 'data-check="PROOF" data-outcome="ERROR"' in checked.text
+    # The verdict leads with its reason; the content after it is marked as the document's own unverified claim.
+    reason = re.search(r'<p class="reason" id="reason-1">([^<]+)</p>', checked.text)
+    assert reason is not None and "Something else" not in reason.group(1)
+    proof = re.search(r'data-check="PROOF" data-outcome="ERROR">.*?</strong> ([^<\n]+)', checked.text, re.S)
+    assert proof is not None and proof.group(1).strip() == reason.group(1).strip()
+    assert checked.text.index('id="reason-1"') < checked.text.index('id="unverified-1"') < checked.text.index("<dt>")
+    assert 'id="reason-1">Every check passed.<' in page.text and "unverified-1" not in page.text
     pasted = visitor.post("/verify", data={"csrf_token": csrf_from(form.text), "document": json.dumps(credential)})
     assert verdicts(pasted.text) == ["true"]
     garbage = visitor.post("/verify", data={"csrf_token": csrf_from(form.text), "document": "{not json"})

@@ -279,3 +279,29 @@ def test_a_sealed_european_credential_is_not_offered_for_presentation(
     assert "sealed as a European Digital Credential" in page.text
     refused = learner.post(f"/wallet/{item}/presentation", data={"csrf_token": csrf_from(page.text), **ASKED})
     assert refused.status_code == 422 and "not signed with a Data Integrity proof" in refused.text
+
+
+def test_a_shared_credential_leads_with_its_verdict_and_why(
+    client: TestClient, database: Database, world: World
+) -> None:
+    educator = bearer(database, world, "a", Role.EDUCATOR)
+    spec_id = published(client, educator)
+    body = {"learner": LEARNER, "result": {"awarded": "2026-11-20", "grade": "Distinction"}}
+    credential_id = client.post(
+        f"/api/orgs/a/specifications/{spec_id}/editions/1/credentials", json=body, headers=educator
+    ).json()["id"]
+    learner = claimed_by_the_learner(client, world, educator, credential_id)
+    item = re.search(r'href="(/wallet/[0-9a-f-]{36})"', learner.get("/wallet").text).group(1)  # type: ignore[union-attr]
+    employer = TestClient(client.app)
+
+    def shared() -> str:
+        made = learner.post(f"{item}/share", data={"csrf_token": csrf_from(learner.get(item).text), "days": "7"})
+        return employer.get(re.search(r"/share/[A-Za-z0-9_-]{43}", made.text).group(0)).text  # type: ignore[union-attr]
+
+    valid = shared()
+    assert 'id="share-reason">Every check passed.<' in valid and "share-unverified" not in valid
+    revoke(client, database, world, credential_id)
+    revoked = shared()
+    reason = re.search(r'id="share-reason">([^<]+)<', revoked)
+    assert reason is not None and "revoked" in reason.group(1).lower(), revoked  # the verdict says why, first
+    assert revoked.index("share-reason") < revoked.index("share-unverified") < revoked.index("share-facts")

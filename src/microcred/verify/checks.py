@@ -107,6 +107,17 @@ class Report:
         return self.verdict == Verdict.VALID
 
     @property
+    def reason(self) -> str:
+        """The verdict's reason in one sentence, for a page to lead with: the first check that failed, else the
+        first that held the verdict back."""
+        verdict = self.verdict
+        for check in self.checks:
+            failed = verdict == Verdict.INVALID and check.outcome == Outcome.ERROR
+            if failed or (verdict != Verdict.INVALID and check.verdict == verdict):
+                return check.sentence
+        return "Every check passed."
+
+    @property
     def intact(self) -> bool:
         """No check failed (the verdict may still be held back: issuer unconfirmed, status unknown)."""
         return self.verdict != Verdict.INVALID
