@@ -77,7 +77,12 @@ def test_a_refused_action_shows_the_specification_again_and_changes_nothing(
     assert after["status"] == "draft" and after["editions"] == []
 
     published = client.post(f"{url}/publish", data={"csrf_token": csrf, "review_due": ""}, follow_redirects=False)
-    assert published.status_code == 303 and published.headers["location"] == url
+    assert published.status_code == 303 and published.headers["location"] == f"{url}?done=published"
+    shown = client.get(published.headers["location"])
+    assert '<div class="notice" role="status">Published.</div>' in shown.text  # the action answers
+    # A published specification offers what fits its state: editing the draft, not publishing edition 2.
+    assert "Publish edition 2" not in shown.text and 'id="published-note"' in shown.text
+    assert "Published." not in client.get(f"{url}?done=<b>forged</b>").text  # no text is taken from the address
     other = bearer(database, world, "b", Role.EDUCATOR)
     theirs = client.post("/api/orgs/b/specifications", json=annex_i_minimum(), headers=other).json()
     for action in ("publish", "review", "withdraw"):

@@ -318,7 +318,14 @@ async def update_specification(
 
 
 def _spec_page(
-    request: Request, caller: Caller, db: DB, spec: Specification, *, error: str | None = None, status_code: int = 200
+    request: Request,
+    caller: Caller,
+    db: DB,
+    spec: Specification,
+    *,
+    error: str | None = None,
+    flash: str | None = None,
+    status_code: int = 200,
 ) -> Response:
     content = design.content_of(spec)
     return render(
@@ -330,6 +337,7 @@ def _spec_page(
         spec=spec,
         c=content,
         status=design.status(spec),
+        flash=flash,
         relist=spec.withdrawn_at is not None
         and bool(spec.editions)
         and design.edition_content(spec.editions[-1]) == content,
@@ -343,9 +351,15 @@ def _spec_page(
     )
 
 
+# What the page says after an action: a fixed sentence per action, never text taken from the address.
+DONE = {"published": "Published.", "reviewed": "The review is recorded.", "withdrawn": "Withdrawn from the catalogue."}
+
+
 @router.get("/orgs/{org}/specifications/{spec_id}", response_class=HTMLResponse)
-def specification_page(request: Request, org: str, spec_id: uuid.UUID, caller: Educators, db: DB) -> Response:
-    return _spec_page(request, caller, db, design.get(db, caller.org, spec_id))
+def specification_page(
+    request: Request, org: str, spec_id: uuid.UUID, caller: Educators, db: DB, done: str = ""
+) -> Response:
+    return _spec_page(request, caller, db, design.get(db, caller.org, spec_id), flash=DONE.get(done))
 
 
 def _spec_again(
@@ -355,8 +369,8 @@ def _spec_again(
     return _spec_page(request, caller, db, spec, error=error.detail, status_code=STATUS[error.kind])
 
 
-def _back_to(caller: Caller, spec_id: uuid.UUID) -> Response:
-    return RedirectResponse(f"/orgs/{caller.org.slug}/specifications/{spec_id}", status_code=303)
+def _back_to(caller: Caller, spec_id: uuid.UUID, done: str) -> Response:
+    return RedirectResponse(f"/orgs/{caller.org.slug}/specifications/{spec_id}?done={done}", status_code=303)
 
 
 @router.post("/orgs/{org}/specifications/{spec_id}/publish", response_class=HTMLResponse)
@@ -367,7 +381,7 @@ async def publish_form(
     form = await request.form()
     review_due = optional_date(form.get("review_due"), field="review date", code="invalid_review_date")
     design.publish(db, caller.signed_in, caller.org, spec_id, review_due=review_due)
-    return _back_to(caller, spec_id)
+    return _back_to(caller, spec_id, "published")
 
 
 @router.post("/orgs/{org}/specifications/{spec_id}/review", response_class=HTMLResponse)
@@ -379,7 +393,7 @@ async def review_form(
     next_review = optional_date(form.get("next_review"), field="next review date", code="invalid_review_date")
     note = str(form.get("note", ""))[:2000]
     design.review(db, caller.signed_in, caller.org, spec_id, next_review=next_review, note=note)
-    return _back_to(caller, spec_id)
+    return _back_to(caller, spec_id, "reviewed")
 
 
 @router.post("/orgs/{org}/specifications/{spec_id}/withdraw", response_class=HTMLResponse)
@@ -388,7 +402,7 @@ def withdraw_form(
     request: Request, org: str, spec_id: uuid.UUID, caller: Educators, db: DB, spec: OwnSpecification
 ) -> Response:
     design.withdraw(db, caller.signed_in, caller.org, spec_id)
-    return _back_to(caller, spec_id)
+    return _back_to(caller, spec_id, "withdrawn")
 
 
 @router.get("/orgs/{org}/specifications/{spec_id}/editions/{number}", response_class=HTMLResponse)
