@@ -51,11 +51,14 @@ def test_issue_from_the_page_then_revoke_it(client: TestClient, database: Databa
     assert document["type"] == ["VerifiableCredential", "OpenBadgeCredential"] and document["proof"][0]["proofValue"]
     assert "Ana Andromeda" in client.get("/orgs/a/credentials").text
 
-    def act(action: str, reason: str = "Appeal under way") -> str:
+    def act(action: str, reason: str = "Appeal under way", confirm: str = "revoke") -> str:
         csrf = csrf_from(client.get(credential_url).text)
         response = client.post(
-            f"{credential_url}/status", data={"csrf_token": csrf, "action": action, "reason": reason}
+            f"{credential_url}/status",
+            data={"csrf_token": csrf, "action": action, "reason": reason, "confirm": confirm},
         )
+        if response.status_code == 200 and action in ("revoke", "suspend", "reinstate"):  # answered after a redirect
+            assert '<div class="notice" role="status">' in response.text
         return re.search(r'<dd id="credential-status">(\w+)</dd>', response.text).group(1)  # type: ignore[union-attr]
 
     assert 'id="suspension-hint"' in client.get(credential_url).text  # Open Badges: one status entry
@@ -63,6 +66,8 @@ def test_issue_from_the_page_then_revoke_it(client: TestClient, database: Databa
     assert act("suspend") == "Suspended"
     assert act("reinstate", reason="Appeal upheld") == "Valid"
     assert act("revoke", reason="") == "Valid"  # no reason, no change
+    assert act("revoke", reason="Plagiarism confirmed", confirm="") == "Valid"  # not confirmed, no change
+    assert 'class="danger"' in client.get(credential_url).text  # the destructive action looks it
     assert act("revoke", reason="Plagiarism confirmed") == "Revoked"
     assert "Change its status" not in client.get(credential_url).text
 

@@ -330,6 +330,7 @@ def test_admin_of_a_gets_an_html_404_for_pages_of_b(client: TestClient, world: W
         "title": "hijacked",
         "profiles": "cmf",
         "action": "revoke",
+        "confirm": "revoke",
         "reason": "spite",
         "learner_email": "learner@b.example",
         "specification_id": str(b_spec_id),

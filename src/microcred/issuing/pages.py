@@ -107,6 +107,7 @@ def _credential_page(
     error: str | None = None,
     code: int = 200,
     claim: tuple[str, datetime] | None = None,
+    flash: str | None = None,
 ) -> Response:
     row = credentials.find_issued(db, caller.org, credential_id)
     return render(
@@ -120,13 +121,20 @@ def _credential_page(
         error=error,
         claim=claim,
         learner_claims=claims.rpl_learner(db, row) is not None,
+        flash=flash,
         status_code=code,
     )
 
 
+# What the page says after a status change: a fixed sentence per action, never text taken from the address.
+DONE = {"revoke": "Revoked, for good.", "suspend": "Suspended.", "reinstate": "Reinstated: valid again."}
+
+
 @router.get("/orgs/{org}/credentials/{credential_id}", response_class=HTMLResponse)
-def credential_page(request: Request, org: str, credential_id: uuid.UUID, caller: Educators, db: DB) -> Response:
-    return _credential_page(request, caller, db, credential_id)
+def credential_page(
+    request: Request, org: str, credential_id: uuid.UUID, caller: Educators, db: DB, done: str = ""
+) -> Response:
+    return _credential_page(request, caller, db, credential_id, flash=DONE.get(done))
 
 
 @router.get("/orgs/{org}/credentials/{credential_id}/credential.json")
@@ -173,13 +181,18 @@ def credential_status(
     db: DB,
     action: Annotated[str, Form(max_length=20)] = "",
     reason: Annotated[str, Form(max_length=500)] = "",
+    confirm: Annotated[str, Form(max_length=20)] = "",
 ) -> Response:
     changes = {"revoke": ("revocation", True), "suspend": ("suspension", True), "reinstate": ("suspension", False)}
     if action not in changes:
         raise InvalidInput("Choose revoke, suspend or reinstate.", code="invalid_status")
+    if action == "revoke" and confirm != "revoke":
+        raise InvalidInput(
+            "Tick the box to confirm: a revocation is for good, it cannot be undone.", code="revocation_unconfirmed"
+        )
     purpose, value = changes[action]
     status.change(db, caller.signed_in, caller.org, f"urn:uuid:{row.id}", purpose=purpose, value=value, reason=reason)
-    return RedirectResponse(f"/orgs/{caller.org.slug}/credentials/{credential_id}", status_code=303)
+    return RedirectResponse(f"/orgs/{caller.org.slug}/credentials/{credential_id}?done={action}", status_code=303)
 
 
 @router.get("/orgs/{org}/credentials/{credential_id}/credential-elm.json")
