@@ -66,8 +66,9 @@ def test_one_time_password_must_be_replaced_first(client: TestClient, world: Wor
         "/account/password",
         {"current_password": password, "new_password": "new passphrase 1", "confirm_password": "new passphrase 1"},
     )
-    assert done.status_code == 303 and done.headers["location"] == "/dashboard"
-    assert "Welcome" in client.get("/dashboard").text
+    assert done.status_code == 303 and done.headers["location"] == "/dashboard?done=password"
+    landed = client.get(done.headers["location"]).text
+    assert "Welcome" in landed and '<div class="notice" role="status">Password changed.' in landed
 
 
 def test_logout_ends_the_session(client: TestClient, world: World) -> None:

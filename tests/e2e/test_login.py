@@ -46,7 +46,8 @@ def test_demo_educator_logs_in_and_sees_the_dashboard(live_server: str, database
     page.get_by_label("New password again").fill("my own passphrase 42")
     page.get_by_role("button", name="Save password").click()
 
-    page.wait_for_url(f"{live_server}/dashboard")
+    page.wait_for_url(f"{live_server}/dashboard?done=password")
+    assert page.get_by_role("status").first.inner_text().startswith("Password changed.")
     assert page.get_by_role("heading", level=1).inner_text() == "Dashboard"
     navigation = page.get_by_role("navigation", name="Main")
     assert navigation.get_by_role("link", name="API tokens").is_visible()

@@ -99,7 +99,7 @@ def test_cookies_are_secure_behind_https(tmp_path, database: Database, database_
     [
         ("org_admin@a.example", ["Members", "Audit log", "API tokens"], ["All organisations"]),
         ("educator@a.example", ["Organisation", "API tokens"], ["Members", "Audit log", "All organisations"]),
-        ("learner@a.example", ["Organisation", "API tokens"], ["Members", "Audit log", "All organisations"]),
+        ("learner@a.example", ["Organisation"], ["Members", "Audit log", "All organisations", "API tokens"]),
     ],
 )
 def test_navigation_follows_the_role(

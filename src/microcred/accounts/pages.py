@@ -167,15 +167,26 @@ def password_submit(
         new_password=new_password,
         keep_session=request.cookies.get(session_cookie_name(settings_of(request))),
     )
-    return _redirect("/dashboard")
+    return _redirect("/dashboard?done=password")
+
+
+# What the dashboard says after an action that lands there: a fixed sentence, nothing taken from the address.
+DONE = {"password": "Password changed. Your other sessions have been logged out."}
 
 
 @router.get("/dashboard", response_class=HTMLResponse)
-def dashboard(request: Request, caller: SignedIn, db: DB) -> Response:
+def dashboard(request: Request, caller: SignedIn, db: DB, done: str = "") -> Response:
     memberships = service.organisations_visible_to(db, caller.signed_in)
     waiting = invitations.my_invitations(db, caller.signed_in)
     return render(
-        request, "dashboard.html", caller, db=db, title="Dashboard", memberships=memberships, invitations=waiting
+        request,
+        "dashboard.html",
+        caller,
+        db=db,
+        title="Dashboard",
+        memberships=memberships,
+        invitations=waiting,
+        flash=DONE.get(done),
     )
 
 

@@ -77,7 +77,8 @@ def navigation(caller: Caller | None, organisation: Organisation | None, role: R
                 NavLink("Signing", f"{base}/signing"),
                 NavLink("Audit log", f"{base}/audit"),
             ]
-        links.append(NavLink("API tokens", f"{base}/tokens"))
+        if role != Role.LEARNER:  # a learner's wallet and profile need no token; the page stays reachable
+            links.append(NavLink("API tokens", f"{base}/tokens"))
     if caller.actor.is_platform_admin:
         links.append(NavLink("All organisations", "/admin/organisations"))
     links.append(NavLink("Password", "/account/password"))
