@@ -30,13 +30,17 @@ from tests.wallet.fixtures import ASKED, ONE_EDTECH, claimed, learner_of, master
 from tests.web.test_api import bearer
 
 
-def test_claim_check_share_withdraw_upload_and_export(client: TestClient, database: Database, world: World) -> None:
-    educator = bearer(database, world, "a", Role.EDUCATOR)
+def issued_with_a_grade(client: TestClient, educator: dict[str, str]) -> str:
+    """A published micro-credential issued to Ana with a Distinction; its id."""
     spec_id = published(client, educator)
     body = {"learner": LEARNER, "result": {"awarded": "2026-11-20", "grade": "Distinction"}}
-    credential_id = client.post(
-        f"/api/orgs/a/specifications/{spec_id}/editions/1/credentials", json=body, headers=educator
-    ).json()["id"]
+    answer = client.post(f"/api/orgs/a/specifications/{spec_id}/editions/1/credentials", json=body, headers=educator)
+    return str(answer.json()["id"])
+
+
+def test_claim_check_share_withdraw_upload_and_export(client: TestClient, database: Database, world: World) -> None:
+    educator = bearer(database, world, "a", Role.EDUCATOR)
+    credential_id = issued_with_a_grade(client, educator)
     claim = urlparse(
         client.post(f"/api/orgs/a/credentials/{credential_id}/claim-link", json={}, headers=educator).json()["url"]
     ).path
@@ -285,11 +289,7 @@ def test_a_shared_credential_leads_with_its_verdict_and_why(
     client: TestClient, database: Database, world: World
 ) -> None:
     educator = bearer(database, world, "a", Role.EDUCATOR)
-    spec_id = published(client, educator)
-    body = {"learner": LEARNER, "result": {"awarded": "2026-11-20", "grade": "Distinction"}}
-    credential_id = client.post(
-        f"/api/orgs/a/specifications/{spec_id}/editions/1/credentials", json=body, headers=educator
-    ).json()["id"]
+    credential_id = issued_with_a_grade(client, educator)
     learner = claimed_by_the_learner(client, world, educator, credential_id)
     item = re.search(r'href="(/wallet/[0-9a-f-]{36})"', learner.get("/wallet").text).group(1)  # type: ignore[union-attr]
     employer = TestClient(client.app)
