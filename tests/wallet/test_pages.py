@@ -305,3 +305,34 @@ def test_a_shared_credential_leads_with_its_verdict_and_why(
     reason = re.search(r'id="share-reason">([^<]+)<', revoked)
     assert reason is not None and "revoked" in reason.group(1).lower(), revoked  # the verdict says why, first
     assert revoked.index("share-reason") < revoked.index("share-unverified") < revoked.index("share-facts")
+
+
+def test_someone_not_logged_in_is_led_from_the_claim_page_to_log_in_and_back(
+    client: TestClient, database: Database, world: World
+) -> None:
+    educator = bearer(database, world, "a", Role.EDUCATOR)
+    credential_id = issued_with_a_grade(client, educator)
+    claim = urlparse(
+        client.post(f"/api/orgs/a/credentials/{credential_id}/claim-link", json={}, headers=educator).json()["url"]
+    ).path
+    visitor = TestClient(client.app)
+    page = visitor.get(claim)
+    assert 'id="claim-wallet"' not in page.text  # a form that could only end on a login leading nowhere
+    login = re.search(r'href="(/login\?next=[^"]+)" id="claim-login"', page.text)
+    assert login is not None and login.group(1) == f"/login?next={claim}"
+    form = visitor.get(login.group(1))
+    back = visitor.post(
+        login.group(1),
+        data={
+            "csrf_token": csrf_from(form.text),
+            "email": "learner@a.example",
+            "password": world.passwords["learner@a.example"],
+            "next": claim,
+        },
+        follow_redirects=False,
+    )
+    assert back.status_code == 303 and back.headers["location"] == claim
+    again = visitor.get(claim)
+    assert 'id="claim-wallet"' in again.text and "claim-login" not in again.text
+    added = visitor.post(f"{claim}/wallet", data={"csrf_token": csrf_from(again.text)}, follow_redirects=False)
+    assert added.status_code == 303 and added.headers["location"].startswith("/wallet/")
