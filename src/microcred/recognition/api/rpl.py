@@ -34,7 +34,7 @@ from microcred.recognition.schemas import (
     StageIn,
 )
 from microcred.web.downloads import attachment
-from microcred.web.security import DB, SignedIn, Staff, master_of, settings_of
+from microcred.web.security import DB, Caller, SignedIn, Staff, master_of, settings_of
 
 router = APIRouter(prefix="/api", tags=["recognition of prior learning"])
 
@@ -173,6 +173,18 @@ def move_case(org: str, case_id: uuid.UUID, body: StageIn, caller: Staff, db: DB
     return case_out(db, case)
 
 
+def _evidence_added(
+    db: Session, caller: Caller, case: RplCase, file: UploadFile | None, outcomes: list[int] | None, note: str
+) -> RplEvidenceOut:
+    """An uploaded evidence file added to the case, by its owner or by the learner."""
+    data = rpl_evidence.read_upload(file.file if file is not None else None)
+    name = file.filename if file is not None and file.filename else ""
+    row = rpl_evidence.add_evidence(
+        db, caller.signed_in, case, filename=name, data=data, note=note, outcomes=outcomes or []
+    )
+    return evidence_out(row)
+
+
 @router.post("/orgs/{org}/rpl/{case_id}/evidence", status_code=201, summary="Add an evidence file (the owner)")
 def add_evidence(
     org: str,
@@ -184,12 +196,7 @@ def add_evidence(
     note: Note = "",
 ) -> RplEvidenceOut:
     case = rpl.case_for_staff(db, caller.org, case_id, lock=True)
-    data = rpl_evidence.read_upload(file.file if file is not None else None)
-    name = file.filename if file is not None and file.filename else ""
-    row = rpl_evidence.add_evidence(
-        db, caller.signed_in, case, filename=name, data=data, note=note, outcomes=outcomes or []
-    )
-    return evidence_out(row)
+    return _evidence_added(db, caller, case, file, outcomes, note)
 
 
 @router.get(
@@ -285,12 +292,7 @@ def add_my_evidence(
     note: Note = "",
 ) -> RplEvidenceOut:
     case = rpl.case_for_learner(db, caller.person, case_id, lock=True)
-    data = rpl_evidence.read_upload(file.file if file is not None else None)
-    name = file.filename if file is not None and file.filename else ""
-    row = rpl_evidence.add_evidence(
-        db, caller.signed_in, case, filename=name, data=data, note=note, outcomes=outcomes or []
-    )
-    return evidence_out(row)
+    return _evidence_added(db, caller, case, file, outcomes, note)
 
 
 @router.get(
