@@ -152,7 +152,7 @@ def test_templates_live_with_their_stage_and_names_are_unique() -> None:
     staged = [path for path in SOURCE.glob("*/templates/*.html") if path.parts[-3] != "web"]
     names = [path.name for path in staged]
     assert len(names) == len(set(names)) and not kit & set(names), sorted(names)
-    assert kit == {"base.html", "error.html"}, sorted(kit)
+    assert kit == {"base.html", "error.html", "_ui.html"}, sorted(kit)  # the layout, errors, the components
 
 
 def test_tests_mirror_the_stages() -> None:

@@ -137,7 +137,7 @@ def test_token_page_shows_the_secret_once_and_revokes(client: TestClient, world:
         client, "/orgs/a/tokens", "/orgs/a/tokens", {"name": "gradebook", "role": "educator", "expires_in_days": "30"}
     )
     assert created.status_code == 201
-    secret = created.text.split('<code id="new-token">')[1].split("</code>")[0]
+    secret = created.text.split('id="new-token" type="text" readonly value="')[1].split('"')[0]
     assert secret.startswith("mct_")
     assert client.get("/api/me", headers={"Authorization": f"Bearer {secret}"}).status_code == 200
     listing = client.get("/orgs/a/tokens").text
@@ -145,7 +145,11 @@ def test_token_page_shows_the_secret_once_and_revokes(client: TestClient, world:
     refused = post_form(client, "/orgs/a/tokens", "/orgs/a/tokens", {"name": "admin please", "role": "org_admin"})
     assert refused.status_code == 403 and "with the role organisation admin" in refused.text
     token_id = listing.split("/orgs/a/tokens/")[1].split("/revoke")[0]
-    assert post_form(client, "/orgs/a/tokens", f"/orgs/a/tokens/{token_id}/revoke", {}).status_code == 303
+    unconfirmed = post_form(client, "/orgs/a/tokens", f"/orgs/a/tokens/{token_id}/revoke", {})
+    assert unconfirmed.status_code == 422 and "Tick the box to confirm" in unconfirmed.text
+    assert client.get("/api/me", headers={"Authorization": f"Bearer {secret}"}).status_code == 200
+    revoked = post_form(client, "/orgs/a/tokens", f"/orgs/a/tokens/{token_id}/revoke", {"confirm": "yes"})
+    assert revoked.status_code == 303 and revoked.headers["location"] == "/orgs/a/tokens?done=token_revoked"
     assert client.get("/api/me", headers={"Authorization": f"Bearer {secret}"}).status_code == 401
 
 

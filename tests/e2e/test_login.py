@@ -46,11 +46,11 @@ def test_demo_educator_logs_in_and_sees_the_dashboard(live_server: str, database
     page.get_by_label("New password again").fill("my own passphrase 42")
     page.get_by_role("button", name="Save password").click()
 
-    page.wait_for_url(f"{live_server}/dashboard?done=password")
+    page.wait_for_url(f"{live_server}/dashboard*")
     assert page.get_by_role("status").first.inner_text().startswith("Password changed.")
     assert page.get_by_role("heading", level=1).inner_text() == "Dashboard"
     navigation = page.get_by_role("navigation", name="Main")
-    assert navigation.get_by_role("link", name="API tokens").is_visible()
+    assert navigation.get_by_role("link", name="Micro-credentials").is_visible()
     assert navigation.get_by_role("link", name="Members").count() == 0
     assert "Educator" in page.locator(".account").inner_text()
     assert "Demo Academy of Applied Skills" in page.get_by_role("main").inner_text()

@@ -15,7 +15,9 @@ from microcred.accounts.models import Invitation, OrganisationKind, Role, User
 from microcred.accounts.principal import outranks_or_equals
 from microcred.errors import InvalidInput, MicrocredError, Throttled, Unauthenticated
 from microcred.store.base import utcnow
+from microcred.web.dashboard import next_steps
 from microcred.web.errors import STATUS
+from microcred.web.flash import done
 from microcred.web.forms import refusing
 from microcred.web.security import (
     DB,
@@ -27,11 +29,11 @@ from microcred.web.security import (
     PlatformAdmins,
     SignedIn,
     client_ip,
-    csrf_cookie_name,
     session_cookie_name,
     settings_of,
+    start_browser_session,
 )
-from microcred.web.templating import render
+from microcred.web.templating import organisation_in_view, render
 
 router = APIRouter(include_in_schema=False)
 
@@ -98,25 +100,7 @@ def login_submit(
 
 def signed_in_response(request: Request, db: DB, user: User, target: str) -> Response:
     """Start a browser session for the user (committed with whatever else the request did) and go on."""
-    settings = settings_of(request)
-    token = login.start_session(
-        db,
-        user,
-        hours=settings.session_hours,
-        ip=client_ip(request),
-        user_agent=request.headers.get("user-agent"),
-    )
-    response = _redirect(target)
-    response.set_cookie(
-        session_cookie_name(settings),
-        token,
-        httponly=True,
-        secure=settings.secure_cookies,
-        samesite="lax",
-        path="/",  # no Max-Age: the server ends idle and old sessions; the browser forgets it when closed
-    )
-    response.delete_cookie(csrf_cookie_name(settings), path="/")
-    return response
+    return start_browser_session(request, db, user, _redirect(target))
 
 
 @router.post("/logout")
@@ -167,17 +151,14 @@ def password_submit(
         new_password=new_password,
         keep_session=request.cookies.get(session_cookie_name(settings_of(request))),
     )
-    return _redirect("/dashboard?done=password")
-
-
-# What the dashboard says after an action that lands there: a fixed sentence, nothing taken from the address.
-DONE = {"password": "Password changed. Your other sessions have been logged out."}
+    return done("/dashboard", "password")
 
 
 @router.get("/dashboard", response_class=HTMLResponse)
-def dashboard(request: Request, caller: SignedIn, db: DB, done: str = "") -> Response:
+def dashboard(request: Request, caller: SignedIn, db: DB) -> Response:
     memberships = service.organisations_visible_to(db, caller.signed_in)
     waiting = invitations.my_invitations(db, caller.signed_in)
+    organisation, role = organisation_in_view(caller, db)
     return render(
         request,
         "dashboard.html",
@@ -186,7 +167,7 @@ def dashboard(request: Request, caller: SignedIn, db: DB, done: str = "") -> Res
         title="Dashboard",
         memberships=memberships,
         invitations=waiting,
-        flash=DONE.get(done),
+        steps=next_steps(db, caller.person, organisation, role),
     )
 
 
@@ -355,11 +336,19 @@ def members_add(
 
 
 @router.post("/orgs/{org}/invitations/{invitation_id}/cancel", response_class=HTMLResponse)
+@refusing(_members_again)
 def members_cancel_invitation(
-    request: Request, org: str, invitation_id: uuid.UUID, caller: OrgAdmins, db: DB
+    request: Request,
+    org: str,
+    invitation_id: uuid.UUID,
+    caller: OrgAdmins,
+    db: DB,
+    confirm: Annotated[str, Form(max_length=10)] = "",
 ) -> Response:
     invitations.cancel_invitation(db, caller.signed_in, caller.org, invitation_id)
-    return _redirect(f"/orgs/{org}/members")
+    if confirm != "yes":  # checked after: another organisation's id is a 404; the refusal rolls the change back
+        raise InvalidInput("Tick the box to confirm that the invitation is withdrawn.", code="unconfirmed")
+    return done(f"/orgs/{org}/members", "invitation_withdrawn")
 
 
 @router.post("/orgs/{org}/members/{user_id}/role", response_class=HTMLResponse)
@@ -368,7 +357,7 @@ def members_change_role(
     request: Request, org: str, user_id: uuid.UUID, caller: OrgAdmins, db: DB, role: Annotated[Role, Form()]
 ) -> Response:
     members.change_role(db, caller.signed_in, caller.org, user_id, role)
-    return _redirect(f"/orgs/{org}/members")
+    return done(f"/orgs/{org}/members", "role_changed")
 
 
 @router.post("/orgs/{org}/members/{user_id}/setup-link", response_class=HTMLResponse)
@@ -445,9 +434,19 @@ def tokens_create(
 
 
 @router.post("/orgs/{org}/tokens/{token_id}/revoke", response_class=HTMLResponse)
-def tokens_revoke(request: Request, org: str, token_id: uuid.UUID, caller: Members, db: DB) -> Response:
+@refusing(_tokens_again)
+def tokens_revoke(
+    request: Request,
+    org: str,
+    token_id: uuid.UUID,
+    caller: Members,
+    db: DB,
+    confirm: Annotated[str, Form(max_length=10)] = "",
+) -> Response:
     tokens.revoke_api_token(db, caller.signed_in, caller.org, token_id)
-    return _redirect(f"/orgs/{org}/tokens")
+    if confirm != "yes":  # checked after: another organisation's id is a 404; the refusal rolls the change back
+        raise InvalidInput("Tick the box to confirm: a revoked token stops working at once.", code="unconfirmed")
+    return done(f"/orgs/{org}/tokens", "token_revoked")
 
 
 @router.get("/orgs/{org}/audit", response_class=HTMLResponse)

@@ -14,7 +14,7 @@ from fastapi.openapi.docs import get_swagger_ui_html
 from fastapi.responses import HTMLResponse, JSONResponse
 from fastapi.routing import APIRoute, iter_route_contexts
 from fastapi.staticfiles import StaticFiles
-from pydantic import BaseModel
+from pydantic import BaseModel, Field
 from sqlalchemy.exc import SQLAlchemyError
 from sqlalchemy.orm import Session
 
@@ -44,8 +44,8 @@ from microcred.skills import api as skills_api
 from microcred.skills import pages as skills_pages
 from microcred.store import Database
 from microcred.taxonomy import api as taxonomy_api
+from microcred.taxonomy import embeddings, search
 from microcred.taxonomy import pages as taxonomy_pages
-from microcred.taxonomy import search
 from microcred.verify import api as verify_api
 from microcred.verify import pages as verify_pages
 from microcred.verify.fetch import Fetcher
@@ -62,16 +62,31 @@ SWAGGER_UI_FILES = Path(fastapi_offline.__file__).parent / "static"
 
 
 class DatabaseHealth(BaseModel):
+    """Whether the database answers, and the migration it is at."""
+
     ok: bool
     dialect: str
     revision: str | None = None
     detail: str | None = None
 
 
+class VectorsHealth(BaseModel):
+    """The sentence vectors semantic search uses: being built (done of total ESCO labels), ready, absent (none
+    built yet, or semantic matching is off: search is lexical meanwhile) or failed (run `microcred taxonomy
+    vectors` again)."""
+
+    state: Literal["building", "ready", "absent", "failed"] = Field(description="building, ready, absent or failed")
+    done: int = Field(ge=0, description="ESCO labels encoded so far")
+    total: int = Field(ge=0, description="ESCO labels to encode in all")
+
+
 class Health(BaseModel):
+    """The app's version, whether it reaches its database, and how far the ESCO sentence vectors are."""
+
     status: Literal["ok", "unavailable"]
     version: str
     database: DatabaseHealth
+    vectors: VectorsHealth
 
 
 def create_app(settings: Settings | None = None, database: Database | None = None) -> FastAPI:
@@ -116,16 +131,28 @@ def create_app(settings: Settings | None = None, database: Database | None = Non
         verified=(count_for_quality,),
     )
 
+    semantic = embeddings.switched_on(settings.embeddings)
+
+    def vectors() -> dict[str, Any]:
+        """A read of the small progress file `microcred taxonomy vectors` keeps: no database, no model."""
+        found = embeddings.read_progress(settings.vectors_dir if semantic else None)
+        return {"state": found.state, "done": found.done, "total": found.total}
+
     @app.get(
         "/health",
         tags=["health"],
-        summary="Is the app up, and can it reach its database",
+        summary="Is the app up, can it reach its database, and are the sentence vectors built",
+        description="The version; the database's dialect and migration (503 when it cannot be reached); and the "
+        "ESCO sentence vectors: `building` with `done` of `total` labels encoded, `ready`, `absent` (search is "
+        "lexical until they are built) or `failed`.",
         response_model=Health,
         responses={503: {"model": Health, "description": "The database cannot be reached"}},
     )
     def health(caller: Anyone) -> JSONResponse:
         try:
-            return JSONResponse({"status": "ok", "version": microcred.__version__, "database": database.ping()})
+            return JSONResponse(
+                {"status": "ok", "version": microcred.__version__, "database": database.ping(), "vectors": vectors()}
+            )
         except SQLAlchemyError as error:
             log.warning("health check: database unreachable: %s", type(error).__name__)
             return JSONResponse(
@@ -137,6 +164,7 @@ def create_app(settings: Settings | None = None, database: Database | None = Non
                         "dialect": database.engine.dialect.name,
                         "detail": "The database cannot be reached.",
                     },
+                    "vectors": vectors(),
                 },
                 status_code=503,
             )

@@ -11,9 +11,11 @@ from urllib.parse import quote, unquote
 from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse, RedirectResponse, Response
+from pydantic import BaseModel
 from sqlalchemy.exc import DataError, IntegrityError
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
+from microcred import plain
 from microcred.errors import ErrorKind, MicrocredError
 
 log = logging.getLogger("microcred.web")
@@ -122,23 +124,44 @@ def wants_json(request: Request) -> bool:
 
 
 def error_response(
-    request: Request, status: int, code: str, detail: str, headers: dict[str, str] | None = None
+    request: Request,
+    status: int,
+    code: str,
+    detail: str,
+    headers: dict[str, str] | None = None,
+    problems: list[str] | None = None,
 ) -> Response:
+    """`{"error": code, "detail": sentence}` for the API, with `"problems"` (a sentence each) when there are
+    several to list (an issuance run's rows); an error page for everything else."""
     if wants_json(request):
-        return JSONResponse({"error": code, "detail": detail}, status_code=status, headers=headers)
+        body: dict[str, Any] = {"error": code, "detail": detail}
+        if problems:
+            body["problems"] = problems
+        return JSONResponse(body, status_code=status, headers=headers)
     from microcred.web.templating import render_error
 
     return render_error(request, status, detail, headers=headers)
 
 
-def _describe_validation(errors: list[Any]) -> str:
-    parts = []
-    for error in errors[:5]:
-        location = ".".join(str(part) for part in error.get("loc", ()) if part != "body")
-        message = error.get("msg", "is not valid")
-        parts.append(f"{location}: {message}" if location else message)
-    more = f" (and {len(errors) - 5} more)" if len(errors) > 5 else ""
-    return "; ".join(parts) + more + "."
+def _labels_of(request: Request) -> dict[str, str]:
+    """The labels the route's own models and parameters give their fields (`title=`), if any."""
+    route = request.scope.get("route")
+    dependant = getattr(route, "dependant", None)
+    if dependant is None:
+        return {}
+    labels: dict[str, str] = {}
+    for param in (*dependant.query_params, *dependant.body_params, *dependant.path_params):
+        if param.field_info.title:
+            labels[param.alias] = param.field_info.title
+        annotation = param.field_info.annotation
+        if isinstance(annotation, type) and issubclass(annotation, BaseModel):
+            labels.update(plain.titles(annotation))
+    return labels
+
+
+def describe_validation(request: Request, errors: list[Any]) -> str:
+    """FastAPI's validation errors as plain sentences naming each field by its label."""
+    return plain.describe(errors, _labels_of(request))
 
 
 def install_error_handlers(app: FastAPI) -> None:
@@ -152,7 +175,7 @@ def install_error_handlers(app: FastAPI) -> None:
         headers = {"Retry-After": str(error.retry_after)} if error.retry_after else None
         if status == 401:
             headers = {**(headers or {}), "WWW-Authenticate": "Bearer"}
-        return error_response(request, status, error.code, error.detail, headers)
+        return error_response(request, status, error.code, error.detail, headers, error.problems)
 
     @app.exception_handler(StarletteHTTPException)
     async def http_error(request: Request, error: StarletteHTTPException) -> Response:
@@ -163,12 +186,13 @@ def install_error_handlers(app: FastAPI) -> None:
     @app.exception_handler(RequestValidationError)
     async def validation_error(request: Request, error: RequestValidationError) -> Response:
         errors = list(error.errors())
-        if errors and all(tuple(found.get("loc", ()))[:1] == ("path",) for found in errors):
-            # A mistyped address (an id that cannot be one): there is nothing there, whatever the parameter's name.
+        if any(tuple(found.get("loc", ()))[:1] == ("path",) for found in errors):
+            # A mistyped address (an id that cannot be one): there is nothing there, whatever the parameter's name
+            # and whatever else was sent with it.
             code, sentence = HTTP_CODES[404]
             return error_response(request, 404, code, sentence)
         status = 400 if request.url.path.startswith(VC_API) else 422
-        return error_response(request, status, "invalid_request", _describe_validation(errors))
+        return error_response(request, status, "invalid_request", describe_validation(request, errors))
 
     @app.exception_handler(BodyTooLarge)
     async def too_large(request: Request, error: BodyTooLarge) -> Response:

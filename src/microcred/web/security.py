@@ -16,7 +16,7 @@ from collections.abc import Iterator
 from dataclasses import dataclass
 from typing import Annotated, cast
 
-from fastapi import Depends, Request
+from fastapi import Depends, Request, Response
 from fastapi.dependencies.models import Dependant
 from fastapi.routing import APIRoute
 from sqlalchemy.exc import SQLAlchemyError
@@ -63,6 +63,26 @@ def session_cookie_name(settings: Settings) -> str:
 
 def csrf_cookie_name(settings: Settings) -> str:
     return "__Host-mc_csrf" if settings.secure_cookies else "mc_csrf"
+
+
+def start_browser_session(request: Request, db: Session, user: User, response: Response) -> Response:
+    """Sign the user in on this browser, as logging in does (the session is committed with whatever else the
+    request did): only the cookie holds the session's token, and the pre-login CSRF nonce goes, since the session
+    binds the forms from now on."""
+    settings = settings_of(request)
+    token = login.start_session(
+        db, user, hours=settings.session_hours, ip=client_ip(request), user_agent=request.headers.get("user-agent")
+    )
+    response.set_cookie(
+        session_cookie_name(settings),
+        token,
+        httponly=True,
+        secure=settings.secure_cookies,
+        samesite="lax",
+        path="/",  # no Max-Age: the server ends idle and old sessions; the browser forgets it when closed
+    )
+    response.delete_cookie(csrf_cookie_name(settings), path="/")
+    return response
 
 
 def get_db(request: Request) -> Iterator[Session]:

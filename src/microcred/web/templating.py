@@ -14,6 +14,7 @@ from sqlalchemy.orm import Session
 
 from microcred.accounts import service
 from microcred.accounts.models import Organisation, Role
+from microcred.web.flash import flash_of
 from microcred.web.security import Caller, csrf_cookie_name, csrf_token, settings_of
 
 PACKAGE = Path(__file__).parent.parent
@@ -24,6 +25,9 @@ templates = Jinja2Templates(
     env=Environment(loader=FileSystemLoader(list(dict.fromkeys(TEMPLATE_FOLDERS))), autoescape=select_autoescape())
 )
 
+# `roles | choices`: an enum's members as the (value, label) pairs the select macro takes.
+templates.env.filters["choices"] = lambda members: [(member.value, member.label) for member in members]
+
 
 @dataclass(frozen=True)
 class NavLink:
@@ -32,7 +36,11 @@ class NavLink:
 
 
 def navigation(caller: Caller | None, organisation: Organisation | None, role: Role | None) -> list[NavLink]:
-    """The main menu: what this person may reach, given their role in the organisation in view."""
+    """The main menu: the few places this person's work happens, given their role in the organisation in view.
+
+    Staff see their organisation's work; their own learning (wallet, skills) is in the account links. The
+    organisation page leads to what is done rarely (members, signing, audit log, API tokens).
+    """
     if caller is None or caller.actor is None:
         return [
             NavLink("Home", "/"),
@@ -42,47 +50,45 @@ def navigation(caller: Caller | None, organisation: Organisation | None, role: R
             NavLink("Verify", "/verify"),
             NavLink("Log in", "/login"),
         ]
-    links = [
-        NavLink("Dashboard", "/dashboard"),
-        NavLink("My skills", "/profile"),
-        NavLink("My credentials", "/wallet"),
-        NavLink("My prior learning", "/rpl"),
-        NavLink("My recognition", "/recognition"),
-        NavLink("Catalogue", "/catalogue"),
-        NavLink("Careers", "/careers"),
-        NavLink("Pathways", "/pathways"),
-        NavLink("Gap to stack", "/profile/gap"),
-        NavLink("Verify", "/verify"),
-    ]
-    if organisation is not None and role is not None:
+    links = [NavLink("Dashboard", "/dashboard")]
+    if organisation is None or role is None or role == Role.LEARNER:
+        links += [
+            NavLink("My credentials", "/wallet"),
+            NavLink("My skills", "/profile"),
+            NavLink("Catalogue", "/catalogue"),
+            NavLink("Pathways", "/pathways"),
+            NavLink("Careers", "/careers"),
+            NavLink("Prior learning", "/rpl"),
+            NavLink("Recognition", "/recognition"),
+        ]
+    else:
         base = f"/orgs/{organisation.slug}"
-        links.append(NavLink("Organisation", base))
         if role in (Role.ORG_ADMIN, Role.EDUCATOR):
             links += [
                 NavLink("Micro-credentials", f"{base}/specifications"),
                 NavLink("Issued", f"{base}/credentials"),
                 NavLink("Cohorts", f"{base}/cohorts"),
-                NavLink("Pathway builder", f"{base}/pathways"),
+                NavLink("Pathways", f"{base}/pathways"),
             ]
-        if role in (Role.ORG_ADMIN, Role.RECOGNITION_OFFICER, Role.EDUCATOR):
-            links.append(NavLink("RPL cases", f"{base}/rpl"))
         if role in (Role.ORG_ADMIN, Role.RECOGNITION_OFFICER):
-            links += [
-                NavLink("Recognition", f"{base}/recognition"),
-                NavLink("Agreements", f"{base}/agreements"),
-            ]
-        if role == Role.ORG_ADMIN:
-            links += [
-                NavLink("Members", f"{base}/members"),
-                NavLink("Signing", f"{base}/signing"),
-                NavLink("Audit log", f"{base}/audit"),
-            ]
-        if role != Role.LEARNER:  # a learner's wallet and profile need no token; the page stays reachable
-            links.append(NavLink("API tokens", f"{base}/tokens"))
+            links.append(NavLink("Recognition", f"{base}/recognition"))
+        if role == Role.RECOGNITION_OFFICER:
+            links.append(NavLink("Agreements", f"{base}/agreements"))
+        links.append(NavLink("RPL cases", f"{base}/rpl"))
+        links.append(NavLink("Catalogue", "/catalogue"))
+        links.append(NavLink("Organisation", base))
+    links.append(NavLink("Verify", "/verify"))
     if caller.actor.is_platform_admin:
         links.append(NavLink("All organisations", "/admin/organisations"))
-    links.append(NavLink("Password", "/account/password"))
     return links
+
+
+def account_links(caller: Caller | None, role: Role | None) -> list[NavLink]:
+    """Beside the name: the person's own things. Staff reach their own learning here, not in the main menu."""
+    if caller is None or caller.actor is None:
+        return []
+    own = [NavLink("My credentials", "/wallet"), NavLink("My skills", "/profile")]
+    return [*(own if role is not None and role != Role.LEARNER else []), NavLink("Password", "/account/password")]
 
 
 def render(
@@ -95,7 +101,7 @@ def render(
     headers: dict[str, str] | None = None,
     **context: Any,
 ) -> HTMLResponse:
-    organisation, role = _organisation_in_view(caller, db)
+    organisation, role = organisation_in_view(caller, db)
     response = templates.TemplateResponse(
         request,
         template,
@@ -105,9 +111,11 @@ def render(
             "organisation": organisation,
             "role": role,
             "nav": navigation(caller, organisation, role),
+            "account_links": account_links(caller, role),
             "csrf_token": csrf_token(request),
             "current_path": request.url.path,
             **context,
+            "flash": context.get("flash") or flash_of(request),
         },
         status_code=status_code,
         headers=headers,
@@ -138,7 +146,7 @@ def render_error(request: Request, status: int, detail: str, headers: dict[str, 
     )
 
 
-def _organisation_in_view(caller: Caller | None, db: Session | None) -> tuple[Organisation | None, Role | None]:
+def organisation_in_view(caller: Caller | None, db: Session | None) -> tuple[Organisation | None, Role | None]:
     if caller is None or caller.actor is None:
         return None, None
     if caller.organisation is not None:
