@@ -23,12 +23,20 @@ class MicrocredError(Exception):
     kind: ErrorKind = ErrorKind.INVALID
     code: str = "invalid_request"
 
-    def __init__(self, detail: str, *, code: str | None = None, retry_after: int | None = None) -> None:
+    def __init__(
+        self,
+        detail: str,
+        *,
+        code: str | None = None,
+        retry_after: int | None = None,
+        problems: list[str] | None = None,
+    ) -> None:
         super().__init__(detail)
         self.detail = detail
         if code is not None:
             self.code = code
         self.retry_after = retry_after
+        self.problems = list(problems or [])  # each problem as a sentence, when there are several to list
 
 
 class NotFound(MicrocredError):

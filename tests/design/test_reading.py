@@ -18,7 +18,20 @@ def test_our_achievement_reads_as_labelled_annex_i_elements_in_order() -> None:
     assert shown["Level"] == "EQF level 6 · Irish NFQ level 8 · First cycle (bachelor)"
     assert shown["Assessment"] == "Project or artefact · graded Pass/fail"
     assert shown["Stackability"] == "Stackable towards MSc Data Science · part of a qualification"
-    assert shown["Language"] == "English, French" and shown["Course code"] == "DA-101 · edition 2"
+    assert shown["Language"] == "English, French" and shown["Course code"] == "DA-101" and shown["Edition"] == "2"
+    assert [label for label, _text in rows][-2:] == ["Course code", "Edition"]
+
+
+def test_the_edition_has_its_own_label_and_a_course_code_shows_only_when_there_is_one() -> None:
+    content = full().model_copy(update={"code": ""})
+    achievement = ob3.to_ob3(content, provider=PROVIDER, skill_labels={}, version=1)
+    assert "humanCode" not in achievement or not achievement["humanCode"]
+    rows = reading.elements(achievement, reading.alignments(achievement))
+    assert ("Edition", "1") in rows
+    assert all(label != "Course code" for label, _text in rows)
+    assert not any("edition" in text.lower() for label, text in rows if label != "Edition")
+    assert reading.elements({"humanCode": "DA-101"}, {}) == [("Course code", "DA-101")]
+    assert reading.elements({"version": 3}, {}) == [("Edition", "3")]
 
 
 def test_outcomes_name_their_skills_or_come_from_the_criteria() -> None:

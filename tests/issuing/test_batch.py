@@ -57,22 +57,24 @@ def test_a_file_with_bad_rows_issues_nothing_and_names_every_problem(db: Session
     )
     with pytest.raises(InvalidInput) as raised:
         batch.parse(bad.encode(), spec_id=spec.id, edition=1, today=date(2026, 11, 23))
-    detail = raised.value.detail
-    assert detail.startswith("Nothing was issued")
-    for expected in (
-        "line 2: awarded",
-        "line 3: learner",
-        "line 4: learner.name",
-        "line 5: awarded 2999-01-01 is in the future",
-        "line 7: the same learner and date (or key) as line 6",
-    ):
-        assert expected in detail, expected
+    detail, problems = raised.value.detail, raised.value.problems
+    # One plain sentence per problem, in the order of the file: no field names, no run-on "; ".
+    assert problems == [
+        "Line 2: the award date “2026-13-01” is not a date written as YYYY-MM-DD.",
+        "Line 3: give an email address or the learner's number as well as their name, to identify them.",
+        "Line 4: the learner's name is missing.",
+        "Line 5: the award date 2999-01-01 is in the future.",
+        "Line 7: the same learner and award date (or the same key) as line 6.",
+    ]
+    assert detail == "Nothing was issued. " + " ".join(problems)
+    for jargon in ("learner.", "awarded ", ";", ".;", ".."):
+        assert jargon not in detail, jargon
     for raw, why in (
         (b"\xff\xfe", "not UTF-8"),
         (b"email,awarded\nx@y.z,2026-01-01\n", "no name column"),
         (b"name,awarded,colour\nA,2026-01-01,red\n", "Unknown CSV column 'colour'"),
         (b"name,email,awarded,email\nA,a@b.c,2026-01-01,d@e.f\n", "the column 'email' twice"),
-        (b"name,email,awarded\nA,a@b.c,20260101\n", "line 2: awarded '20260101' is not a date"),
+        (b"name,email,awarded\nA,a@b.c,20260101\n", "Line 2: the award date “20260101” is not a date"),
         (b"name,email,awarded\nA,a@b.c,2026-W01-1\n", "is not a date"),
         (b"name,email,awarded\n" + b"A" * 200_000 + b",a@b.c,2026-01-01\n", "line 2 cannot be read"),
         (b"name,awarded\n", "no rows"),
@@ -80,6 +82,22 @@ def test_a_file_with_bad_rows_issues_nothing_and_names_every_problem(db: Session
         with pytest.raises(InvalidInput, match=why):
             batch.parse(raw, spec_id=spec.id, edition=1)
     assert db.scalar(select(func.count()).select_from(IssuedCredential)) == 0
+
+
+def test_every_problem_is_listed_and_the_detail_says_the_first_ten(db: Session) -> None:
+    _org, spec = published(db)
+    rows = "".join(f"Learner {n},,2026-11-20\n" for n in range(12))  # neither email nor number
+    with pytest.raises(InvalidInput) as raised:
+        batch.parse(f"name,email,awarded\n{rows}".encode(), spec_id=spec.id, edition=1, today=date(2026, 11, 23))
+    problems = raised.value.problems
+    assert len(problems) == 12 and problems[11].startswith("Line 13: give an email address")
+    assert raised.value.detail.endswith(
+        "Line 11: give an email address or the learner's number as well as their "
+        "name, to identify them. There are 2 more problems."
+    )
+    with pytest.raises(InvalidInput) as items:
+        batch.from_items([{"learner": {"name": ""}, "result": {"awarded": "soon"}}], spec_id=spec.id, edition=1)
+    assert items.value.problems == ["Item 1: the award date “soon” is not a date written as YYYY-MM-DD."]
 
 
 def test_a_run_issues_each_row_once_even_when_run_again(db: Session) -> None:

@@ -18,14 +18,23 @@ A = uuid.uuid4()
 @pytest.mark.parametrize(
     ("rules", "why"),
     [
-        ({"kind": "open", "total_credits": 30, "min_level": 6, "max_level": 5}, "min_level (6) is above max_level (5)"),
-        ({"kind": "open", "total_credits": 30, "rpl_cap_credits": 40}, "rpl_cap_credits (40) is above total_credits"),
-        ({"kind": "elective", "total_credits": 30}, "needs its approved specifications"),
+        (
+            {"kind": "open", "total_credits": 30, "min_level": 6, "max_level": 5},
+            "Minimum EQF level (6) is above Maximum EQF level (5)",
+        ),
+        (
+            {"kind": "open", "total_credits": 30, "rpl_cap_credits": 40},
+            "Cap on prior-learning credits (40) is above Total credits needed",
+        ),
+        ({"kind": "elective", "total_credits": 30}, "needs its approved list of micro-credentials"),
         ({"kind": "fixed", "total_credits": 30}, "needs its sequence"),
-        ({"kind": "open", "total_credits": 30, "sequence": [str(A)]}, "sequence is for fixed pathways"),
-        ({"kind": "fixed", "total_credits": 30, "sequence": [str(A), str(A)]}, "names a specification twice"),
+        (
+            {"kind": "open", "total_credits": 30, "sequence": [str(A)]},
+            "a sequence of micro-credentials is for fixed pathways",
+        ),
+        ({"kind": "fixed", "total_credits": 30, "sequence": [str(A), str(A)]}, "names a micro-credential twice"),
         ({"kind": "open", "total_credits": 0}, "greater than 0"),
-        ({"kind": "open", "total_credits": 30, "required_skills": ["python"]}, "must be ESCO skill URIs"),
+        ({"kind": "open", "total_credits": 30, "required_skills": ["python"]}, "must be ESCO skill addresses"),
         ({"kind": "sometimes", "total_credits": 30}, "kind"),
     ],
 )
@@ -41,9 +50,9 @@ def test_every_problem_is_named_at_once() -> None:
         )
     message = str(refused.value)
     for problem in (
-        "min_level (7) is above max_level (3)",
-        "a fixed pathway needs its sequence of specifications",
-        "approved is for elective pathways, not fixed ones",
+        "Minimum EQF level (7) is above Maximum EQF level (3)",
+        "a fixed pathway needs its sequence of micro-credentials",
+        "an approved list of micro-credentials is for elective pathways, not fixed ones",
     ):
         assert problem in message
     with pytest.raises(ValueError, match="extra"):

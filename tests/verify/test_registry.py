@@ -103,8 +103,10 @@ def test_a_bad_registry_file_is_refused_whole_with_each_problem_named(
     refused = client.post("/api/registry/import", json=entries, headers=headers)
     assert refused.status_code == 422
     detail = refused.json()["detail"]
-    assert "issuer 2:" in detail and "eqf_levels are 1 to 8" in detail and "issuer 3:" in detail
-    assert "valid_until is before valid_from" in detail and "issuer 4: identifier" in detail
+    assert "Issuer 2, accreditation 1: EQF levels go from 1 to 8." in detail
+    assert "Issuer 3, accreditation 1: the end of the accreditation is before its start." in detail
+    assert "Issuer 4, identifier must be at least 3 characters long." in detail
+    assert len(refused.json()["problems"]) == 3
     assert client.get("/api/registry").json() == {"issuers": []}  # nothing written
     anonymous = TestClient(client.app)
     assert anonymous.post("/api/registry/import", json=entries[:1]).status_code == 401

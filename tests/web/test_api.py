@@ -44,7 +44,7 @@ def bearer(database: Database, world: World, org: str, role: Role) -> dict[str, 
 def assert_error(response, status: int, code: str) -> dict[str, str]:  # type: ignore[no-untyped-def]
     assert response.status_code == status, response.text
     body = response.json()
-    assert set(body) == {"error", "detail"}
+    assert set(body) - {"problems"} == {"error", "detail"}  # "problems": a sentence each, when there are several
     assert body["error"] == code
     assert body["detail"].endswith(".") and len(body["detail"]) > 10
     return body
@@ -54,6 +54,39 @@ def test_health_reports_the_database(client: TestClient, database: Database) -> 
     body = client.get("/health").json()
     assert body["status"] == "ok"
     assert body["database"] == {"ok": True, "dialect": database.engine.dialect.name, "revision": head_revision()}
+    assert body["vectors"] == {"state": "absent", "done": 0, "total": 0}
+
+
+def test_health_says_how_far_the_sentence_vectors_are(client: TestClient, settings: Settings) -> None:
+    from microcred.taxonomy import embeddings
+
+    progress = embeddings.BuildProgress(settings.vectors_dir)  # what `microcred taxonomy vectors` writes
+    progress.start({"skills": 13_939, "occupations": 3_008})
+    progress.advance("skills", 4_200, 13_939)
+    assert client.get("/health").json()["vectors"] == {"state": "building", "done": 4_200, "total": 16_947}
+    progress.advance("skills", 13_939, 13_939)
+    progress.advance("occupations", 512, 3_008)
+    assert client.get("/health").json()["vectors"] == {"state": "building", "done": 14_451, "total": 16_947}
+    progress.finish()
+    assert client.get("/health").json()["vectors"] == {"state": "ready", "done": 16_947, "total": 16_947}
+    progress.fail("The build failed (MemoryError); see its log.")
+    body = client.get("/health").json()
+    assert body["status"] == "ok" and body["vectors"]["state"] == "failed"
+    openapi = client.get("/openapi.json").json()
+    described = openapi["components"]["schemas"]["VectorsHealth"]
+    assert described["properties"]["state"]["enum"] == ["building", "ready", "absent", "failed"]
+    assert "vectors" in openapi["paths"]["/health"]["get"]["description"]
+
+
+def test_health_says_absent_when_semantic_matching_is_off(settings: Settings, database: Database) -> None:
+    from microcred.taxonomy import embeddings, search
+
+    embeddings.BuildProgress(settings.vectors_dir).finish()
+    try:
+        with TestClient(create_app(settings.model_copy(update={"embeddings": "off"}), database)) as client:
+            assert client.get("/health").json()["vectors"] == {"state": "absent", "done": 0, "total": 0}
+    finally:
+        search.configure(None, "off")
 
 
 def test_health_says_when_the_database_is_down(tmp_path) -> None:  # type: ignore[no-untyped-def]
@@ -64,6 +97,7 @@ def test_health_says_when_the_database_is_down(tmp_path) -> None:  # type: ignor
         response = client.get("/health")
     assert response.status_code == 503
     assert response.json()["database"]["ok"] is False
+    assert response.json()["vectors"]["state"] == "absent"  # said all the same: it needs no database
 
 
 def test_openapi_lists_the_api_and_docs_are_served(client: TestClient) -> None:
@@ -102,7 +136,7 @@ def test_validation_errors_name_the_field(client: TestClient, database: Database
         422,
         "invalid_request",
     )
-    assert "role" in body["detail"]
+    assert body["detail"] == "Role must be one of: org_admin, educator, learner, recognition_officer."
     body = assert_error(
         client.post(
             "/api/orgs/a/members", content=b"{not json", headers={**headers, "content-type": "application/json"}
@@ -110,6 +144,7 @@ def test_validation_errors_name_the_field(client: TestClient, database: Database
         422,
         "invalid_request",
     )
+    assert body["detail"] == "The request body is not valid JSON."
 
 
 def test_oversized_bodies_get_413(tmp_path, database: Database, database_url: str) -> None:  # type: ignore[no-untyped-def]

@@ -10,7 +10,7 @@ import pytest
 from fastapi.testclient import TestClient
 
 from microcred.web.errors import install_log_redaction
-from tests.conftest import World, log_in
+from tests.conftest import World, csrf_from, log_in
 
 SHARE, JOIN, CLAIM, SETUP = "sHaReToKeN_0123456789abc", "JOINCODE42", "cLaImToKeN-9876543210xyz", "SeTuPtOkEn_5555"
 
@@ -71,3 +71,47 @@ def test_an_address_whose_id_cannot_be_one_is_not_found_in_plain_words(client: T
     client.cookies.clear()
     assert client.get("/api/orgs/a/specifications/not-an-id").status_code == 401
     assert client.get("/api/orgs/a/audit?before=99999999999999999999").status_code == 401
+
+
+def test_a_mistyped_id_is_not_found_whatever_else_was_sent(client: TestClient, world: World) -> None:
+    log_in(client, "org_admin@a.example", world.passwords["org_admin@a.example"])
+    page = client.get("/orgs/a/members")
+    form = {"csrf_token": csrf_from(page.text), "role": "boss"}  # the id cannot be one and the role is wrong too
+    refused = client.post("/orgs/a/members/not-an-id/role", data=form)
+    assert refused.status_code == 404 and "There is nothing at this address." in refused.text
+    api = client.put("/api/orgs/a/specifications/not-an-id", json=[], headers={"x-csrf-token": form["csrf_token"]})
+    assert api.status_code == 404 and api.json() == {
+        "error": "not_found",
+        "detail": "There is nothing at this address.",
+    }
+
+
+def test_bad_input_is_named_by_its_label_in_plain_sentences(client: TestClient, world: World) -> None:
+    log_in(client, "educator@a.example", world.passwords["educator@a.example"])
+    csrf = csrf_from(client.get("/dashboard").text)
+    api = client.post(
+        "/api/orgs/a/specifications",
+        json={"title": "x" * 301, "workload_hours": "lots", "eqf_level": 9, "colour": "red"},
+        headers={"x-csrf-token": csrf},
+    )
+    assert api.status_code == 422 and set(api.json()) == {"error", "detail"}
+    assert api.json()["detail"] == (
+        "Title must be at most 300 characters long. Workload (hours) must be a number. EQF level must be at most 8. "
+        "Colour is not one of the fields this accepts."
+    )
+    not_json = client.post(
+        "/api/orgs/a/specifications",
+        content=b'{"title": ',
+        headers={"x-csrf-token": csrf, "content-type": "application/json"},
+    )
+    assert not_json.json()["detail"] == "The request body is not valid JSON."
+    assert client.post("/api/orgs/a/specifications", json=[1], headers={"x-csrf-token": csrf}).json()["detail"] == (
+        "The request body must be a JSON object with the fields described in the API documentation."
+    )
+    too_many = client.get("/api/skills", params={"q": "x" * 201})
+    assert too_many.json()["detail"] == "Search text must be at most 200 characters long."
+    page = client.post("/profile/experiences", data={"csrf_token": csrf, "kind": "dream", "title": "t" * 201})
+    assert page.status_code == 422
+    assert "Kind must be one of:" in page.text and "Title must be at most 200 characters long." in page.text
+    for jargon in ("body.", "Input should", "Field required", "String should", ".;", "value_error"):
+        assert jargon not in page.text and jargon not in api.text, jargon

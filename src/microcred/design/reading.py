@@ -115,5 +115,6 @@ def elements(achievement: dict[str, Any], aligned: dict[str, list[dict[str, Any]
             "part of a qualification" if stack.get("partial_qualification") else "",
         )
     add("Further information", text(a.get("furtherInformation")))
-    add("Course code", text(a.get("humanCode")), f"edition {a['version']}" if text(a.get("version")) else "")
+    add("Course code", text(a.get("humanCode")))  # only when there is one: never the edition under its label
+    add("Edition", text(a.get("version")) or (number(a["version"]) if isinstance(a.get("version"), int) else ""))
     return rows

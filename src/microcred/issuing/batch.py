@@ -24,7 +24,7 @@ from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
-from microcred import csvfiles
+from microcred import csvfiles, plain
 from microcred.accounts import audit
 from microcred.accounts.models import Organisation, User
 from microcred.accounts.principal import Actor
@@ -107,27 +107,41 @@ def check(
     code: str,
     unit: str = "line",
 ) -> list[Row]:
-    """Rows from (line, values by column, has extra values): all the problems at once, or every row."""
+    """Rows from (line, values by column, has extra values): all the problems at once, or every row.
+
+    The problems are plain sentences, one per problem ("Line 4: the learner's name is missing."), kept whole in
+    the refusal's `problems`; its `detail` says the first ten of them after "Nothing was issued."."""
     rows: list[Row] = []
     problems: list[str] = []
     keys: dict[str, int] = {}
     today = today or date.today()
+    where = unit.capitalize()
+
+    def problem(number: int, sentence: str) -> None:
+        problems.append(plain.after(f"{where} {number}: ", sentence.strip().rstrip(".") + "."))
+
     for number, values, extra in records:
         if len(rows) + len(problems) >= MAX_ROWS:
-            problems.append(f"more than {MAX_ROWS:,} rows")
+            problems.append(f"There are more than {MAX_ROWS:,} {unit}s: send at most {MAX_ROWS:,} at a time.")
             break
         if extra:
-            problems.append(f"{unit} {number}: more values than columns")
+            problem(number, f"it has more values than there are columns ({', '.join(COLUMNS)})")
             continue
+        typed = values.get("awarded", "")
         try:
-            if not ISO_DATE.fullmatch(values.get("awarded", "")):
+            if not ISO_DATE.fullmatch(typed):
                 raise ValueError
-            awarded = date.fromisoformat(values["awarded"])
+            awarded = date.fromisoformat(typed)
         except ValueError:
-            problems.append(f"{unit} {number}: awarded {values.get('awarded', '')[:20]!r} is not a date (YYYY-MM-DD)")
+            problem(
+                number,
+                f"the award date {_quoted(typed)} is not a date written as YYYY-MM-DD"
+                if typed
+                else "the award date is missing (write it as YYYY-MM-DD)",
+            )
             continue
         if awarded > today:
-            problems.append(f"{unit} {number}: awarded {awarded.isoformat()} is in the future")
+            problem(number, f"the award date {awarded.isoformat()} is in the future")
             continue
         try:
             learner = documents.check_learner(
@@ -138,30 +152,49 @@ def check(
                 )
             )
         except InvalidInput as error:
-            problems.append(f"{unit} {number}: {error.detail}")
+            problem(number, error.detail)
             continue
         grade = values.get("grade") or None
         try:
             documents.check_result(documents.Result(awarded=awarded, grade=grade))
         except InvalidInput as error:
-            problems.append(f"{unit} {number}: {error.detail}")
+            problem(number, error.detail)
             continue
         who = learner.email or f"id:{learner.identifier}"
         key = values.get("key") or hashlib.sha256(f"{spec_id}:{edition}:{who}:{awarded}".encode()).hexdigest()[:40]
         if len(key) > 200:
-            problems.append(f"{unit} {number}: key is longer than 200 characters")
+            problem(number, "the key is longer than 200 characters")
             continue
         if key in keys:
-            problems.append(f"{unit} {number}: the same learner and date (or key) as {unit} {keys[key]}")
+            problem(number, f"the same learner and award date (or the same key) as {unit} {keys[key]}")
             continue
         keys[key] = number
         rows.append(Row(number, key, learner, documents.Result(awarded=awarded, grade=grade)))
     if problems:
-        shown = "; ".join(problems[:10]) + (f" (and {len(problems) - 10} more)" if len(problems) > 10 else "")
-        raise InvalidInput(f"Nothing was issued: {shown}.", code=code)
+        raise InvalidInput(
+            "Nothing was issued. " + " ".join(_first(problems, 10)), code=code, problems=_first(problems, MAX_LISTED)
+        )
     if not rows:
         raise InvalidInput(f"{what} has no rows.", code=code)
     return rows
+
+
+MAX_LISTED = 1000  # problems listed one by one; past these, one sentence says how many more there are
+
+
+def _first(problems: list[str], limit: int) -> list[str]:
+    """The first `limit` problems, and a sentence saying how many more there are."""
+    more = len(problems) - limit
+    if more <= 0:
+        return problems
+    return [
+        *problems[:limit],
+        f"There {'is' if more == 1 else 'are'} {more:,} more {'problem' if more == 1 else 'problems'}.",
+    ]
+
+
+def _quoted(typed: str) -> str:
+    return f"“{typed[:20]}{'…' if len(typed) > 20 else ''}”"
 
 
 def run(

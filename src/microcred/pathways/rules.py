@@ -38,25 +38,25 @@ class Rules(BaseModel):
     def _consistent(self) -> Rules:
         problems = []
         if self.min_level is not None and self.max_level is not None and self.min_level > self.max_level:
-            problems.append(f"min_level ({self.min_level}) is above max_level ({self.max_level})")
+            problems.append(f"Minimum EQF level ({self.min_level}) is above Maximum EQF level ({self.max_level})")
         if self.rpl_cap_credits is not None and self.rpl_cap_credits > self.total_credits:
             problems.append(
-                f"rpl_cap_credits ({self.rpl_cap_credits}) is above total_credits ({self.total_credits}): "
-                "prior learning could never be capped"
+                f"Cap on prior-learning credits ({self.rpl_cap_credits}) is above Total credits needed "
+                f"({self.total_credits}): prior learning could never be capped"
             )
         if self.kind == "elective" and not self.approved:
-            problems.append("an elective pathway needs its approved specifications")
+            problems.append("an elective pathway needs its approved list of micro-credentials")
         if self.kind == "fixed" and not self.sequence:
-            problems.append("a fixed pathway needs its sequence of specifications")
+            problems.append("a fixed pathway needs its sequence of micro-credentials")
         if self.kind != "elective" and self.approved:
-            problems.append(f"approved is for elective pathways, not {self.kind} ones")
+            problems.append(f"an approved list of micro-credentials is for elective pathways, not {self.kind} ones")
         if self.kind != "fixed" and self.sequence:
-            problems.append(f"sequence is for fixed pathways, not {self.kind} ones")
+            problems.append(f"a sequence of micro-credentials is for fixed pathways, not {self.kind} ones")
         if len(set(self.sequence)) != len(self.sequence):
-            problems.append("the sequence names a specification twice")
+            problems.append("the sequence names a micro-credential twice")
         bad = [uri for uri in self.required_skills if not uri.startswith(SKILL_PREFIX)]
         if bad:
-            problems.append(f"required_skills must be ESCO skill URIs ({SKILL_PREFIX}…): {bad[0][:100]}")
+            problems.append(f"Required ESCO skills must be ESCO skill addresses ({SKILL_PREFIX}…): {bad[0][:100]}")
         if problems:
             raise ValueError("; ".join(problems))
         return self

@@ -18,6 +18,7 @@ from pydantic import ValidationError
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from microcred import plain
 from microcred.accounts import audit
 from microcred.accounts.principal import Actor
 from microcred.design import vocab
@@ -45,10 +46,15 @@ def parse_entries(data: Any) -> list[RegistryEntry]:
             entries.append(RegistryEntry.model_validate(item))
         except ValidationError as error:
             first = error.errors()[0]
-            where = ".".join(str(part) for part in first["loc"])
-            problems.append(f"issuer {number}: {where + ': ' if where else ''}{first['msg']}")
+            said = plain.sentence(first) if first.get("loc") else "It is not a JSON object with the issuer's fields."
+            problems.append(plain.after(f"Issuer {number}, ", said))
     if problems:
-        raise InvalidInput("Nothing was imported: " + "; ".join(problems[:10]) + ".", code="invalid_registry")
+        more = len(problems) - 10
+        shown = [
+            *problems[:10],
+            *([f"There {'is 1 more problem' if more == 1 else f'are {more} more problems'}."] if more > 0 else []),
+        ]
+        raise InvalidInput("Nothing was imported. " + " ".join(shown), code="invalid_registry", problems=problems)
     return entries
 
 

@@ -86,11 +86,11 @@ class RegistryAccreditation(BaseModel):
     @model_validator(mode="after")
     def _consistent(self) -> RegistryAccreditation:
         if self.valid_from and self.valid_until and self.valid_until < self.valid_from:
-            raise ValueError("valid_until is before valid_from")
+            raise ValueError("the end of the accreditation is before its start")
         if any(not 1 <= level <= 8 for level in self.eqf_levels):
-            raise ValueError("eqf_levels are 1 to 8")
+            raise ValueError("EQF levels go from 1 to 8")
         if any(code not in vocab.ISCED_F for code in self.fields):
-            raise ValueError("fields must be ISCED-F codes")
+            raise ValueError("fields of education must be ISCED-F codes")
         if any(vocab.country_name(code) is None for code in self.jurisdictions):
             raise ValueError("jurisdictions must be ISO 3166 country codes")
         return self
