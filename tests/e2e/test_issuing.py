@@ -41,9 +41,16 @@ def test_a_csv_run_shows_its_progress_then_a_learner_claims_their_credential(
     page.screenshot(path=str(ARTIFACTS / "issuance-run.png"), full_page=True)
 
     page.locator("#run-outcomes a").first.click()
+    credential_page = page.url
     page.get_by_role("button", name="Make a claim link").click()
-    link = page.locator("#claim-link code").inner_text().strip()
-    assert "/claim/" in link
+    assert "Claim link made" in page.locator(".notice").inner_text()
+    link = page.locator("#claim-link-url").input_value()  # shown in place, with its copy button
+    assert "/claim/" in link and page.get_by_role("button", name="Copy").is_visible()
+    page.screenshot(path=str(ARTIFACTS / "claim-link-made.png"), full_page=True)
+    page.goto(credential_page)  # seen again: the link's state, never the link, and replacing it needs a ticked box
+    assert page.locator("#claim-link-url").count() == 0 and "works until" in page.locator("#claim-state").inner_text()
+    assert page.locator("#claim-replace-confirm").get_attribute("required") is not None
+    page.screenshot(path=str(ARTIFACTS / "claim-link-live.png"), full_page=True)
 
     learner = browser.new_context()
     try:
@@ -55,5 +62,21 @@ def test_a_csv_run_shows_its_progress_then_a_learner_claims_their_credential(
             claim.locator("#claim-json").click()
         document = json.loads(download.value.path().read_text())
         assert document["type"] == ["VerifiableCredential", "OpenBadgeCredential"] and document["proof"]
+
+        # A learner without an account signs up on the claim page, lands back on it signed in, and claims it.
+        claim.screenshot(path=str(ARTIFACTS / "claim-page.png"), full_page=True)
+        claim.get_by_label("Your name").fill("Nina Nova")
+        claim.get_by_label("Email").fill("nina.nova@example.org")
+        claim.get_by_label("Choose a password").fill("a long new passphrase")
+        claim.get_by_role("button", name="Make my account").click()
+        claim.locator("#claim-wallet").wait_for()
+        assert claim.url.startswith(link) and "you are signed in" in claim.locator(".notice").inner_text()
+        assert "Nina Nova" in claim.locator(".site-header").inner_text()
+        claim.screenshot(path=str(ARTIFACTS / "claim-signed-up.png"), full_page=True)
+        claim.get_by_role("button", name="Add it to my wallet").click()
+        claim.wait_for_url(f"{live_server}/wallet/*")
+        assert claim.locator(".notice").inner_text() == "Added to your wallet."
+        claim.goto(link)  # the used link says where the credential went: to her, her wallet
+        assert claim.locator("#claim-gone").inner_text().endswith("into your wallet.")
     finally:
         learner.close()

@@ -85,7 +85,8 @@ def test_the_verifier_page_tells_valid_tampered_revoked_and_expired_apart(
     page.goto(f"{live_server}/verify")
     page.get_by_label("or paste it").fill("{ this is not json")
     page.get_by_role("button", name="Verify").click()
-    assert page.locator("#verify-error").inner_text() == "The file is not JSON."
+    assert page.locator("#error-summary li").inner_text() == "The file is not JSON."
+    assert page.locator("#verify-text").input_value() == "{ this is not json"  # kept, to correct
 
 
 def camera_file(qr: bytes, folder: Path) -> Path:

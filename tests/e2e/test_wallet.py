@@ -17,6 +17,7 @@ from microcred.issuing import claims, credentials, documents, keys
 from microcred.store import Database
 from tests.conftest import World
 from tests.e2e.conftest import ARTIFACTS, log_in_as, published_minimum
+from tests.e2e.page_checks import OVERFLOW
 
 pytestmark = pytest.mark.e2e
 
@@ -78,7 +79,14 @@ def test_claim_share_withdraw_and_export_in_the_browser(
     page.get_by_label("Valid for (days)").fill("3")
     page.get_by_label("Grade").check()
     page.get_by_role("button", name="Make a share link").click()
-    shared = page.locator("#share-link code").inner_text().strip()
+    assert "Share link made: it works until" in page.locator(".notice").inner_text()
+    shared = page.locator("#share-link-url").input_value().strip()
+    # On a phone the new link is in sight at the top, with its copy button, and nothing is wider than the window.
+    page.set_viewport_size({"width": 390, "height": 844})
+    assert page.locator("#share-link-url").bounding_box()["y"] < 844  # type: ignore[index]
+    assert page.get_by_role("button", name="Copy").is_visible() and page.evaluate(OVERFLOW) is None
+    page.screenshot(path=str(ARTIFACTS / "wallet-share-made-390.png"), full_page=True)
+    page.set_viewport_size({"width": 1366, "height": 900})
     employer = browser.new_context()
     try:
         view = employer.new_page()
@@ -87,9 +95,11 @@ def test_claim_share_withdraw_and_export_in_the_browser(
         assert view.locator("#share-reason").inner_text() == "Every check passed."
         assert "Distinction" not in view.content() and "Grade" in view.locator("#share-hidden").inner_text()
         page.goto(item)  # not a reload: that would post the share form again
-        assert "Opened 1 time" in page.locator("#shares").inner_text()
+        assert page.locator("#shares .views").inner_text().startswith("1 time")
+        page.get_by_label("Yes, withdraw this link").check()  # a withdrawal is confirmed first
         page.get_by_role("button", name="Withdraw").click()
-        assert "withdrawn" in page.locator("#shares").inner_text()
+        assert page.locator(".notice").inner_text() == "Share link withdrawn: it no longer opens."
+        assert "withdrawn" in page.locator("#shares").inner_text().lower()
         assert view.goto(shared).status == 404
     finally:
         employer.close()

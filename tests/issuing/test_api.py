@@ -215,9 +215,11 @@ def test_a_json_batch_is_checked_whole_issued_in_the_background_and_never_twice(
     refused = assert_error(
         client.post(url, json={"items": batch_items(4, bad=2)}, headers=educator), 422, "invalid_batch"
     )
-    assert "item 3:" in refused["detail"] and "Nothing was issued" in refused["detail"]
+    assert "Item 3:" in refused["detail"] and refused["detail"].startswith("Nothing was issued.")
+    assert [problem[:7] for problem in refused["problems"]] == ["Item 3:"]
     twice = batch_items(2) + batch_items(1)
-    assert "the same learner and date" in client.post(url, json={"items": twice}, headers=educator).json()["detail"]
+    again = client.post(url, json={"items": twice}, headers=educator).json()
+    assert "the same learner and award date" in again["detail"]
     assert issued_count(database) == 0
 
     started = client.post(url, json={"items": batch_items(5)}, headers=educator)

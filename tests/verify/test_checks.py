@@ -374,3 +374,14 @@ def issued_with_a_seal(client: TestClient, database: Database, world: World) -> 
         seals.import_pkcs12(db, Actor.operator(), db.merge(world.orgs["a"]), pki.seal_p12(pki.CA()), "secret", master)
     body = {"learner": LEARNER, "result": {"awarded": "2026-11-20", "grade": "Pass"}}
     return client.post(f"/api/orgs/a/specifications/{spec_id}/editions/1/credentials", json=body, headers=educator)
+
+
+def test_the_reason_names_the_issuer_that_revoked_or_suspended_it() -> None:
+    revoked = checks.Check("REVOCATION", checks.Outcome.ERROR, "The issuer has revoked this credential.", "bit set")
+    intact = checks.Check("PROOF", checks.Outcome.OK, "The signature holds.", "")
+    named = checks.Report(kind="open-badge", checks=[intact, revoked], issuer_name="Demo Academy")
+    assert named.reason == "Revoked by Demo Academy."
+    unnamed = checks.Report(kind="open-badge", checks=[intact, revoked])
+    assert unnamed.reason == "The issuer has revoked this credential."
+    suspended = replace(revoked, sentence="The issuer has suspended this credential for now.")
+    assert replace(named, checks=[suspended]).reason == "Suspended by Demo Academy for now."

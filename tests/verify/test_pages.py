@@ -51,11 +51,18 @@ def test_the_qr_page_shows_both_forms_valid_and_the_verifier_catches_a_change(
     proof = re.search(r'data-check="PROOF" data-outcome="ERROR">.*?</strong> ([^<\n]+)', checked.text, re.S)
     assert proof is not None and proof.group(1).strip() == reason.group(1).strip()
     assert checked.text.index('id="reason-1"') < checked.text.index('id="unverified-1"') < checked.text.index("<dt>")
+    assert re.search(r'<div class="verdict verdict-invalid">\s*<h2 id="verdict-1-heading">', checked.text)
+    assert re.search(r'<div class="content unverified">\s*<p class="hint" id="unverified-1">', checked.text)
     assert 'id="reason-1">Every check passed.<' in page.text and "unverified-1" not in page.text
     pasted = visitor.post("/verify", data={"csrf_token": csrf_from(form.text), "document": json.dumps(credential)})
     assert verdicts(pasted.text) == ["true"]
     garbage = visitor.post("/verify", data={"csrf_token": csrf_from(form.text), "document": "{not json"})
     assert garbage.status_code == 422 and "not JSON" in garbage.text
+    # The refusal at the top, linked to the box the credential came from, and what was pasted kept in it.
+    assert '<a href="#verify-text">' in garbage.text and ">{not json</textarea>" in garbage.text
+    assert garbage.text.index('id="error-summary"') < garbage.text.index('id="verify-form"')
+    nothing = visitor.post("/verify", data={"csrf_token": csrf_from(form.text)})
+    assert nothing.status_code == 422 and '<a href="#verify-file">Choose a file' in nothing.text
 
 
 def test_a_link_or_a_picture_of_the_pdfs_qr_code_opens_the_credentials_verification(

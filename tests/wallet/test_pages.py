@@ -22,6 +22,7 @@ from microcred.errors import InvalidInput, NotFound
 from microcred.issuing import seals
 from microcred.store import Database
 from microcred.wallet import service as wallet
+from microcred.web.flash import FLASH
 from tests import pki
 from tests.conftest import World, csrf_from, log_in
 from tests.issuing.test_credentials import LEARNER, published
@@ -50,8 +51,9 @@ def test_claim_check_share_withdraw_upload_and_export(client: TestClient, databa
     page = learner.get(claim)
     claimed = learner.post(f"{claim}/wallet", data={"csrf_token": csrf_from(page.text)}, follow_redirects=False)
     assert claimed.status_code == 303 and claimed.headers["location"].startswith("/wallet/")
-    item = claimed.headers["location"]
-    assert learner.get(claim).status_code == 404  # one time: used up
+    item, _, done = claimed.headers["location"].partition("?")
+    assert FLASH["wallet-added"] in learner.get(f"{item}?{done}").text  # it answers
+    assert learner.get(claim).status_code == 410  # one time: used up (it says where the credential went)
     listing = learner.get("/wallet")
     assert "Data analysis with Python" in listing.text and 'data-verified="true"' in listing.text
 
@@ -59,13 +61,17 @@ def test_claim_check_share_withdraw_upload_and_export(client: TestClient, databa
     assert 'id="item-verdict" data-verified="true"' in shown.text and "Distinction" in shown.text
     made = learner.post(f"{item}/share", data={"csrf_token": csrf_from(shown.text), "days": "7", "hide": ["Grade"]})
     link = re.search(r"/share/[A-Za-z0-9_-]{43}", made.text).group(0)  # type: ignore[union-attr]
+    # The new link at the top, said so, in a box with a copy button; the list says it cannot be shown again.
+    assert "Share link made: it works until" in made.text and 'data-copy="share-link-url"' in made.text
+    assert made.text.index(link) < made.text.index('id="item-verdict"') and 'id="shares-shown-once"' in made.text
+    assert len(re.findall(r"/share/[A-Za-z0-9_-]{43}", learner.get(item).text)) == 0  # shown only once
     employer = TestClient(client.app)
     seen = employer.get(link, headers={"user-agent": "EmployerBrowser/1.0"})
     assert seen.status_code == 200 and 'data-verified="true"' in seen.text
     assert "Distinction" not in seen.text and "Grade" in seen.text and "Data analysis with Python" in seen.text
     assert employer.get(f"{link}/credential.json").status_code == 404  # the file would show the grade
     again = learner.get(item)
-    assert "Opened 1 time" in again.text and "EmployerBrowser/1.0" in again.text  # who opened it, and when
+    assert 'class="views">1 time' in again.text and "EmployerBrowser/1.0" in again.text  # who opened it, and when
 
     stranger = TestClient(client.app)
     log_in(stranger, "learner@b.example", world.passwords["learner@b.example"])
@@ -75,8 +81,15 @@ def test_claim_check_share_withdraw_upload_and_export(client: TestClient, databa
         f"/wallet/shares/{share_id}/revoke", data={"csrf_token": csrf_from(stranger.get("/wallet").text)}
     )
     assert refused.status_code == 404 and employer.get(link).status_code == 200
-    learner.post(f"/wallet/shares/{share_id}/revoke", data={"csrf_token": csrf_from(again.text)})
+    unconfirmed = learner.post(f"/wallet/shares/{share_id}/revoke", data={"csrf_token": csrf_from(again.text)})
+    assert unconfirmed.status_code == 422 and f'<a href="#withdraw-{share_id}-confirm">Tick the box' in unconfirmed.text
+    assert employer.get(link).status_code == 200  # not confirmed: still open
+    withdrawn = learner.post(
+        f"/wallet/shares/{share_id}/revoke", data={"csrf_token": csrf_from(again.text), "confirm": "yes"}
+    )
+    assert withdrawn.status_code == 200 and FLASH["share-withdrawn"] in withdrawn.text
     assert employer.get(link).status_code == 404
+    assert f"/wallet/shares/{share_id}/revoke" not in withdrawn.text  # a withdrawn link offers no withdrawal
 
     revoke(client, database, world, credential_id)
     assert 'id="item-verdict" data-verified="false"' in learner.get(item).text  # checked again on view
@@ -99,8 +112,19 @@ def test_claim_check_share_withdraw_upload_and_export(client: TestClient, databa
     index = json.loads(archive.read("credentials.json"))
     assert {entry["source"] for entry in index} == {"claim", "upload"}
     shared = next(entry for entry in index if entry["source"] == "claim")["shares"][0]
-    assert shared["hidden"] == ["Grade"] and shared["revoked_at"] and len(shared["opened"]) == 2  # page, page
+    assert shared["hidden"] == ["Grade"] and shared["revoked_at"] and len(shared["opened"]) == 3  # page, page, page
     assert json.loads(archive.read("profile.json"))["email"] == "learner@a.example"
+
+    token = csrf_from(learner.get(item).text)
+    kept = learner.post(f"{item}/remove", data={"csrf_token": token})
+    assert kept.status_code == 422 and '<a href="#remove-confirm">Tick the box' in kept.text
+    assert learner.get(item).status_code == 200  # not confirmed: nothing removed
+    theirs = csrf_from(stranger.get("/wallet").text)
+    assert stranger.post(f"{item}/remove", data={"csrf_token": theirs, "confirm": "yes"}).status_code == 404
+    removed = learner.post(f"{item}/remove", data={"csrf_token": token, "confirm": "yes"}, follow_redirects=False)
+    assert removed.status_code == 303 and removed.headers["location"] == "/wallet?done=wallet-removed"
+    assert FLASH["wallet-removed"] in learner.get(removed.headers["location"]).text
+    assert learner.get(item).status_code == 404
 
 
 def claimed_by_the_learner(
@@ -131,11 +155,11 @@ def test_erasure_removes_the_learner_and_keeps_the_issuers_revocation_working(
     learner = claimed_by_the_learner(client, world, educator, credential_id)
     page = learner.get("/wallet")
     refused = learner.post("/wallet/erase", data={"csrf_token": csrf_from(page.text), "confirm": "yes"})
-    assert refused.status_code == 422 and "Type ERASE" in refused.text
+    assert refused.status_code == 422 and '<a href="#erase-confirm">Tick the box' in refused.text
     erased = learner.post(
         "/wallet/erase", data={"csrf_token": csrf_from(page.text), "confirm": "ERASE"}, follow_redirects=False
     )
-    assert erased.status_code == 303
+    assert erased.status_code == 303 and FLASH["erased"] in learner.get(erased.headers["location"]).text
     assert learner.get("/wallet", follow_redirects=False).status_code in (302, 303, 401)
     with database.session() as db:
         with pytest.raises(NotFound):
@@ -237,7 +261,8 @@ def test_the_page_downloads_a_presentation_that_the_verifier_here_accepts(
     token = csrf_from(page.text)
 
     refused = learner.post(f"/wallet/{item}/presentation", data={"csrf_token": token, **ASKED, "domain": "a b"})
-    assert refused.status_code == 422 and 'id="presentation-error"' in refused.text and "The domain" in refused.text
+    assert refused.status_code == 422 and '<a href="#presentation-domain">The domain' in refused.text
+    assert f'value="{ASKED["challenge"]}"' in refused.text  # what was typed, kept
     forged = learner.post(f"/wallet/{item}/presentation", data={"csrf_token": "0" * 64, **ASKED})
     assert forged.status_code == 403
 

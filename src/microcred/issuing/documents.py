@@ -46,19 +46,21 @@ class Result:
 def check_learner(learner: Learner) -> Learner:
     """Annex I needs the learner identified: a name, and an email or the body's own learner number."""
     name = learner.name.strip()
-    if not name or len(name) > 200 or has_control_characters(name):
-        raise InvalidInput(
-            "learner.name: the learner's name is needed (1 to 200 printable characters).", code="invalid_learner"
-        )
+    if not name:
+        raise InvalidInput("The learner's name is missing.", code="invalid_learner")
+    if len(name) > 200 or has_control_characters(name):
+        raise InvalidInput("The learner's name must be 1 to 200 printable characters.", code="invalid_learner")
     email = (learner.email or "").strip().lower() or None
     if email is not None and ("@" not in email or len(email) > 320 or has_control_characters(email)):
-        raise InvalidInput("learner.email: not an email address.", code="invalid_learner")
+        raise InvalidInput("The learner's email is not a valid email address.", code="invalid_learner")
     identifier = (learner.identifier or "").strip() or None
     if identifier is not None and (len(identifier) > 100 or has_control_characters(identifier)):
-        raise InvalidInput("learner.identifier: at most 100 printable characters.", code="invalid_learner")
+        raise InvalidInput(
+            "The learner's number (identifier) must be at most 100 printable characters.", code="invalid_learner"
+        )
     if email is None and identifier is None:
         raise InvalidInput(
-            "learner: give an email address or the learner's number as well as the name, to identify them.",
+            "Give an email address or the learner's number as well as their name, to identify them.",
             code="invalid_learner",
         )
     return Learner(name=name, email=email, identifier=identifier)
@@ -67,7 +69,7 @@ def check_learner(learner: Learner) -> Learner:
 def check_result(result: Result) -> Result:
     """A grade is printable text of at most 100 characters."""
     if result.grade is not None and (len(result.grade) > 100 or has_control_characters(result.grade)):
-        raise InvalidInput("result.grade: at most 100 printable characters.", code="invalid_result")
+        raise InvalidInput("The grade must be at most 100 printable characters.", code="invalid_result")
     return result
 
 

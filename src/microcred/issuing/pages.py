@@ -14,6 +14,8 @@ from fastapi import APIRouter, BackgroundTasks, Depends, File, Form, Query, Requ
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
 from sqlalchemy.orm import Session
 
+from microcred.accounts import login, signup
+from microcred.accounts.passwords import MIN_PASSWORD_LENGTH
 from microcred.design import service as design
 from microcred.design.models import Specification
 from microcred.errors import InvalidInput, MicrocredError, NotFound
@@ -21,9 +23,20 @@ from microcred.issuing import batch, claims, credentials, documents, keys, pdf, 
 from microcred.issuing.models import IssuedCredential
 from microcred.verify import checks
 from microcred.web.errors import STATUS
+from microcred.web.flash import FLASH, done
 from microcred.web.flows import announce_verification, verifier_of
 from microcred.web.forms import refusing
-from microcred.web.security import DB, Anyone, Caller, Educators, OrgAdmins, master_of, settings_of
+from microcred.web.security import (
+    DB,
+    Anyone,
+    Caller,
+    Educators,
+    OrgAdmins,
+    client_ip,
+    master_of,
+    settings_of,
+    start_browser_session,
+)
 from microcred.web.templating import render
 
 router = APIRouter(include_in_schema=False)
@@ -45,8 +58,64 @@ OurSpecification = Annotated[Specification, Depends(_specification)]
 OurCredential = Annotated[IssuedCredential, Depends(_issued_credential)]
 
 
-def _not_issued(error: MicrocredError, request: Request, caller: Caller, db: Session, **_: Any) -> Response:
-    return _refused(request, caller, db, "Not issued", error)
+def _issue_page(
+    request: Request,
+    caller: Caller,
+    db: Session,
+    spec: Specification,
+    *,
+    values: dict[str, str] | None = None,
+    errors: list[tuple[str | None, str]] | None = None,
+    csv_errors: list[str] | None = None,
+    code: int = 200,
+) -> Response:
+    """The forms that issue a specification's latest edition: to one learner, or to many from a CSV file. A refused
+    form comes back here with its errors at the top and what was typed kept."""
+    return render(
+        request,
+        "issue.html",
+        caller,
+        db=db,
+        title=f"Issue {spec.title or 'a micro-credential'}",
+        spec=spec,
+        spec_status=design.status(spec),
+        today=date.today(),
+        values=values or {},
+        errors=errors or [],
+        csv_errors=csv_errors or [],
+        status_code=code,
+    )
+
+
+@router.get("/orgs/{org}/specifications/{spec_id}/issue", response_class=HTMLResponse)
+def issue_page(
+    request: Request, org: str, spec_id: uuid.UUID, spec: OurSpecification, caller: Educators, db: DB
+) -> Response:
+    return _issue_page(request, caller, db, spec)
+
+
+# The issue form's boxes by a word their refusals use, the first that fits (else the name's).
+_LEARNER_WORDS = (("learner_email", "email"), ("learner_identifier", "number"), ("learner_identifier", "identifier"))
+
+
+def _learner_field(error: MicrocredError) -> str | None:
+    """Which box of the issue form a refusal is about, when its sentence says (the form's ids)."""
+    said = error.detail.lower()
+    if error.code == "invalid_result":
+        return "grade" if "grade" in said else "awarded"
+    if error.code != "invalid_learner":
+        return None
+    if "email" in said and ("number" in said or "identifier" in said):
+        return "learner_email"  # neither given: the first of the two
+    return next((field for field, word in _LEARNER_WORDS if word in said), "learner_name" if "name" in said else None)
+
+
+def _not_issued(
+    error: MicrocredError, request: Request, caller: Caller, db: Session, spec: Specification, **form: Any
+) -> Response:
+    values = {key: str(form.get(key) or "") for key in ("name", "email", "identifier", "awarded", "grade")}
+    errors = [(_learner_field(error), error.detail)]
+    return _issue_page(request, caller, db, spec, values=values, errors=errors, code=STATUS[error.kind])
 
 
 @router.post("/orgs/{org}/specifications/{spec_id}/issue", response_class=HTMLResponse)
@@ -82,14 +151,7 @@ def issue_form(
         master=master_of(request),
         tsa_url=settings_of(request).tsa_url,
     )
-    return RedirectResponse(f"/orgs/{caller.org.slug}/credentials/{row.id}", status_code=303)
-
-
-def _refused(request: Request, caller: Caller, db: DB, title: str, error: MicrocredError) -> Response:
-    status = STATUS[error.kind]
-    return render(
-        request, "error.html", caller, db=db, title=title, detail=error.detail, status=status, status_code=status
-    )
+    return done(f"/orgs/{caller.org.slug}/credentials/{row.id}", "issued")
 
 
 @router.get("/orgs/{org}/credentials", response_class=HTMLResponse)
@@ -107,7 +169,9 @@ def _credential_page(
     error: str | None = None,
     code: int = 200,
     claim: tuple[str, datetime] | None = None,
+    claim_error: str | None = None,
     flash: str | None = None,
+    status_form: dict[str, str] | None = None,
 ) -> Response:
     row = credentials.find_issued(db, caller.org, credential_id)
     return render(
@@ -120,21 +184,20 @@ def _credential_page(
         state=status.status(db, caller.org, f"urn:uuid:{row.id}"),
         error=error,
         claim=claim,
+        claim_error=claim_error,
+        link=claims.state_of(db, row),
+        link_made=claims.made_at(db, row),
+        long_date=claims.long_date,
         learner_claims=claims.rpl_learner(db, row) is not None,
         flash=flash,
+        status_form=status_form or {},
         status_code=code,
     )
 
 
-# What the page says after a status change: a fixed sentence per action, never text taken from the address.
-DONE = {"revoke": "Revoked, for good.", "suspend": "Suspended.", "reinstate": "Reinstated: valid again."}
-
-
 @router.get("/orgs/{org}/credentials/{credential_id}", response_class=HTMLResponse)
-def credential_page(
-    request: Request, org: str, credential_id: uuid.UUID, caller: Educators, db: DB, done: str = ""
-) -> Response:
-    return _credential_page(request, caller, db, credential_id, flash=DONE.get(done))
+def credential_page(request: Request, org: str, credential_id: uuid.UUID, caller: Educators, db: DB) -> Response:
+    return _credential_page(request, caller, db, credential_id)
 
 
 @router.get("/orgs/{org}/credentials/{credential_id}/credential.json")
@@ -165,9 +228,25 @@ def _pdf_download(request: Request, row: IssuedCredential) -> Response:
 
 
 def _credential_again(
-    error: MicrocredError, request: Request, caller: Caller, db: Session, credential_id: uuid.UUID, **_: Any
+    error: MicrocredError,
+    request: Request,
+    caller: Caller,
+    db: Session,
+    credential_id: uuid.UUID,
+    action: str = "",
+    reason: str = "",
+    **_: Any,
 ) -> Response:
-    return _credential_page(request, caller, db, credential_id, error=error.detail, code=STATUS[error.kind])
+    """The page again with the refusal at the top, linked to the box it is about, and the reason as typed."""
+    field: str | None
+    if action == "revoke":
+        field = "revoke-confirm" if error.code == "revocation_unconfirmed" else "revoke-reason"
+    else:
+        field = "reason" if action in ("suspend", "reinstate") else None
+    form = {"action": action, "reason": reason, "field": field or ""}
+    return _credential_page(
+        request, caller, db, credential_id, error=error.detail, code=STATUS[error.kind], status_form=form
+    )
 
 
 @router.post("/orgs/{org}/credentials/{credential_id}/status", response_class=HTMLResponse)
@@ -192,7 +271,7 @@ def credential_status(
         )
     purpose, value = changes[action]
     status.change(db, caller.signed_in, caller.org, f"urn:uuid:{row.id}", purpose=purpose, value=value, reason=reason)
-    return RedirectResponse(f"/orgs/{caller.org.slug}/credentials/{credential_id}?done={action}", status_code=303)
+    return done(f"/orgs/{caller.org.slug}/credentials/{credential_id}", action)
 
 
 @router.get("/orgs/{org}/credentials/{credential_id}/credential-elm.json")
@@ -211,8 +290,14 @@ def _elm_download(row: IssuedCredential) -> Response:
     )
 
 
+def _claim_link_again(
+    error: MicrocredError, request: Request, caller: Caller, db: Session, credential_id: uuid.UUID, **_: Any
+) -> Response:
+    return _credential_page(request, caller, db, credential_id, claim_error=error.detail, code=STATUS[error.kind])
+
+
 @router.post("/orgs/{org}/credentials/{credential_id}/claim-link", response_class=HTMLResponse)
-@refusing(_credential_again)  # an RPL case's credential is refused (Forbidden): its learner links it
+@refusing(_claim_link_again)  # an RPL case's credential is refused (Forbidden): its learner links it
 def claim_link(
     request: Request,
     org: str,
@@ -221,17 +306,54 @@ def claim_link(
     caller: Educators,
     db: DB,
     days: Annotated[int, Form(ge=1, le=claims.MAX_DAYS)] = claims.DEFAULT_DAYS,
+    current: Annotated[str, Form(max_length=64)] = "",
+    confirm: Annotated[str, Form(max_length=20)] = "",
 ) -> Response:
-    made = claims.new_link(db, caller.signed_in, caller.org, row.id, base_url=settings_of(request).base_url, days=days)
-    return _credential_page(request, caller, db, credential_id, claim=made)
+    """A new link, shown in place (only once: no redirect). The form names the link it saw (`current`): sent again
+    by a reload, it finds the link changed and makes nothing; a live link is replaced only when confirmed."""
+    made = claims.new_link(
+        db,
+        caller.signed_in,
+        caller.org,
+        row.id,
+        base_url=settings_of(request).base_url,
+        days=days,
+        replacing=current,
+        confirmed=confirm == "yes",
+    )
+    return _credential_page(request, caller, db, credential_id, claim=made, flash=FLASH["claim_link"])
 
 
 # The learner's side of a claim link ----------------------------------------------------------------------
 
 
-@router.get("/claim/{token}", response_class=HTMLResponse)
-def claim_page(request: Request, token: str, caller: Anyone, db: DB) -> Response:
-    row = claims.open_link(db, token)
+def _claim_page(
+    request: Request,
+    caller: Caller,
+    db: Session,
+    token: str,
+    *,
+    status_code: int = 200,
+    headers: dict[str, str] | None = None,
+    **signing_up: Any,
+) -> Response:
+    """A live link's credential and what its holder can do; a used or expired one says which (claimed: "your
+    wallet" to the account that claimed it, only the date to anyone else); a wrong token is a plain 404."""
+    row, link = claims.look_up(db, token)
+    if not link.live:
+        claimed, user = link.claimed, caller.actor.user if caller.actor is not None else None
+        return render(
+            request,
+            "claim.html",
+            caller,
+            db=db,
+            title="Claim link",
+            gone=claims.refusal(row, link),
+            claimed_on=claims.long_date(claimed.on) if claimed else None,
+            wallet_id=claimed.wallet_id if claimed and user is not None and user.id == claimed.user_id else None,
+            status_code=410,
+        )
+    claims.opened(db, row)
     state, _entries = status.entries_of(db, row.id, settings_of(request).base_url)
     return render(
         request,
@@ -243,25 +365,77 @@ def claim_page(request: Request, token: str, caller: Anyone, db: DB) -> Response
         token=token,
         state=state,
         verify_url=documents.verify_url(settings_of(request).base_url, row.id),
+        min_password=MIN_PASSWORD_LENGTH,
+        status_code=status_code,
+        headers=headers,
+        **signing_up,
     )
+
+
+@router.get("/claim/{token}", response_class=HTMLResponse)
+def claim_page(request: Request, token: str, caller: Anyone, db: DB) -> Response:
+    return _claim_page(request, caller, db, token)
+
+
+# Which field of the sign-up form an error is about, by its code (none: about the whole form).
+_SIGN_UP_FIELDS = {"invalid_email": "signup-email", "invalid_name": "signup-name", "weak_password": "signup-password"}
+
+
+def _sign_up_again(
+    error: MicrocredError, request: Request, caller: Caller, db: Session, token: str, name: str, email: str, **_: Any
+) -> Response:
+    """The claim page again, the error by its field, what was typed (not the password); or the link's refusal."""
+    return _claim_page(
+        request,
+        caller,
+        db,
+        token,
+        status_code=STATUS[error.kind],
+        headers={"Retry-After": str(error.retry_after)} if error.retry_after else None,
+        signup_error=error.detail,
+        signup_field=_SIGN_UP_FIELDS.get(error.code),
+        name=name,
+        email=email,
+    )
+
+
+@router.post("/claim/{token}/sign-up", response_class=HTMLResponse)
+@refusing(_sign_up_again)
+def claim_sign_up(
+    request: Request,
+    token: str,
+    caller: Anyone,
+    db: DB,
+    name: Annotated[str, Form(max_length=200)] = "",
+    email: Annotated[str, Form(max_length=320)] = "",
+    password: Annotated[str, Form(max_length=1000)] = "",
+) -> Response:
+    """A learner makes an account on a live claim link (not an open sign-up page) and comes back signed in; an email
+    that has an account gets the same answer, unchanged and not signed in (accounts.signup says why)."""
+    claims.open_link(db, token)
+    if caller.actor is not None:
+        return RedirectResponse(f"/claim/{token}", status_code=303)
+    settings = settings_of(request)  # the login's slow-down per address, as the deployment sets it
+    wait, free = settings.login_max_delay_seconds, settings.login_address_free_failures
+    policy = login.ThrottlePolicy(max_delay_seconds=wait, address_free_failures=free)
+    user = signup.sign_up(db, email=email, display_name=name, password=password, ip=client_ip(request), policy=policy)
+    answer = done(f"/claim/{token}", "claim_signup")
+    return answer if user is None else start_browser_session(request, db, user, answer)
 
 
 @router.get("/claim/{token}/credential.json")
 def claim_json(token: str, caller: Anyone, db: DB) -> Response:
-    row = claims.open_link(db, token)
-    return _json_download(row)
+    return _json_download(claims.open_link(db, token))
 
 
 @router.get("/claim/{token}/credential-elm.json")
 def claim_elm(token: str, caller: Anyone, db: DB) -> Response:
-    row = claims.open_link(db, token)
-    return _elm_download(row)
+    return _elm_download(claims.open_link(db, token))
 
 
 @router.get("/claim/{token}/credential.pdf")
 def claim_pdf(request: Request, token: str, caller: Anyone, db: DB) -> Response:
-    row = claims.open_link(db, token)
-    return _pdf_download(request, row)
+    return _pdf_download(request, claims.open_link(db, token))
 
 
 # Where the QR code of each issued credential's PDF leads: both its forms verified --------------------------
@@ -298,8 +472,20 @@ def verify_issued(
 # Issuing many: a CSV file from the page, issued in the background with its progress shown -----------------
 
 
-def _nothing_issued(error: MicrocredError, request: Request, caller: Caller, db: Session, **_: Any) -> Response:
-    return _refused(request, caller, db, "Nothing issued", error)
+_PROBLEMS_SHOWN = 20  # a file's problems listed at the top of the page at most, the first ones
+
+
+def _nothing_issued(
+    error: MicrocredError, request: Request, caller: Caller, db: Session, spec: Specification, **_: Any
+) -> Response:
+    """The issue page again with the file's problems at the top, one a line, each leading to the file box (the
+    file checker lists them in the refusal's `problems`; any other refusal is its one sentence)."""
+    problems = [str(problem) for problem in getattr(error, "problems", None) or []]
+    shown = problems[:_PROBLEMS_SHOWN] or [error.detail]
+    if len(problems) > _PROBLEMS_SHOWN:
+        shown.append(f"And {len(problems) - _PROBLEMS_SHOWN} more problems after these.")
+    errors: list[tuple[str | None, str]] = [("batch-file", sentence) for sentence in shown]
+    return _issue_page(request, caller, db, spec, errors=errors, csv_errors=problems, code=STATUS[error.kind])
 
 
 @router.post("/orgs/{org}/specifications/{spec_id}/issue-batch", response_class=HTMLResponse)
@@ -329,7 +515,7 @@ def issue_batch_form(
         master=master_of(request),
         tsa_url=settings.tsa_url,
     )
-    return RedirectResponse(f"/orgs/{caller.org.slug}/runs/{job.id}", status_code=303)
+    return done(f"/orgs/{caller.org.slug}/runs/{job.id}", "run-started")
 
 
 @router.get("/orgs/{org}/runs/{run_id}", response_class=HTMLResponse)
@@ -346,7 +532,15 @@ def run_page(request: Request, org: str, run_id: uuid.UUID, caller: Educators, d
 # Keys and the seal certificate ---------------------------------------------------------------------------
 
 
-def _signing_page(request: Request, caller: Caller, db: DB, *, error: str | None = None, code: int = 200) -> Response:
+def _signing_page(
+    request: Request,
+    caller: Caller,
+    db: DB,
+    *,
+    error: str | None = None,
+    error_field: str | None = None,
+    code: int = 200,
+) -> Response:
     settings = settings_of(request)
     return render(
         request,
@@ -359,6 +553,7 @@ def _signing_page(request: Request, caller: Caller, db: DB, *, error: str | None
         certificates=seals.certificates(db, caller.org),
         tsa_host=urlparse(settings.tsa_url).hostname if settings.tsa_url else None,
         error=error,
+        error_field=error_field,
         status_code=code,
     )
 
@@ -368,8 +563,13 @@ def signing_page(request: Request, org: str, caller: OrgAdmins, db: DB) -> Respo
     return _signing_page(request, caller, db)
 
 
-def _signing_again(error: MicrocredError, request: Request, caller: Caller, db: Session, **_: Any) -> Response:
-    return _signing_page(request, caller, db, error=error.detail, code=STATUS[error.kind])
+def _signing_again(error: MicrocredError, request: Request, caller: Caller, db: Session, **form: Any) -> Response:
+    """The page again with the refusal at the top, linked to the box it is about: the seal form's password when the
+    file opened but the password did not fit, else its file; the algorithm for a rotation."""
+    field = "algorithm"
+    if "file" in form:
+        field = "p12_password" if "password" in error.detail.lower() else "p12"
+    return _signing_page(request, caller, db, error=error.detail, error_field=field, code=STATUS[error.kind])
 
 
 @router.post("/orgs/{org}/signing/rotate", response_class=HTMLResponse)
@@ -378,7 +578,7 @@ def rotate_form(
     request: Request, org: str, caller: OrgAdmins, db: DB, algorithm: Annotated[str, Form(max_length=10)] = ""
 ) -> Response:
     keys.rotate(db, caller.signed_in, caller.org, algorithm, master_of(request))
-    return RedirectResponse(f"/orgs/{caller.org.slug}/signing", status_code=303)
+    return done(f"/orgs/{caller.org.slug}/signing", "key-rotated")
 
 
 @router.post("/orgs/{org}/signing/seal-certificate", response_class=HTMLResponse)
@@ -393,4 +593,4 @@ def seal_certificate_form(
 ) -> Response:
     data = file.file.read(seals.MAX_PKCS12_BYTES + 1)  # a plain def: parsing runs off the event loop
     seals.import_pkcs12(db, caller.signed_in, caller.org, data, password or None, master_of(request))
-    return RedirectResponse(f"/orgs/{caller.org.slug}/signing", status_code=303)
+    return done(f"/orgs/{caller.org.slug}/signing", "seal-imported")

@@ -114,7 +114,8 @@ class Report:
         for check in self.checks:
             failed = verdict == Verdict.INVALID and check.outcome == Outcome.ERROR
             if failed or (verdict != Verdict.INVALID and check.verdict == verdict):
-                return check.sentence
+                named = BY_ISSUER.get(check.sentence)
+                return named.format(self.issuer_name) if named and self.issuer_name else check.sentence
         return "Every check passed."
 
     @property
@@ -131,6 +132,13 @@ class Report:
             "issuer": self.issuer,
             "checks": [check.as_dict() for check in self.checks],
         }
+
+
+# A status the issuer set, said with the issuer's name when the registry or our records know it.
+BY_ISSUER = {
+    "The issuer has revoked this credential.": "Revoked by {}.",
+    "The issuer has suspended this credential for now.": "Suspended by {} for now.",
+}
 
 
 @dataclass(frozen=True)

@@ -31,9 +31,14 @@ def _page(
     reports: list[tuple[str, checks.Report]],
     *,
     error: str | None = None,
+    error_field: str | None = None,
     code: int = 200,
     language: str | None = None,
+    document: str = "",
+    link: str = "",
 ) -> Response:
+    """The verifier page: each report's verdict and reason first, then what the document says; a refused form
+    again with the refusal at the top, linked to the box it is about, and what was pasted or typed kept."""
     return render(
         request,
         "verify.html",
@@ -44,6 +49,9 @@ def _page(
         language=language,
         language_links=language is not None or request.method == "GET",
         error=error,
+        error_field=error_field,
+        document=document,
+        link=link,
         status_code=code,
     )
 
@@ -64,17 +72,24 @@ def verify_upload(
     picture: Annotated[UploadFile | None, File()] = None,
 ) -> Response:
     """A credential as a file, pasted JSON, a link to it, or a picture of its QR code."""
+    typed, given = link, "verify-file"  # the box the credential came from, for a refusal to point at
     try:
         if picture is not None and picture.filename:
-            link = qr_link(picture.file.read(MAX_PICTURE_BYTES + 1))
+            given, link = "verify-picture", qr_link(picture.file.read(MAX_PICTURE_BYTES + 1))
+        elif link.strip():
+            given = "verify-link"
         if link.strip():
             return _open_link(request, caller, db, link.strip())
-        raw = file.file.read(checks.MAX_BYTES + 1) if file is not None and file.filename else document.encode()
+        from_file = bool(file is not None and file.filename)
+        given = "verify-text" if document.strip() and not from_file else "verify-file"
+        raw = file.file.read(checks.MAX_BYTES + 1) if file is not None and from_file else document.encode()
         if not raw.strip():
             raise TrustError("Choose a file, paste the credential's JSON, give its link or a picture of its QR code.")
         parsed = checks.parse(raw)
     except TrustError as error:
-        return _page(request, caller, db, [], error=str(error), code=422)
+        return _page(
+            request, caller, db, [], error=str(error), error_field=given, code=422, document=document, link=typed
+        )
     report = verifier_of(request, db)(parsed)
     announce_verification(request, db, parsed, report, "upload")
     return _page(request, caller, db, [("The credential", report)])

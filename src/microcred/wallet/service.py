@@ -92,7 +92,7 @@ def claim(db: Session, user: User, token: str) -> WalletCredential:
         issuer_name=issuer,
         source="claim",
     )
-    issued.claim_hash = None  # one time: the link is used up
+    claims.use_up(issued)  # one time: the link is used up, and says where the credential went when opened again
     db.add(row)
     db.flush()
     return row
