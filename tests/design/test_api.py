@@ -65,13 +65,13 @@ def test_bad_specifications_are_refused_naming_the_field_and_nothing_is_saved(
 ) -> None:
     educator = bearer(database, world, "a", Role.EDUCATOR)
     for body, field in (
-        (annex_i_minimum(eqf_level=11), "eqf_level"),
-        (annex_i_minimum(workload_hours=-3), "workload_hours"),
-        (annex_i_minimum(credits={"value": 5}), "system"),
-        (annex_i_minimum(learning_outcomes=[{"text": "x", "skills": ["not-a-uri"]}]), "skills"),
+        (annex_i_minimum(eqf_level=11), "EQF level must be at most 8."),
+        (annex_i_minimum(workload_hours=-3), "Workload"),
+        (annex_i_minimum(credits={"value": 5}), "System of credits is required."),
+        (annex_i_minimum(learning_outcomes=[{"text": "x", "skills": ["not-a-uri"]}]), "skill"),
     ):
         response = client.post("/api/orgs/a/specifications", json=body, headers=educator)
-        assert response.status_code == 422 and field in response.text, response.text
+        assert response.status_code == 422 and field in response.json()["detail"], response.text
     bad_import = client.post("/api/orgs/a/specifications/import", content=b'{"type": "Person"}', headers=educator)
     assert_error(bad_import, 422, "invalid_document")
     assert client.get("/api/orgs/a/specifications", headers=educator).json() == []

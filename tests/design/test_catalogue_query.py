@@ -29,17 +29,17 @@ def shelf(db: Session) -> dict[str, Any]:
 @pytest.mark.parametrize(
     ("params", "message"),
     [
-        ({"eqf": ["9"]}, "eqf: 9 is not an EQF level"),
-        ({"eqf": ["high"]}, "eqf: Input should be a valid integer"),
-        ({"field": ["0999"]}, "field: '0999' is not a known ISCED-F field"),
-        ({"skill": ["http://example.com/x"]}, "skill: 'http://example.com/x' is not an ESCO skill URI"),
-        ({"language": ["xx"]}, "language: 'xx' is not an ISO 639-1"),
-        ({"hours_min": "-1"}, "hours_min: Input should be greater than or equal to 0"),
-        ({"credit_system": "ABC"}, "credit_system: 'ABC' is not a credit system"),
-        ({"sort": "random"}, "sort: Input should be"),
-        ({"per_page": "1000"}, "per_page: Input should be less than or equal to 100"),
+        ({"eqf": ["9"]}, "EQF level: 9 is not an EQF level"),
+        ({"eqf": ["high"]}, "EQF level must be a whole number."),
+        ({"field": ["0999"]}, "Field (ISCED-F): '0999' is not a known ISCED-F field"),
+        ({"skill": ["http://example.com/x"]}, "ESCO skill: 'http://example.com/x' is not an ESCO skill URI"),
+        ({"language": ["xx"]}, "Language: 'xx' is not an ISO 639-1"),
+        ({"hours_min": "-1"}, "Workload, hours from must be at least 0."),
+        ({"credit_system": "ABC"}, "Credit system: 'ABC' is not a credit system"),
+        ({"sort": "random"}, "Order must be one of: relevance, newest"),
+        ({"per_page": "1000"}, "Results per page must be at most 100."),
         ({"colour": "red"}, "Unknown search parameter 'colour'"),
-        ({"q": "x" * 201}, "q: String should have at most 200 characters"),
+        ({"q": "x" * 201}, "Search words must be at most 200 characters long."),
     ],
 )
 def test_a_bad_query_is_refused_naming_the_parameter(params: dict[str, Any], message: str) -> None:

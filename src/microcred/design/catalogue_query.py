@@ -10,6 +10,7 @@ from pydantic import ValidationError
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from microcred import plain
 from microcred.accounts.models import Organisation
 from microcred.design.schemas import CatalogueQuery
 from microcred.errors import InvalidInput
@@ -39,6 +40,17 @@ SORTS = {
 }
 
 LIST_PARAMETERS = frozenset(FACETS)
+# What the catalogue page calls each parameter, to name it in a refusal.
+QUERY_LABELS = {
+    **FACETS,
+    "q": "Search words",
+    "hours_min": "Workload, hours from",
+    "hours_max": "Workload, hours to",
+    "credits_min": "ECTS credits from",
+    "credits_max": "ECTS credits to",
+    "price_max": "Most I would pay (EUR)",
+    "sort": "Order",
+}
 
 
 def parse_query(params: Mapping[str, Any], multi: Mapping[str, list[str]]) -> CatalogueQuery:
@@ -55,10 +67,9 @@ def parse_query(params: Mapping[str, Any], multi: Mapping[str, list[str]]) -> Ca
     try:
         return CatalogueQuery.model_validate(data)
     except ValidationError as error:
-        problem = error.errors()[0]
-        where = ".".join(str(part) for part in problem["loc"][:1])
-        message = problem["msg"].removeprefix("Value error, ")
-        raise InvalidInput(f"{where}: {message.rstrip('.')}.", code="invalid_query") from None
+        problem = error.errors()[0]  # named by its parameter, not by the value's place in a list
+        said = plain.sentence({**problem, "loc": problem["loc"][:1]}, QUERY_LABELS)
+        raise InvalidInput(said, code="invalid_query") from None
 
 
 def parse_url_query(pairs: Iterable[tuple[str, str]]) -> CatalogueQuery:
@@ -78,9 +89,9 @@ def check_query(db: Session, query: CatalogueQuery) -> None:
         known = set(db.scalars(select(Organisation.slug).where(Organisation.slug.in_(query.provider))))
         missing = [slug for slug in query.provider if slug not in known]
         if missing:
-            raise InvalidInput(f"provider: there is no provider {missing[0]!r}.", code="invalid_query")
+            raise InvalidInput(f"Provider: there is no provider {missing[0]!r}.", code="invalid_query")
     if query.skill and taxonomy.release(db) is not None:
         known = set(taxonomy.skills_by_uri(db, query.skill))
         missing = [uri for uri in query.skill if uri not in known]
         if missing:
-            raise InvalidInput(f"skill: {missing[0]} is not an ESCO skill.", code="unknown_skill")
+            raise InvalidInput(f"ESCO skill: {missing[0]} is not an ESCO skill.", code="unknown_skill")

@@ -11,6 +11,7 @@ from pydantic import ValidationError
 from sqlalchemy import delete, func, select
 from sqlalchemy.orm import Session, selectinload
 
+from microcred import plain
 from microcred.accounts import audit
 from microcred.accounts.models import Organisation
 from microcred.accounts.principal import Actor
@@ -36,18 +37,14 @@ def parse_content(data: Any, *, source: str = "specification") -> SpecificationC
         return SpecificationContent.model_validate(data)
     except ValidationError as error:
         raise InvalidInput(
-            f"The {source} is not valid: {describe_errors(error)}", code="invalid_specification"
+            f"The {source} is not valid. {describe_errors(error)}", code="invalid_specification"
         ) from None
 
 
 def describe_errors(error: ValidationError, limit: int = 5) -> str:
-    parts = []
-    for problem in error.errors()[:limit]:
-        where = ".".join(str(part) for part in problem["loc"]) or "document"
-        message = problem["msg"].removeprefix("Value error, ")
-        parts.append(f"{where}: {message}")
-    more = len(error.errors()) - limit
-    return "; ".join(parts) + (f" (and {more} more)" if more > 0 else "")
+    """The problems in plain sentences, each naming its field by the label pages give it (each ends with a full
+    stop)."""
+    return plain.describe(error.errors(), LABELS, limit=limit)
 
 
 def content_of(spec: Specification) -> SpecificationContent:
@@ -67,12 +64,12 @@ def check_skills(db: Session, content: SpecificationContent) -> None:
     unknown = unknown_skills(db, content)
     if unknown:
         where = [
-            f"learning_outcomes.{i}.skills: {uri}"
+            f"{plain.label(('learning_outcomes', i))} links {uri}, which is not an ESCO skill."
             for i, outcome in enumerate(content.learning_outcomes)
             for uri in outcome.skills
             if uri in unknown
         ]
-        raise InvalidInput("Unknown ESCO skill: " + "; ".join(where[:5]), code="unknown_skill")
+        raise InvalidInput(" ".join(where[:5]), code="unknown_skill")
 
 
 def unknown_skills(db: Session, content: SpecificationContent) -> set[str]:

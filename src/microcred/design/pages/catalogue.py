@@ -30,6 +30,15 @@ def _visible(facet: str, values: list[FacetValue], query: CatalogueQuery) -> lis
     return [v for v in values if len(v.value) == 2 or v.value[:-1] in chosen or v.value[:2] in chosen or v.selected]
 
 
+RANGES = ("hours_min", "hours_max", "credits_min", "credits_max", "price_max")
+
+
+def _active_filters(query: CatalogueQuery) -> int:
+    """How many filters the search has: each ticked value and each bound typed."""
+    ticked = sum(len(getattr(query, facet)) for facet in catalogue_query.FACETS)
+    return ticked + sum(getattr(query, bound) is not None for bound in RANGES)
+
+
 def _page_link(request: Request, page: int) -> str:
     pairs = [(key, value) for key, value in request.query_params.multi_items() if key != "page"]
     return "/catalogue?" + urlencode([*pairs, ("page", str(page))])
@@ -65,7 +74,8 @@ def catalogue_page(request: Request, caller: Anyone, db: DB) -> Response:
             (facet, label, _visible(facet, results.facets.get(facet, []), query))
             for facet, label in catalogue_query.FACETS.items()
         ],
-        sorts=catalogue_query.SORTS,
+        sort_options=[(key, label) for key, label in catalogue_query.SORTS.items() if key != "relevance"],
+        active=_active_filters(query),
         previous_page=_page_link(request, query.page - 1) if query.page > 1 else None,
         next_page=_page_link(request, query.page + 1) if query.page < pages else None,
         pages=pages,

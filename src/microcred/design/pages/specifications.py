@@ -6,10 +6,10 @@ import uuid
 from datetime import date
 from typing import Annotated, Any
 
-from fastapi import APIRouter, Depends, Request
-from fastapi.responses import HTMLResponse, RedirectResponse, Response
-from starlette.datastructures import FormData
+from fastapi import APIRouter, Depends, Form, Request
+from fastapi.responses import HTMLResponse, Response
 
+from microcred.design import form
 from microcred.design import service as design
 from microcred.design.labels import vocabularies
 from microcred.design.models import Specification
@@ -19,12 +19,12 @@ from microcred.inputs import optional_date
 from microcred.skills.extract import extract_skills
 from microcred.taxonomy import service as taxonomy
 from microcred.web.errors import STATUS
+from microcred.web.flash import done
 from microcred.web.forms import refusing
 from microcred.web.security import DB, Caller, Educators, OrgAdmins
 from microcred.web.templating import render
 
 router = APIRouter(include_in_schema=False)
-BLANK_OUTCOMES = 2  # empty outcome rows offered below the existing ones
 SUGGESTIONS = 5
 
 
@@ -37,186 +37,25 @@ def _own_specification(spec_id: uuid.UUID, caller: Educators, db: DB) -> Specifi
 OwnSpecification = Annotated[Specification, Depends(_own_specification)]
 
 
-# Form <-> content ------------------------------------------------------------------------------------------
-
-
-def content_to_form(c: SpecificationContent) -> dict[str, Any]:
-    """The content as the strings the form shows."""
-
-    def text(value: Any) -> str:
-        return "" if value is None else format(value, "f") if hasattr(value, "normalize") else str(value)
-
-    return {
-        "title": c.title,
-        "code": c.code,
-        "description": c.description,
-        "languages": ", ".join(c.languages),
-        "issuer_country": c.issuer_country or "",
-        "issuer_region": c.issuer_region,
-        "awarding_bodies": "\n".join(
-            " | ".join(part for part in (b.name, b.country or "", b.homepage or "") if part) for b in c.awarding_bodies
-        ),
-        "outcomes": [{"text": o.text, "skills": o.skills} for o in c.learning_outcomes],
-        "workload_hours": text(c.workload_hours),
-        "credit_system": c.credits.system if c.credits else "",
-        "credit_value": text(c.credits.value) if c.credits else "",
-        "eqf_level": text(c.eqf_level),
-        "nqf_framework": c.nqf.framework if c.nqf else "",
-        "nqf_level": c.nqf.level if c.nqf else "",
-        "qf_ehea_cycle": c.qf_ehea_cycle or "",
-        "assessment_type": c.assessment.type if c.assessment else "",
-        "assessment_description": c.assessment.description if c.assessment else "",
-        "grading": c.assessment.grading if c.assessment else "",
-        "open_to_non_attendees": bool(c.assessment and c.assessment.open_to_non_attendees),
-        "participation": c.participation or "",
-        "learning_setting": c.learning_setting or "",
-        "delivery": c.delivery or "",
-        "duration_weeks": text(c.duration_weeks),
-        "qa_type": c.quality_assurance.type if c.quality_assurance else "",
-        "qa_body": c.quality_assurance.body if c.quality_assurance else "",
-        "qa_description": c.quality_assurance.description if c.quality_assurance else "",
-        "qa_url": (c.quality_assurance.url or "") if c.quality_assurance else "",
-        "prerequisites": c.prerequisites,
-        "supervision": c.supervision or "",
-        "stack": ("stackable" if c.stackability.stackable else "standalone") if c.stackability else "",
-        "partial_qualification": bool(c.stackability and c.stackability.partial_qualification),
-        "towards": c.stackability.towards if c.stackability else "",
-        "further_information": c.further_information,
-        "homepage": c.homepage or "",
-        "field": c.field or "",
-        "audiences": list(c.audiences),
-        "price_amount": text(c.price.amount) if c.price else "",
-        "price_currency": c.price.currency if c.price else "EUR",
-        "needs_evidence": c.needs_evidence,
-        "offer_start": text(c.offer_start),
-        "offer_end": text(c.offer_end),
-    }
-
-
-def _outcomes_from(form: FormData) -> list[dict[str, Any]]:
-    outcomes = []
-    for index in range(50 + BLANK_OUTCOMES):
-        text = str(form.get(f"outcome_{index}", "")).strip()
-        if f"outcome_{index}" not in form:
-            break
-        skills = [str(uri) for uri in form.getlist(f"skills_{index}")]
-        skills += [part for part in str(form.get(f"add_skills_{index}", "")).split() if part]
-        if text:
-            outcomes.append({"text": text, "skills": list(dict.fromkeys(skills))})
-    return outcomes
-
-
-def form_to_values(form: FormData) -> dict[str, Any]:
-    """What the person typed, to show it again if it does not validate."""
-    values: dict[str, Any] = {key: str(value) for key, value in form.items() if key != "csrf_token"}
-    values["outcomes"] = _outcomes_from(form)
-    values["audiences"] = [str(a) for a in form.getlist("audiences")]
-    values["open_to_non_attendees"] = "open_to_non_attendees" in form
-    values["partial_qualification"] = "partial_qualification" in form
-    return values
-
-
-def values_to_content(v: dict[str, Any]) -> SpecificationContent:
-    def opt(key: str) -> str | None:
-        value = str(v.get(key, "")).strip()
-        return value or None
-
-    bodies = []
-    for line in str(v.get("awarding_bodies", "")).splitlines():
-        parts = [part.strip() for part in line.split("|")]
-        if not parts[0]:
-            continue
-        country = next((p for p in parts[1:] if len(p) == 2), None)
-        homepage = next((p for p in parts[1:] if p.startswith(("http://", "https://"))), None)
-        bodies.append({"name": parts[0], "country": country, "homepage": homepage})
-    data: dict[str, Any] = {
-        "title": v.get("title", ""),
-        "code": v.get("code", ""),
-        "description": v.get("description", ""),
-        "languages": [
-            part.strip() for part in str(v.get("languages", "")).replace(";", ",").split(",") if part.strip()
-        ],
-        "issuer_country": opt("issuer_country"),
-        "issuer_region": v.get("issuer_region", ""),
-        "awarding_bodies": bodies,
-        "learning_outcomes": v.get("outcomes", []),
-        "workload_hours": opt("workload_hours"),
-        "credits": {"system": v["credit_system"], "value": opt("credit_value")} if opt("credit_system") else None,
-        "eqf_level": opt("eqf_level"),
-        "nqf": {"framework": v.get("nqf_framework", ""), "level": v.get("nqf_level", "")}
-        if opt("nqf_framework") or opt("nqf_level")
-        else None,
-        "qf_ehea_cycle": opt("qf_ehea_cycle"),
-        "assessment": {
-            "type": v["assessment_type"],
-            "description": v.get("assessment_description", ""),
-            "grading": v.get("grading", ""),
-            "open_to_non_attendees": bool(v.get("open_to_non_attendees")),
-        }
-        if opt("assessment_type")
-        else None,
-        "participation": opt("participation"),
-        "learning_setting": opt("learning_setting"),
-        "delivery": opt("delivery"),
-        "duration_weeks": opt("duration_weeks"),
-        "quality_assurance": {
-            "type": v["qa_type"],
-            "body": v.get("qa_body", ""),
-            "description": v.get("qa_description", ""),
-            "url": opt("qa_url"),
-        }
-        if opt("qa_type")
-        else None,
-        "prerequisites": v.get("prerequisites", ""),
-        "supervision": opt("supervision"),
-        "stackability": {
-            "stackable": v["stack"] == "stackable",
-            "partial_qualification": bool(v.get("partial_qualification")),
-            "towards": v.get("towards", ""),
-        }
-        if opt("stack")
-        else None,
-        "further_information": v.get("further_information", ""),
-        "homepage": opt("homepage"),
-        "field": opt("field"),
-        "audiences": v.get("audiences", []),
-        "price": {"amount": opt("price_amount"), "currency": v.get("price_currency") or "EUR"}
-        if opt("price_amount")
-        else None,
-        "needs_evidence": v.get("needs_evidence", ""),
-        "offer_start": opt("offer_start"),
-        "offer_end": opt("offer_end"),
-    }
-    credits = data["credits"]
-    if credits is not None and credits["value"] is None:
-        raise InvalidInput(
-            "credits.value: give the number of credits, or no credit system.", code="invalid_specification"
-        )
-    if opt("credit_value") and credits is None:
-        raise InvalidInput(
-            "credits.system: credits need their credit system (ECTS, UK, NZ, …).", code="invalid_specification"
-        )
-    return design.parse_content(data)
-
-
 # Pages ---------------------------------------------------------------------------------------------------------------
 
 
-def _labels(db: DB, values: dict[str, Any]) -> dict[str, str]:
-    uris = [uri for outcome in values.get("outcomes", []) for uri in outcome.get("skills", [])]
-    return taxonomy.skill_labels(db, uris)
-
-
-def _suggestions(db: DB, values: dict[str, Any]) -> list[list[tuple[str, str]]]:
-    """For each outcome, ESCO skills its text suggests that it does not link yet."""
-    found = []
-    for outcome in values.get("outcomes", []):
-        try:
-            hits = extract_skills(db, outcome["text"], top=SUGGESTIONS + len(outcome["skills"]))
-        except MicrocredError:
-            hits = []
-        found.append([(h.uri, h.label) for h in hits if h.uri not in outcome["skills"]][:SUGGESTIONS])
-    return found
+def _offers(db: DB, values: dict[str, Any], close: dict[int, list[str]]) -> list[dict[str, list[str]]]:
+    """For each outcome, the skills offered beside the linked ones, unticked: the close matches of a skill just
+    found by name, then what the outcome's text suggests."""
+    offers = []
+    for index, outcome in enumerate(values.get("outcomes", [])):
+        near = [uri for uri in close.get(index, []) if uri not in outcome["skills"]]
+        hits = []
+        if outcome["text"]:
+            try:
+                hits = extract_skills(db, outcome["text"], top=SUGGESTIONS + len(outcome["skills"]) + len(near))
+            except MicrocredError:
+                hits = []
+        taken = set(outcome["skills"]) | set(near)
+        suggested = [hit.uri for hit in hits if hit.uri not in taken][:SUGGESTIONS]
+        offers.append({"close": near, "suggested": suggested})
+    return offers
 
 
 def _form_page(
@@ -226,11 +65,15 @@ def _form_page(
     *,
     spec: Specification | None,
     values: dict[str, Any],
-    error: str | None = None,
-    saved: bool = False,
+    problems: list[form.Problem] | None = None,
+    close: dict[int, list[str]] | None = None,
     status_code: int = 200,
 ) -> Response:
     report = design.report(db, caller.org, spec) if spec is not None else None
+    offers = _offers(db, values, close or {})
+    uris = [uri for outcome in values.get("outcomes", []) for uri in outcome["skills"]]
+    uris += [uri for offer in offers for uri in offer["close"] + offer["suggested"]]
+    problems = problems or []
     return render(
         request,
         "specification_form.html",
@@ -239,14 +82,14 @@ def _form_page(
         title=("Edit " + (spec.title or "specification")) if spec else "New micro-credential",
         spec=spec,
         f=values,
-        labels=_labels(db, values),
-        suggestions=_suggestions(db, values) if spec is not None else [],
-        blank_outcomes=BLANK_OUTCOMES,
+        labels=taxonomy.skill_labels(db, uris),
+        offers=offers,
+        blank_outcomes=form.BLANK_OUTCOMES,
         report=report,
-        error=error,
-        saved=saved,
+        problems=problems,
+        errors={box: message for box, message in reversed(problems) if box},
+        choices=form.choices(),
         status_code=status_code,
-        **vocabularies(),
     )
 
 
@@ -267,44 +110,73 @@ def specifications_page(request: Request, org: str, caller: Educators, db: DB) -
 
 @router.post("/orgs/{org}/design/profiles", response_class=HTMLResponse)
 async def profiles_form(request: Request, org: str, caller: OrgAdmins, db: DB) -> Response:
-    form = await request.form()
-    design.set_profiles(db, caller.signed_in, caller.org, [str(p) for p in form.getlist("profiles")])
-    return RedirectResponse(f"/orgs/{caller.org.slug}/specifications", status_code=303)
+    posted = await request.form()
+    design.set_profiles(db, caller.signed_in, caller.org, [str(p) for p in posted.getlist("profiles")])
+    return done(f"/orgs/{caller.org.slug}/specifications#profiles", "profiles-saved")
 
 
 @router.get("/orgs/{org}/specifications/new", response_class=HTMLResponse)
 def new_specification_page(request: Request, org: str, caller: Educators, db: DB) -> Response:
     content = design.prefilled(SpecificationContent(), caller.org)
-    return _form_page(request, caller, db, spec=None, values=content_to_form(content))
+    return _form_page(request, caller, db, spec=None, values=form.content_to_form(content))
+
+
+def _read(db: DB, values: dict[str, Any]) -> tuple[SpecificationContent, dict[int, list[str]]]:
+    """The content the form says, or a refusal with its first problem (the page shows them all again)."""
+    content, problems, close = form.read_form(db, values)
+    if content is None:
+        raise InvalidInput(problems[0][1] if problems else "The form is not complete.", code="invalid_specification")
+    return content, close
+
+
+async def _form_again(
+    error: MicrocredError, request: Request, caller: Caller, db: DB, spec: Specification | None
+) -> Response:
+    """The form again with every problem at the top and beside its box, and everything typed kept."""
+    values = form.form_to_values(await request.form())
+    _, problems, close = form.read_form(db, values)
+    return _form_page(
+        request,
+        caller,
+        db,
+        spec=spec,
+        values=values,
+        problems=problems or [(None, error.detail)],
+        close=close,
+        status_code=STATUS[error.kind],
+    )
 
 
 async def _new_form_again(error: MicrocredError, request: Request, caller: Caller, db: DB, **_: Any) -> Response:
-    values = form_to_values(await request.form())
-    return _form_page(request, caller, db, spec=None, values=values, error=error.detail, status_code=STATUS[error.kind])
+    return await _form_again(error, request, caller, db, None)
+
+
+def _edit_address(caller: Caller, spec_id: uuid.UUID, close: dict[int, list[str]]) -> str:
+    query = form.close_query(close)
+    return f"/orgs/{caller.org.slug}/specifications/{spec_id}/edit" + (f"?{query}" if query else "")
 
 
 @router.post("/orgs/{org}/specifications", response_class=HTMLResponse)
 @refusing(_new_form_again)
 async def create_specification(request: Request, org: str, caller: Educators, db: DB) -> Response:
-    values = form_to_values(await request.form())
-    spec = design.create(db, caller.signed_in, caller.org, values_to_content(values), prefill=False)
-    return RedirectResponse(f"/orgs/{caller.org.slug}/specifications/{spec.id}/edit?saved=1", status_code=303)
+    content, close = _read(db, form.form_to_values(await request.form()))
+    spec = design.create(db, caller.signed_in, caller.org, content, prefill=False)
+    return done(_edit_address(caller, spec.id, close), "specification-created")
 
 
 @router.get("/orgs/{org}/specifications/{spec_id}/edit", response_class=HTMLResponse)
-def edit_specification_page(
-    request: Request, org: str, spec_id: uuid.UUID, caller: Educators, db: DB, saved: bool = False
-) -> Response:
+def edit_specification_page(request: Request, org: str, spec_id: uuid.UUID, caller: Educators, db: DB) -> Response:
     spec = design.get(db, caller.org, spec_id)
-    return _form_page(request, caller, db, spec=spec, values=content_to_form(design.content_of(spec)), saved=saved)
+    values = form.content_to_form(design.content_of(spec))
+    close = form.close_from(request.query_params.multi_items(), len(values["outcomes"]))
+    return _form_page(request, caller, db, spec=spec, values=values, close=close)
 
 
 async def _edit_form_again(
     error: MicrocredError, request: Request, caller: Caller, db: DB, spec_id: uuid.UUID, **_: Any
 ) -> Response:
     spec = design.get(db, caller.org, spec_id)  # read again: the refusal rolled back what the handler began
-    values = form_to_values(await request.form())
-    return _form_page(request, caller, db, spec=spec, values=values, error=error.detail, status_code=STATUS[error.kind])
+    return await _form_again(error, request, caller, db, spec)
 
 
 @router.post("/orgs/{org}/specifications/{spec_id}/edit", response_class=HTMLResponse)
@@ -312,9 +184,9 @@ async def _edit_form_again(
 async def update_specification(
     request: Request, org: str, spec_id: uuid.UUID, caller: Educators, db: DB, spec: OwnSpecification
 ) -> Response:
-    values = form_to_values(await request.form())
-    design.update(db, caller.signed_in, caller.org, spec_id, values_to_content(values))
-    return RedirectResponse(f"/orgs/{caller.org.slug}/specifications/{spec.id}/edit?saved=1", status_code=303)
+    content, close = _read(db, form.form_to_values(await request.form()))
+    design.update(db, caller.signed_in, caller.org, spec_id, content)
+    return done(_edit_address(caller, spec.id, close), "specification-saved")
 
 
 def _spec_page(
@@ -323,8 +195,7 @@ def _spec_page(
     db: DB,
     spec: Specification,
     *,
-    error: str | None = None,
-    flash: str | None = None,
+    error: tuple[str | None, str] | None = None,
     status_code: int = 200,
 ) -> Response:
     content = design.content_of(spec)
@@ -337,7 +208,6 @@ def _spec_page(
         spec=spec,
         c=content,
         status=design.status(spec),
-        flash=flash,
         relist=spec.withdrawn_at is not None
         and bool(spec.editions)
         and design.edition_content(spec.editions[-1]) == content,
@@ -351,26 +221,31 @@ def _spec_page(
     )
 
 
-# What the page says after an action: a fixed sentence per action, never text taken from the address.
-DONE = {"published": "Published.", "reviewed": "The review is recorded.", "withdrawn": "Withdrawn from the catalogue."}
-
-
 @router.get("/orgs/{org}/specifications/{spec_id}", response_class=HTMLResponse)
-def specification_page(
-    request: Request, org: str, spec_id: uuid.UUID, caller: Educators, db: DB, done: str = ""
-) -> Response:
-    return _spec_page(request, caller, db, design.get(db, caller.org, spec_id), flash=DONE.get(done))
+def specification_page(request: Request, org: str, spec_id: uuid.UUID, caller: Educators, db: DB) -> Response:
+    return _spec_page(request, caller, db, design.get(db, caller.org, spec_id))
+
+
+# The box a refusal of the specification page's forms is about: (the action, the refusal's code) -> the box's id.
+_ACTION_BOXES = {
+    ("publish", "invalid_review_date"): "review_due",
+    ("publish", "not_publishable"): "blocking",
+    ("review", "invalid_review_date"): "next_review",
+    ("withdraw", "not_confirmed"): "withdraw-confirm",
+}
 
 
 def _spec_again(
     error: MicrocredError, request: Request, caller: Caller, db: DB, spec_id: uuid.UUID, **_: Any
 ) -> Response:
     spec = design.get(db, caller.org, spec_id)  # read again: the refusal rolled back what the handler began
-    return _spec_page(request, caller, db, spec, error=error.detail, status_code=STATUS[error.kind])
+    action = request.url.path.rsplit("/", 1)[-1]
+    box = _ACTION_BOXES.get((action, error.code))
+    return _spec_page(request, caller, db, spec, error=(box, error.detail), status_code=STATUS[error.kind])
 
 
-def _back_to(caller: Caller, spec_id: uuid.UUID, done: str) -> Response:
-    return RedirectResponse(f"/orgs/{caller.org.slug}/specifications/{spec_id}?done={done}", status_code=303)
+def _back_to(caller: Caller, spec_id: uuid.UUID, key: str) -> Response:
+    return done(f"/orgs/{caller.org.slug}/specifications/{spec_id}", key)
 
 
 @router.post("/orgs/{org}/specifications/{spec_id}/publish", response_class=HTMLResponse)
@@ -378,8 +253,8 @@ def _back_to(caller: Caller, spec_id: uuid.UUID, done: str) -> Response:
 async def publish_form(
     request: Request, org: str, spec_id: uuid.UUID, caller: Educators, db: DB, spec: OwnSpecification
 ) -> Response:
-    form = await request.form()
-    review_due = optional_date(form.get("review_due"), field="review date", code="invalid_review_date")
+    posted = await request.form()
+    review_due = optional_date(posted.get("review_due"), field="review date", code="invalid_review_date")
     design.publish(db, caller.signed_in, caller.org, spec_id, review_due=review_due)
     return _back_to(caller, spec_id, "published")
 
@@ -389,9 +264,9 @@ async def publish_form(
 async def review_form(
     request: Request, org: str, spec_id: uuid.UUID, caller: Educators, db: DB, spec: OwnSpecification
 ) -> Response:
-    form = await request.form()
-    next_review = optional_date(form.get("next_review"), field="next review date", code="invalid_review_date")
-    note = str(form.get("note", ""))[:2000]
+    posted = await request.form()
+    next_review = optional_date(posted.get("next_review"), field="next review date", code="invalid_review_date")
+    note = str(posted.get("note", ""))[:2000]
     design.review(db, caller.signed_in, caller.org, spec_id, next_review=next_review, note=note)
     return _back_to(caller, spec_id, "reviewed")
 
@@ -399,8 +274,20 @@ async def review_form(
 @router.post("/orgs/{org}/specifications/{spec_id}/withdraw", response_class=HTMLResponse)
 @refusing(_spec_again)
 def withdraw_form(
-    request: Request, org: str, spec_id: uuid.UUID, caller: Educators, db: DB, spec: OwnSpecification
+    request: Request,
+    org: str,
+    spec_id: uuid.UUID,
+    caller: Educators,
+    db: DB,
+    spec: OwnSpecification,
+    confirm: Annotated[str, Form(max_length=20)] = "",
 ) -> Response:
+    if confirm != "yes":
+        raise InvalidInput(
+            "Tick the box to confirm the withdrawal: it takes the micro-credential out of the catalogue. "
+            "It was not withdrawn.",
+            code="not_confirmed",
+        )
     design.withdraw(db, caller.signed_in, caller.org, spec_id)
     return _back_to(caller, spec_id, "withdrawn")
 
