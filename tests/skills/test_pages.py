@@ -14,6 +14,8 @@ from sqlalchemy import func, select
 from microcred.accounts import service as accounts
 from microcred.accounts.principal import Actor
 from microcred.skills import cohorts
+from microcred.skills import service as skills
+from microcred.skills.models import ExperienceKind
 from microcred.store import Database
 from tests.conftest import World, csrf_from, log_in
 from tests.skills.fixtures import give_skills, log_out
@@ -40,12 +42,13 @@ def test_profile_pages_from_experience_to_matches(client: TestClient, world: Wor
         },
         follow_redirects=False,
     )
-    assert created.status_code == 303
+    assert created.status_code == 303 and created.headers["location"].endswith("?done=experience-added")
     page = client.get(created.headers["location"])
     assert "Suggested skills" in page.text and "operate welding equipment" in page.text
+    assert '<div class="notice" role="status">Experience added.' in page.text
     skill_uri = page.text.split('name="skill" value="')[1].split('"')[0]
     kept = client.post(
-        f"{created.headers['location']}/skills",
+        f"{created.headers['location'].split('?')[0]}/skills",
         data={"csrf_token": csrf_from(page.text), "skill": skill_uri, "strength": "4"},
         follow_redirects=False,
     )
@@ -59,6 +62,8 @@ def test_profile_pages_from_experience_to_matches(client: TestClient, world: Wor
         data={"csrf_token": csrf_from(form.text), "kind": "job", "title": "Welder", "started_on": "March"},
     )
     assert bad_dates.status_code == 422 and "must look like 2024-09-30" in bad_dates.text
+    assert '<a href="#started_on">The start date must look like 2024-09-30.</a>' in bad_dates.text  # the summary
+    assert 'id="started_on-error"' in bad_dates.text and 'value="Welder"' in bad_dates.text
 
 
 def test_a_cohort_from_invitation_to_exports(client: TestClient, world: World, database: Database) -> None:
@@ -76,7 +81,7 @@ def test_a_cohort_from_invitation_to_exports(client: TestClient, world: World, d
     )
     cohort_url = created.headers["location"]
     cohort_page = client.get(cohort_url).text
-    code = re.search(r'<code id="access-code">(\w+)</code>', cohort_page).group(1)  # type: ignore[union-attr]
+    code = re.search(r'id="access-code" type="text" readonly value="(\w+)"', cohort_page).group(1)  # type: ignore[union-attr]
     assert len(code) == 10 and f"/join/{code}" in cohort_page
     log_out(client)
 
@@ -158,7 +163,7 @@ def test_cohorts_are_isolated_and_codes_checked(client: TestClient, world: World
         f"{cohort_path}/open", data={"csrf_token": csrf_from(page.text), "open": "no"}, follow_redirects=False
     )
     assert closed.status_code == 303
-    code = re.search(r'<code id="access-code">(\w+)</code>', client.get(cohort_path).text).group(1)  # type: ignore[union-attr]
+    code = re.search(r'id="access-code" type="text" readonly value="(\w+)"', client.get(cohort_path).text).group(1)  # type: ignore[union-attr]
     log_out(client)
     log_in(client, "educator@b.example", world.passwords["educator@b.example"])
     assert client.get(cohort_path).status_code == 404
@@ -271,3 +276,167 @@ def test_a_refused_cohort_comes_back_with_what_was_typed(client: TestClient, wor
     assert refused.status_code == 422, refused.text
     assert "Tuesday evenings &amp; weekends</textarea>" in refused.text
     assert "Tuesday evenings" not in client.get("/orgs/a/cohorts").text
+
+
+# Keeping and dismissing suggestions: in place with the page's script (JSON), back at the row without it ---------
+
+JSON = {"Accept": "application/json"}
+
+
+def experience_with_suggestions(database: Database, email: str, title: str, description: str) -> str:
+    """An experience of the person's, with its suggestions made: its page's address."""
+    with database.session() as db:
+        user = accounts.user_by_email(db, email)
+        item = skills.add_experience(db, user, kind=ExperienceKind.JOB, title=title, description=description)
+        skills.suggest_skills(db, user, item.id)
+        return f"/profile/experiences/{item.id}"
+
+
+def suggestions_on(html: str) -> list[tuple[str, str]]:
+    """(skill id, label) of the suggestions waiting on an experience page, in order."""
+    waiting = html.split('id="suggested-skills"')[1].split("</ul>")[0]
+    return re.findall(r'<li class="skill-row" id="skill-([^"]+)">.*?aria-label="Keep ([^"]+)"', waiting, re.S)
+
+
+def kept_on(html: str) -> list[str]:
+    kept = html.split('id="confirmed-skills"')[1].split("</ul>")[0]
+    return re.findall(r'<li class="skill-row" id="skill-([^"]+)">', kept)
+
+
+def test_without_javascript_a_kept_skill_comes_back_at_its_row_with_a_message(
+    client: TestClient, world: World, database: Database
+) -> None:
+    url = experience_with_suggestions(
+        database, "learner@a.example", "Web developer", "Built web shops in Scala and JavaScript with AJAX."
+    )
+    log_in(client, "learner@a.example", world.passwords["learner@a.example"])
+    page = client.get(url).text
+    (first, first_label), (second, second_label) = suggestions_on(page)[:2]
+    token = csrf_from(page)
+
+    kept = client.post(
+        f"{url}/skills", data={"csrf_token": token, "skill": first, "strength": "4"}, follow_redirects=False
+    )
+    assert kept.status_code == 303
+    assert kept.headers["location"] == f"{url}?skill={first}&done=skill-kept#skill-{first}"
+    shown = client.get(kept.headers["location"]).text
+    assert f'<div class="notice" role="status">Kept: {first_label}</div>' in shown
+    assert kept_on(shown) == [first] and first not in dict(suggestions_on(shown))
+    assert f'aria-label="Save the strength of {first_label}"' in shown
+
+    saved = client.post(
+        f"{url}/skills", data={"csrf_token": token, "skill": first, "strength": "5"}, follow_redirects=False
+    )
+    assert saved.headers["location"] == f"{url}?skill={first}&done=skill-saved#skill-{first}"
+    assert f"Saved: {first_label}, strength 5 of 5</div>" in client.get(saved.headers["location"]).text
+
+    dismissed = client.post(f"{url}/skills/remove", data={"csrf_token": token, "skill": second}, follow_redirects=False)
+    assert dismissed.headers["location"] == f"{url}?skill={second}&done=skill-dismissed#suggested"
+    shown = client.get(dismissed.headers["location"]).text
+    assert f"Dismissed: {second_label}</div>" in shown and second not in dict(suggestions_on(shown))
+
+    removed = client.post(f"{url}/skills/remove", data={"csrf_token": token, "skill": first}, follow_redirects=False)
+    assert removed.headers["location"] == f"{url}?skill={first}&done=skill-removed#confirmed"
+    assert f"Removed: {first_label}</div>" in client.get(removed.headers["location"]).text
+
+    # An address naming a change that did not happen says only the fixed sentence, never the skill.
+    third, third_label = suggestions_on(shown)[0]
+    forged = client.get(f"{url}?skill={third}&done=skill-kept").text
+    assert "Kept: the skill counts in your profile now." in forged and f"Kept: {third_label}" not in forged
+    assert "Kept: the skill" not in client.get(f"{url}?skill={third}&done=nonsense").text
+
+    again = client.post(f"{url}/suggestions", data={"csrf_token": token}, follow_redirects=False)
+    assert again.headers["location"] == f"{url}?done=skills-suggested#suggested"
+
+
+def test_with_javascript_a_skill_is_kept_or_dismissed_by_a_json_answer(
+    client: TestClient, world: World, database: Database
+) -> None:
+    url = experience_with_suggestions(
+        database, "learner@a.example", "Web developer", "Built web shops in Scala and JavaScript with AJAX."
+    )
+    log_in(client, "learner@a.example", world.passwords["learner@a.example"])
+    page = client.get(url).text
+    waiting = suggestions_on(page)
+    (first, first_label), (second, second_label) = waiting[:2]
+    token = csrf_from(page)
+    assert '<script src="/static/profile.js" defer></script>' in page
+    assert client.get("/static/profile.js").status_code == 200
+
+    kept = client.post(f"{url}/skills", data={"csrf_token": token, "skill": first, "strength": "4"}, headers=JSON)
+    assert kept.status_code == 200 and kept.headers["content-type"] == "application/json"
+    assert kept.json() == {
+        "uri": f"http://data.europa.eu/esco/skill/{first}",
+        "id": first,
+        "label": first_label,
+        "action": "kept",
+        "strength": 4,
+        "kept": 1,
+        "suggested": len(waiting) - 1,
+        "message": f"Kept: {first_label}",
+    }
+    dismissed = client.post(f"{url}/skills/remove", data={"csrf_token": token, "skill": second}, headers=JSON)
+    assert dismissed.status_code == 200
+    assert (dismissed.json()["action"], dismissed.json()["strength"]) == ("dismissed", None)
+    assert (dismissed.json()["message"], dismissed.json()["suggested"]) == (
+        f"Dismissed: {second_label}",
+        len(waiting) - 2,
+    )
+    shown = client.get(url).text
+    assert kept_on(shown) == [first] and {first, second}.isdisjoint(dict(suggestions_on(shown)))
+
+    # Refusals answer in JSON too, in plain words, and change nothing.
+    again = client.post(f"{url}/skills/remove", data={"csrf_token": token, "skill": second}, headers=JSON)
+    assert again.status_code == 404
+    assert again.json() == {"error": "skill_not_on_experience", "detail": "That skill is not on this experience."}
+    bad = client.post(f"{url}/skills", data={"csrf_token": token, "skill": first, "strength": "9"}, headers=JSON)
+    assert bad.status_code == 422 and bad.json()["detail"] == "A skill's strength is a whole number from 1 to 5, not 9."
+    log_out(client)
+    log_in(client, "learner@b.example", world.passwords["learner@b.example"])
+    theirs = client.post(
+        f"{url}/skills",
+        data={"csrf_token": csrf_from(client.get("/profile").text), "skill": first, "strength": "2"},
+        headers=JSON,
+    )
+    assert theirs.status_code == 404 and theirs.json()["error"] == "experience_not_found"
+
+
+def test_deleting_an_experience_asks_for_a_ticked_confirmation(
+    client: TestClient, world: World, database: Database
+) -> None:
+    url = experience_with_suggestions(database, "learner@a.example", "Baker", "Baked bread and pastries.")
+    log_in(client, "learner@a.example", world.passwords["learner@a.example"])
+    token = csrf_from(client.get(url).text)
+    refused = client.post(f"{url}/delete", data={"csrf_token": token})
+    assert refused.status_code == 422 and "Tick the box to confirm" in refused.text
+    assert client.get(url).status_code == 200
+    deleted = client.post(f"{url}/delete", data={"csrf_token": token, "confirm": "yes"}, follow_redirects=False)
+    assert deleted.headers["location"] == "/profile?done=experience-deleted"
+    assert "Experience deleted, with its skills." in client.get(deleted.headers["location"]).text
+    assert client.get(url).status_code == 404
+
+
+def test_each_career_match_leads_to_its_gap_to_stack(client: TestClient, world: World, database: Database) -> None:
+    give_skills(
+        database,
+        "learner@a.example",
+        ["Python (computer programming)", "SQL", "JavaScript", "Java (computer programming)", "software design"],
+    )
+    log_in(client, "learner@a.example", world.passwords["learner@a.example"])
+    careers = client.get("/profile/careers").text
+    links = re.findall(
+        r'<h2><a href="/careers/([^"]+)">([^<]+)</a></h2>.*?<a class="button secondary" href="(/profile/gap\?[^"]+)">',
+        careers,
+        re.S,
+    )
+    assert len(links) == careers.count('<li class="card">') >= 10
+    occupation, label, gap_link = links[0]
+    assert gap_link == f"/profile/gap?occupation={occupation}#gap"
+    gap = client.get(gap_link.replace("&amp;", "&"))
+    assert gap.status_code == 200
+    goal = gap.text.split('id="gap"')[1]
+    assert f'<h2 id="goal-heading">{label}</h2>' in goal and f'href="/careers/{occupation}"' in goal
+    # The gap is toward this career's essential skills: those the learner has are from their profile.
+    held = re.findall(r"<li>([^<]+)</li>", goal.split('id="held"')[1].split('id="missing"')[0])
+    profile = re.findall(r'<td data-label="Skill"><a href="[^"]+">([^<]+)</a>', client.get("/profile").text)
+    assert held and set(held) <= set(profile)

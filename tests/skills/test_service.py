@@ -10,7 +10,9 @@ from sqlalchemy.orm import Session
 
 from microcred.errors import InvalidInput, NotFound
 from microcred.skills import service as skills
+from microcred.skills.match import skills_that_go_together
 from microcred.skills.models import ExperienceKind, SkillSource
+from microcred.taxonomy import service as taxonomy
 from tests.skills.fixtures import person, uri_of
 
 
@@ -74,3 +76,74 @@ def test_experiences_are_private_to_their_learner(db: Session) -> None:
         skills.set_skill(db, other, item.id, uri_of(db, "SQL"), 3)
     with pytest.raises(NotFound):
         skills.delete_experience(db, other, uuid.uuid4())
+
+
+def test_suggestions_come_from_the_experience_itself_not_the_whole_profile(db: Session) -> None:
+    user = person(db)
+    developer = skills.add_experience(
+        db,
+        user,
+        kind=ExperienceKind.JOB,
+        title="Web developer",
+        description="Built web shops in Scala and JavaScript with AJAX, wrote SQL queries.",
+    )
+    programming = ["Scala", "AJAX", "JavaScript", "SQL", "Python (computer programming)", "Java (computer programming)"]
+    for label in programming:
+        skills.set_skill(db, user, developer.id, uri_of(db, label), 4)
+    food_bank = skills.add_experience(
+        db,
+        user,
+        kind=ExperienceKind.VOLUNTEERING,
+        title="Food bank volunteer",
+        description="Sorted donated food, packed parcels for families and welcomed visitors at the food bank.",
+    )
+    db.commit()
+    offered = skills.suggest_skills(db, user, food_bank.id)
+    labels = taxonomy.skill_labels(db, [s.skill_uri for s in offered])
+    together = {s.skill_uri for s in offered if s.source == SkillSource.FROM_OCCUPATIONS}
+    # What goes with the developer's skills (computer programming, C++, Ruby…) is not offered to the volunteer;
+    # what goes with volunteering is.
+    programming_uris = {uri_of(db, label) for label in programming}
+    goes_with_programming = {ref.uri for ref, _score in skills_that_go_together(db, programming_uris, limit=30)}
+    assert together and not together & (goes_with_programming | programming_uris), sorted(labels.values())
+    assert "manage volunteers" in labels.values()
+
+    # The developer's own suggestions still go with the developer's kept skills.
+    mine = skills.suggest_skills(db, user, developer.id)
+    assert uri_of(db, "computer programming") in {s.skill_uri for s in mine}
+
+
+def test_a_change_of_one_skill_says_what_it_was(db: Session) -> None:
+    user = person(db)
+    item = skills.add_experience(
+        db, user, kind=ExperienceKind.JOB, title="Junior web developer", description="I wrote SQL queries."
+    )
+    skills.suggest_skills(db, user, item.id)
+    waiting = [s.skill_uri for s in skills.experience(db, user, item.id).skills]
+    first, second = waiting[:2]
+    label = taxonomy.skill_labels(db, [first])[first]
+
+    kept = skills.keep_skill(db, user, item.id, first, 4)
+    assert (kept.action, kept.strength, kept.kept, kept.suggested) == ("kept", 4, 1, len(waiting) - 1)
+    assert kept.message == f"Kept: {label}"
+    saved = skills.keep_skill(db, user, item.id, first, 2)
+    assert (saved.action, saved.message) == ("saved", f"Saved: {label}, strength 2 of 5")
+    added = skills.keep_skill(db, user, item.id, uri_of(db, "Scala"), 3)
+    assert (added.action, added.message, added.kept) == ("added", "Added: Scala", 2)
+    dismissed = skills.drop_skill(db, user, item.id, second)
+    assert (dismissed.action, dismissed.strength, dismissed.suggested) == ("dismissed", None, len(waiting) - 2)
+    removed = skills.drop_skill(db, user, item.id, uri_of(db, "Scala"))
+    assert (removed.action, removed.message, removed.kept) == ("removed", "Removed: Scala", 1)
+    db.commit()
+
+    # What an address names is told only when the experience bears it out.
+    found = skills.experience(db, user, item.id)
+    assert skills.change_shown(db, found, "kept", first) == skills.SkillChange(
+        first, label, "kept", 2, 1, len(waiting) - 2
+    )
+    assert skills.change_shown(db, found, "dismissed", second) is not None
+    assert skills.change_shown(db, found, "kept", second) is None  # dismissed, not kept
+    assert skills.change_shown(db, found, "removed", first) is None  # still there
+    assert skills.change_shown(db, found, "kept", waiting[2]) is None  # a suggestion still waiting
+    assert skills.change_shown(db, found, "published", first) is None
+    assert skills.change_shown(db, found, "removed", "http://data.europa.eu/esco/skill/nothing") is None

@@ -4,9 +4,10 @@ from __future__ import annotations
 
 import uuid
 from typing import Annotated, Any
+from urllib.parse import quote
 
 from fastapi import APIRouter, Form, Request
-from fastapi.responses import HTMLResponse, RedirectResponse, Response
+from fastapi.responses import HTMLResponse, JSONResponse, RedirectResponse, Response
 from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
@@ -14,15 +15,17 @@ from sqlalchemy.orm import Session
 from microcred.accounts import service as accounts
 from microcred.accounts.models import User
 from microcred.accounts.passwords import check_new_password, hash_password
-from microcred.errors import Conflict, MicrocredError, NotFound
+from microcred.errors import Conflict, InvalidInput, MicrocredError, NotFound
 from microcred.inputs import is_digits, optional_date
 from microcred.skills import cohorts
 from microcred.skills import service as skills
 from microcred.skills.models import CohortStatus, Experience, ExperienceKind
+from microcred.skills.schemas import SkillChangeOut
 from microcred.taxonomy import search
 from microcred.taxonomy import service as taxonomy
 from microcred.web.downloads import attachment
 from microcred.web.errors import STATUS
+from microcred.web.flash import done
 from microcred.web.forms import refusing
 from microcred.web.security import DB, Anyone, Caller, Educators, SignedIn, settings_of
 from microcred.web.templating import render
@@ -93,6 +96,7 @@ def _experience_form_again(
         item=None,
         kinds=list(ExperienceKind),
         error=error.detail,
+        error_code=error.code,
         status_code=STATUS[error.kind],
         form={
             "kind": kind.value,
@@ -125,12 +129,12 @@ def create_experience(
         title=title,
         organisation=organisation,
         description=description,
-        started_on=optional_date(started_on, field="start date", code="invalid_dates"),
-        ended_on=optional_date(ended_on, field="end date", code="invalid_dates"),
+        started_on=optional_date(started_on, field="start date", code="invalid_start_date"),
+        ended_on=optional_date(ended_on, field="end date", code="invalid_end_date"),
     )
     if description.strip():
         skills.suggest_skills(db, caller.person, item.id)
-    return RedirectResponse(f"/profile/experiences/{item.id}", status_code=303)
+    return done(f"/profile/experiences/{item.id}", "experience-added")
 
 
 def _labels(db: Session, items: list[Experience]) -> dict[str, str]:
@@ -157,7 +161,9 @@ def _experience_page(
 
 
 @router.get("/profile/experiences/{experience_id}", response_class=HTMLResponse)
-def experience_page(request: Request, experience_id: uuid.UUID, caller: SignedIn, db: DB, q: str = "") -> Response:
+def experience_page(
+    request: Request, experience_id: uuid.UUID, caller: SignedIn, db: DB, q: str = "", skill: str = ""
+) -> Response:
     hits: list[search.Hit] = []
     error = None
     if q.strip():
@@ -165,15 +171,63 @@ def experience_page(request: Request, experience_id: uuid.UUID, caller: SignedIn
             hits = search.search_skills(db, q, 10)
         except MicrocredError as problem:
             error = problem.detail
+    # After a keep, save, dismiss or remove without JavaScript (`?done=skill-kept&skill=…`): the message names the
+    # skill, read from the experience as it is now; anything else in the address falls back to the fixed sentence.
+    change = None
+    if skill.strip():
+        item = skills.experience(db, caller.person, experience_id)
+        action = request.query_params.get("done", "").removeprefix("skill-")
+        change = skills.change_shown(db, item, action, taxonomy.skill_uri(skill.strip()[:100]))
     return _experience_page(
-        request, caller, db, experience_id, q=q, hits=hits, error=error, status_code=422 if error else 200
+        request,
+        caller,
+        db,
+        experience_id,
+        q=q,
+        hits=hits,
+        error=error,
+        status_code=422 if error else 200,
+        flash=change.message if change else None,
     )
+
+
+def _wants_json(request: Request) -> bool:
+    """The experience page's script asks for JSON answers (`Accept: application/json`) to change rows in place."""
+    return "application/json" in request.headers.get("accept", "")
 
 
 def _experience_again(
     error: MicrocredError, request: Request, caller: Caller, db: Session, experience_id: uuid.UUID, **_: Any
 ) -> Response:
+    if _wants_json(request):
+        return JSONResponse({"error": error.code, "detail": error.detail}, status_code=STATUS[error.kind])
     return _experience_page(request, caller, db, experience_id, status_code=STATUS[error.kind], error=error.detail)
+
+
+def _changed(request: Request, experience_id: uuid.UUID, change: skills.SkillChange) -> Response:
+    """The answer to a change of one skill: JSON for the page's script (SkillChangeOut); otherwise back to the
+    experience page, at the skill's row (or its list, when the row is gone), with a message naming the skill."""
+    skill_id = change.uri.rsplit("/", 1)[-1]
+    if _wants_json(request):
+        answer = SkillChangeOut(
+            uri=change.uri,
+            id=skill_id,
+            label=change.label,
+            action=change.action,
+            strength=change.strength,
+            kept=change.kept,
+            suggested=change.suggested,
+            message=change.message,
+        )
+        return JSONResponse(answer.model_dump(mode="json"))
+    anchor = (
+        f"skill-{skill_id}"
+        if change.strength is not None
+        else "suggested"
+        if change.action == "dismissed"
+        else "confirmed"
+    )
+    return done(f"/profile/experiences/{experience_id}?skill={quote(skill_id)}#{anchor}", f"skill-{change.action}")
 
 
 @router.post("/profile/experiences/{experience_id}/skills", response_class=HTMLResponse)
@@ -186,29 +240,45 @@ def set_skill(
     skill: Annotated[str, Form(max_length=255)],
     strength: Annotated[str, Form(max_length=3)],
 ) -> Response:
+    """Keep a suggestion, add a skill found by name, or save a kept skill's strength (JSON: SkillChangeOut)."""
     value = int(strength) if is_digits(strength.strip()) else strength
-    skills.set_skill(db, caller.person, experience_id, taxonomy.skill_uri(skill), skills.check_strength(value))
-    return RedirectResponse(f"/profile/experiences/{experience_id}", status_code=303)
+    change = skills.keep_skill(
+        db, caller.person, experience_id, taxonomy.skill_uri(skill), skills.check_strength(value)
+    )
+    return _changed(request, experience_id, change)
 
 
 @router.post("/profile/experiences/{experience_id}/skills/remove", response_class=HTMLResponse)
+@refusing(_experience_again)
 def remove_skill(
     request: Request, experience_id: uuid.UUID, caller: SignedIn, db: DB, skill: Annotated[str, Form(max_length=255)]
 ) -> Response:
-    skills.remove_skill(db, caller.person, experience_id, taxonomy.skill_uri(skill))
-    return RedirectResponse(f"/profile/experiences/{experience_id}", status_code=303)
+    """Dismiss a suggestion or remove a kept skill (JSON: SkillChangeOut)."""
+    change = skills.drop_skill(db, caller.person, experience_id, taxonomy.skill_uri(skill))
+    return _changed(request, experience_id, change)
 
 
 @router.post("/profile/experiences/{experience_id}/suggestions", response_class=HTMLResponse)
 def suggest(request: Request, experience_id: uuid.UUID, caller: SignedIn, db: DB) -> Response:
     skills.suggest_skills(db, caller.person, experience_id)
-    return RedirectResponse(f"/profile/experiences/{experience_id}", status_code=303)
+    return done(f"/profile/experiences/{experience_id}#suggested", "skills-suggested")
 
 
 @router.post("/profile/experiences/{experience_id}/delete", response_class=HTMLResponse)
-def delete(request: Request, experience_id: uuid.UUID, caller: SignedIn, db: DB) -> Response:
+@refusing(_experience_again)
+def delete(
+    request: Request,
+    experience_id: uuid.UUID,
+    caller: SignedIn,
+    db: DB,
+    confirm: Annotated[str, Form(max_length=5)] = "",
+) -> Response:
+    if confirm != "yes":
+        raise InvalidInput(
+            "Tick the box to confirm that this experience and its skills are to be deleted.", code="not_confirmed"
+        )
     skills.delete_experience(db, caller.person, experience_id)
-    return RedirectResponse("/profile", status_code=303)
+    return done("/profile", "experience-deleted")
 
 
 # Cohorts: educators ------------------------------------------------------------------------------------

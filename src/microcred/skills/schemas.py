@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import uuid
 from datetime import date
+from typing import Literal
 
 from pydantic import BaseModel, Field
 
@@ -41,6 +42,25 @@ class ExperienceOut(BaseModel):
 
 class StrengthIn(BaseModel):
     strength: int = Field(description="1 (a little) to 5 (expert)")
+
+
+class SkillChangeOut(BaseModel):
+    """The experience page's answer, as JSON, to keeping, adding, re-rating, dismissing or removing one skill.
+
+    Its script asks for it (`Accept: application/json`) to change the skill's row in place, with no reload.
+    """
+
+    uri: str
+    id: str = Field(description="The skill's ESCO id: the row is `#skill-{id}`")
+    label: str
+    action: Literal["kept", "added", "saved", "dismissed", "removed"] = Field(
+        description="kept: a suggestion confirmed; added: a skill found by name; saved: a kept skill's new strength; "
+        "dismissed: a suggestion taken away; removed: a kept skill taken away"
+    )
+    strength: int | None = Field(description="1 to 5; null once the skill is off the experience")
+    kept: int = Field(description="How many skills the experience holds as kept now")
+    suggested: int = Field(description="How many suggestions are still waiting")
+    message: str = Field(description="One sentence for the page to announce, e.g. 'Kept: Scala'")
 
 
 class ProfileSkillOut(BaseModel):

@@ -9,6 +9,7 @@ from __future__ import annotations
 import uuid
 from dataclasses import dataclass, field
 from datetime import date
+from typing import Literal, cast
 
 from sqlalchemy import delete, func, select
 from sqlalchemy.orm import Session, selectinload
@@ -20,6 +21,7 @@ from microcred.skills.extract import extract_skills
 from microcred.skills.match import MatchResult, match_careers, skills_that_go_together
 from microcred.skills.models import Experience, ExperienceKind, ExperienceSkill, SkillSource
 from microcred.store.base import utcnow
+from microcred.taxonomy import service as taxonomy
 from microcred.taxonomy.models import EscoSkill
 
 MAX_DESCRIPTION = 10_000
@@ -148,18 +150,85 @@ def set_skill(db: Session, user: User, experience_id: uuid.UUID, skill_uri: str,
     return existing
 
 
-def remove_skill(db: Session, user: User, experience_id: uuid.UUID, skill_uri: str) -> None:
+def remove_skill(db: Session, user: User, experience_id: uuid.UUID, skill_uri: str) -> bool:
+    """Take a skill or a suggestion off an experience: whether it was a kept (confirmed) skill."""
     item = experience(db, user, experience_id)
     found = next((s for s in item.skills if s.skill_uri == skill_uri), None)
     if found is None:
         raise NotFound("That skill is not on this experience.", code="skill_not_on_experience")
+    was_kept = found.confirmed
     item.skills.remove(found)
     db.flush()
+    return was_kept
+
+
+Action = Literal["kept", "added", "saved", "dismissed", "removed"]
+SAID: dict[str, str] = {
+    "kept": "Kept",
+    "added": "Added",
+    "saved": "Saved",
+    "dismissed": "Dismissed",
+    "removed": "Removed",
+}
+
+
+@dataclass(frozen=True)
+class SkillChange:
+    """What keeping, adding, re-rating or removing one skill of an experience did, and the lists' sizes after."""
+
+    uri: str
+    label: str
+    action: Action  # kept (a suggestion), added (a skill found by name), saved (a new strength), dismissed, removed
+    strength: int | None  # None once it is off the experience
+    kept: int  # confirmed skills on the experience now
+    suggested: int  # suggestions still waiting
+
+    @property
+    def message(self) -> str:
+        """One sentence naming the skill: "Kept: Scala", "Saved: Scala, strength 4 of 5", "Dismissed: Scala"."""
+        strength = f", strength {self.strength} of 5" if self.action == "saved" else ""
+        return f"{SAID[self.action]}: {self.label}{strength}"
+
+
+def _change(db: Session, item: Experience, skill_uri: str, action: Action, strength: int | None) -> SkillChange:
+    kept = sum(1 for s in item.skills if s.confirmed)
+    label = taxonomy.skill_labels(db, [skill_uri]).get(skill_uri, skill_uri)
+    return SkillChange(skill_uri, label, action, strength, kept, len(item.skills) - kept)
+
+
+def change_shown(db: Session, item: Experience, action: str, skill_uri: str) -> SkillChange | None:
+    """The change an address names (`?done=skill-kept&skill=…`, after a form without JavaScript), told from the
+    experience as it is now; None when it does not fit (a kept skill that is not kept, a removed one still there)."""
+    if action not in SAID:
+        return None
+    found = next((s for s in item.skills if s.skill_uri == skill_uri), None)
+    gone = action in ("dismissed", "removed")
+    if (found is None) != gone or (found is not None and not found.confirmed):
+        return None
+    if skill_uri not in taxonomy.skill_labels(db, [skill_uri]):
+        return None
+    return _change(db, item, skill_uri, cast(Action, action), found.strength if found else None)
+
+
+def keep_skill(db: Session, user: User, experience_id: uuid.UUID, skill_uri: str, strength: int) -> SkillChange:
+    """`set_skill`, saying whether a suggestion was kept, a new skill added or a kept one's strength changed."""
+    before = next((s.confirmed for s in experience(db, user, experience_id).skills if s.skill_uri == skill_uri), None)
+    found = set_skill(db, user, experience_id, skill_uri, strength)
+    action: Action = "added" if before is None else "saved" if before else "kept"
+    return _change(db, experience(db, user, experience_id), skill_uri, action, found.strength)
+
+
+def drop_skill(db: Session, user: User, experience_id: uuid.UUID, skill_uri: str) -> SkillChange:
+    """`remove_skill`, saying whether a suggestion was dismissed or a kept skill removed."""
+    was_kept = remove_skill(db, user, experience_id, skill_uri)
+    return _change(db, experience(db, user, experience_id), skill_uri, "removed" if was_kept else "dismissed", None)
 
 
 def suggest_skills(db: Session, user: User, experience_id: uuid.UUID, *, limit: int = 10) -> list[ExperienceSkill]:
-    """Suggest skills for an experience from its description and from skills that go together in ESCO.
+    """Suggest skills for an experience from its own text and from skills that go together in ESCO with it.
 
+    What goes together is read from this experience alone (its kept skills and its text's best matches), not
+    from the whole profile: a food-bank volunteer is not offered the programming skills of another job.
     Suggestions replace the previous unconfirmed ones; confirmed skills stay as they are.
     """
     item = experience(db, user, experience_id)
@@ -173,9 +242,8 @@ def suggest_skills(db: Session, user: User, experience_id: uuid.UUID, *, limit: 
     if text.strip():
         for found in extract_skills(db, text, top=limit):
             suggestions.append((found.uri, SkillSource.FROM_TEXT, found.score))
-    # What goes together with the learner's skills, or, for a new learner, with the best text matches.
-    seed = {s.skill_uri for e in experiences(db, user) for s in e.skills if s.confirmed} | have
-    seed |= {uri for uri, _source, _score in suggestions[:5]}
+    # What goes together with this experience's kept skills and its text's best matches.
+    seed = have | {uri for uri, _source, _score in suggestions[:5]}
     for ref, score in skills_that_go_together(db, seed, limit=limit):
         suggestions.append((ref.uri, SkillSource.FROM_OCCUPATIONS, score))
     added = []
