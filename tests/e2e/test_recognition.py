@@ -53,7 +53,7 @@ def test_an_officer_decides_a_case_and_the_learner_appeals_in_the_browser(
     case_page = page.url
     assert "Valid" in page.locator("#case-verdict").inner_text()
     assert page.locator("#unverified-flag").count() == 0
-    assert page.locator("#criteria tbody tr").count() == 7
+    assert page.locator("#criteria [data-criterion]").count() == 7
     assert "Merit" in page.locator("#credential-facts").inner_text()
     assert "this case may recognise up to 10" in page.locator("#allowance").inner_text()
 
@@ -70,6 +70,7 @@ def test_an_officer_decides_a_case_and_the_learner_appeals_in_the_browser(
     assert "The decision is recorded." in page.locator("[role=status]").inner_text()
     assert "Recognised partly, 3 credits" in page.locator("#decisions").inner_text()
     assert page.locator("#decision-form").count() == 0
+    assert page.get_by_role("link", name="Decide").count() == 0  # decided: nothing to decide
     ARTIFACTS.mkdir(exist_ok=True)
     page.screenshot(path=str(ARTIFACTS / "recognition_case.png"), full_page=True)
 
@@ -94,7 +95,15 @@ def test_an_officer_decides_a_case_and_the_learner_appeals_in_the_browser(
         assert "proctored online" in page.locator("#appeal").inner_text()
         page.get_by_role("radio", name="Recognised fully").check()
         page.get_by_label("Reasons").fill("On appeal: the online proctoring checked identity, so all 5 credits count.")
+        # The decision after the appeal is final: the browser asks for the box first, the page says so after.
         page.get_by_role("button", name="Record the decision").click()
+        assert (
+            page.locator("#decision-confirm:invalid").count() == 1
+            and "Appealed" in page.locator("#case-state").inner_text()
+        )
+        page.get_by_label("I understand: this decision is final").check()
+        page.get_by_role("button", name="Record the decision").click()
+        assert "It is final" in page.locator("[role=status]").inner_text()
         assert "Final decision" in page.locator("#case-state").inner_text()
 
         mine.goto(f"{live_server}/recognition")

@@ -51,7 +51,7 @@ def test_a_case_through_its_four_stages_to_a_credential_the_learner_claims(
     )
     page.get_by_label("1. Develop digital content for a team's project").check()
     page.get_by_role("button", name="Upload the evidence").click()
-    assert "HTML or XML document" in page.locator("#rpl-error").inner_text()
+    assert "HTML or XML document" in page.locator("#error-summary").inner_text()
     page.goto(case_url)
     page.get_by_label("Evidence file").set_input_files(
         {"name": "portfolio.pdf", "mimeType": "application/pdf", "buffer": a_pdf()}
@@ -60,6 +60,7 @@ def test_a_case_through_its_four_stages_to_a_credential_the_learner_claims(
     page.get_by_label("2. Stimulate creativity in a team's workshops").check()
     page.get_by_label("Note").fill("A year of the team's posts and the workshops I ran")
     page.get_by_role("button", name="Upload the evidence").click()
+    assert "Evidence added." in page.locator("[role=status]").inner_text()
     assert "portfolio.pdf" in page.locator("#evidence").inner_text()
     page.get_by_role("button", name="Submit my evidence for assessment").click()
     assert page.locator("#rpl-state").get_attribute("data-state") == "assessment"
@@ -71,9 +72,10 @@ def test_a_case_through_its_four_stages_to_a_credential_the_learner_claims(
         log_in_as(
             officer, live_server, "recognition_officer@a.example", world.passwords["recognition_officer@a.example"]
         )
-        officer.get_by_role("link", name="RPL cases").click()
+        officer.get_by_role("link", name="RPL cases", exact=True).click()
         officer.locator(f'a[href="/orgs/a/rpl/{case_id}"]').click()
         officer.get_by_role("button", name="Take this case").click()
+        assert "The case is yours now" in officer.locator("[role=status]").inner_text()
         assert "recognition_officer@a.example" in officer.locator("#rpl-owner").inner_text()
         with officer.expect_download() as download:
             officer.get_by_role("link", name="portfolio.pdf").click()
@@ -92,6 +94,7 @@ def test_a_case_through_its_four_stages_to_a_credential_the_learner_claims(
         officer.get_by_role("button", name="Move to certification").click()
         assert officer.locator("#rpl-state").get_attribute("data-state") == "certification"
         officer.get_by_role("button", name="Certify: issue the micro-credential").click()
+        assert "Certified: the credential is issued" in officer.locator("[role=status]").inner_text()
         # The officer gets no claim link: only the learner makes it, from their own case page.
         assert "only they get its claim link" in officer.locator("#rpl-certified").inner_text()  # waits for it
         assert officer.locator("#rpl-state").get_attribute("data-state") == "certified"

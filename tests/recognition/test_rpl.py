@@ -190,7 +190,7 @@ def test_an_officer_s_case_waits_for_the_learner_s_profile_and_only_the_owner_as
             rpl_assessment.record_assessment(
                 db, officer, case, {**ASSESSED, "outcomes": missed, "result": "not_passed"}
             )
-        with pytest.raises(InvalidInput, match="outcomes.0.method"):
+        with pytest.raises(InvalidInput, match="Method of learning outcome 1 must be one of: interview"):
             wrong = [{**ASSESSED["outcomes"][0], "method": "astrology"}, ASSESSED["outcomes"][1]]
             rpl_assessment.record_assessment(db, officer, case, {**ASSESSED, "outcomes": wrong})
         not_passed = [ASSESSED["outcomes"][0], {"demonstrated": False, "method": "interview", "comment": "None led."}]

@@ -48,7 +48,9 @@ def test_the_owner_records_the_assessment_at_its_stage_and_may_revise_it(databas
             rpl_assessment.record_assessment(db, person(db, world, "a_educator"), case, ASSESSED)
         with pytest.raises(InvalidInput) as unknown:
             rpl_assessment.record_assessment(db, officer, case, {**ASSESSED, "score": 9})
-        assert unknown.value.code == "invalid_assessment" and "score" in unknown.value.detail
+        assert unknown.value.code == "invalid_assessment" and unknown.value.detail == (
+            "Score is not one of the fields this accepts."
+        )
         with pytest.raises(InvalidInput, match="The reasons for the result must be 3 to 4,000 characters long"):
             rpl_assessment.record_assessment(db, officer, case, {**ASSESSED, "comment": " ok "})
         assert case.result is None and case.assessment is None  # nothing recorded by the refusals

@@ -43,7 +43,7 @@ def record_assessment(db: Session, actor: Actor, case: RplCase, record: dict[str
     try:
         checked = AssessmentIn.model_validate(record)
     except ValidationError as error:
-        raise InvalidInput(design.describe_errors(error, limit=3) + ".", code="invalid_assessment") from None
+        raise InvalidInput(design.describe_errors(error, limit=3), code="invalid_assessment") from None
     _spec, content = rpl.edition_of(db, case)
     expected = len(content.learning_outcomes)
     if len(checked.outcomes) != expected:

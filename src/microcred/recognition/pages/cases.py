@@ -8,7 +8,7 @@ import uuid
 from typing import Annotated, Any
 
 from fastapi import APIRouter, Depends, File, Form, Request, UploadFile
-from fastapi.responses import HTMLResponse, RedirectResponse, Response
+from fastapi.responses import HTMLResponse, Response
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
@@ -22,6 +22,7 @@ from microcred.pathways.rules import Rules
 from microcred.recognition import agreements, appeals, cases
 from microcred.recognition.decisions import allowance
 from microcred.recognition.models import (
+    AgreementState,
     CaseSource,
     Criterion,
     DecisionOutcome,
@@ -32,6 +33,7 @@ from microcred.recognition.models import (
 from microcred.verify import checks
 from microcred.wallet import service as wallet
 from microcred.web.errors import STATUS
+from microcred.web.flash import done
 from microcred.web.flows import verifier_of
 from microcred.web.forms import refusing
 from microcred.web.security import DB, Caller, Officers, OrgAdmins, SignedIn, settings_of
@@ -40,10 +42,33 @@ from microcred.web.templating import render
 router = APIRouter(include_in_schema=False)
 LongText = Annotated[str, Form(max_length=cases.MAX_TEXT)]
 EDITABLE = (RecognitionState.OPEN, RecognitionState.APPEALED)
+Confirm = Annotated[str, Form(max_length=10)]
+# The form field a refusal is about, by its code, for the error summary's link.
+OPEN_FIELDS = {"unknown_programme": "case-programme", "invalid_share_link": "case-share-link"}
+DECISION_FIELDS = {
+    "invalid_outcome": "outcome-recognised_fully",
+    "reasons_required": "decision-reasons",
+    "invalid_text": "decision-reasons",
+    "invalid_credits": "decision-credits",
+    "credits_above_allowance": "decision-credits",
+    "credits_above_credential": "decision-credits",
+    "not_confirmed": "decision-confirm",
+}
 
 
-def _failed(error: MicrocredError) -> dict[str, Any]:
-    return {"error": error.detail, "status_code": STATUS[error.kind]}
+def _failed(error: MicrocredError, field: str | None = None) -> dict[str, Any]:
+    return {"error": error.detail, "error_field": field, "status_code": STATUS[error.kind]}
+
+
+def _confirmed(confirm: str, sentence: str) -> None:
+    """A destructive or final step is taken only with its box ticked; otherwise the form says so."""
+    if confirm != "yes":
+        raise InvalidInput(sentence, code="not_confirmed")
+
+
+def is_final(case: RecognitionCase) -> bool:
+    """Whether the decision recorded now is final: after the appeal, or with no learner here who could appeal."""
+    return case.state == RecognitionState.APPEALED or case.learner_id is None
 
 
 def _uuid(value: str, what: str) -> uuid.UUID | None:
@@ -91,7 +116,8 @@ def _open_again(
     **_: Any,
 ) -> Response:
     kept = {"pasted": pasted, "share_link": share_link, "pathway": pathway}
-    return _cases_page(request, caller, db, kept=kept, **_failed(error))
+    field = OPEN_FIELDS.get(error.code, "case-file")
+    return _cases_page(request, caller, db, kept=kept, **_failed(error, field))
 
 
 @router.post("/orgs/{org}/recognition/cases", response_class=HTMLResponse)
@@ -132,7 +158,7 @@ def open_case(
             verify=verifier_of(request, db),
             base_url=settings.base_url,
         )
-    return RedirectResponse(f"/orgs/{caller.org.slug}/recognition/cases/{case.id}", status_code=303)
+    return done(f"/orgs/{caller.org.slug}/recognition/cases/{case.id}", "case-opened")
 
 
 def _case_page(request: Request, caller: Caller, db: Session, case_id: uuid.UUID, **context: Any) -> Response:
@@ -153,6 +179,7 @@ def _case_context(db: Session, case: RecognitionCase) -> dict[str, Any]:
         "appeal": appeals.appeal_of(db, case),
         "allowance": allowance(db, case),
         "editable": case.state in EDITABLE,
+        "final": is_final(case),
         "judgements": list(Judgement),
         "outcomes": list(DecisionOutcome),
     }
@@ -160,9 +187,7 @@ def _case_context(db: Session, case: RecognitionCase) -> dict[str, Any]:
 
 @router.get("/orgs/{org}/recognition/cases/{case_id}", response_class=HTMLResponse)
 def case_page(request: Request, org: str, case_id: uuid.UUID, caller: Officers, db: DB) -> Response:
-    saved = request.query_params.get("saved")
-    flash = {"criteria": "The assessment is saved.", "decision": "The decision is recorded."}.get(saved or "")
-    return _case_page(request, caller, db, case_id, flash=flash)
+    return _case_page(request, caller, db, case_id)
 
 
 def _officers_case(case_id: uuid.UUID, caller: Officers, db: DB) -> None:
@@ -197,7 +222,7 @@ async def assess(request: Request, org: str, case_id: uuid.UUID, caller: Officer
             )
         changes[criterion] = (Judgement(judgement), comment)
     cases.assess(db, caller.signed_in, caller.org, case_id, changes)
-    return RedirectResponse(f"/orgs/{caller.org.slug}/recognition/cases/{case_id}?saved=criteria", status_code=303)
+    return done(f"/orgs/{caller.org.slug}/recognition/cases/{case_id}", "criteria-saved")
 
 
 def _decide_again(
@@ -212,7 +237,7 @@ def _decide_again(
     **_: Any,
 ) -> Response:
     kept = {"outcome": outcome, "reasons": reasons, "credits": credits}
-    return _case_page(request, caller, db, case_id, kept=kept, **_failed(error))
+    return _case_page(request, caller, db, case_id, kept=kept, **_failed(error, DECISION_FIELDS.get(error.code)))
 
 
 @router.post(
@@ -230,11 +255,16 @@ def decide(
     outcome: Annotated[str, Form(max_length=40)] = "",
     reasons: LongText = "",
     credits: Annotated[str, Form(max_length=20)] = "",
+    confirm: Confirm = "",
 ) -> Response:
+    """A decision the learner may appeal is recorded at once; a final one only with its box ticked."""
     if outcome not in set(DecisionOutcome):
         raise InvalidInput(
             "Choose the decision: recognised fully, recognised partly or refused.", code="invalid_outcome"
         )
+    final = is_final(cases.case_of(db, caller.org, case_id))
+    if final:
+        _confirmed(confirm, "Tick the box to confirm the decision: it is final, nobody can appeal or change it.")
     cases.decide(
         db,
         caller.signed_in,
@@ -244,7 +274,8 @@ def decide(
         reasons=reasons,
         credits=credits,
     )
-    return RedirectResponse(f"/orgs/{caller.org.slug}/recognition/cases/{case_id}?saved=decision", status_code=303)
+    url = f"/orgs/{caller.org.slug}/recognition/cases/{case_id}"
+    return done(url, "decision-final" if final else "decision-recorded")
 
 
 # Agreements and free electives --------------------------------------------------------------------------------
@@ -275,11 +306,27 @@ def _agreements_page(request: Request, caller: Caller, db: Session, **context: A
 
 @router.get("/orgs/{org}/agreements", response_class=HTMLResponse)
 def agreements_page(request: Request, org: str, caller: Officers, db: DB) -> Response:
-    return _agreements_page(request, caller, db, flash=request.query_params.get("done") and "Done.")
+    return _agreements_page(request, caller, db)
 
 
-def _agreements_again(error: MicrocredError, request: Request, caller: Caller, db: Session, **_: Any) -> Response:
-    return _agreements_page(request, caller, db, **_failed(error))
+def _agreements_again(
+    error: MicrocredError, request: Request, caller: Caller, db: Session, agreement_id: uuid.UUID, **_: Any
+) -> Response:
+    field = f"end-{agreement_id}-confirm" if error.code == "not_confirmed" else None
+    return _agreements_page(request, caller, db, **_failed(error, field))
+
+
+def _electives_again(
+    error: MicrocredError,
+    request: Request,
+    caller: Caller,
+    db: Session,
+    pathway_id: uuid.UUID,
+    credits: str = "",
+    **_: Any,
+) -> Response:
+    kept = {"electives": {str(pathway_id): credits}}
+    return _agreements_page(request, caller, db, kept=kept, **_failed(error, f"electives-{pathway_id}"))
 
 
 def _propose_again(
@@ -303,7 +350,13 @@ def _propose_again(
         "min_grade": min_grade,
         "validity_years": validity_years,
     }
-    return _agreements_page(request, caller, db, kept=kept, **_failed(error))
+    fields = {
+        "The title": "agreement-title",
+        "The number of years": "agreement-validity",
+        "The minimum": "agreement-min-grade",
+    }
+    field = next((f for start, f in fields.items() if error.detail.startswith(start)), None)
+    return _agreements_page(request, caller, db, kept=kept, **_failed(error, field))
 
 
 @router.post("/orgs/{org}/agreements", response_class=HTMLResponse)
@@ -327,7 +380,7 @@ def propose(
         most=agreements.MAX_VALIDITY_YEARS,
         code="invalid_agreement",
     )
-    agreements.propose(
+    agreement = agreements.propose(
         db,
         caller.signed_in,
         caller.org,
@@ -338,25 +391,32 @@ def propose(
         min_grade=min_grade,
         validity_years=years,
     )
-    return RedirectResponse(f"/orgs/{caller.org.slug}/agreements?done=1", status_code=303)
+    return done(f"/orgs/{caller.org.slug}/agreements#agreement-{agreement.id}", "agreement-proposed")
 
 
 @router.post("/orgs/{org}/agreements/{agreement_id}/accept", response_class=HTMLResponse)
 @refusing(_agreements_again)
 def accept(request: Request, org: str, agreement_id: uuid.UUID, caller: OrgAdmins, db: DB) -> Response:
-    agreements.accept(db, caller.signed_in, caller.org, agreement_id)
-    return RedirectResponse(f"/orgs/{caller.org.slug}/agreements?done=1", status_code=303)
+    agreement = agreements.accept(db, caller.signed_in, caller.org, agreement_id)
+    key = "agreement-in-force" if agreement.state == AgreementState.IN_FORCE else "agreement-accepted"
+    return done(f"/orgs/{caller.org.slug}/agreements#agreement-{agreement_id}", key)
 
 
 @router.post("/orgs/{org}/agreements/{agreement_id}/end", response_class=HTMLResponse)
 @refusing(_agreements_again)
-def end(request: Request, org: str, agreement_id: uuid.UUID, caller: OrgAdmins, db: DB) -> Response:
+def end(
+    request: Request, org: str, agreement_id: uuid.UUID, caller: OrgAdmins, db: DB, confirm: Confirm = ""
+) -> Response:
+    """Ending an agreement (or withdrawing a proposal) is for every party and for good: only with its box ticked."""
+    was = agreements.find(db, caller.org, agreement_id).state  # another organisation's is a 404 first
+    _confirmed(confirm, "Tick the box to confirm: an agreement ends for every party, and for good.")
     agreements.end(db, caller.signed_in, caller.org, agreement_id)
-    return RedirectResponse(f"/orgs/{caller.org.slug}/agreements?done=1", status_code=303)
+    key = "agreement-withdrawn" if was == AgreementState.PROPOSED else "agreement-ended"
+    return done(f"/orgs/{caller.org.slug}/agreements#agreement-{agreement_id}", key)
 
 
 @router.post("/orgs/{org}/pathways/{pathway_id}/free-electives", response_class=HTMLResponse)
-@refusing(_agreements_again)
+@refusing(_electives_again)
 def free_electives(
     request: Request,
     org: str,
@@ -366,7 +426,7 @@ def free_electives(
     credits: Annotated[str, Form(max_length=20)] = "",
 ) -> Response:
     agreements.set_free_electives(db, caller.signed_in, caller.org, pathway_id, credits)
-    return RedirectResponse(f"/orgs/{caller.org.slug}/agreements?done=1", status_code=303)
+    return done(f"/orgs/{caller.org.slug}/agreements#free-electives", "free-electives")
 
 
 # The learner's requests ------------------------------------------------------------------------------------------
@@ -400,16 +460,14 @@ def _learner_view(db: Session, case: RecognitionCase) -> dict[str, Any]:
 
 @router.get("/recognition", response_class=HTMLResponse)
 def mine_page(request: Request, caller: SignedIn, db: DB) -> Response:
-    flash = {"asked": "Your request is sent.", "appealed": "Your appeal is sent."}.get(
-        request.query_params.get("done") or ""
-    )
-    return _mine_page(request, caller, db, flash=flash)
+    return _mine_page(request, caller, db)
 
 
 def _ask_again(
     error: MicrocredError, request: Request, caller: Caller, db: Session, item: str = "", where: str = "", **_: Any
 ) -> Response:
-    return _mine_page(request, caller, db, kept={"item": item, "where": where}, **_failed(error))
+    field = "ask-item" if error.code in ("unknown_credential", "already_asked") else "ask-where"
+    return _mine_page(request, caller, db, kept={"item": item, "where": where}, **_failed(error, field))
 
 
 @router.post("/recognition/ask", response_class=HTMLResponse)
@@ -435,7 +493,7 @@ def ask(
         verify=verifier_of(request, db),
         base_url=settings_of(request).base_url,
     )
-    return RedirectResponse(f"/recognition?done=asked#case-{case.id}", status_code=303)
+    return done(f"/recognition#case-{case.id}", "asked")
 
 
 def _appeal_again(
@@ -447,11 +505,12 @@ def _appeal_again(
     grounds: str = "",
     **_: Any,
 ) -> Response:
-    return _mine_page(request, caller, db, kept={"grounds": grounds, "case": str(case_id)}, **_failed(error))
+    kept = {"grounds": grounds, "case": str(case_id)}
+    return _mine_page(request, caller, db, kept=kept, **_failed(error, f"grounds-{case_id}"))
 
 
 @router.post("/recognition/{case_id}/appeal", response_class=HTMLResponse)
 @refusing(_appeal_again)
 def appeal(request: Request, case_id: uuid.UUID, caller: SignedIn, db: DB, grounds: LongText = "") -> Response:
     appeals.appeal(db, caller.signed_in, caller.person, case_id, grounds)
-    return RedirectResponse(f"/recognition?done=appealed#case-{case_id}", status_code=303)
+    return done(f"/recognition#case-{case_id}", "appealed")

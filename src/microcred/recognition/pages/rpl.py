@@ -4,7 +4,9 @@ their cases, and their case page (identification, evidence upload, state, the cl
 
 from __future__ import annotations
 
+import re
 import uuid
+from collections.abc import Callable
 from typing import Annotated, Any
 from urllib.parse import urlparse
 
@@ -20,6 +22,7 @@ from microcred.recognition import rpl, rpl_assessment, rpl_certification, rpl_ev
 from microcred.recognition.models import RplCase, RplEvidence, RplResult, RplState
 from microcred.web.downloads import attachment
 from microcred.web.errors import STATUS
+from microcred.web.flash import done
 from microcred.web.forms import refusing
 from microcred.web.security import DB, Caller, SignedIn, Staff, master_of, settings_of
 from microcred.web.templating import render
@@ -28,6 +31,58 @@ router = APIRouter(include_in_schema=False)
 Short = Annotated[str, Form(max_length=320)]
 Reason = Annotated[str, Form(max_length=rpl_certification.MAX_REASON)]
 Note = Annotated[str, Form(max_length=rpl_evidence.MAX_NOTE)]
+Confirm = Annotated[str, Form(max_length=10)]
+Again = Callable[..., Response]
+
+# A refusal about one field says so first ("owner_email: …", "outcomes.2.comment: …"): the page shows the sentence
+# without the name and links it to the field. Each form's fields, by that name or the refusal's code; {n} is the
+# outcome's number.
+_NAMED = re.compile(r"([a-z_]+(?:\.\d+\.[a-z_]+)?): (.+)", re.DOTALL)
+OWNER_FIELDS = {"owner_email": "owner-email", "rpl_invalid_owner": "owner-email"}
+EVIDENCE_FIELDS = {
+    "file": "evidence-file",
+    "invalid_evidence": "evidence-file",
+    "invalid_evidence_type": "evidence-file",
+    "evidence_too_large": "evidence-file",
+    "outcomes": "evidence-outcome-1",
+    "note": "evidence-note",
+    "invalid_text": "evidence-note",
+}
+ASSESSMENT_FIELDS = {
+    "outcomes": "demonstrated-1",
+    "outcomes.{n}.comment": "outcome-comment-{n}",
+    "result": "assessment-result-field",
+    "invalid_text": "assessment-comment",
+}
+CLOSE_FIELDS = {"invalid_text": "close-reason", "not_confirmed": "close-confirm"}
+WITHDRAW_FIELDS = {"invalid_text": "withdraw-reason", "not_confirmed": "withdraw-confirm"}
+OPEN_FIELDS = {"learner_email": "rpl-learner", "learner_not_member": "rpl-learner", "invalid_request": "rpl-spec"}
+
+
+def _refusal(error: MicrocredError, fields: dict[str, str] | None = None) -> dict[str, Any]:
+    """The refusal's sentence for a person, the form field it is about (for the error summary's link) and the
+    status."""
+    fields = fields or {}
+    detail, field = error.detail, fields.get(error.code)
+    named = _NAMED.fullmatch(detail)
+    if named:
+        name, rest = named.groups()
+        detail = rest[:1].upper() + rest[1:] if rest.split(" ", 1)[0].isalpha() else rest  # not an email
+        number = re.search(r"\d+", name)
+        template = fields.get(re.sub(r"\d+", "{n}", name)) or field
+        field = template.replace("{n}", number.group() if number else "") if template else None
+    return {"error": detail, "error_field": field, "code": STATUS[error.kind]}
+
+
+def _confirmed(confirm: str, sentence: str) -> None:
+    """A step that cannot be undone is taken only with its box ticked; otherwise the page says so."""
+    if confirm != "yes":
+        raise InvalidInput(sentence, code="not_confirmed")
+
+
+def _typed(arguments: dict[str, Any]) -> dict[str, Any]:
+    """What the person typed into the refused form (text and lists), to show it again."""
+    return {key: value for key, value in arguments.items() if isinstance(value, str | list)}
 
 
 def _shared_context(db: Session, case: RplCase) -> dict[str, Any]:
@@ -80,7 +135,15 @@ LearnerCase = Annotated[RplCase, Depends(_learner_case)]
 
 
 def _list_page(
-    request: Request, caller: Caller, db: Session, state: RplState | None, *, error: str | None = None, code: int = 200
+    request: Request,
+    caller: Caller,
+    db: Session,
+    state: RplState | None,
+    *,
+    error: str | None = None,
+    error_field: str | None = None,
+    code: int = 200,
+    kept: dict[str, Any] | None = None,
 ) -> Response:
     offered = design.offered(db, caller.org)
     return render(
@@ -94,6 +157,8 @@ def _list_page(
         States=RplState,
         offered=offered,
         error=error,
+        error_field=error_field,
+        kept=kept or {},
         status_code=code,
     )
 
@@ -106,8 +171,8 @@ def cases_page(
     return _list_page(request, caller, db, chosen)
 
 
-def _open_again(error: MicrocredError, request: Request, caller: Caller, db: Session, **_: Any) -> Response:
-    return _list_page(request, caller, db, None, error=error.detail, code=STATUS[error.kind])
+def _open_again(error: MicrocredError, request: Request, caller: Caller, db: Session, **typed: Any) -> Response:
+    return _list_page(request, caller, db, None, kept=_typed(typed), **_refusal(error, OPEN_FIELDS))
 
 
 @router.post("/orgs/{org}/rpl", response_class=HTMLResponse)
@@ -125,7 +190,7 @@ def open_form(
     except ValueError:
         raise InvalidInput("Choose the micro-credential to validate against.", code="invalid_request") from None
     case = rpl.open_for_learner(db, caller.signed_in, caller.org, spec_id=spec_id, learner_email=learner_email)
-    return RedirectResponse(f"/orgs/{caller.org.slug}/rpl/{case.id}", status_code=303)
+    return done(f"/orgs/{caller.org.slug}/rpl/{case.id}", "rpl-opened")
 
 
 def _case_page(
@@ -135,10 +200,13 @@ def _case_page(
     case_id: uuid.UUID,
     *,
     error: str | None = None,
+    error_field: str | None = None,
     code: int = 200,
+    kept: dict[str, Any] | None = None,
 ) -> Response:
     case = rpl.case_for_staff(db, caller.org, case_id)
     context = _shared_context(db, case)
+    kept = kept or {}
     me = caller.actor.user.id if caller.actor and caller.actor.user else None
     return render(
         request,
@@ -149,18 +217,33 @@ def _case_page(
         is_owner=me is not None and me == case.owner_id,
         is_admin=caller.role == Role.ORG_ADMIN,
         can_own=caller.role in rpl.OWNER_ROLES and me != case.learner_id,
-        assessment=_assessment_rows(case, context),
+        assessment=_assessment_rows(case, context, kept),
         Passed=RplResult,
         error=error,
+        error_field=error_field,
+        kept=kept,
         status_code=code,
         **context,
     )
 
 
-def _assessment_rows(case: RplCase, context: dict[str, Any]) -> list[tuple[int, str, dict[str, Any]]]:
-    """Each outcome with what was recorded for it (empty before the first assessment), for the form."""
+def _assessment_rows(
+    case: RplCase, context: dict[str, Any], kept: dict[str, Any]
+) -> list[tuple[int, str, dict[str, Any]]]:
+    """Each outcome with what was recorded for it (empty before the first assessment), or what was typed into a
+    refused form, for the form."""
     content = context["content"]
     recorded = {entry["outcome"]: entry for entry in case.assessment or []}
+    if "demonstrated" in kept:
+        answers, methods, comments = (kept.get(k) or [] for k in ("demonstrated", "method", "outcome_comment"))
+        recorded = {
+            i + 1: {
+                "demonstrated": answer == "yes",
+                "method": methods[i] if i < len(methods) else "",
+                "comment": comments[i] if i < len(comments) else "",
+            }
+            for i, answer in enumerate(answers)
+        }
     return [
         (number, outcome.text, recorded.get(number, {}))
         for number, outcome in enumerate(content.learning_outcomes, start=1)
@@ -172,28 +255,34 @@ def case_page(request: Request, org: str, case_id: uuid.UUID, caller: Staff, db:
     return _case_page(request, caller, db, case_id)
 
 
-def _staff_again(
-    error: MicrocredError, request: Request, caller: Caller, db: Session, case_id: uuid.UUID, **_: Any
-) -> Response:
-    """The case page again with the reason, nothing of the refused action written."""
-    return _case_page(request, caller, db, case_id, error=error.detail, code=STATUS[error.kind])
+def _staff_again(fields: dict[str, str] | None = None) -> Again:
+    """The case page again with the reason and what was typed, nothing of the refused action written."""
+
+    def again(
+        error: MicrocredError, request: Request, caller: Caller, db: Session, case_id: uuid.UUID, **typed: Any
+    ) -> Response:
+        return _case_page(request, caller, db, case_id, kept=_typed(typed), **_refusal(error, fields))
+
+    return again
 
 
-def _staff_done(caller: Caller, case_id: uuid.UUID) -> Response:
-    return RedirectResponse(f"/orgs/{caller.org.slug}/rpl/{case_id}", status_code=303)
+def _staff_done(caller: Caller, case_id: uuid.UUID, key: str, place: str = "") -> Response:
+    """The case page, saying what was done (FLASH[key]), at `place` on it if given."""
+    return done(f"/orgs/{caller.org.slug}/rpl/{case_id}{place}", key)
 
 
 @router.post("/orgs/{org}/rpl/{case_id}/owner", response_class=HTMLResponse)
-@refusing(_staff_again)
+@refusing(_staff_again(OWNER_FIELDS))
 def owner_form(
     request: Request, org: str, case_id: uuid.UUID, caller: Staff, db: DB, case: StaffCase, owner_email: Short = ""
 ) -> Response:
     rpl.assign_owner(db, caller.signed_in, caller.org, case, owner_email or None)
-    return _staff_done(caller, case_id)
+    me = caller.actor.user.id if caller.actor and caller.actor.user else None
+    return _staff_done(caller, case_id, "rpl-taken" if case.owner_id == me else "rpl-assigned")
 
 
 @router.post("/orgs/{org}/rpl/{case_id}/stage", response_class=HTMLResponse)
-@refusing(_staff_again)
+@refusing(_staff_again())
 def stage_form(
     request: Request,
     org: str,
@@ -204,11 +293,11 @@ def stage_form(
     to: Annotated[str, Form(max_length=20)] = "",
 ) -> Response:
     rpl.advance(db, caller.signed_in, case, to)
-    return _staff_done(caller, case_id)
+    return _staff_done(caller, case_id, f"rpl-{case.state.value}")
 
 
 @router.post("/orgs/{org}/rpl/{case_id}/evidence", response_class=HTMLResponse)
-@refusing(_staff_again)
+@refusing(_staff_again(EVIDENCE_FIELDS))
 def evidence_form(
     request: Request,
     org: str,
@@ -224,7 +313,7 @@ def evidence_form(
     rpl_evidence.add_evidence(
         db, caller.signed_in, case, filename=file.filename or "", data=data, note=note, outcomes=outcomes or []
     )
-    return _staff_done(caller, case_id)
+    return _staff_done(caller, case_id, "rpl-evidence-added", "#evidence")
 
 
 @router.get("/orgs/{org}/rpl/{case_id}/evidence/{evidence_id}")
@@ -234,7 +323,7 @@ def evidence_file(org: str, case_id: uuid.UUID, evidence_id: uuid.UUID, caller: 
 
 
 @router.post("/orgs/{org}/rpl/{case_id}/assessment", response_class=HTMLResponse)
-@refusing(_staff_again)
+@refusing(_staff_again(ASSESSMENT_FIELDS))
 def assessment_form(
     request: Request,
     org: str,
@@ -265,11 +354,11 @@ def assessment_form(
         "comment": comment,
     }
     rpl_assessment.record_assessment(db, caller.signed_in, case, record)
-    return _staff_done(caller, case_id)
+    return _staff_done(caller, case_id, "rpl-assessed")
 
 
 @router.post("/orgs/{org}/rpl/{case_id}/certify", response_class=HTMLResponse)
-@refusing(_staff_again)
+@refusing(_staff_again())
 def certify_form(request: Request, org: str, case_id: uuid.UUID, caller: Staff, db: DB, case: StaffCase) -> Response:
     settings = settings_of(request)
     rpl_certification.certify(
@@ -281,23 +370,39 @@ def certify_form(request: Request, org: str, case_id: uuid.UUID, caller: Staff, 
         master=master_of(request),
         tsa_url=settings.tsa_url,
     )
-    return _staff_done(caller, case_id)
+    return _staff_done(caller, case_id, "rpl-certified")
 
 
 @router.post("/orgs/{org}/rpl/{case_id}/close", response_class=HTMLResponse)
-@refusing(_staff_again)
+@refusing(_staff_again(CLOSE_FIELDS))
 def close_form(
-    request: Request, org: str, case_id: uuid.UUID, caller: Staff, db: DB, case: StaffCase, reason: Reason = ""
+    request: Request,
+    org: str,
+    case_id: uuid.UUID,
+    caller: Staff,
+    db: DB,
+    case: StaffCase,
+    reason: Reason = "",
+    confirm: Confirm = "",
 ) -> Response:
+    """Closing as not passed is for good: only with its box ticked."""
+    _confirmed(confirm, "Tick the box to confirm: a closed case cannot be reopened.")
     rpl_certification.close_not_passed(db, caller.signed_in, case, reason)
-    return _staff_done(caller, case_id)
+    return _staff_done(caller, case_id, "rpl-closed")
 
 
 # The learner's side ---------------------------------------------------------------------------------------
 
 
 def _start_page(
-    request: Request, caller: Caller, db: Session, spec_id: uuid.UUID, *, error: str | None = None, code: int = 200
+    request: Request,
+    caller: Caller,
+    db: Session,
+    spec_id: uuid.UUID,
+    *,
+    error: str | None = None,
+    error_field: str | None = None,
+    code: int = 200,
 ) -> Response:
     found = catalogue.published(db, spec_id)
     return render(
@@ -309,6 +414,7 @@ def _start_page(
         item=found,
         matches=rpl_identification.preview(db, caller.person, found.content),
         error=error,
+        error_field=error_field,
         status_code=code,
     )
 
@@ -322,7 +428,7 @@ def _start_again(
     error: MicrocredError, request: Request, caller: Caller, db: Session, spec_id: uuid.UUID, **_: Any
 ) -> Response:
     """The start page again with the reason, nothing written."""
-    return _start_page(request, caller, db, spec_id, error=error.detail, code=STATUS[error.kind])
+    return _start_page(request, caller, db, spec_id, **_refusal(error))
 
 
 def _listed(spec_id: uuid.UUID, caller: SignedIn, db: DB) -> None:
@@ -335,7 +441,7 @@ def _listed(spec_id: uuid.UUID, caller: SignedIn, db: DB) -> None:
 @refusing(_start_again)
 def start_form(request: Request, spec_id: uuid.UUID, caller: SignedIn, db: DB) -> Response:
     case = rpl.open_by_learner(db, caller.signed_in, spec_id)
-    return RedirectResponse(f"/rpl/{case.id}", status_code=303)
+    return done(f"/rpl/{case.id}", "rpl-started")
 
 
 @router.get("/rpl", response_class=HTMLResponse)
@@ -345,7 +451,15 @@ def my_cases_page(request: Request, caller: SignedIn, db: DB) -> Response:
 
 
 def _my_case_page(
-    request: Request, caller: Caller, db: Session, case_id: uuid.UUID, *, error: str | None = None, code: int = 200
+    request: Request,
+    caller: Caller,
+    db: Session,
+    case_id: uuid.UUID,
+    *,
+    error: str | None = None,
+    error_field: str | None = None,
+    code: int = 200,
+    kept: dict[str, Any] | None = None,
 ) -> Response:
     case = rpl.case_for_learner(db, caller.person, case_id)
     context = _shared_context(db, case)
@@ -359,6 +473,8 @@ def _my_case_page(
         claimed=rpl_certification.in_wallet(db, case),
         settled=case.result is not None and case.state != RplState.ASSESSMENT,
         error=error,
+        error_field=error_field,
+        kept=kept or {},
         status_code=code,
         **context,
     )
@@ -369,26 +485,34 @@ def my_case_page(request: Request, case_id: uuid.UUID, caller: SignedIn, db: DB)
     return _my_case_page(request, caller, db, case_id)
 
 
-def _learner_again(
-    error: MicrocredError, request: Request, caller: Caller, db: Session, case_id: uuid.UUID, **_: Any
-) -> Response:
-    """The learner's case page again with the reason, nothing of the refused action written."""
-    return _my_case_page(request, caller, db, case_id, error=error.detail, code=STATUS[error.kind])
+def _learner_again(fields: dict[str, str] | None = None) -> Again:
+    """The learner's case page again with the reason and what was typed, nothing of the refused action written."""
+
+    def again(
+        error: MicrocredError, request: Request, caller: Caller, db: Session, case_id: uuid.UUID, **typed: Any
+    ) -> Response:
+        shown = _refusal(error, fields)
+        if shown["error_field"] and "evidence_id" in typed:  # the one file's confirmation box
+            shown["error_field"] = shown["error_field"].replace("{evidence_id}", str(typed["evidence_id"]))
+        return _my_case_page(request, caller, db, case_id, kept=_typed(typed), **shown)
+
+    return again
 
 
-def _learner_done(case_id: uuid.UUID) -> Response:
-    return RedirectResponse(f"/rpl/{case_id}", status_code=303)
+def _learner_done(case_id: uuid.UUID, key: str, place: str = "") -> Response:
+    """The learner's case page, saying what was done (FLASH[key]), at `place` on it if given."""
+    return done(f"/rpl/{case_id}{place}", key)
 
 
 @router.post("/rpl/{case_id}/profile", response_class=HTMLResponse)
-@refusing(_learner_again)
+@refusing(_learner_again())
 def my_profile_form(request: Request, case_id: uuid.UUID, caller: SignedIn, db: DB, case: LearnerCase) -> Response:
     rpl.share_profile(db, caller.signed_in, case)
-    return _learner_done(case_id)
+    return _learner_done(case_id, "rpl-shared")
 
 
 @router.post("/rpl/{case_id}/stage", response_class=HTMLResponse)
-@refusing(_learner_again)
+@refusing(_learner_again())
 def my_stage_form(
     request: Request,
     case_id: uuid.UUID,
@@ -398,11 +522,11 @@ def my_stage_form(
     to: Annotated[str, Form(max_length=20)] = "",
 ) -> Response:
     rpl.advance(db, caller.signed_in, case, to)
-    return _learner_done(case_id)
+    return _learner_done(case_id, f"rpl-{case.state.value}")
 
 
 @router.post("/rpl/{case_id}/evidence", response_class=HTMLResponse)
-@refusing(_learner_again)
+@refusing(_learner_again(EVIDENCE_FIELDS))
 def my_evidence_form(
     request: Request,
     case_id: uuid.UUID,
@@ -417,7 +541,7 @@ def my_evidence_form(
     rpl_evidence.add_evidence(
         db, caller.signed_in, case, filename=file.filename or "", data=data, note=note, outcomes=outcomes or []
     )
-    return _learner_done(case_id)
+    return _learner_done(case_id, "rpl-evidence-added", "#evidence")
 
 
 @router.get("/rpl/{case_id}/evidence/{evidence_id}")
@@ -427,25 +551,42 @@ def my_evidence_file(case_id: uuid.UUID, evidence_id: uuid.UUID, caller: SignedI
 
 
 @router.post("/rpl/{case_id}/evidence/{evidence_id}/remove", response_class=HTMLResponse)
-@refusing(_learner_again)
+@refusing(_learner_again({"not_confirmed": "remove-{evidence_id}-confirm"}))
 def my_evidence_remove(
-    request: Request, case_id: uuid.UUID, evidence_id: uuid.UUID, caller: SignedIn, db: DB, case: LearnerCase
+    request: Request,
+    case_id: uuid.UUID,
+    evidence_id: uuid.UUID,
+    caller: SignedIn,
+    db: DB,
+    case: LearnerCase,
+    confirm: Confirm = "",
 ) -> Response:
+    """A removed file is gone: only with its box ticked (a file the case does not hold is a 404 first)."""
+    rpl_evidence.evidence_file(db, case, evidence_id)
+    _confirmed(confirm, "Tick the box to confirm: a removed evidence file is deleted for good.")
     rpl_evidence.remove_evidence(db, caller.signed_in, case, evidence_id)
-    return _learner_done(case_id)
+    return _learner_done(case_id, "rpl-evidence-removed", "#evidence")
 
 
 @router.post("/rpl/{case_id}/withdraw", response_class=HTMLResponse)
-@refusing(_learner_again)
+@refusing(_learner_again(WITHDRAW_FIELDS))
 def my_withdraw_form(
-    request: Request, case_id: uuid.UUID, caller: SignedIn, db: DB, case: LearnerCase, reason: Reason = ""
+    request: Request,
+    case_id: uuid.UUID,
+    caller: SignedIn,
+    db: DB,
+    case: LearnerCase,
+    reason: Reason = "",
+    confirm: Confirm = "",
 ) -> Response:
+    """A withdrawn case cannot be reopened: only with its box ticked."""
+    _confirmed(confirm, "Tick the box to confirm: a withdrawn case cannot be reopened.")
     rpl_certification.withdraw(db, caller.signed_in, case, reason)
-    return _learner_done(case_id)
+    return _learner_done(case_id, "rpl-withdrawn")
 
 
 @router.post("/rpl/{case_id}/claim", response_class=HTMLResponse)
-@refusing(_learner_again)
+@refusing(_learner_again())
 def my_claim(request: Request, case_id: uuid.UUID, caller: SignedIn, db: DB, case: LearnerCase) -> Response:
     """A fresh claim link, opened at once: it reaches the learner and nobody else."""
     url, _expires = rpl_certification.learner_claim_link(
