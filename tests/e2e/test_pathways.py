@@ -145,8 +145,8 @@ def test_an_educator_builds_a_fixed_pathway_through_the_form(
     page.get_by_role("button", name="Save pathway").click()
 
     # Refused beside the fields, with everything typed kept.
-    assert "min_level (7) is above max_level (3)" in page.locator("#min_level-error-1").inner_text()
-    assert "A fixed pathway needs its sequence of specifications." in page.locator("#form-error").inner_text()
+    assert "Minimum EQF level (7) is above Maximum EQF level (3)" in page.locator("#min_level-error-1").inner_text()
+    assert "A fixed pathway needs its sequence of micro-credentials." in page.locator("#error-summary").inner_text()
     assert page.get_by_label("Title of the pathway").input_value() == "Teamwork in sequence"
     assert page.get_by_label("Fixed sequence").is_checked()
     assert page.get_by_label("Minimum EQF level").input_value() == "7"
@@ -167,7 +167,8 @@ def test_an_educator_builds_a_fixed_pathway_through_the_form(
     page.get_by_label("Position of Digital content for teams").fill("2")
     page.get_by_role("button", name="Save pathway").click()
 
-    page.wait_for_url(re.compile(r".*/orgs/a/pathways/[0-9a-f-]{36}\?saved=1$"))
+    page.wait_for_url(re.compile(r".*/orgs/a/pathways/[0-9a-f-]{36}(\?done=pathway_saved)?$"))
+    assert page.get_by_role("status").first.inner_text().startswith("Saved")
     rules = page.locator("#pathway-rules").inner_text()
     assert "Fixed sequence" in rules and "10 credits are needed in all." in rules
     assert "EQF levels 5 to 6" in rules and "stimulate creativity in the team" in rules

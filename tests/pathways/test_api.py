@@ -71,7 +71,7 @@ def test_an_organisation_defines_a_pathway_and_a_learner_sees_progress_from_the_
     assert made.status_code == 201, made.text
     contradictory = {**body, "rules": {**body["rules"], "min_level": 7, "max_level": 3}}
     refused = client.post("/api/orgs/a/pathways", json=contradictory, headers=educator)
-    assert refused.status_code == 422 and "min_level (7) is above max_level (3)" in refused.text
+    assert refused.status_code == 422 and "Minimum EQF level (7) is above Maximum EQF level (3)" in refused.text
     assert [p["title"] for p in client.get("/api/orgs/a/pathways", headers=educator).json()] == [body["title"]]
 
     log_in(client, "learner@a.example", world.passwords["learner@a.example"])
@@ -92,7 +92,8 @@ def test_the_json_api_lists_changes_and_deletes_pathways(client: TestClient, dat
     contradictory = {**body, "title": "x", "rules": {"kind": "open", "total_credits": 5, "rpl_cap_credits": 6}}
     refused = client.put(f"/api/orgs/a/pathways/{pathway_id}", json=contradictory, headers=educator)
     assert refused.status_code == 422 and refused.json()["error"] == "invalid_pathway"
-    assert "title must be 3 to 300" in refused.json()["detail"] and "rpl_cap_credits (6)" in refused.json()["detail"]
+    detail = refused.json()["detail"]
+    assert "title must be 3 to 300" in detail and "Cap on prior-learning credits (6)" in detail
     listed = client.get("/api/pathways").json()  # no account needed
     assert [(p["title"], p["organisation"]["name"]) for p in listed] == [("Renamed pathway", "Alpha Academy")]
     assert client.delete(f"/api/orgs/a/pathways/{pathway_id}", headers=educator).status_code == 204

@@ -3,8 +3,11 @@ least-workload set of published micro-credentials that covers them, level fit br
 
 from __future__ import annotations
 
+import json
 import uuid
-from datetime import date
+from collections.abc import Callable
+from datetime import UTC, date, datetime
+from typing import Any
 
 import pytest
 from fastapi.testclient import TestClient
@@ -12,14 +15,20 @@ from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from microcred.accounts.principal import Actor
+from microcred.config import Settings
 from microcred.design import service as design
 from microcred.design.schemas import SpecificationContent
-from microcred.issuing import credentials, documents, keys
+from microcred.issuing import claims, credentials, documents, keys, seals
 from microcred.issuing.models import IssuedCredential
+from microcred.issuing.sources import verify_here
 from microcred.pathways import gap
 from microcred.store import Database
 from microcred.taxonomy.models import EscoOccupationSkill
+from microcred.trust import jades
+from microcred.verify import checks
+from microcred.wallet import service as wallet
 from microcred.wallet.models import WalletCredential
+from tests import pki
 from tests.conftest import World
 from tests.design.fixtures import annex_i_minimum
 
@@ -91,6 +100,67 @@ def in_the_wallet(client: TestClient, db: Session, world: World, spec_id: uuid.U
     return issued
 
 
+def sealing(
+    db: Session, world: World, settings: Settings, org: str = "a", *, identifier: str = "VATBE-0123456789"
+) -> None:
+    """The organisation imports a seal certificate (from a test CA): its awards are then also sealed ELM
+    credentials, as issuing/seals.py seals them."""
+    p12 = pki.seal_p12(pki.CA(), organisation_id=identifier)
+    seals.import_pkcs12(db, Actor.operator(), db.merge(world.orgs[org]), p12, "secret", master_of(settings))
+
+
+def master_of(settings: Settings) -> bytes:
+    return keys.master_key(settings.resolved_master_key())
+
+
+def verifier(db: Session, settings: Settings) -> Callable[[Any], checks.Report]:
+    """This app's verification, with its real sources (our keys, seal certificates and status lists)."""
+    return lambda document: verify_here(db, document, base_url=settings.base_url, master=master_of(settings))
+
+
+def sealed_in_the_wallet(
+    db: Session, world: World, settings: Settings, spec_id: uuid.UUID, *, awarded: date = date(2026, 11, 20)
+) -> tuple[IssuedCredential, WalletCredential]:
+    """Organisation A (sealing) awards the published edition to its learner, who claims it by its link: the
+    wallet keeps the sealed ELM credential, not the Open Badge."""
+    organisation = db.merge(world.orgs["a"])
+    issued = credentials.issue_edition(
+        db,
+        Actor.operator(),
+        organisation,
+        spec_id,
+        1,
+        documents.Learner(name="Lena", email="learner@a.example"),
+        documents.Result(awarded=awarded),
+        base_url=settings.base_url,
+        master=master_of(settings),
+    )
+    url, _expires = claims.new_link(db, Actor.operator(), organisation, issued.id, base_url=settings.base_url)
+    item = wallet.claim(db, db.merge(world.users["a_learner"]), url.rsplit("/", 1)[1])
+    assert item.kind == "elm" and item.document == issued.elm_document and "payload" in item.document
+    return issued, item
+
+
+def resealed_by_a_forger(sealed: dict[str, Any], db: Session, world: World) -> dict[str, Any]:
+    """The sealed credential's payload sealed again under a self-signed certificate that copies the subject of
+    organisation A's seal certificate: what anyone can make."""
+    current = seals.current(db, db.merge(world.orgs["a"]))
+    assert current is not None
+    forger = pki.new_key("rsa")
+    subject = seals.chain_of(current)[0].subject
+    return jades.seal(
+        jades.verify(sealed).payload,
+        forger,
+        [pki.self_signed(forger, subject)],
+        signing_time=datetime.now(UTC).strftime("%Y-%m-%dT%H:%M:%SZ"),
+    )
+
+
+def uploaded(db: Session, world: World, document: dict[str, Any]) -> WalletCredential:
+    """The document put into A's learner's wallet by upload, as anyone can."""
+    return wallet.upload(db, db.merge(world.users["a_learner"]), json.dumps(document).encode())
+
+
 def titles(found: gap.Gap) -> set[str]:
     return {step.title for step in found.stack}
 
@@ -160,3 +230,29 @@ def test_the_skills_a_credential_certifies_in_either_format_and_nothing_from_jun
         {"credentialSubject": {"hasClaim": [{"specifiedBy": 3}]}},
     ):
         assert gap.credential_skills(junk) == set()
+
+
+def test_gap_to_stack_counts_the_skills_of_a_sealed_credential_and_none_of_a_forged_one(
+    database: Database, world: World, settings: Settings
+) -> None:
+    """The wallet keeps a sealed credential's seal: the skills are read from the payload the verification read,
+    and only when the seal is the issuer's."""
+    with database.session() as db:
+        occupation, (e1, e2, e3, e4, *_rest) = a_career(db)
+        sealing(db, world, settings)
+        held_spec = offer(db, world, "Sealed and held", [e1, e2], 20, 5)
+        forged_spec = offer(db, world, "Forged copy", [e3], 20, 5)
+        offer(db, world, "Still to take", [e3, e4], 20, 5)
+        sealed_in_the_wallet(db, world, settings, uuid.UUID(held_spec))
+        other, _item = sealed_in_the_wallet(db, world, settings, uuid.UUID(forged_spec))
+        db.delete(_item)  # the learner keeps only forgeries of this one
+        assert other.elm_document is not None
+        uploaded(db, world, resealed_by_a_forger(other.elm_document, db, world))
+        uploaded(db, world, jades.verify(other.elm_document).payload)  # the ELM without its seal
+        db.flush()
+
+        held = gap.learner_skills(db, db.merge(world.users["a_learner"]), verifier(db, settings))
+        assert {e1, e2} <= held and e3 not in held
+        found = gap.gap_to_stack(db, occupation, held)
+        assert {s.uri for s in found.held} >= {e1, e2} and e3 in {s.uri for s in found.missing}
+        assert titles(found) == {"Still to take"}  # e3 and e4 in one; nothing already held is offered again

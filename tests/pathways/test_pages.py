@@ -122,13 +122,14 @@ def test_a_refused_rule_is_shown_beside_its_field_with_the_input_kept(
     refused = client.post("/orgs/a/pathways", data=typed)
     assert refused.status_code == 422
     page = refused.text
-    alert = text_of(page[page.index('id="form-error"') :])
+    alert = text_of(page[page.index('id="error-summary"') :])
     assert (
-        "min_level (7) is above max_level (3)" in alert and "rpl_cap_credits (30) is above total_credits (20)" in alert
+        "Minimum EQF level (7) is above Maximum EQF level (3)" in alert
+        and "Cap on prior-learning credits (30) is above Total credits needed (20)" in alert
     )
     beside_min = re.search(r'id="min_level-error-1">([^<]+)<', page)
-    assert beside_min and "min_level (7) is above max_level (3)" in beside_min.group(1)
-    assert re.search(r'id="rpl_cap_credits-error-1">[^<]*rpl_cap_credits \(30\)', page)
+    assert beside_min and "Minimum EQF level (7) is above Maximum EQF level (3)" in beside_min.group(1)
+    assert re.search(r'id="rpl_cap_credits-error-1">[^<]*Cap on prior-learning credits \(30\)', page)
     assert 'aria-invalid="true" aria-describedby="min_level-error-1"' in page
     assert 'value="Stacked teamwork"' in page and 'value="30"' in page and 'value="4"' in page
     assert '<option value="7" selected>' in page and '<option value="3" selected>' in page
@@ -137,20 +138,20 @@ def test_a_refused_rule_is_shown_beside_its_field_with_the_input_kept(
     # An elective pathway without its list, and a bad number, are refused by name too.
     elective = client.post("/orgs/a/pathways", data=form(csrf, kind="elective"))
     assert elective.status_code == 422
-    assert "Rules: an elective pathway needs its approved specifications." in elective.text
+    assert "Rules: an elective pathway needs its approved list of micro-credentials." in elective.text
     assert 'id="specs-error-1"' in elective.text and 'value="elective" checked' in elective.text
     bad = client.post("/orgs/a/pathways", data=form(csrf, total_credits="ten"))
     assert bad.status_code == 422 and re.search(
-        r'id="total_credits-error-1">Rules total_credits: [^<]*decimal', bad.text
+        r'id="total_credits-error-1">Total credits needed must be a number.<', bad.text
     )
     assert 'value="ten"' in bad.text
     odd = client.post("/orgs/a/pathways", data=form(csrf, kind="fixed", specs=["nope"], position_nope="²"))
-    assert odd.status_code == 422 and "Rules sequence[0]: Input should be a valid UUID" in odd.text
+    assert odd.status_code == 422 and 'id="specs-error-1">Micro-credential 1 is not a valid id.<' in odd.text
     assert 'name="specs" value="nope" checked' in odd.text
     # Every problem at once: the title and the rules.
     short = client.post("/orgs/a/pathways", data=form(csrf, title="ab", min_level="7", max_level="3"))
     assert short.status_code == 422 and 'id="title-error-1">The title must be 3 to 300' in short.text
-    assert 'id="min_level-error-1">Rules: min_level (7) is above max_level (3).' in short.text
+    assert 'id="min_level-error-1">Rules: Minimum EQF level (7) is above Maximum EQF level (3).' in short.text
     with database.session() as db:
         assert service.of_organisation(db, db.merge(world.orgs["a"])) == []
 
@@ -208,7 +209,7 @@ def test_build_a_pathway_picking_skills_and_micro_credentials_then_edit_and_dele
     assert saved.status_code == 303, saved.text
     page = client.get(saved.headers["location"])
     words = text_of(page.text)
-    assert "Saved." in words
+    assert "Saved: learners' progress follows these rules from now on." in words
     assert "Fixed sequence: the micro-credentials listed below count in this order" in words
     assert "10 credits are needed in all." in words
     assert "Only micro-credentials at EQF levels 5 to 6 count; one that gives no level does not." in words
@@ -240,7 +241,10 @@ def test_build_a_pathway_picking_skills_and_micro_credentials_then_edit_and_dele
         f"/orgs/a/pathways/{pathway_id}/edit",
         data=form(csrf, kind="open", title="Teamwork stack", specs=[first]),
     )
-    assert refused.status_code == 422 and "approved is for elective pathways, not open ones." in refused.text
+    assert (
+        refused.status_code == 422
+        and "an approved list of micro-credentials is for elective pathways, not open ones." in refused.text
+    )
 
     # The public list shows it with its organisation and qualification, to anyone.
     client.cookies.clear()
@@ -250,8 +254,13 @@ def test_build_a_pathway_picking_skills_and_micro_credentials_then_edit_and_dele
 
     log_in(client, "org_admin@a.example", world.passwords["org_admin@a.example"])
     csrf = csrf_from(client.get(f"/orgs/a/pathways/{pathway_id}").text)
-    gone = client.post(f"/orgs/a/pathways/{pathway_id}/delete", data={"csrf_token": csrf}, follow_redirects=True)
-    assert gone.status_code == 200 and "Deleted the pathway Teamwork stack." in gone.text
+    kept = client.post(f"/orgs/a/pathways/{pathway_id}/delete", data={"csrf_token": csrf})
+    assert kept.status_code == 422 and "Tick the box to confirm" in kept.text
+    assert client.get(f"/orgs/a/pathways/{pathway_id}").status_code == 200
+    gone = client.post(
+        f"/orgs/a/pathways/{pathway_id}/delete", data={"csrf_token": csrf, "confirm": "yes"}, follow_redirects=True
+    )
+    assert gone.status_code == 200 and "The pathway is deleted." in gone.text
     assert client.get(f"/orgs/a/pathways/{pathway_id}").status_code == 404
     with database.session() as db:
         actions = db.scalars(

@@ -4,6 +4,7 @@ searches find to pick."""
 
 from __future__ import annotations
 
+import json
 import uuid
 from dataclasses import replace
 from datetime import date
@@ -13,15 +14,28 @@ from typing import Any
 import pytest
 
 from microcred.accounts.principal import Actor
+from microcred.config import Settings
 from microcred.design import service as design
 from microcred.errors import InvalidInput
+from microcred.issuing import keys, seals
 from microcred.pathways import service
 from microcred.pathways.rules import Rules
 from microcred.pathways.service import Held
 from microcred.store import Database
+from microcred.trust import pkix
 from microcred.verify import checks
+from microcred.verify.seals import Sealer
+from microcred.wallet.models import WalletCredential
 from tests.conftest import World
 from tests.design.fixtures import OTHER_SKILL, SKILL
+from tests.pathways.test_gap import (
+    master_of,
+    resealed_by_a_forger,
+    sealed_in_the_wallet,
+    sealing,
+    uploaded,
+    verifier,
+)
 from tests.pathways.test_pages import published as published_at
 from tests.recognition.test_cases import published
 
@@ -219,3 +233,108 @@ def test_a_specification_is_named_by_its_catalogue_title_while_listed(database: 
         assert (named[draft].title, named[draft].listed) == ("Draft only", False)
         design.withdraw(db, Actor.operator(), organisation, listed)
         assert service.specifications_named(db, [listed])[listed].listed is False
+
+
+def test_a_sealed_credential_counts_with_its_credits_level_and_skills_and_a_forged_one_does_not(
+    database: Database, world: World, settings: Settings
+) -> None:
+    """The wallet keeps the sealed ELM credential of an award sealed here: progress reads the payload the
+    verification read (title, credits, EQF level, award date, ESCO skills) and the award it was claimed from
+    (which specification it is of), and counts it only when the seal is the specification's organisation's."""
+    with database.session() as db:
+        sealing(db, world, settings)
+        sealing(db, world, settings, "b", identifier="VATBE-0987654321")
+        spec = uuid.UUID(published_at(db, world, "Sealed data skills", credits="6", level=5))
+        sealed_in_the_wallet(db, world, settings, spec, awarded=date(2026, 10, 2))
+        learner = db.merge(world.users["a_learner"])
+        rules = Rules.model_validate(
+            {
+                "kind": "elective",
+                "total_credits": 6,
+                "approved": [str(spec)],
+                "min_level": 5,
+                "max_level": 6,
+                "validity_years": 1,
+                "required_skills": [OTHER_SKILL],
+            }
+        )
+        [item] = service.wallet_of(db, learner, verifier(db, settings), base_url=settings.base_url)
+        assert (item.title, item.specification_id, item.credits, item.level) == (
+            "Sealed data skills",
+            spec,
+            Decimal(6),
+            5,
+        )
+        assert item.valid and item.trusted and item.awarded == date(2026, 10, 2) and OTHER_SKILL in item.skills
+        found = service.progress(rules, [item], today=TODAY)
+        assert [(c.title, c.credits) for c in found.counted] == [("Sealed data skills", 6)]
+        assert found.not_counted == [] and found.missing_skills == [] and found.eligible
+
+        # Forgeries of another award of the same specification: its payload with no seal, and resealed under a
+        # certificate that copies the subject of A's.
+        other, claimed = sealed_in_the_wallet(db, world, settings, spec)
+        assert other.elm_document is not None
+        payload = json.loads(other.elm_document["payload"])
+        db.delete(claimed)
+        uploaded(db, world, payload)
+        uploaded(db, world, resealed_by_a_forger(other.elm_document, db, world))
+        # Organisation B's own valid seal over the payload made B's, put where A's award was claimed (as if the
+        # wallet row were tampered with): valid and trusted, B's, so not A's specification.
+        beta = db.merge(world.orgs["b"])
+        as_beta = {
+            **payload,
+            "issuer": {
+                **payload["issuer"],
+                "legalName": {"en": beta.legal_name},
+                "eIDASIdentifier": {**payload["issuer"]["eIDASIdentifier"], "notation": "VATBE-0987654321"},
+            },
+        }
+        db.add(
+            WalletCredential(
+                user_id=learner.id,
+                issued_credential_id=other.id,
+                document=seals.seal(db, beta, as_beta, master=master_of(settings)),
+                kind="elm",
+                title="Tampered",
+                issuer_name=beta.legal_name,
+                source="claim",
+            )
+        )
+        db.flush()
+        holdings = service.wallet_of(db, learner, verifier(db, settings), base_url=settings.base_url)
+        forged = [h for h in holdings if h != item]
+        assert len(forged) == 3 and all(h.specification_id is None for h in forged)
+        assert [h.valid for h in forged].count(True) == 1  # B's seal is intact and B's: it is just not A's
+        found = service.progress(rules, holdings, today=TODAY)
+        assert [c.title for c in found.counted] == ["Sealed data skills"] and found.credits == 6
+        assert sorted(why for _title, why in found.not_counted) == [
+            "it does not verify (revoked, suspended, expired or changed)",
+            "it does not verify (revoked, suspended, expired or changed)",
+            "it is not one of the approved micro-credentials",
+        ]
+
+
+def test_a_specification_counts_only_for_its_organisations_key_or_seal(
+    database: Database, world: World, settings: Settings
+) -> None:
+    """The binding itself: the organisation's did:web, or a seal report's signer (a Sealer) that is one of its
+    seal certificates; never a string a document writes, even the fingerprint of the organisation's seal."""
+    with database.session() as db:
+        sealing(db, world, settings)
+        sealing(db, world, settings, "b", identifier="VATBE-0987654321")
+        spec = uuid.UUID(published_at(db, world, "Bound"))
+        certificate = {}
+        for org in ("a", "b"):
+            current = seals.current(db, db.merge(world.orgs[org]))
+            assert current is not None
+            certificate[org] = seals.chain_of(current)[0]
+        sealer_of = {
+            org: Sealer(pkix.fingerprint(c), c.subject.rfc4514_string(), None) for org, c in certificate.items()
+        }
+        base = settings.base_url
+        assert service.specification_of(db, spec, keys.did_web(db.merge(world.orgs["a"]), base), base) == spec
+        assert service.specification_of(db, spec, keys.did_web(db.merge(world.orgs["b"]), base), base) is None
+        assert service.specification_of(db, spec, sealer_of["a"], base) == spec
+        assert service.specification_of(db, spec, sealer_of["b"], base) is None
+        assert service.specification_of(db, spec, str(sealer_of["a"]), base) is None  # written, not verified
+        assert service.specification_of(db, uuid.uuid4(), sealer_of["a"], base) is None

@@ -118,6 +118,6 @@ def my_gap(
     level: Annotated[int | None, Query(ge=1, le=8, description="The EQF level to prefer when workloads tie")] = None,
 ) -> GapOut:
     check = verifier_of(request, db)
-    held = gap.learner_skills(db, caller.person, lambda document: check(document).valid)
+    held = gap.learner_skills(db, caller.person, check)
     found = gap.gap_to_stack(db, occupation, held, level=level)
     return GapOut.model_validate({**asdict(found), "workload": found.workload})

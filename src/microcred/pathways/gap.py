@@ -1,7 +1,8 @@
 """From a goal career to the micro-credentials that would close the gap.
 
 The learner's skills are those of their profile (confirmed skills of their experiences) and those their
-valid wallet credentials certify (the ESCO skills of an Open Badge's learning outcomes and alignments). The
+valid wallet credentials certify (the ESCO skills of an Open Badge's learning outcomes and alignments, or of an
+ELM credential's learning outcomes: for a sealed one, those of the payload its verification read). The
 gap is the goal occupation's essential ESCO skills they lack. The stack is the smallest set of published
 catalogue micro-credentials that covers the gap: least total workload (hours; credits at 27.5 hours each
 when no hours are given), ties broken by how far each one's EQF level is from the level asked for. It is an
@@ -29,6 +30,7 @@ from microcred.skills.match import SkillRef
 from microcred.taxonomy import service as taxonomy
 from microcred.taxonomy.service import SKILL_PREFIX
 from microcred.trust.jsonld import as_list
+from microcred.verify import checks
 from microcred.wallet.models import WalletCredential
 
 HOURS_PER_CREDIT = 27.5  # ECTS: 25–30 hours
@@ -88,14 +90,26 @@ def credential_skills(document: Any) -> set[str]:
     return {uri for uri in found if isinstance(uri, str) and uri.startswith(SKILL_PREFIX)}
 
 
-def _elm_outcomes(document: Any) -> list[dict[str, Any]]:
-    """The learning outcomes of an ELM credential's claims (what each claim's specification says it certifies)."""
+def _elm_claims(document: Any) -> list[dict[str, Any]]:
+    """An ELM credential's claims (its first subject's LearningAchievements), or [] for anything else."""
     subject: Any = next(iter(as_list(document.get("credentialSubject"))), {}) if isinstance(document, dict) else {}
     claims = as_list(subject.get("hasClaim")) if isinstance(subject, dict) else []
+    return [claim for claim in claims if isinstance(claim, dict)]
+
+
+def elm_claim(document: Any) -> tuple[dict[str, Any], dict[str, Any]]:
+    """An ELM credential's first claim and the specification it is of (its `specifiedBy`, a Qualification, as
+    design/elm.py writes it and issuing/documents.py puts it on the claim), each {} when there is none."""
+    claim = next(iter(_elm_claims(document)), {})
+    specified: Any = next(iter(as_list(claim.get("specifiedBy"))), {})
+    return claim, specified if isinstance(specified, dict) else {}
+
+
+def _elm_outcomes(document: Any) -> list[dict[str, Any]]:
+    """The learning outcomes of an ELM credential's claims (what each claim's specification says it certifies)."""
     return [
         outcome
-        for claim in claims
-        if isinstance(claim, dict)
+        for claim in _elm_claims(document)
         for specified in as_list(claim.get("specifiedBy"))
         if isinstance(specified, dict)
         for outcome in as_list(specified.get("learningOutcome"))
@@ -103,13 +117,14 @@ def _elm_outcomes(document: Any) -> list[dict[str, Any]]:
     ]
 
 
-def learner_skills(db: Session, user: User, valid: Callable[[dict[str, Any]], bool]) -> set[str]:
-    """The profile's confirmed skills and those of the wallet credentials that verify now."""
+def learner_skills(db: Session, user: User, verify: Callable[[Any], checks.Report]) -> set[str]:
+    """The profile's confirmed skills and those of the wallet credentials that verify now, read from what the
+    verification read (a sealed credential's payload, not the seal around it)."""
     held = {skill.uri for skill in skills.profile(db, user)}
     for document in db.scalars(select(WalletCredential.document).where(WalletCredential.user_id == user.id)):
-        certified = credential_skills(document)
-        if certified and valid(document):
-            held |= certified
+        report = verify(document)
+        if report.valid:
+            held |= credential_skills(report.credential if report.credential is not None else document)
     return held
 
 

@@ -8,10 +8,9 @@ import uuid
 from datetime import date
 from decimal import Decimal
 from typing import Annotated, Any
-from urllib.parse import urlencode
 
-from fastapi import APIRouter, Depends, Request
-from fastapi.responses import HTMLResponse, RedirectResponse, Response
+from fastapi import APIRouter, Depends, Form, Request
+from fastapi.responses import HTMLResponse, Response
 from sqlalchemy.orm import Session
 from starlette.datastructures import FormData
 
@@ -26,6 +25,7 @@ from microcred.pathways.service import Found
 from microcred.taxonomy import search
 from microcred.taxonomy import service as taxonomy
 from microcred.web.errors import STATUS
+from microcred.web.flash import done
 from microcred.web.flows import verifier_of
 from microcred.web.forms import refusing
 from microcred.web.security import DB, Anyone, Caller, Educators, SignedIn, settings_of
@@ -55,7 +55,11 @@ RULE_FIELDS = {
     "sequence": "specs",
     "specification": "specs",
 }
-NAMED_FIELD = re.compile(r"\b(" + "|".join(RULE_FIELDS) + r")\b")
+# A value of the wrong kind is named by the form's label (pathways.service.RULE_LABELS).
+RULE_FIELDS.update({label: RULE_FIELDS[name.removesuffix("[]")] for name, label in service.RULE_LABELS.items()})
+FIELD_OF = {name.lower(): field for name, field in RULE_FIELDS.items()}
+_LONGEST_FIRST = sorted(RULE_FIELDS, key=len, reverse=True)
+NAMED_FIELD = re.compile(r"(?<!\w)(" + "|".join(map(re.escape, _LONGEST_FIRST)) + r")(?!\w)", re.IGNORECASE)
 
 
 def plain_number(value: object) -> str:
@@ -154,7 +158,7 @@ def problems_of(detail: str) -> list[tuple[str, set[str]]]:
     return [
         (
             sentence if NAMED_FIELD.match(sentence) else sentence[:1].upper() + sentence[1:],  # min_level stays so
-            {RULE_FIELDS[name] for name in NAMED_FIELD.findall(sentence)},
+            {FIELD_OF[name.lower()] for name in NAMED_FIELD.findall(sentence)},
         )
         for sentence in sentences
     ]
@@ -243,7 +247,7 @@ def _save_or_find(request: Request, caller: Caller, db: Session, form: FormData,
             qualification=values["qualification"],
             rules=values_to_rules(values),
         )
-    return RedirectResponse(f"/orgs/{caller.org.slug}/pathways/{saved.id}?saved=1", status_code=303)
+    return done(f"/orgs/{caller.org.slug}/pathways/{saved.id}", "pathway_saved")
 
 
 async def _form_again(
@@ -263,7 +267,7 @@ async def _form_again(
 
 
 @router.get("/orgs/{org}/pathways", response_class=HTMLResponse)
-def builder_page(request: Request, org: str, caller: Educators, db: DB, deleted: str = "") -> Response:
+def builder_page(request: Request, org: str, caller: Educators, db: DB) -> Response:
     pathways = service.of_organisation(db, caller.org)
     return render(
         request,
@@ -274,7 +278,6 @@ def builder_page(request: Request, org: str, caller: Educators, db: DB, deleted:
         pathways=pathways,
         kinds=KINDS,
         number=plain_number,
-        flash=f"Deleted the pathway {deleted[:300]}." if deleted else None,
     )
 
 
@@ -305,9 +308,7 @@ def _rules_contexts(db: Session, pathways: list[Pathway]) -> list[dict[str, Any]
 
 
 @router.get("/orgs/{org}/pathways/{pathway_id}", response_class=HTMLResponse)
-def pathway_page(
-    request: Request, org: str, pathway_id: uuid.UUID, caller: Educators, db: DB, saved: bool = False
-) -> Response:
+def pathway_page(request: Request, org: str, pathway_id: uuid.UUID, caller: Educators, db: DB) -> Response:
     pathway = service.of(db, caller.org, pathway_id)
     return render(
         request,
@@ -316,7 +317,6 @@ def pathway_page(
         db=db,
         title=pathway.title,
         pathway=pathway,
-        flash="Saved." if saved else None,
         **_rules_context(db, pathway),
     )
 
@@ -356,11 +356,18 @@ def _kept_again(
 @router.post("/orgs/{org}/pathways/{pathway_id}/delete", response_class=HTMLResponse)
 @refusing(_kept_again)
 def delete_pathway(
-    request: Request, org: str, pathway_id: uuid.UUID, caller: Educators, db: DB, pathway: OwnPathway
+    request: Request,
+    org: str,
+    pathway_id: uuid.UUID,
+    caller: Educators,
+    db: DB,
+    pathway: OwnPathway,
+    confirm: Annotated[str, Form(max_length=10)] = "",
 ) -> Response:
-    title = pathway.title
+    if confirm != "yes":
+        raise InvalidInput("Tick the box to confirm that the pathway is deleted.", code="unconfirmed")
     service.delete(db, caller.signed_in, caller.org, pathway_id)
-    return RedirectResponse(f"/orgs/{caller.org.slug}/pathways?{urlencode({'deleted': title})}", status_code=303)
+    return done(f"/orgs/{caller.org.slug}/pathways", "pathway_deleted")
 
 
 # Learners ----------------------------------------------------------------------------------------------------------
@@ -418,7 +425,7 @@ def gap_page(
             hits = search.search_occupations(db, q, HITS)
         if occupation.strip():
             check = verifier_of(request, db)
-            held = gap.learner_skills(db, caller.person, lambda document: check(document).valid)
+            held = gap.learner_skills(db, caller.person, check)
             found = gap.gap_to_stack(db, occupation.strip()[:300], held, level=int(level) if level else None)
     except MicrocredError as problem:
         error, status_code = problem.detail, STATUS[problem.kind]

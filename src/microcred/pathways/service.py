@@ -19,27 +19,50 @@ from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
+from microcred import plain
 from microcred.accounts import audit
 from microcred.accounts.models import Organisation, User
 from microcred.accounts.principal import Actor
+from microcred.design import vocab
 from microcred.design.catalogue import search as catalogue_search
+from microcred.design.documents import concept_id
 from microcred.design.models import CatalogueEntry, Specification
 from microcred.design.schemas import CatalogueQuery
 from microcred.errors import Conflict, InvalidInput, MicrocredError, NotFound
 from microcred.inputs import credits as checked_credits
 from microcred.inputs import single_line
-from microcred.issuing import keys
+from microcred.issuing import keys, seals
 from microcred.issuing.models import IssuedCredential
-from microcred.pathways.gap import achievement_of, credential_skills
+from microcred.pathways.gap import achievement_of, credential_skills, elm_claim
 from microcred.pathways.models import Pathway
 from microcred.pathways.rules import Rules, years_before
 from microcred.taxonomy import search
 from microcred.taxonomy.models import EscoSkill
-from microcred.trust.jsonld import as_list
+from microcred.trust import pkix
+from microcred.trust.jsonld import as_list, text_of
 from microcred.verify import checks
+from microcred.verify.seals import Sealer
 from microcred.wallet.models import WalletCredential
 
 SPECIFICATION_IN_ID = re.compile(r"/catalogue/([0-9a-fA-F-]{36})(?:/|$)")
+
+
+# What the pathway form calls each rule, so that a value of the wrong kind is named as the person saw it (the page
+# puts the sentence beside the field it names).
+RULE_LABELS = {
+    "kind": "Kind of pathway",
+    "total_credits": "Total credits needed",
+    "min_level": "Minimum EQF level",
+    "max_level": "Maximum EQF level",
+    "validity_years": "Valid for (years)",
+    "rpl_cap_credits": "Cap on prior-learning credits",
+    "required_skills": "Required ESCO skills",
+    "required_skills[]": "required ESCO skill",
+    "approved": "Micro-credentials",
+    "approved[]": "micro-credential",
+    "sequence": "Micro-credentials",
+    "sequence[]": "micro-credential",
+}
 
 
 def create(
@@ -139,15 +162,19 @@ def _checked(
         checked = Rules.model_validate(rules)
     except ValidationError as error:
         for each in error.errors():
-            where = "".join(f" {part}" if isinstance(part, str) else f"[{part}]" for part in each["loc"])
-            message = each["msg"].removeprefix("Value error, ").rstrip(".")
-            problems.append(InvalidInput(f"rules{where}: {message}.", code="invalid_pathway"))
+            if each["type"] == "value_error" and not each["loc"]:  # the rules' own checks, already sentences
+                message = each["msg"].removeprefix("Value error, ").rstrip(".")
+                problems.append(InvalidInput(f"Rules: {message}.", code="invalid_pathway"))
+            else:  # a value of the wrong kind, named as the pathway form labels it
+                problems.append(InvalidInput(plain.sentence(each, RULE_LABELS), code="invalid_pathway"))
     else:
         known = set(db.scalars(select(EscoSkill.uri).where(EscoSkill.uri.in_(checked.required_skills))))
         unknown = [uri for uri in checked.required_skills if uri not in known]
         if unknown:
             problems.append(
-                InvalidInput(f"rules required_skills: {unknown[0][:100]} is not an ESCO skill.", code="unknown_skill")
+                InvalidInput(
+                    f"{RULE_LABELS['required_skills']}: {unknown[0][:100]} is not an ESCO skill.", code="unknown_skill"
+                )
             )
         named = [*checked.approved, *checked.sequence]
         listed = set(
@@ -274,31 +301,69 @@ class Held:
 
 
 def held(document: dict[str, Any], report: checks.Report) -> Held:
-    """What a pathway reads from an Open Badge and its verification report (its level, credits, skills, date)."""
-    achievement = achievement_of(document)
-    found = SPECIFICATION_IN_ID.search(str(achievement.get("id") or ""))
-    levels = [
-        int(digits.group())
-        for entry in as_list(achievement.get("alignment"))
-        if isinstance(entry, dict) and entry.get("targetType") == "ext:EQF"
-        for digits in [re.search(r"[1-8]", str(entry.get("targetCode") or entry.get("targetName") or ""))]
-        if digits
-    ]
-    try:
-        awarded = date.fromisoformat(str(document.get("awardedDate") or document.get("validFrom") or "")[:10])
-    except ValueError:
-        awarded = None
+    """What a pathway reads from a credential and its verification report (its title, level, credits, skills,
+    date): from what the verification read (a sealed credential's payload, not the seal around it), an Open
+    Badge's achievement or an ELM credential's claim and the specification it is of. An ELM credential names no
+    catalogue specification (our ELM carries no catalogue address): `wallet_of` takes it from the award it was
+    claimed from."""
+    credential = report.credential if isinstance(report.credential, dict) else document
+    credential = credential if isinstance(credential, dict) else {}
+    achievement = achievement_of(credential)
+    claim, specified = elm_claim(credential) if not achievement else ({}, {})
+    specification = SPECIFICATION_IN_ID.search(str(achievement.get("id") or ""))
+    if claim:
+        awarding: Any = next(iter(as_list(claim.get("awardedBy"))), {})
+        title = text_of(claim.get("title")) or text_of(specified.get("title"))
+        awarded = _date_in(awarding.get("awardingDate") if isinstance(awarding, dict) else None, credential)
+        credits, level = _elm_credits(specified), _elm_level(specified)
+    else:
+        levels = [
+            int(digits.group())
+            for entry in as_list(achievement.get("alignment"))
+            if isinstance(entry, dict) and entry.get("targetType") == "ext:EQF"
+            for digits in [re.search(r"[1-8]", str(entry.get("targetCode") or entry.get("targetName") or ""))]
+            if digits
+        ]
+        title = str(achievement.get("name") or credential.get("name") or "")
+        awarded = _date_in(credential.get("awardedDate"), credential)
+        credits, level = stated_credits(achievement.get("creditsAvailable")), levels[0] if levels else None
     outcomes = {check.name: check.outcome for check in report.checks}
     return Held(
-        title=str(achievement.get("name") or document.get("name") or "A credential")[:300],
+        title=(title or "A credential")[:300],
         valid=report.valid,
         trusted=outcomes.get("ACCREDITATION") == checks.Outcome.OK,
         awarded=awarded,
-        specification_id=uuid.UUID(found.group(1)) if found else None,
-        credits=stated_credits(achievement.get("creditsAvailable")),
-        level=levels[0] if levels else None,
-        skills=frozenset(credential_skills(document)),
+        specification_id=uuid.UUID(specification.group(1)) if specification else None,
+        credits=credits,
+        level=level,
+        skills=frozenset(credential_skills(credential)),
     )
+
+
+def _date_in(awarded: object, credential: dict[str, Any]) -> date | None:
+    """The award's date: `awarded` (an Open Badge's awardedDate, an ELM awarding process's awardingDate), else
+    when the credential was issued (VC 1.1's issuanceDate, VC 2.0's validFrom, ELM's issued)."""
+    for value in (awarded, credential.get("issuanceDate"), credential.get("validFrom"), credential.get("issued")):
+        if isinstance(value, str) and value:
+            try:
+                return date.fromisoformat(value[:10])
+            except ValueError:
+                return None
+    return None
+
+
+def _elm_credits(specified: dict[str, Any]) -> Decimal | None:
+    """The credits an ELM specification gives: its first creditPoint's point (in its framework, as an Open
+    Badge's creditsAvailable is in its own)."""
+    point = next(iter(as_list(specified.get("creditPoint"))), None)
+    return stated_credits(point.get("point")) if isinstance(point, dict) else None
+
+
+def _elm_level(specified: dict[str, Any]) -> int | None:
+    """The EQF level of an ELM specification: its eqfLevel concept (http://data.europa.eu/snb/eqf/<n>)."""
+    uri = (concept_id(next(iter(as_list(specified.get("eqfLevel"))), None)) or "").rstrip("/")
+    level = vocab.eqf_from_uri(uri) if uri else None
+    return level if level is not None and 1 <= level <= 8 and uri == vocab.eqf_uri(level) else None
 
 
 def stated_credits(value: object) -> Decimal | None:
@@ -311,8 +376,11 @@ def stated_credits(value: object) -> Decimal | None:
 
 
 def specification_of(db: Session, claimed: uuid.UUID | None, issuer: str | None, base_url: str) -> uuid.UUID | None:
-    """The catalogue specification a credential is of: the one its achievement names, when the organisation that
-    owns it is the issuer. Anyone can name our catalogue in an achievement; only the owner's key makes it so."""
+    """The catalogue specification a credential is of: the one it names (or the award it was claimed from
+    names), when the organisation that owns it is the issuer. Anyone can name our catalogue in an achievement;
+    only the owner's key makes it so: its did:web for a Data Integrity proof, one of its seal certificates for a
+    seal (the report's issuer is then the certificate whose key the seal's signature verified with, a `Sealer`,
+    never a string the document wrote)."""
     if claimed is None or issuer is None:
         return None
     owner = db.scalar(
@@ -320,7 +388,14 @@ def specification_of(db: Session, claimed: uuid.UUID | None, issuer: str | None,
         .join(Specification, Specification.organisation_id == Organisation.id)
         .where(Specification.id == claimed)
     )
-    return claimed if owner is not None and issuer == keys.did_web(owner, base_url) else None
+    if owner is None:
+        return None
+    if isinstance(issuer, Sealer):
+        sealed = any(
+            f"sha256:{pkix.fingerprint(seals.chain_of(row)[0])}" == issuer for row in seals.certificates(db, owner)
+        )
+        return claimed if sealed else None
+    return claimed if issuer == keys.did_web(owner, base_url) else None
 
 
 def issued_here(db: Session, wallet_credential_id: uuid.UUID | None) -> IssuedCredential | None:
@@ -341,12 +416,15 @@ def wallet_of(
     """The learner's wallet credentials, each verified again now by `verify`, each of the specification it names
     only when that specification's organisation issued it."""
     found = []
-    for document in db.scalars(select(WalletCredential.document).where(WalletCredential.user_id == user.id)):
+    rows = db.execute(select(WalletCredential.id, WalletCredential.document).where(WalletCredential.user_id == user.id))
+    for wallet_id, document in rows:
         report = verify(document)
         item = held(document, report)
-        found.append(
-            replace(item, specification_id=specification_of(db, item.specification_id, report.issuer, base_url))
-        )
+        claimed = item.specification_id
+        if claimed is None:  # a sealed ELM credential names none: the award it was claimed from says what it is of
+            issued = issued_here(db, wallet_id)
+            claimed = issued.specification_id if issued else None
+        found.append(replace(item, specification_id=specification_of(db, claimed, report.issuer, base_url)))
     return found
 
 
