@@ -137,11 +137,13 @@ def test_user_and_token_lifecycle(cli_env: str) -> None:
     database.dispose()
 
 
-def test_demo_is_created_once_and_kept(cli_env: str) -> None:
+def test_demo_is_created_once_and_kept(cli_env: str, tmp_path: Path) -> None:
     code, output = run("demo")
     assert code == 0
     passwords = dict(re.findall(r"(\w+@demo\.example)\s.*?\s(\S{16})\s", output))
     assert set(passwords) == {"admin@demo.example", "educator@demo.example", "learner@demo.example"}
+    written = (tmp_path / "demo-accounts.txt").read_text()  # in the data directory unless told otherwise
+    assert all(password in written for password in passwords.values())
     code, again = run("demo")
     assert code == 0 and "exists already" in again
     for value in passwords.values():

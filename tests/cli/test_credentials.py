@@ -85,12 +85,12 @@ def test_spec_import_check_and_export(cli_env: str, tmp_path: Path) -> None:
     assert sealed is not None and jades.verify(sealed).payload["credentialSubject"]["fullName"] == {"en": "Cy"}
     learners.write_text("name,awarded\nNobody,2026-11-20\n")
     code, output = run("issue", second, "--org", "zed", "--csv", str(learners))
-    assert code == 1 and "Nothing was issued: line 2: learner" in output
+    assert code == 1 and "Nothing was issued. Line 2: give an email" in output
 
     bad = tmp_path / "bad.json"
     bad.write_text('{"type": "Qualification", "eqfLevel": {"id": "http://data.europa.eu/snb/eqf/12"}}')
     code, output = run("spec", "import", str(bad), "--org", "zed")
-    assert code == 1 and "eqf_level" in output and str(bad) in output
+    assert code == 1 and "EQF level must be at most 8." in output and str(bad) in output
     assert run("spec", "export", spec_id, "--format", "pdf")[0] == 1
     assert run("spec", "check", "not-an-id")[0] == 2
 

@@ -65,3 +65,33 @@ def test_taxonomy_commands_need_a_schema(monkeypatch: pytest.MonkeyPatch, tmp_pa
             assert code == 1 and "run `microcred db upgrade` first" in output, command
     finally:
         get_settings.cache_clear()
+
+
+def test_taxonomy_vectors_logs_its_progress_and_health_reads_it(cli_env: str, tmp_path: Path) -> None:
+    from fastapi.testclient import TestClient
+
+    from microcred.config import Settings
+    from microcred.taxonomy import search
+    from microcred.web.app import create_app
+    from tests.conftest import TEST_SECRET
+    from tests.taxonomy.test_importer import mini_export
+
+    settings = Settings(data_dir=tmp_path, database_url=cli_env, secret_key=TEST_SECRET)
+    try:
+        code, output = run("taxonomy", "import", str(mini_export(tmp_path / "v1.2.0")), "--no-vectors")
+        assert code == 0, output
+        with TestClient(create_app(settings)) as client:
+            assert client.get("/health").json()["vectors"] == {"state": "absent", "done": 0, "total": 0}
+            code, output = run("taxonomy", "vectors")
+            assert code == 0, output
+            assert re.search(r"^vectors: 6 of 6 skill labels \(100%\)", output, re.M)
+            assert re.search(r"^vectors: 4 of 4 occupation labels \(100%\)", output, re.M)
+            assert "Sentence vectors ready for 6 skill and 4 occupation labels" in output
+            assert client.get("/health").json()["vectors"] == {"state": "ready", "done": 10, "total": 10}
+            # a new release's import forgets the old release's progress until its own vectors are built
+            changed = mini_export(tmp_path / "v1.2.1", relabel=True)
+            code, output = run("taxonomy", "import", str(changed), "--version", "1.2.1", "--no-vectors")
+            assert code == 0, output
+            assert client.get("/health").json()["vectors"]["state"] == "absent"
+    finally:
+        search.configure(None, "off")

@@ -30,7 +30,7 @@ def test_registry_import_and_export(cli_env: str, tmp_path: Path) -> None:
     bad = tmp_path / "bad.json"
     bad.write_text(json.dumps([{**entry, "accreditations": [{"accrediting_body": "X", "jurisdictions": ["XX"]}]}]))
     code, output = run("registry", "import", str(bad))
-    assert code == 1 and "issuer 1: accreditations.0" in output and "ISO 3166" in output
+    assert code == 1 and "Issuer 1, accreditation 1: jurisdictions" in output and "ISO 3166" in output
 
 
 def test_trust_add_ca_list_and_remove(cli_env: str, tmp_path: Path) -> None:

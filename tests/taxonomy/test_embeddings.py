@@ -26,10 +26,18 @@ def test_paraphrases_find_their_skill_once_vectors_exist(db: Session, tmp_path: 
     service.import_esco(db, mini_export(tmp_path / "v1.2.0"))
     db.commit()
     lexical = search.search_skills(db, "instructing grown-ups", 3)  # no vectors yet: lexical only
-    built = search.build_vectors(db)
+    said: list[str] = []
+    built = search.build_vectors(db, embeddings.BuildProgress(semantic, said.append))
     assert built == {"skills": 6, "occupations": 4}  # distinct labels: Python, 2 alternatives, teach adults, 1, Git
-    files = sorted(p.name for p in semantic.iterdir())
+    files = sorted(p.name for p in semantic.iterdir() if p.name != embeddings.PROGRESS_FILE)
     assert len(files) == 2 and all(name.endswith(".npy") for name in files)
+    assert [line.split(",")[0] for line in said] == [  # then perhaps how long is left
+        "vectors: 6 of 6 skill labels (100%)",
+        "vectors: 4 of 4 occupation labels (100%)",
+    ]
+    assert said[-1] == "vectors: 4 of 4 occupation labels (100%)"
+    done = embeddings.read_progress(semantic)
+    assert (done.state, done.done, done.total) == ("ready", 10, 10) and done.finished and done.error is None
     hits = search.search_skills(db, "instructing grown-ups", 3)
     assert hits[0].label == "teach adults"
     assert not lexical or lexical[0].label != "teach adults" or lexical[0].score < hits[0].score
@@ -77,3 +85,57 @@ def test_fast_search_ranks_as_the_exact_scores_do(monkeypatch: pytest.MonkeyPatc
         exact_of = {h.uri: float(best[index.position[h.uri]]) for h in fast}
         assert [exact_of[h.uri] for h in fast] == pytest.approx([h.score for h in exact], abs=0.002), query
         assert [h.score for h in fast] == pytest.approx([h.score for h in exact], abs=0.02)
+
+
+def test_progress_is_written_whole_and_said_every_few_percent(tmp_path: Path) -> None:
+    assert embeddings.read_progress(tmp_path) == embeddings.Progress("absent")
+    assert embeddings.read_progress(None).state == "absent"
+    said: list[str] = []
+    progress = embeddings.BuildProgress(tmp_path, said.append, every_percent=10)
+    progress.start({"skills": 1000, "occupations": 200})
+    assert embeddings.read_progress(tmp_path).state == "building"
+    for done in range(0, 1001, 50):
+        progress.advance("skills", done, 1000)
+        found = embeddings.read_progress(tmp_path)
+        assert (found.state, found.done, found.total) == ("building", done, 1200)
+    progress.advance("occupations", 100, 200)
+    assert embeddings.read_progress(tmp_path).done == 1100
+    # one line per tenth of each kind, not one per batch
+    assert [line.split(" (")[0] for line in said][:3] == [
+        "vectors: 0 of 1,000 skill labels",
+        "vectors: 100 of 1,000 skill labels",
+        "vectors: 200 of 1,000 skill labels",
+    ]
+    assert len(said) == 12 and said[-1].startswith("vectors: 100 of 200 occupation labels (50%)")
+    assert [p.name for p in tmp_path.iterdir()] == [embeddings.PROGRESS_FILE]  # no temporary file left behind
+    progress.finish()
+    ready = embeddings.read_progress(tmp_path)
+    assert (ready.state, ready.done, ready.total) == ("ready", 1200, 1200) and ready.finished
+    progress.fail("The build failed (MemoryError); see its log.")
+    failed = embeddings.read_progress(tmp_path)
+    assert failed.state == "failed" and failed.error == "The build failed (MemoryError); see its log."
+    embeddings.forget_progress(tmp_path)
+    assert embeddings.read_progress(tmp_path).state == "absent"
+
+
+def test_a_build_whose_process_is_gone_reads_as_failed(tmp_path: Path) -> None:
+    import json
+    import socket
+    import subprocess
+    import sys
+
+    ended = subprocess.run([sys.executable, "-c", "import os; print(os.getpid())"], capture_output=True, check=True)
+    gone = int(ended.stdout)
+    building = embeddings.Progress(
+        "building", 40, 100, "2026-05-03T10:00:00+00:00", pid=gone, host=socket.gethostname()
+    )
+    embeddings.write_progress(tmp_path, building)
+    found = embeddings.read_progress(tmp_path)
+    assert (found.state, found.done, found.total) == ("failed", 40, 100) and found.error
+    elsewhere = embeddings.Progress("building", 40, 100, pid=gone, host="another-host.example")
+    embeddings.write_progress(tmp_path, elsewhere)
+    assert embeddings.read_progress(tmp_path).state == "building"  # another machine's process: not ours to judge
+    (tmp_path / embeddings.PROGRESS_FILE).write_text("{half a file")
+    assert embeddings.read_progress(tmp_path).state == "failed"
+    (tmp_path / embeddings.PROGRESS_FILE).write_text(json.dumps({"state": "exploded", "done": "x"}))
+    assert embeddings.read_progress(tmp_path).state == "failed"

@@ -2,11 +2,15 @@
 
 from __future__ import annotations
 
+import os
 import uuid
+from datetime import UTC, datetime
 from pathlib import Path
-from typing import Annotated
+from typing import Annotated, Any
 
 import typer
+from rich.console import Group
+from rich.panel import Panel
 from rich.table import Table
 from sqlalchemy import select
 
@@ -234,16 +238,105 @@ def token_revoke(token_id: Annotated[str, typer.Argument(help="The token's id, a
     out.print(f"Token {parsed} {'was already revoked' if already else 'revoked'}.")
 
 
-def demo_create() -> None:
-    """Create the demo organisation with an admin, an educator and a learner (once)."""
+def demo_create(
+    accounts_file: Annotated[
+        Path | None,
+        typer.Option(
+            help="Where to write the one-time passwords too (mode 0600); data_dir/demo-accounts.txt when unset."
+        ),
+    ] = None,
+) -> None:
+    """Create the demo organisation with an admin, an educator and a learner, published micro-credentials, a
+    pathway, a cohort, a TEST seal certificate and the learner's sealed credentials (once)."""
+    from microcred.issuing import keys
+
+    settings = get_settings()
     require_schema()
+    path = accounts_file or settings.data_dir / "demo-accounts.txt"
     with transaction() as db:
-        accounts = demo.create_demo_organisation(db)
-    if accounts is None:
-        out.print("The demo organisation exists already; its one-time passwords were printed when it was created.")
+        made = demo.create_demo(db, base_url=settings.base_url, master=keys.master_key(settings.resolved_master_key()))
+    if not made.changed:
+        out.print("The demo exists already: nothing changed.")
+        _demo_tips(made)
+        out.print(_demo_box(made, path if path.exists() else None, settings.base_url), soft_wrap=False)
         return
-    out.print("Created the demo organisation 'demo'. One-time passwords, shown this once:")
-    table = Table("email", "role", "one-time password")
-    for account in accounts:
-        table.add_row(account.email, account.role.label, account.one_time_password or "(existing account: invited)")
-    out.print(table)
+    out.print("Created the demo: " + "; ".join(made.made) + ".", highlight=False)
+    written = None
+    if any(account.one_time_password for account in made.accounts):
+        try:
+            write_private(path, _accounts_text(made, settings.base_url))
+            written = path
+        except OSError as error:
+            err.print(f"[yellow]Could not write {path}: {error.strerror}; the passwords are only below.[/yellow]")
+    _demo_tips(made)
+    out.print(_demo_box(made, written, settings.base_url), soft_wrap=False)
+
+
+def write_private(path: Path, text: str) -> None:
+    """Write `text` to `path` readable by its owner only (0600) from the first byte: a new file is made with that
+    mode and renamed over the old one, so no other user can ever open it."""
+    path.parent.mkdir(parents=True, exist_ok=True)
+    temporary = path.with_name(f".{path.name}.{uuid.uuid4().hex}.tmp")
+    descriptor = os.open(temporary, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+    try:
+        os.fchmod(descriptor, 0o600)  # whatever the umask
+        with os.fdopen(descriptor, "w") as handle:
+            handle.write(text)
+        os.replace(temporary, path)
+    except BaseException:
+        temporary.unlink(missing_ok=True)
+        raise
+
+
+def _accounts_text(made: demo.Demo, base_url: str) -> str:
+    lines = [
+        f"# The microcred demo's accounts, made {datetime.now(UTC):%Y-%m-%d %H:%M} UTC.",
+        f"# Log in at {base_url.rstrip('/')}/login; each one-time password is replaced at first login.",
+        "# Delete this file once you have logged in.",
+        "",
+    ]
+    for account in made.accounts:
+        password = account.one_time_password or "(an existing account: invited, its password unchanged)"
+        lines.append(f"{account.email}\t{account.role.label}\t{password}")
+    if made.cohort_code:
+        lines += ["", f"Cohort join code: {made.cohort_code}"]
+    if made.share_url:
+        lines.append(f"The learner's shared credential: {made.share_url}")
+    return "\n".join(lines) + "\n"
+
+
+def _demo_box(made: demo.Demo, written: Path | None, base_url: str) -> Panel:
+    """The accounts, boxed, last: what someone who ran `make run` needs to start."""
+    if made.accounts:
+        table = Table("email", "role", "one-time password", box=None, pad_edge=False)
+        for account in made.accounts:
+            table.add_row(account.email, account.role.label, account.one_time_password or "(existing account: invited)")
+    else:
+        table = Table("email", "role", box=None, pad_edge=False)
+        for email, _name, role in demo.DEMO_PEOPLE:
+            table.add_row(email, role.label)
+    lines: list[Any] = [table, ""]
+    login = f"{base_url.rstrip('/')}/login"
+    if made.accounts:
+        lines.append(f"Log in at {login}; each one-time password is replaced at first login.")
+        if written is not None:
+            lines.append(f"Also written to {written}, readable by you only: delete it once you have logged in.")
+    else:
+        lines.append(f"Log in at {login}.")
+        lines.append(
+            f"Their one-time passwords are in {written} until you delete it."
+            if written is not None
+            else "Their one-time passwords were shown when the demo was created."
+        )
+    title = "Demo accounts: one-time passwords, shown this once" if made.accounts else "Demo accounts"
+    return Panel(Group(*lines), title=title, title_align="left", expand=False, highlight=False)
+
+
+def _demo_tips(made: demo.Demo) -> None:
+    """Where to look first, printed above the box (links are never wrapped or cut there)."""
+    if made.cohort_code:
+        out.print(f"Learners join the demo cohort with the code {made.cohort_code}.", highlight=False)
+    if made.verify_url:
+        out.print(f"A sealed credential of the learner's to verify: {made.verify_url}", highlight=False)
+    if made.share_url:
+        out.print(f"The learner's share link for it: {made.share_url}", highlight=False)

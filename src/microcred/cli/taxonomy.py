@@ -46,6 +46,9 @@ def taxonomy_import(
     if report.unchanged:
         out.print(f"ESCO {report.version} is already imported; nothing changed ({seconds:.1f} s).")
         return
+    from microcred.taxonomy import embeddings
+
+    embeddings.forget_progress(get_settings().vectors_dir)  # the vectors of another release do not count
     counts = report.counts
     out.print(
         f"Imported ESCO {report.version} in {seconds:.1f} s: {counts['skills']:,} skills, "
@@ -74,36 +77,42 @@ ESCO_DOWNLOAD = "https://esco.ec.europa.eu/en/use-esco/download"
 
 @taxonomy_app.command("vectors")
 def taxonomy_vectors() -> None:
-    """Compute the sentence vectors of every ESCO label for semantic matching (minutes; done once per release)."""
+    """Compute the sentence vectors of every ESCO label for semantic matching (minutes; done once per release).
+    Says how far it is every few percent, and writes it where /health reads it."""
     require_schema()
     _build_vectors()
 
 
 def _build_vectors() -> None:
-    from rich.progress import Progress
-
-    from microcred.taxonomy import search
+    from microcred.taxonomy import embeddings, search
 
     settings = get_settings()
     search.configure(settings.vectors_dir, settings.embeddings)
-    if settings.embeddings in ("", "off", "none"):
+    if not embeddings.switched_on(settings.embeddings):
         out.print("Semantic matching is off (MICROCRED_EMBEDDINGS=off): no vectors to compute.")
         return
     started = time.perf_counter()
-    with Progress(console=err, transient=True) as progress, transaction() as db:
-        tasks: dict[str, object] = {}
-
-        def report(kind: str, done: int, total: int) -> None:
-            if kind not in tasks:
-                tasks[kind] = progress.add_task(f"Encoding {kind} labels", total=total)
-            progress.update(tasks[kind], completed=done)  # type: ignore[arg-type]
-
-        built = search.build_vectors(db, report)
+    progress = embeddings.BuildProgress(settings.vectors_dir, say=lambda line: out.print(line, highlight=False))
+    try:
+        with transaction() as db:
+            built = search.build_vectors(db, progress)
+    except BaseException as error:  # interrupted or failed: /health says so rather than "building" for ever
+        progress.fail("Interrupted." if isinstance(error, KeyboardInterrupt) else _failure(error))
+        raise
     if built:
         out.print(
             f"Sentence vectors ready for {built['skills']:,} skill and {built['occupations']:,} occupation "
             f"labels ({time.perf_counter() - started:.0f} s)."
         )
+
+
+def _failure(error: BaseException) -> str:
+    """What /health may say of a failed build: a domain error's sentence, else only the kind of failure."""
+    if isinstance(error, MicrocredError):
+        return error.detail
+    if isinstance(error, typer.Exit):
+        return "The build stopped with an error (see its log)."
+    return f"The build failed ({type(error).__name__}); see its log."
 
 
 @taxonomy_app.command("ensure")

@@ -16,7 +16,6 @@ import logging
 import re
 import threading
 import unicodedata
-from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -247,24 +246,29 @@ def configure(vectors_dir: Path | None, model: str) -> None:
     _cache.configure(vectors_dir, model)
 
 
-def build_vectors(db: Session, progress: Callable[[str, int, int], None] | None = None) -> dict[str, int]:
-    """Encode every surface form of the current release (slow: minutes), so searches can use them."""
+def build_vectors(db: Session, progress: embeddings.BuildProgress | None = None) -> dict[str, int]:
+    """Encode every surface form of the current release (slow: minutes), so searches can use them; `progress`
+    hears how many forms there are, then how far each kind is."""
     model = embeddings.encoder(_cache.model)
     if model is None or _cache.vectors_dir is None or current_release(db) is None:
         return {}
-    built = {}
-    for kind in ("skills", "occupations"):
-        forms, _owners = surface_forms(_concepts(db, kind))  # the very forms the index will hold
+    # the very forms the index will hold, read first so that progress knows the whole
+    forms = {kind: surface_forms(_concepts(db, kind))[0] for kind in ("skills", "occupations")}
+    if progress:
+        progress.start({kind: len(each) for kind, each in forms.items()})
+    for kind, each in forms.items():
 
         def report(done: int, total: int, kind: str = kind) -> None:
             if progress:
-                progress(kind, done, total)
+                progress.advance(kind, done, total)
 
-        embeddings.load_or_build(_cache.vectors_dir, model, kind, forms, report)
-        built[kind] = len(forms)
+        embeddings.load_or_build(_cache.vectors_dir, model, kind, each, report)
+        report(len(each), len(each))  # also when they were there already
+    if progress:
+        progress.finish()
     with _cache.lock:
         _cache.indexes = {}
-    return built
+    return {kind: len(each) for kind, each in forms.items()}
 
 
 def skill_index(db: Session) -> LexicalIndex | None:
