@@ -6,7 +6,7 @@ export MICROCRED_ESCO_PATH ?= $(wildcard ../shared/esco/v1.1.1)
 BIN := $(VENV)/bin
 PIP := $(BIN)/python -m pip --quiet --disable-pip-version-check
 
-.PHONY: run test bench install install-dev lint services chromium clean
+.PHONY: run test bench install install-dev lint services chromium node-test-deps clean
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -25,17 +25,19 @@ $(VENV)/.dev: $(VENV)/.runtime requirements-dev.lock
 install: $(VENV)/.runtime
 install-dev: $(VENV)/.dev
 
-## Set up a SQLite database under ./var, the demo organisation and ESCO, and serve on http://127.0.0.1:8000
+## Set up a SQLite database under ./var, ESCO and the demo, and serve on http://127.0.0.1:8000
+# ESCO comes before the demo (its micro-credentials name ESCO skills); the demo's accounts box is printed last.
 run: install
 	$(BIN)/microcred db upgrade
-	$(BIN)/microcred demo
 	$(BIN)/microcred taxonomy ensure --no-vectors
 	@mkdir -p var && ( $(BIN)/microcred taxonomy vectors > var/vectors.log 2>&1 & ) ; \
-	  echo "Sentence vectors are computed in the background (var/vectors.log); search is lexical until they are ready."
+	  echo "Sentence vectors are computed in the background: progress in var/vectors.log and on /health;" \
+	    "search is lexical until they are ready."
+	$(BIN)/microcred demo --accounts-file var/demo-accounts.txt
 	$(BIN)/microcred serve
 
 ## Set up what the tests need (PostgreSQL, Redis, Debian's chromium), check the code, run every test
-test: install-dev services chromium lint
+test: install-dev services chromium lint node-test-deps
 	$(BIN)/python -m pytest -n auto
 
 ## Benchmarks, with the esco-skill-extractor baseline (installs torch's CPU build and sentence-transformers)
@@ -59,6 +61,13 @@ lint: install-dev
 
 services:
 	@scripts/services
+
+# axe-core, which the browser tests inject into each page (tests/node/package-lock.json pins it)
+tests/node/node_modules/.installed: tests/node/package-lock.json tests/node/package.json
+	npm ci --prefix tests/node --no-audit --no-fund
+	touch $@
+
+node-test-deps: tests/node/node_modules/.installed
 
 chromium:
 	@command -v chromium >/dev/null 2>&1 || { \
