@@ -5,6 +5,7 @@ except its own routes (`api.py`, `pages.py`, or an `api/` or `pages/` package)."
 from __future__ import annotations
 
 import ast
+import re
 from pathlib import Path
 
 SOURCE = Path(__file__).resolve().parents[1] / "src" / "microcred"
@@ -205,3 +206,14 @@ def test_every_json_route_declares_its_response_model(tmp_path: Path) -> None:
     )
     database.dispose()
     assert not undescribed, undescribed
+
+
+def test_pages_use_the_stylesheet_and_scripts_only_from_files() -> None:
+    """The CSP allows styles and scripts from our files alone: no template may carry its own."""
+    inline = re.compile(r"""\sstyle=|<style|<script(?![^>]*\ssrc=)|\son[a-z]+=["']""", re.IGNORECASE)
+    found = [
+        f"{path.relative_to(SOURCE)}: {match.group().strip()}"
+        for path in SOURCE.glob("*/templates/*.html")
+        for match in inline.finditer(path.read_text(encoding="utf-8"))
+    ]
+    assert not found, found

@@ -133,7 +133,7 @@ def test_an_educator_builds_a_fixed_pathway_through_the_form(
     first = published(database, world, "Digital content for teams")
     second = published(database, world, "Team facilitation online")
     log_in_as(page, live_server, "educator@a.example", world.passwords["educator@a.example"])
-    page.get_by_role("link", name="Pathway builder").click()
+    page.get_by_role("navigation", name="Main").get_by_role("link", name="Pathways", exact=True).click()
     page.get_by_role("link", name="New pathway").click()
 
     page.get_by_label("Title of the pathway").fill("Teamwork in sequence")
