@@ -36,6 +36,20 @@ def test_whole_numbers_in_range_are_read() -> None:
 
 
 @pytest.mark.parametrize(
+    ("value", "digits"), [("42", True), ("9" * 100, True), ("²", False), ("٣", False), ("", False)]
+)
+def test_is_digits_says_yes_only_to_what_int_reads(value: str, digits: bool) -> None:
+    assert inputs.is_digits(value) is digits
+    if digits:
+        assert int(value) >= 0
+
+
+def test_thousands_of_digits_are_not_digits_that_int_reads() -> None:
+    # int() refuses a string of more than 4,300 digits: "digits" that would end in a 500 further down are not.
+    assert not inputs.is_digits("1" * 5000)
+
+
+@pytest.mark.parametrize(
     "given",
     [
         "NaN",

@@ -21,8 +21,9 @@ MAX_CREDITS = Decimal("999.99")
 
 
 def is_digits(value: str) -> bool:
-    """ASCII digits only, so that int() reads them: str.isdigit() also says yes to "²"."""
-    return value.isascii() and value.isdigit()
+    """ASCII digits only, and not thousands of them, so that int() reads them: str.isdigit() also says yes to "²",
+    and int() refuses more than 4,300 digits."""
+    return value.isascii() and value.isdigit() and len(value) <= 100
 
 
 def has_control_characters(value: str) -> bool:

@@ -91,3 +91,40 @@ def test_tries_are_counted_per_address_apart_from_failed_logins(
     with database.session() as db:
         user = login.authenticate(db, "learner@b.example", world.passwords["learner@b.example"], ip="2001:db8::1")
         assert user.email == "learner@b.example"
+
+
+@pytest.mark.parametrize(
+    "email",
+    [
+        "learner\u200b@b.example",  # a zero-width space: looks exactly like learner@b.example
+        "learner@b.example\u202e",  # a right-to-left override: turns the text after it around
+        "\ufeffnina@example.org",  # a zero-width no-break space
+        "ｌｅａｒｎｅｒ@b.example",  # full-width letters: a look-alike of learner@b.example
+    ],
+)
+def test_an_email_disguised_with_invisible_or_look_alike_characters_is_refused(
+    database: Database, world: World, email: str
+) -> None:
+    with database.session() as db:
+        with pytest.raises(InvalidInput, match="invisible characters or look-alike forms") as refused:
+            signup.sign_up(db, email=email, display_name="Mallory", password=PASSWORD, ip="192.0.2.7")
+        assert refused.value.code == "invalid_email"
+        assert db.scalar(select(func.count()).select_from(User).where(User.display_name == "Mallory")) == 0
+        assert db.scalar(select(func.count()).select_from(LoginAddressThrottle)) == 0  # the form's fault: no try
+    with database.session() as db:  # an address in another script is still an address
+        made = signup.sign_up(db, email="José.Ñúñez@例え.jp", display_name="José", password=PASSWORD, ip=None)
+        assert made is not None and made.email == "josé.ñúñez@例え.jp"
+
+
+def test_a_name_that_turns_the_text_after_it_around_is_refused(database: Database) -> None:
+    # Shown beside the email on staff pages ("Nina (nina@example.org)"), an override would make the email read
+    # as another one.
+    with database.session() as db:
+        with pytest.raises(InvalidInput, match="direction") as refused:
+            signup.sign_up(
+                db, email="nina@example.org", display_name="Nina \u202e)gro.elpmaxe@ana(", password=PASSWORD, ip=None
+            )
+        assert refused.value.code == "invalid_name"
+        assert db.scalar(select(User.id).where(User.email == "nina@example.org")) is None
+        kept = signup.sign_up(db, email="nina@example.org", display_name="نینا\u200cنوا", password=PASSWORD, ip=None)
+        assert kept is not None and kept.display_name == "نینا\u200cنوا"  # a zero-width non-joiner is spelling

@@ -104,6 +104,11 @@ def test_close_matches_travel_in_the_address_as_skill_ids_and_nothing_else() -> 
     assert query == "close_1=ccd0a1d9-afda-43d9-b901-96344886e14d.ccdf3597-5c80-410f-896d-e1bdfa223de9"
     params = [("close_1", query.split("=", 1)[1]), ("close_0", "not-an-id.<b>"), ("close_7", "x"), ("done", "y")]
     assert form.close_from(params, outcomes=2) == {1: [PYTHON, SKILL], 0: []}
+    # Digits int() cannot read ("²" passes str.isdigit; 5,000 of them exceed its limit) or another script's digits
+    # name no outcome: ignored, not a 500.
+    ids = query.split("=", 1)[1]
+    odd = [("close_²", ids), ("close_١", ids), ("close_", "x"), ("close_" + "1" * 5000, ids)]
+    assert form.close_from(odd, outcomes=2) == {}
 
 
 def test_without_esco_a_skill_is_added_by_its_address_only(db: Session) -> None:

@@ -17,6 +17,7 @@ from microcred.skills import cohorts
 from microcred.skills import service as skills
 from microcred.skills.models import ExperienceKind
 from microcred.store import Database
+from microcred.web.flash import FLASH
 from tests.conftest import World, csrf_from, log_in
 from tests.skills.fixtures import give_skills, log_out
 
@@ -414,6 +415,47 @@ def test_deleting_an_experience_asks_for_a_ticked_confirmation(
     assert deleted.headers["location"] == "/profile?done=experience-deleted"
     assert "Experience deleted, with its skills." in client.get(deleted.headers["location"]).text
     assert client.get(url).status_code == 404
+
+
+def test_leaving_a_cohort_asks_for_a_ticked_confirmation_and_says_it_is_done(
+    client: TestClient, world: World, database: Database
+) -> None:
+    with database.session() as db:
+        found = cohorts.create_cohort(db, Actor.operator(), db.merge(world.orgs["a"]), name="Evening ICT group")
+        cohorts.join_cohort(db, db.merge(world.users["b_learner"]), found.access_code)
+        leave = f"/profile/cohorts/{found.id}/leave"
+    log_in(client, "learner@a.example", world.passwords["learner@a.example"])  # not in it: a 404, ticked or not
+    token = csrf_from(client.get("/profile/cohorts").text)
+    for form in ({"csrf_token": token}, {"csrf_token": token, "confirm": "yes"}):
+        assert client.post(leave, data=form).status_code == 404
+    log_in(client, "learner@b.example", world.passwords["learner@b.example"])
+    mine = client.get("/profile/cohorts")
+    box = rf'<input type="checkbox" id="leave-{found.id}-confirm" name="confirm" value="yes"[^>]*required'
+    assert re.search(box, mine.text)
+    refused = client.post(leave, data={"csrf_token": csrf_from(mine.text)})
+    assert refused.status_code == 422 and "Tick the box to confirm" in refused.text
+    assert "Evening ICT group" in client.get("/profile/cohorts").text  # still in it
+    left = client.post(leave, data={"csrf_token": csrf_from(mine.text), "confirm": "yes"}, follow_redirects=False)
+    assert left.status_code == 303 and left.headers["location"] == "/profile/cohorts?done=cohort-left"
+    shown = client.get(left.headers["location"]).text
+    assert FLASH["cohort-left"] in shown and "Evening ICT group" not in shown
+
+
+def test_someone_elses_experience_is_not_found_before_any_confirmation_is_asked(
+    client: TestClient, world: World, database: Database
+) -> None:
+    url = experience_with_suggestions(database, "learner@a.example", "Baker", "Baked bread and pastries.")
+    log_in(client, "learner@b.example", world.passwords["learner@b.example"])
+    token = csrf_from(client.get("/profile").text)
+    for headers in ({}, JSON):  # the page, and a script asking for JSON
+        for form in ({"csrf_token": token}, {"csrf_token": token, "confirm": "yes"}):
+            answer = client.post(f"{url}/delete", data=form, headers=headers)
+            assert answer.status_code == 404, (headers, form, answer.text)
+    assert client.post(f"{url}/delete", data={"csrf_token": token}, headers=JSON).json()["error"] == (
+        "experience_not_found"
+    )
+    log_in(client, "learner@a.example", world.passwords["learner@a.example"])
+    assert client.get(url).status_code == 200  # still there
 
 
 def test_each_career_match_leads_to_its_gap_to_stack(client: TestClient, world: World, database: Database) -> None:

@@ -57,11 +57,29 @@ def check_email(email: str) -> str:
     normalized = normalize_email(email)
     if len(normalized) > 320 or not _EMAIL.match(normalized) or has_control_characters(normalized):
         raise InvalidInput(f"'{email}' is not an email address.", code="invalid_email")
+    # Invisible characters (zero-width, direction overrides) and compatibility forms (full-width letters) would
+    # make an account whose address reads as another one's.
+    if unicodedata.normalize("NFKC", normalized) != normalized or any(
+        unicodedata.category(c) == "Cf" for c in normalized
+    ):
+        raise InvalidInput(
+            "The email address has invisible characters or look-alike forms of letters in it: type it plainly.",
+            code="invalid_email",
+        )
     return normalized
+
+
+# Direction embeddings, overrides and isolates turn the text after a name around ("Nina (nina@…)" on staff pages).
+_DIRECTION = re.compile("[\u202a-\u202e\u2066-\u2069]")
 
 
 def check_display_name(display_name: str, email: str) -> str:
     """The name a person goes by, or the email's local part when none is given."""
+    if _DIRECTION.search(display_name):
+        raise InvalidInput(
+            "The display name has characters that change the direction of the text in it: type it plainly.",
+            code="invalid_name",
+        )
     return single_line(display_name or email.split("@")[0], field="display name", max_length=200, code="invalid_name")
 
 

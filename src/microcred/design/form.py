@@ -16,6 +16,7 @@ from starlette.datastructures import FormData
 from microcred.design import vocab
 from microcred.design.schemas import ESCO_SKILL, SpecificationContent
 from microcred.errors import MicrocredError
+from microcred.inputs import is_digits
 from microcred.taxonomy import search
 from microcred.taxonomy import service as taxonomy
 
@@ -281,7 +282,7 @@ def close_from(params: Iterable[tuple[str, str]], outcomes: int) -> dict[int, li
     close: dict[int, list[str]] = {}
     for key, value in params:
         index = key.removeprefix("close_")
-        if not key.startswith("close_") or not index.isdigit() or int(index) >= outcomes:
+        if not key.startswith("close_") or not is_digits(index) or int(index) >= outcomes:
             continue
         ids = [part for part in value.split(".") if _SKILL_ID.match(part)][:CLOSE]
         close[int(index)] = [taxonomy.SKILL_PREFIX + part for part in ids]

@@ -273,6 +273,7 @@ def delete(
     db: DB,
     confirm: Annotated[str, Form(max_length=5)] = "",
 ) -> Response:
+    skills.experience(db, caller.person, experience_id)  # someone else's is a 404 before the confirmation is asked
     if confirm != "yes":
         raise InvalidInput(
             "Tick the box to confirm that this experience and its skills are to be deleted.", code="not_confirmed"
@@ -606,6 +607,10 @@ def my_sharing(
 
 
 @router.post("/profile/cohorts/{cohort_id}/leave", response_class=HTMLResponse)
-def leave(request: Request, cohort_id: uuid.UUID, caller: SignedIn, db: DB) -> Response:
-    cohorts.leave_cohort(db, caller.person, cohort_id)
-    return RedirectResponse("/profile/cohorts", status_code=303)
+def leave(
+    request: Request, cohort_id: uuid.UUID, caller: SignedIn, db: DB, confirm: Annotated[str, Form(max_length=5)] = ""
+) -> Response:
+    cohorts.leave_cohort(db, caller.person, cohort_id)  # not in it: a 404 first; the refusal rolls the leaving back
+    if confirm != "yes":
+        raise InvalidInput("Tick the box to confirm: you need the access code to join again.", code="not_confirmed")
+    return done("/profile/cohorts", "cohort-left")

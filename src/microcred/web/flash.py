@@ -83,6 +83,7 @@ FLASH: dict[str, str] = {
     "skill-saved": "Strength saved.",
     "skill-dismissed": "Suggestion dismissed.",
     "skill-removed": "Removed from this experience.",
+    "cohort-left": "You left the cohort: its educators no longer see your profile.",
 }
 
 
