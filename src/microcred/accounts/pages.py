@@ -18,7 +18,7 @@ from microcred.store.base import utcnow
 from microcred.web.dashboard import next_steps
 from microcred.web.errors import STATUS
 from microcred.web.flash import done
-from microcred.web.forms import refusing
+from microcred.web.forms import confirmed, refusing
 from microcred.web.security import (
     DB,
     Anyone,
@@ -346,8 +346,8 @@ def members_cancel_invitation(
     confirm: Annotated[str, Form(max_length=10)] = "",
 ) -> Response:
     invitations.cancel_invitation(db, caller.signed_in, caller.org, invitation_id)
-    if confirm != "yes":  # checked after: another organisation's id is a 404; the refusal rolls the change back
-        raise InvalidInput("Tick the box to confirm that the invitation is withdrawn.", code="unconfirmed")
+    # checked after: another organisation's id is a 404; the refusal rolls the change back
+    confirmed(confirm, "Tick the box to confirm that the invitation is withdrawn.")
     return done(f"/orgs/{org}/members", "invitation_withdrawn")
 
 
@@ -444,8 +444,8 @@ def tokens_revoke(
     confirm: Annotated[str, Form(max_length=10)] = "",
 ) -> Response:
     tokens.revoke_api_token(db, caller.signed_in, caller.org, token_id)
-    if confirm != "yes":  # checked after: another organisation's id is a 404; the refusal rolls the change back
-        raise InvalidInput("Tick the box to confirm: a revoked token stops working at once.", code="unconfirmed")
+    # checked after: another organisation's id is a 404; the refusal rolls the change back
+    confirmed(confirm, "Tick the box to confirm: a revoked token stops working at once.")
     return done(f"/orgs/{org}/tokens", "token_revoked")
 
 

@@ -27,7 +27,7 @@ from microcred.taxonomy import service as taxonomy
 from microcred.web.errors import STATUS
 from microcred.web.flash import done
 from microcred.web.flows import verifier_of
-from microcred.web.forms import refusing
+from microcred.web.forms import confirmed, refusing
 from microcred.web.security import DB, Anyone, Caller, Educators, SignedIn, settings_of
 from microcred.web.templating import render
 
@@ -364,8 +364,7 @@ def delete_pathway(
     pathway: OwnPathway,
     confirm: Annotated[str, Form(max_length=10)] = "",
 ) -> Response:
-    if confirm != "yes":
-        raise InvalidInput("Tick the box to confirm that the pathway is deleted.", code="unconfirmed")
+    confirmed(confirm, "Tick the box to confirm that the pathway is deleted.")
     service.delete(db, caller.signed_in, caller.org, pathway_id)
     return done(f"/orgs/{caller.org.slug}/pathways", "pathway_deleted")
 

@@ -15,7 +15,7 @@ from sqlalchemy.orm import Session
 from microcred.accounts import service as accounts
 from microcred.accounts.models import User
 from microcred.accounts.passwords import check_new_password, hash_password
-from microcred.errors import Conflict, InvalidInput, MicrocredError, NotFound
+from microcred.errors import Conflict, MicrocredError, NotFound
 from microcred.inputs import is_digits, optional_date
 from microcred.skills import cohorts
 from microcred.skills import service as skills
@@ -26,7 +26,7 @@ from microcred.taxonomy import service as taxonomy
 from microcred.web.downloads import attachment
 from microcred.web.errors import STATUS
 from microcred.web.flash import done
-from microcred.web.forms import refusing
+from microcred.web.forms import confirmed, refusing
 from microcred.web.security import DB, Anyone, Caller, Educators, SignedIn, settings_of
 from microcred.web.templating import render
 
@@ -274,10 +274,7 @@ def delete(
     confirm: Annotated[str, Form(max_length=5)] = "",
 ) -> Response:
     skills.experience(db, caller.person, experience_id)  # someone else's is a 404 before the confirmation is asked
-    if confirm != "yes":
-        raise InvalidInput(
-            "Tick the box to confirm that this experience and its skills are to be deleted.", code="not_confirmed"
-        )
+    confirmed(confirm, "Tick the box to confirm that this experience and its skills are to be deleted.")
     skills.delete_experience(db, caller.person, experience_id)
     return done("/profile", "experience-deleted")
 
@@ -611,6 +608,5 @@ def leave(
     request: Request, cohort_id: uuid.UUID, caller: SignedIn, db: DB, confirm: Annotated[str, Form(max_length=5)] = ""
 ) -> Response:
     cohorts.leave_cohort(db, caller.person, cohort_id)  # not in it: a 404 first; the refusal rolls the leaving back
-    if confirm != "yes":
-        raise InvalidInput("Tick the box to confirm: you need the access code to join again.", code="not_confirmed")
+    confirmed(confirm, "Tick the box to confirm: you need the access code to join again.")
     return done("/profile/cohorts", "cohort-left")

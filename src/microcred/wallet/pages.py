@@ -20,7 +20,7 @@ from microcred.wallet.models import ShareLink, WalletCredential
 from microcred.web.errors import STATUS
 from microcred.web.flash import done
 from microcred.web.flows import flows_of, verifier_of
-from microcred.web.forms import refusing
+from microcred.web.forms import confirmed, refusing
 from microcred.web.security import DB, Anyone, Caller, SignedIn, client_ip, master_of, session_cookie_name, settings_of
 from microcred.web.templating import render
 
@@ -313,12 +313,11 @@ def revoke_share(
     confirm: Annotated[str, Form(max_length=20)] = "",
 ) -> Response:
     link = wallet.revoke_share(db, caller.person, share_id)  # someone else's link: not found, confirmed or not
-    if confirm != "yes":
-        raise InvalidInput(
-            "Tick the box to confirm that the link is to be withdrawn: nobody can open it afterwards. It was not "
-            "withdrawn.",
-            code="not_confirmed",
-        )
+    confirmed(
+        confirm,
+        "Tick the box to confirm that the link is to be withdrawn: nobody can open it afterwards. It was not "
+        "withdrawn.",
+    )
     return done(f"/wallet/{link.wallet_credential_id}#shares", "share-withdrawn")
 
 
@@ -340,11 +339,9 @@ def remove(
     confirm: Annotated[str, Form(max_length=20)] = "",
 ) -> Response:
     item = wallet.find(db, caller.person, wallet_id)  # someone else's: not found, confirmed or not
-    if confirm != "yes":
-        raise InvalidInput(
-            "Tick the box to confirm that the credential is to be removed from your wallet. It was not removed.",
-            code="not_confirmed",
-        )
+    confirmed(
+        confirm, "Tick the box to confirm that the credential is to be removed from your wallet. It was not removed."
+    )
     wallet.remove(db, caller.person, item.id)
     return done("/wallet", "wallet-removed")
 

@@ -23,7 +23,7 @@ from typing import Any, TypeVar
 
 from fastapi import Request, Response
 
-from microcred.errors import MicrocredError
+from microcred.errors import InvalidInput, MicrocredError
 from microcred.web.security import rolled_back
 
 Handler = TypeVar("Handler", bound=Callable[..., Any])
@@ -70,3 +70,10 @@ def refusing(again: Again) -> Callable[[Handler], Handler]:
         return run  # type: ignore[return-value]
 
     return decorate
+
+
+def confirmed(confirm: str, sentence: str) -> None:
+    """A step that cannot be undone is taken only with its box ticked (`ui.confirm` sends confirm=yes); otherwise
+    the form is refused with `sentence`, which says what was not done."""
+    if confirm != "yes":
+        raise InvalidInput(sentence, code="not_confirmed")

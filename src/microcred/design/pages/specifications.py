@@ -20,7 +20,7 @@ from microcred.skills.extract import extract_skills
 from microcred.taxonomy import service as taxonomy
 from microcred.web.errors import STATUS
 from microcred.web.flash import done
-from microcred.web.forms import refusing
+from microcred.web.forms import confirmed, refusing
 from microcred.web.security import DB, Caller, Educators, OrgAdmins
 from microcred.web.templating import render
 
@@ -282,12 +282,11 @@ def withdraw_form(
     spec: OwnSpecification,
     confirm: Annotated[str, Form(max_length=20)] = "",
 ) -> Response:
-    if confirm != "yes":
-        raise InvalidInput(
-            "Tick the box to confirm the withdrawal: it takes the micro-credential out of the catalogue. "
-            "It was not withdrawn.",
-            code="not_confirmed",
-        )
+    confirmed(
+        confirm,
+        "Tick the box to confirm the withdrawal: it takes the micro-credential out of the catalogue. "
+        "It was not withdrawn.",
+    )
     design.withdraw(db, caller.signed_in, caller.org, spec_id)
     return _back_to(caller, spec_id, "withdrawn")
 

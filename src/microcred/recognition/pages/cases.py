@@ -35,7 +35,7 @@ from microcred.wallet import service as wallet
 from microcred.web.errors import STATUS
 from microcred.web.flash import done
 from microcred.web.flows import verifier_of
-from microcred.web.forms import refusing
+from microcred.web.forms import confirmed, refusing
 from microcred.web.security import DB, Caller, Officers, OrgAdmins, SignedIn, settings_of
 from microcred.web.templating import render
 
@@ -58,12 +58,6 @@ DECISION_FIELDS = {
 
 def _failed(error: MicrocredError, field: str | None = None) -> dict[str, Any]:
     return {"error": error.detail, "error_field": field, "status_code": STATUS[error.kind]}
-
-
-def _confirmed(confirm: str, sentence: str) -> None:
-    """A destructive or final step is taken only with its box ticked; otherwise the form says so."""
-    if confirm != "yes":
-        raise InvalidInput(sentence, code="not_confirmed")
 
 
 def is_final(case: RecognitionCase) -> bool:
@@ -264,7 +258,7 @@ def decide(
         )
     final = is_final(cases.case_of(db, caller.org, case_id))
     if final:
-        _confirmed(confirm, "Tick the box to confirm the decision: it is final, nobody can appeal or change it.")
+        confirmed(confirm, "Tick the box to confirm the decision: it is final, nobody can appeal or change it.")
     cases.decide(
         db,
         caller.signed_in,
@@ -409,7 +403,7 @@ def end(
 ) -> Response:
     """Ending an agreement (or withdrawing a proposal) is for every party and for good: only with its box ticked."""
     was = agreements.find(db, caller.org, agreement_id).state  # another organisation's is a 404 first
-    _confirmed(confirm, "Tick the box to confirm: an agreement ends for every party, and for good.")
+    confirmed(confirm, "Tick the box to confirm: an agreement ends for every party, and for good.")
     agreements.end(db, caller.signed_in, caller.org, agreement_id)
     key = "agreement-withdrawn" if was == AgreementState.PROPOSED else "agreement-ended"
     return done(f"/orgs/{caller.org.slug}/agreements#agreement-{agreement_id}", key)

@@ -23,7 +23,7 @@ from microcred.recognition.models import RplCase, RplEvidence, RplResult, RplSta
 from microcred.web.downloads import attachment
 from microcred.web.errors import STATUS
 from microcred.web.flash import done
-from microcred.web.forms import refusing
+from microcred.web.forms import confirmed, refusing
 from microcred.web.security import DB, Caller, SignedIn, Staff, master_of, settings_of
 from microcred.web.templating import render
 
@@ -72,12 +72,6 @@ def _refusal(error: MicrocredError, fields: dict[str, str] | None = None) -> dic
         template = fields.get(re.sub(r"\d+", "{n}", name)) or field
         field = template.replace("{n}", number.group() if number else "") if template else None
     return {"error": detail, "error_field": field, "code": STATUS[error.kind]}
-
-
-def _confirmed(confirm: str, sentence: str) -> None:
-    """A step that cannot be undone is taken only with its box ticked; otherwise the page says so."""
-    if confirm != "yes":
-        raise InvalidInput(sentence, code="not_confirmed")
 
 
 def _typed(arguments: dict[str, Any]) -> dict[str, Any]:
@@ -386,7 +380,7 @@ def close_form(
     confirm: Confirm = "",
 ) -> Response:
     """Closing as not passed is for good: only with its box ticked."""
-    _confirmed(confirm, "Tick the box to confirm: a closed case cannot be reopened.")
+    confirmed(confirm, "Tick the box to confirm: a closed case cannot be reopened.")
     rpl_certification.close_not_passed(db, caller.signed_in, case, reason)
     return _staff_done(caller, case_id, "rpl-closed")
 
@@ -563,7 +557,7 @@ def my_evidence_remove(
 ) -> Response:
     """A removed file is gone: only with its box ticked (a file the case does not hold is a 404 first)."""
     rpl_evidence.evidence_file(db, case, evidence_id)
-    _confirmed(confirm, "Tick the box to confirm: a removed evidence file is deleted for good.")
+    confirmed(confirm, "Tick the box to confirm: a removed evidence file is deleted for good.")
     rpl_evidence.remove_evidence(db, caller.signed_in, case, evidence_id)
     return _learner_done(case_id, "rpl-evidence-removed", "#evidence")
 
@@ -580,7 +574,7 @@ def my_withdraw_form(
     confirm: Confirm = "",
 ) -> Response:
     """A withdrawn case cannot be reopened: only with its box ticked."""
-    _confirmed(confirm, "Tick the box to confirm: a withdrawn case cannot be reopened.")
+    confirmed(confirm, "Tick the box to confirm: a withdrawn case cannot be reopened.")
     rpl_certification.withdraw(db, caller.signed_in, case, reason)
     return _learner_done(case_id, "rpl-withdrawn")
 
