@@ -1,5 +1,7 @@
 """Data Integrity proofs: `eddsa-rdfc-2022` (the default), `eddsa-jcs-2022` (W3C vc-di-eddsa), and
-`ecdsa-rdfc-2019`, `ecdsa-jcs-2019` on P-256 and P-384 (W3C vc-di-ecdsa).
+`ecdsa-rdfc-2019`, `ecdsa-jcs-2019` on P-256 and P-384 (W3C vc-di-ecdsa); `ecdsa-sd-2023` (selective
+disclosure, P-256) lives in `ecdsa_sd` and is dispatched from here: `add_proof` makes its base proof, and
+`verify_proof` checks its derived proofs and refuses its base proofs, which are for the holder alone.
 
 Each step of the specifications is a function, so that each is tested against the W3C vectors:
 transform (canonicalize the document), configure (canonicalize the proof options), hash (the proof
@@ -31,7 +33,8 @@ from microcred.trust.multikey import (
     multibase_encode,
 )
 
-SUITES = ("eddsa-rdfc-2022", "eddsa-jcs-2022", "ecdsa-rdfc-2019", "ecdsa-jcs-2019")
+SUITES = ("eddsa-rdfc-2022", "eddsa-jcs-2022", "ecdsa-rdfc-2019", "ecdsa-jcs-2019", "ecdsa-sd-2023")
+SELECTIVE = "ecdsa-sd-2023"
 DATETIME = re.compile(r"^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}(\.\d+)?(Z|[+-]\d{2}:\d{2})$")
 
 
@@ -115,13 +118,33 @@ def add_proof(
     extra: dict[str, Any] | None = None,
     as_list: bool = False,
     copy: bool = True,
+    mandatory_pointers: list[str] | None = None,
 ) -> dict[str, Any]:
     """The document with one more proof (a proof set when it had one already, or when `as_list` asks:
     Open Badges' JSON Schema wants `proof` as an array). The result is a deep copy unless `copy` is False,
-    when it shares all but its top level with `document` (for callers that built the document themselves)."""
+    when it shares all but its top level with `document` (for callers that built the document themselves).
+    With `ecdsa-sd-2023` the proof is a base proof whose `mandatory_pointers` (JSON pointers) select what
+    every disclosure must reveal."""
     if key.private is None:
         raise TrustError("Signing needs the private key.")
     _fits(_suite(suite), key)
+    if suite == SELECTIVE:
+        from microcred.trust import ecdsa_sd  # it uses proof_config from here
+
+        assert isinstance(key, EcdsaKey)
+        based = ecdsa_sd.add_base_proof(
+            document,
+            key,
+            mandatory_pointers=list(mandatory_pointers or []),
+            created=created,
+            proof_purpose=proof_purpose,
+            verification_method=verification_method,
+            loader=loader,
+            extra=extra,
+        )
+        if as_list and isinstance(based["proof"], dict):
+            based["proof"] = [based["proof"]]
+        return based
     unsecured = _unsecured(document)
     options: dict[str, Any] = {"type": "DataIntegrityProof", "cryptosuite": _suite(suite)}
     if created is not None:
@@ -160,9 +183,15 @@ def verify_proof(
         value = proof.get("proofValue")
         if not isinstance(value, str):
             raise TrustError("The proof has no proofValue.")
-        signature = multibase_decode(value)
         resolved = key or key_from_verification_method(method)
         _fits(_suite(suite), resolved)
+        if suite == SELECTIVE:
+            from microcred.trust import ecdsa_sd
+
+            assert isinstance(resolved, EcdsaKey)
+            ecdsa_sd.verify_derived_proof(document, proof, resolved, loader)
+            return Verified(True, method, suite)
+        signature = multibase_decode(value)
         data = hash_data(transform(document, suite, loader), proof_config(proof, document, loader), resolved.algorithm)
         resolved.verify(signature, data)
     except InvalidSignature:
