@@ -111,7 +111,7 @@ def test_rendering_reads_nothing_but_data_uris(tmp_path: Path) -> None:
     assert fetcher.fetch("data:text/plain;base64,aGk=").read() == b"hi"
     png = tmp_path / "secret.png"
     png.write_bytes(documents.qr_png("https://example.org/secret"))
-    for source, images in ((png.as_uri(), 0), (pdf.qr_data_uri("https://example.org/ok"), 1)):
+    for source, images in ((png.as_uri(), 0), (documents.qr_data_uri("https://example.org/ok"), 1)):
         made = pdf.html_to_pdf(f'<p>Hi</p><img src="{source}"><link rel="stylesheet" href="{png.as_uri()}">')
         assert len(PdfReader(io.BytesIO(made)).pages[0].images) == images, source
 

@@ -18,7 +18,7 @@ from microcred.accounts.principal import Actor
 from microcred.config import Settings
 from microcred.design import service as design
 from microcred.design.schemas import SpecificationContent
-from microcred.issuing import batch, credentials, documents, keys, seals
+from microcred.issuing import batch, credentials, documents, identities, keys, seals
 from microcred.issuing.sources import verify_here
 from microcred.pathways import service as pathways
 from microcred.recognition import agreements, rpl, rpl_evidence
@@ -251,6 +251,12 @@ ORG_ROUTES = [
     ("POST", "/api/orgs/{org}/agreements/{agreement}/end", None),
     ("GET", "/api/orgs/{org}/pathways/{pathway}/free-electives", None),
     ("PUT", "/api/orgs/{org}/pathways/{pathway}/free-electives", {"credits": "1"}),
+    ("GET", "/api/orgs/{org}/did-keys", None),
+    ("POST", "/api/orgs/{org}/did-keys", {"algorithm": "P-256", "label": "spy key"}),
+    ("POST", "/api/orgs/{org}/did-keys/{didkey}/retire", None),
+    ("GET", "/api/orgs/{org}/issuers", None),
+    ("POST", "/api/orgs/{org}/issuers", {"label": "spy instance", "identity": "did:web"}),
+    ("DELETE", "/api/orgs/{org}/issuers/{instance}", None),
 ]
 
 
@@ -362,6 +368,8 @@ def test_every_org_scoped_api_route_is_in_the_isolation_list(app: FastAPI) -> No
             .replace("{recognition}", "{case_id}")
             .replace("{agreement}", "{agreement_id}")
             .replace("{invitation}", "{invitation_id}")
+            .replace("{didkey}", "{key_id}")
+            .replace("{instance}", "{instance_id}")
             .replace("criteria/quality", "criteria/{criterion}")
             .replace("editions/1", "editions/{number}"),
         )
@@ -412,6 +420,18 @@ def test_admin_of_a_gets_404_for_anything_of_b(
         b_invitation_id = members.add_member(
             session, Actor.operator(), b, email="learner@a.example", role=Role.LEARNER
         )[0].id
+        master = keys.master_key(client.app.state.settings.resolved_master_key())  # type: ignore[attr-defined]
+        b_key = identities.create_key(session, Actor.operator(), b, "Ed25519", "B's did:key", master)
+        b_key_id = b_key.id
+        b_instance_id = identities.create_instance(
+            session,
+            Actor.operator(),
+            b,
+            label="B's instance",
+            identity=b_key.did,
+            cryptosuite=None,
+            base_url=client.app.state.settings.base_url,  # type: ignore[attr-defined]
+        ).id
     b_user = world.users["b_learner"].id
     # B's things under B's address, and B's things smuggled under A's address.
     scoped = (
@@ -426,6 +446,8 @@ def test_admin_of_a_gets_404_for_anything_of_b(
         "{recognition}",
         "{agreement}",
         "{invitation}",
+        "{didkey}",
+        "{instance}",
     )
     for org in ("b", "a"):
         url = path.format(
@@ -442,6 +464,8 @@ def test_admin_of_a_gets_404_for_anything_of_b(
             recognition=b_recognition_id,
             agreement=b_agreement_id,
             invitation=b_invitation_id,
+            didkey=b_key_id,
+            instance=b_instance_id,
         )
         if org == "a" and not any(part in path for part in scoped):
             continue
@@ -470,6 +494,10 @@ def test_admin_of_a_gets_404_for_anything_of_b(
                 if "{agreement}" in path
                 else "invitation_not_found"
                 if "{invitation}" in path
+                else "issuer_key_not_found"
+                if "{didkey}" in path
+                else "issuer_instance_not_found"
+                if "{instance}" in path
                 else "specification_not_found"
             )
         )
@@ -496,6 +524,8 @@ def test_admin_of_a_gets_404_for_anything_of_b(
         assert batch.find_run(session, b, b_run_id).state == "queued"
         assert credentials.find_issued(session, b, b_credential_id).claim_hash is None
         b_pathway = pathways.of(session, b, b_pathway_id)
+        assert [(k.id, k.retired_at) for k in identities.issuer_keys(session, b)] == [(b_key_id, None)]
+        assert [i.id for i in identities.instances(session, b)] == [b_instance_id]
         assert b_pathway.title == "B's pathway" and b_pathway.rules["kind"] == "fixed"
         assert_recognition_of_b_unchanged(
             session,

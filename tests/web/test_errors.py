@@ -13,6 +13,7 @@ from microcred.web.errors import install_log_redaction
 from tests.conftest import World, csrf_from, log_in
 
 SHARE, JOIN, CLAIM, SETUP = "sHaReToKeN_0123456789abc", "JOINCODE42", "cLaImToKeN-9876543210xyz", "SeTuPtOkEn_5555"
+EXCHANGE = "eXcHaNgE-IdOfFortyThreeCharacters_012345678"
 
 
 def test_bearer_tokens_never_reach_the_logs(caplog: pytest.LogCaptureFixture, monkeypatch: pytest.MonkeyPatch) -> None:
@@ -39,6 +40,8 @@ def test_bearer_tokens_never_reach_the_logs(caplog: pytest.LogCaptureFixture, mo
         f"/%73hare/{SHARE}",  # an encoded letter
         f"/Share/{SHARE}",  # another case
         f"//share//{SHARE}",  # repeated slashes
+        f"/workflows/claim/exchanges/{EXCHANGE}",  # a VCALM exchange: its id lets a wallet take part
+        f"/workflows/issue/exchanges/{EXCHANGE}/protocols?iuv=1",
     ]
     with caplog.at_level(logging.INFO):
         for path in lines:
@@ -47,7 +50,7 @@ def test_bearer_tokens_never_reach_the_logs(caplog: pytest.LogCaptureFixture, mo
             ours.info(f"plain message about {path}")
     text = caplog.text
     assert text.count("[redacted]") == 3 * len(lines)
-    for token in (SHARE, JOIN, CLAIM, SETUP):
+    for token in (SHARE, JOIN, CLAIM, SETUP, EXCHANGE):
         assert token not in text
     assert "/join/sign-up" in logging.Formatter().format(
         logging.getLogger("x").makeRecord("x", logging.INFO, "f", 1, "%s", ("/join/sign-up",), None)

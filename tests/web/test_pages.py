@@ -207,6 +207,7 @@ ORG_PAGES = [
     ("POST", "/orgs/{org}/credentials/{credential}/status"),
     ("GET", "/orgs/{org}/credentials/{credential}/credential-elm.json"),
     ("POST", "/orgs/{org}/credentials/{credential}/claim-link"),
+    ("GET", "/orgs/{org}/credentials/{credential}/badge.png"),
     ("POST", "/orgs/{org}/specifications/{spec}/issue-batch"),
     ("GET", "/orgs/{org}/runs/{run}"),
     ("GET", "/orgs/{org}/signing"),
@@ -267,7 +268,8 @@ def test_every_org_page_is_in_the_isolation_list(app) -> None:  # type: ignore[n
             .replace("{agreement}", "{agreement_id}")
             .replace("{invitation}", "{invitation_id}")
             .replace("editions/1", "editions/{number}")
-            .replace("skills-distribution.csv", "{name}.csv"),
+            .replace("skills-distribution.csv", "{name}.csv")
+            .replace("badge.png", "badge.{form}"),
         )
         for m, p in ORG_PAGES
     }

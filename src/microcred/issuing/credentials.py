@@ -13,7 +13,7 @@ they begin, or with a JSON-LD context microcred does not ship.
 from __future__ import annotations
 
 import uuid
-from datetime import date, datetime
+from datetime import date
 from typing import Any
 
 from sqlalchemy import select
@@ -24,15 +24,20 @@ from microcred.accounts.models import Organisation
 from microcred.accounts.principal import Actor
 from microcred.design import service as design
 from microcred.errors import InvalidInput, NotFound
-from microcred.issuing import documents, keys, seals, status
+from microcred.issuing import disclosure, documents, keys, seals, status
 from microcred.issuing.models import IssuedCredential
 from microcred.store import bulk
 from microcred.store.base import utcnow
-from microcred.trust import TrustError, dataintegrity, statuslist
+from microcred.trust import TrustError, dataintegrity, statuslist, vcmodel
+from microcred.trust.jsonld import as_list
 from microcred.trust.loader import document_loader
 
-V1 = "https://www.w3.org/2018/credentials/v1"
-V2 = "https://www.w3.org/ns/credentials/v2"
+V1, V2 = vcmodel.V1, vcmodel.V2
+# What sign() adds to a VC 1.1 credential, whose base context defines neither: the Bitstring Status List entry
+# and the Data Integrity proof (the VC 2.0 base context defines both).
+STATUS_CONTEXT = "https://www.w3.org/ns/credentials/status/v1"
+DATA_INTEGRITY_CONTEXT = "https://w3id.org/security/data-integrity/v2"
+OPEN_BADGE_TYPES = {"OpenBadgeCredential", "AchievementCredential"}
 DEFAULT_SUITE = "eddsa-rdfc-2022"
 
 
@@ -40,47 +45,49 @@ def _refuse(why: str) -> InvalidInput:
     return InvalidInput(why, code="invalid_credential")
 
 
-def _date(credential: dict[str, Any], name: str) -> datetime | None:
-    value = credential.get(name)
-    if value is None:
-        return None
-    if not isinstance(value, str) or not dataintegrity.DATETIME.match(value):
-        raise _refuse(f"{name} must be an XML Schema dateTime such as 2026-11-23T10:00:00Z.")
-    return datetime.fromisoformat(value.replace("Z", "+00:00"))
-
-
 def check_credential(credential: Any, issuer: str) -> dict[str, Any]:
-    """The credential, with its issuer filled in when absent, if it keeps the VC data model's rules."""
+    """The credential, with its issuer filled in when absent (and a VC 1.1 one's issuanceDate), if it keeps the
+    VC data model's rules (`trust.vcmodel`, which the verifier applies too); else InvalidInput naming what not."""
     if not isinstance(credential, dict):
         raise _refuse("credential must be a JSON object.")
     if "proof" in credential:
         raise _refuse("The credential already has a proof: send it without one.")
-    contexts = credential.get("@context")
-    if not isinstance(contexts, list) or not contexts or contexts[0] not in (V1, V2):
-        raise _refuse(f"@context must be a list that starts with {V2} (or {V1}).")
+    problems = vcmodel.context_problems(credential)
+    if problems:
+        raise _refuse(problems[0])
     types = credential.get("type")
     if not isinstance(types, list) or "VerifiableCredential" not in types:
         raise _refuse("type must be a list that includes VerifiableCredential.")
-    if "id" in credential and not (isinstance(credential["id"], str) and ":" in credential["id"]):
-        raise _refuse("id must be a URL.")
     given = credential.get("issuer", issuer)
     given_id = given.get("id") if isinstance(given, dict) else given
     if given_id != issuer:
         raise _refuse(f"issuer must be this organisation, {issuer}, or be left out.")
-    subject = credential.get("credentialSubject")
-    subjects = subject if isinstance(subject, list) else [subject]
-    if not subjects or not all(isinstance(s, dict) and s for s in subjects):
-        raise _refuse("credentialSubject must be an object (or a list of objects) saying something of the subject.")
-    starts = "validFrom" if contexts[0] == V2 else "issuanceDate"
-    ends = "validUntil" if contexts[0] == V2 else "expirationDate"
-    begin, end = _date(credential, starts), _date(credential, ends)
-    if begin and end and end < begin:
-        raise _refuse(f"{ends} is before {starts}.")
     checked = dict(credential)
     checked.setdefault("issuer", issuer)
-    if contexts[0] == V1:
+    if credential["@context"][0] == V1:
         checked.setdefault("issuanceDate", dataintegrity.now())
+    problems = vcmodel.credential_problems(checked)
+    if problems:
+        raise _refuse(" ".join(problems[:3]))
+    undefined = vcmodel.undefined_types(checked, document_loader())
+    if undefined:
+        raise _refuse(
+            f"The type {undefined[0][:100]!r} is not defined by the credential's contexts (nor a URL): it would "
+            "not be signed, so the credential is refused."
+        )
     return checked
+
+
+def check_schemas(credential: dict[str, Any]) -> None:
+    """Refuse a credential that breaks a JSON Schema it names in credentialSchema, when microcred holds that
+    schema (1EdTech's Open Badges 3.0 AchievementCredential schema). Other schemas are not fetched at issue:
+    the issuer does not reach out to addresses a client names; a verifier fetches and checks them."""
+    for entry in vcmodel.json_schemas(credential):
+        schema = vcmodel.bundled_schema(entry["id"])
+        if schema is not None and "JsonSchemaCredential" not in as_list(entry.get("type")):
+            problems = vcmodel.schema_problems(credential, schema, entry["id"])
+            if problems:
+                raise _refuse(" ".join(problems))
 
 
 def issue(
@@ -92,19 +99,38 @@ def issue(
     base_url: str,
     master: bytes,
     cryptosuite: str | None = None,
+    issuer: str | None = None,
+    signer: Signer | None = None,
+    mandatory_pointers: list[str] | None = None,
+    with_status: bool = True,
 ) -> dict[str, Any]:
-    """The credential signed by the organisation's active key for the cryptosuite (eddsa-rdfc-2022 by default)."""
-    suite = cryptosuite or DEFAULT_SUITE
+    """The credential signed by the organisation's active key for the cryptosuite (eddsa-rdfc-2022 by default),
+    or, when the VC-API chose another identity of the organisation (issuing.vcapi), as `issuer` with `signer`.
+    With ecdsa-sd-2023, `mandatory_pointers` (JSON pointers) name what every derived disclosure must reveal."""
+    suite = signer.suite if signer is not None else cryptosuite or DEFAULT_SUITE
     if suite not in dataintegrity.SUITES:
         raise _refuse(f"options.cryptosuite must be one of {', '.join(dataintegrity.SUITES)}.")
-    issuer = keys.did_web(organisation, base_url)
+    if mandatory_pointers is not None and suite != dataintegrity.SELECTIVE:
+        raise _refuse(f"options.mandatoryPointers apply to {dataintegrity.SELECTIVE} only, not to {suite}.")
+    issuer = issuer or keys.did_web(organisation, base_url)
     checked = check_credential(credential, issuer)
-    if "credentialStatus" in checked:
-        raise _refuse("credentialStatus is ours to give: send the credential without it.")
+    if any(_ours(entry, base_url) for entry in as_list(checked.get("credentialStatus"))):
+        raise _refuse("credentialStatus: entries in this server's status lists are ours to give: send it without.")
     checked.setdefault("id", f"urn:uuid:{uuid.uuid4()}")
     if status.given(db, organisation, str(checked["id"])):
         raise _refuse(f"id: {str(checked['id'])[:100]} was issued before: give each credential its own id.")
-    return sign(db, actor, organisation, checked, base_url=base_url, master=master, suite=suite)
+    return sign(
+        db,
+        actor,
+        organisation,
+        checked,
+        base_url=base_url,
+        master=master,
+        suite=suite,
+        signer=signer,
+        mandatory_pointers=mandatory_pointers,
+        with_status=with_status,
+    )
 
 
 def sign(
@@ -116,12 +142,31 @@ def sign(
     base_url: str,
     master: bytes,
     suite: str = DEFAULT_SUITE,
+    signer: Signer | None = None,
+    mandatory_pointers: list[str] | None = None,
+    with_status: bool = True,
 ) -> dict[str, Any]:
-    """Give a checked credential its revocation and suspension entries and the organisation's proof."""
-    [entries] = status.allocate(db, organisation, [str(credential["id"])], base_url)
-    credential = {**credential, "credentialStatus": [entries[purpose] for purpose in statuslist.PURPOSES]}
-    signer = Signer(db, actor, organisation, suite, base_url=base_url, master=master)
-    signed = signer.sign(credential, as_list=False)
+    """Give a checked credential its revocation and suspension entries (unless a VC-API issuer instance is set to
+    issue without: `with_status`) and the organisation's proof (made by `signer` when given: one of the
+    organisation's did:key identities)."""
+    # A did:key identity's credentials go in its own lists, issued as it (IdentitySigner names it).
+    identity = getattr(signer, "issuer_key_id", None)
+    [entries] = (
+        status.allocate(db, organisation, [str(credential["id"])], base_url, issuer_key_id=identity)
+        if with_status
+        else [{}]
+    )
+    given = as_list(credential.get("credentialStatus"))  # another status service's entries, kept beside ours
+    # An Open Badge carries one entry, the revocation one, and its proofs as a list: 1EdTech's schema says so.
+    badge = bool(OPEN_BADGE_TYPES & set(as_list(credential.get("type"))))
+    ours = [entries[p] for p in (("revocation",) if badge else statuslist.PURPOSES) if p in entries]
+    entries_given = [*given, *ours]
+    credential = {**with_contexts(credential, status=bool(entries_given))}
+    if entries_given:
+        credential["credentialStatus"] = entries_given[0] if badge and len(entries_given) == 1 else entries_given
+    check_schemas(credential)
+    signer = signer or Signer(db, actor, organisation, suite, base_url=base_url, master=master)
+    signed = signer.sign(credential, as_list=badge, mandatory_pointers=mandatory_pointers)
     audit.record(
         db,
         actor,
@@ -134,6 +179,25 @@ def sign(
         key=signer.key.public_multibase,
     )
     return signed
+
+
+def with_contexts(credential: dict[str, Any], *, status: bool = True) -> dict[str, Any]:
+    """The credential with the contexts that define what sign() adds to it, when its own do not: a VC 1.1
+    credential gets the Bitstring Status List and Data Integrity contexts (VC 2.0's base context has both)."""
+    contexts = as_list(credential.get("@context"))
+    if not contexts or contexts[0] != V1:
+        return credential
+    wanted = (STATUS_CONTEXT, DATA_INTEGRITY_CONTEXT) if status else (DATA_INTEGRITY_CONTEXT,)
+    missing = [url for url in wanted if url not in contexts]
+    return {**credential, "@context": [*contexts, *missing]} if missing else credential
+
+
+def _ours(entry: Any, base_url: str) -> bool:
+    """Whether a status entry points into this server (its status lists are given only by sign())."""
+    here = base_url.rstrip("/") + "/"
+    return isinstance(entry, dict) and any(
+        isinstance(entry.get(name), str) and entry[name].startswith(here) for name in ("id", "statusListCredential")
+    )
 
 
 class Signer:
@@ -150,7 +214,14 @@ class Signer:
         self.method = keys.verification_method(organisation, self.key, base_url)
         self.loader = document_loader()
 
-    def sign(self, credential: dict[str, Any], *, as_list: bool, copy: bool = True) -> dict[str, Any]:
+    def sign(
+        self,
+        credential: dict[str, Any],
+        *,
+        as_list: bool,
+        copy: bool = True,
+        mandatory_pointers: list[str] | None = None,
+    ) -> dict[str, Any]:
         try:
             return dataintegrity.add_proof(
                 credential,
@@ -161,6 +232,7 @@ class Signer:
                 loader=self.loader,
                 as_list=as_list,
                 copy=copy,
+                mandatory_pointers=mandatory_pointers,
             )
         except TrustError as error:
             raise _refuse(str(error)) from None
@@ -227,7 +299,9 @@ class Award:
             valid_from=dataintegrity.now(),
         )
         # Built here and stored at once: the signed document may share the achievement with the others.
-        signed = self.signer.sign({**unsigned, "credentialStatus": revocation}, as_list=True, copy=False)
+        unsigned = {**unsigned, "credentialStatus": revocation}
+        pointers = disclosure.mandatory_pointers(unsigned) if self.signer.suite == disclosure.SUITE else None
+        signed = self.signer.sign(unsigned, as_list=True, copy=False, mandatory_pointers=pointers)
         if self.certificate is None:
             return signed, None
         elm = documents.elm_credential(

@@ -85,6 +85,11 @@ def qr_png(url: str) -> bytes:
     return out.getvalue()
 
 
+def qr_data_uri(url: str) -> str:
+    """The QR code of the URL as a PNG data URI (for pages and the PDF)."""
+    return "data:image/png;base64," + base64.b64encode(qr_png(url)).decode()
+
+
 def _hashed(value: str) -> dict[str, str]:
     salt = secrets.token_hex(8)
     return {"identityHash": "sha256$" + hashlib.sha256((value + salt).encode()).hexdigest(), "salt": salt}

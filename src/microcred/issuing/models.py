@@ -6,10 +6,12 @@ import uuid
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import JSON, ForeignKey, Integer, LargeBinary, String, UniqueConstraint
+from sqlalchemy import JSON, Boolean, ForeignKey, Integer, LargeBinary, String, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column
 
 from microcred.store.base import Base, new_id, utcnow
+
+MAX_ID = 300  # the longest credential id or alias kept
 
 
 class SigningKey(Base):
@@ -64,6 +66,11 @@ class StatusList(Base):
     updated_at: Mapped[datetime] = mapped_column(default=utcnow)
     # The signed list credential as last served; cleared by any change, signed again on the next request.
     signed: Mapped[dict[str, Any] | None] = mapped_column(JSON)
+    # The did:key identity (issuing.identities) whose credentials the list holds, which issues and signs it: a
+    # verifier takes a list issued by someone else than the credential's issuer for none. None: the did:web.
+    issuer_key_id: Mapped[uuid.UUID | None] = mapped_column(
+        ForeignKey("issuer_keys.id", ondelete="CASCADE"), index=True
+    )
 
 
 class StatusEntry(Base):
@@ -124,3 +131,73 @@ class IssuanceRun(Base):
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
     updated_at: Mapped[datetime] = mapped_column(default=utcnow)  # last sign of life: a run silent too long died
     finished_at: Mapped[datetime | None]
+
+
+class IssuerKey(Base):
+    """A did:key identity of an organisation: the key pair, its private part sealed under the master key."""
+
+    __tablename__ = "issuer_keys"
+
+    id: Mapped[uuid.UUID] = mapped_column(primary_key=True, default=new_id)
+    organisation_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("organisations.id", ondelete="CASCADE"), index=True)
+    algorithm: Mapped[str] = mapped_column(String(10))  # Ed25519, P-256, P-384
+    public_multibase: Mapped[str] = mapped_column(String(120), unique=True)
+    private_sealed: Mapped[bytes] = mapped_column(LargeBinary)
+    label: Mapped[str] = mapped_column(String(100))
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+    retired_at: Mapped[datetime | None]
+
+    @property
+    def did(self) -> str:
+        return f"did:key:{self.public_multibase}"
+
+
+class IssuerInstance(Base):
+    """A VC-API issuer instance: the organisation, the identity it signs as (none: the did:web) and its suite."""
+
+    __tablename__ = "issuer_instances"
+
+    id: Mapped[str] = mapped_column(String(40), primary_key=True)  # z + base58 of 16 random bytes
+    organisation_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("organisations.id", ondelete="CASCADE"), index=True)
+    issuer_key_id: Mapped[uuid.UUID | None] = mapped_column(ForeignKey("issuer_keys.id", ondelete="CASCADE"))
+    cryptosuite: Mapped[str] = mapped_column(String(40))
+    label: Mapped[str] = mapped_column(String(100))
+    # Whether what it issues gets revocation and suspension entries ("whether or not a status list is involved"
+    # is the instance's to know, VCALM says); an instance without them issues credentials that cannot be revoked.
+    with_status: Mapped[bool] = mapped_column(Boolean, default=True)
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+
+
+class StoredCredential(Base):
+    """A credential the VC-API issued, as it was returned, under its id and the caller's credentialId."""
+
+    __tablename__ = "vcapi_credentials"
+    __table_args__ = (UniqueConstraint("organisation_id", "credential_id"),)
+
+    id: Mapped[uuid.UUID] = mapped_column(primary_key=True, default=new_id)
+    organisation_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("organisations.id", ondelete="CASCADE"), index=True)
+    credential_id: Mapped[str] = mapped_column(String(MAX_ID))  # the credential's id
+    alias: Mapped[str | None] = mapped_column(String(MAX_ID), index=True)  # VCALM options.credentialId
+    issuer: Mapped[str] = mapped_column(String(300))
+    document: Mapped[dict[str, Any]] = mapped_column(JSON)
+    issued_at: Mapped[datetime] = mapped_column(default=utcnow)
+
+
+class Exchange(Base):
+    """One exchange of a workflow: what it will issue or asks for, its challenge, and what came of it."""
+
+    __tablename__ = "vcapi_exchanges"
+
+    id_hash: Mapped[str] = mapped_column(String(64), primary_key=True)  # SHA-256 of the exchange id
+    organisation_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("organisations.id", ondelete="CASCADE"), index=True)
+    workflow: Mapped[str] = mapped_column(String(12))
+    state: Mapped[str] = mapped_column(String(12), default="pending")  # pending, active, complete, invalid
+    sequence: Mapped[int] = mapped_column(Integer, default=0)
+    challenge: Mapped[str] = mapped_column(String(64))
+    variables: Mapped[dict[str, Any]] = mapped_column(JSON)
+    holder: Mapped[str | None] = mapped_column(String(300))
+    result: Mapped[dict[str, Any] | None] = mapped_column(JSON)
+    last_error: Mapped[str | None] = mapped_column(String(500))
+    expires_at: Mapped[datetime]
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+    completed_at: Mapped[datetime | None]

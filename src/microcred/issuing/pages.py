@@ -19,7 +19,7 @@ from microcred.accounts.passwords import MIN_PASSWORD_LENGTH
 from microcred.design import service as design
 from microcred.design.models import Specification
 from microcred.errors import InvalidInput, MicrocredError, NotFound
-from microcred.issuing import batch, claims, credentials, documents, keys, pdf, seals, status
+from microcred.issuing import baking, batch, claims, credentials, disclosure, documents, keys, pdf, seals, status
 from microcred.issuing.models import IssuedCredential
 from microcred.verify import checks
 from microcred.web.errors import STATUS
@@ -203,6 +203,15 @@ def credential_page(request: Request, org: str, credential_id: uuid.UUID, caller
 @router.get("/orgs/{org}/credentials/{credential_id}/credential.json")
 def credential_json(request: Request, org: str, credential_id: uuid.UUID, caller: Educators, db: DB) -> Response:
     return _json_download(credentials.find_issued(db, caller.org, credential_id))
+
+
+@router.get("/orgs/{org}/credentials/{credential_id}/badge.{form}")
+def credential_badge(org: str, credential_id: uuid.UUID, form: str, caller: Educators, db: DB) -> Response:
+    """The Open Badge baked into its image (PNG or SVG), the credential inside it."""
+    image = baking.baked_badge(credentials.find_issued(db, caller.org, credential_id).document, form)
+    media = baking.MEDIA_TYPES[form]  # baked_badge refused any other form
+    disposition = f'attachment; filename="badge-{credential_id}.{form}"'
+    return Response(image, media_type=media, headers={"Content-Disposition": disposition})
 
 
 @router.get("/orgs/{org}/credentials/{credential_id}/credential.pdf")
@@ -451,7 +460,7 @@ def verify_issued(
 ) -> Response:
     row = credentials.find_public(db, credential_id)
     verify = verifier_of(request, db)
-    reports = [("Open Badge", verify(row.document))]
+    reports = [("Open Badge", verify(disclosure.full_disclosure(row.document)))]  # an ecdsa-sd-2023 base proof: derived
     announce_verification(request, db, row.document, reports[0][1], "page")
     if row.elm_document:
         reports.append(("European Digital Credential", verify(row.elm_document)))

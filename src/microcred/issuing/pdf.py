@@ -13,7 +13,6 @@ the disk or the network whatever the text holds; the QR code travels inside the 
 
 from __future__ import annotations
 
-import base64
 from dataclasses import dataclass
 from datetime import date
 from typing import Any
@@ -94,11 +93,6 @@ def certificate(issued: IssuedCredential) -> Certificate:
         elements=reading.elements(achievement, aligned),
         credential_id=reading.text(document.get("id")) or f"urn:uuid:{issued.id}",
     )
-
-
-def qr_data_uri(url: str) -> str:
-    """The QR code of the URL as a PNG data URI."""
-    return "data:image/png;base64," + base64.b64encode(documents.qr_png(url)).decode()
 
 
 _environment = jinja2.Environment(autoescape=True, undefined=jinja2.StrictUndefined)
@@ -192,7 +186,9 @@ TEMPLATE = _environment.from_string(
 
 def render(issued: IssuedCredential, *, verify_url: str) -> bytes:
     """The issued credential as an A4 PDF certificate whose QR code encodes `verify_url`."""
-    return html_to_pdf(TEMPLATE.render(c=certificate(issued), qr=qr_data_uri(verify_url), verify_url=verify_url))
+    return html_to_pdf(
+        TEMPLATE.render(c=certificate(issued), qr=documents.qr_data_uri(verify_url), verify_url=verify_url)
+    )
 
 
 def html_to_pdf(html: str) -> bytes:

@@ -101,7 +101,14 @@ def sources(db: Session, *, base_url: str, master: bytes, fetcher: Fetcher | Non
             loaded.append(replace(found, ours=tuple(ours(db))))
         return loaded[0]
 
-    return Sources(key_for=key_for, status_list=status_list, award_status=award_status, trust=trust, anchors=anchors)
+    return Sources(
+        key_for=key_for,
+        status_list=status_list,
+        award_status=award_status,
+        trust=trust,
+        anchors=anchors,
+        resource=remote.raw,
+    )
 
 
 def ours(db: Session) -> list[Anchor]:

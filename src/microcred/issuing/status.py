@@ -22,8 +22,8 @@ from microcred.accounts.models import Organisation
 from microcred.accounts.principal import Actor
 from microcred.errors import Conflict, InvalidInput, NotFound
 from microcred.inputs import single_line
-from microcred.issuing import keys
-from microcred.issuing.models import IssuedCredential, StatusEntry, StatusList
+from microcred.issuing import identities, keys
+from microcred.issuing.models import IssuedCredential, IssuerKey, StatusEntry, StatusList
 from microcred.store import bulk
 from microcred.store.base import utcnow
 from microcred.trust import dataintegrity, statuslist
@@ -54,12 +54,15 @@ def credential_status_url(base_url: str, credential_id: uuid.UUID) -> str:
     return f"{base_url.rstrip('/')}/status/credentials/{credential_id}"
 
 
-def _open_list(db: Session, organisation: Organisation, purpose: str) -> StatusList:
+def _open_list(
+    db: Session, organisation: Organisation, purpose: str, issuer_key_id: uuid.UUID | None = None
+) -> StatusList:
     found = db.scalar(
         select(StatusList)
         .where(
             StatusList.organisation_id == organisation.id,
             StatusList.purpose == purpose,
+            StatusList.issuer_key_id.is_(None) if issuer_key_id is None else StatusList.issuer_key_id == issuer_key_id,
             StatusList.used < StatusList.size * FULL,
         )
         .order_by(StatusList.created_at)
@@ -67,7 +70,13 @@ def _open_list(db: Session, organisation: Organisation, purpose: str) -> StatusL
     )
     if found is None:
         bits = statuslist.new_bitstring()
-        found = StatusList(organisation_id=organisation.id, purpose=purpose, size=len(bits) * 8, bits=bytes(bits))
+        found = StatusList(
+            organisation_id=organisation.id,
+            purpose=purpose,
+            size=len(bits) * 8,
+            bits=bytes(bits),
+            issuer_key_id=issuer_key_id,
+        )
         db.add(found)
         db.flush()
     return found
@@ -79,6 +88,7 @@ def allocate(
     credential_ids: list[str],
     base_url: str,
     purposes: tuple[str, ...] = statuslist.PURPOSES,
+    issuer_key_id: uuid.UUID | None = None,
 ) -> list[dict[str, dict[str, Any]]]:
     """Each credential's `credentialStatus` entry per purpose: random free positions in the organisation's
     lists, drawn as a batch (candidates sampled at random, the taken ones found in one query)."""
@@ -88,7 +98,7 @@ def allocate(
     for purpose in purposes:
         done = 0
         while done < len(credential_ids):
-            chosen = _open_list(db, organisation, purpose)
+            chosen = _open_list(db, organisation, purpose, issuer_key_id)
             room = int(chosen.size * FULL) - chosen.used
             want = min(room, len(credential_ids) - done)
             positions = _free_positions(db, chosen, want)
@@ -234,21 +244,26 @@ def list_credential(db: Session, list_id: uuid.UUID, *, base_url: str, master: b
         return lst.signed
     organisation = db.get(Organisation, lst.organisation_id)
     assert organisation is not None
-    actor = Actor.operator()
-    row = keys.active(db, actor, organisation, "Ed25519", master)
+    if lst.issuer_key_id is not None:  # a did:key identity's list: issued and signed as that did:key
+        identity = db.get(IssuerKey, lst.issuer_key_id)
+        assert identity is not None  # the foreign key cascades
+        private = identities.private_key(identity, master)
+        issuer, method = identity.did, private.verification_method
+        suite = identities.default_suite(identity.algorithm)
+    else:
+        row = keys.active(db, Actor.operator(), organisation, "Ed25519", master)
+        private = keys.private_key(row, master)
+        issuer, method = keys.did_web(organisation, base_url), keys.verification_method(organisation, row, base_url)
+        suite = "eddsa-rdfc-2022"
     now = dataintegrity.now()
     document = statuslist.list_credential(
         list_url=list_url(base_url, lst.id),
-        issuer=keys.did_web(organisation, base_url),
+        issuer=issuer,
         purpose=lst.purpose,
         bits=lst.bits,
         valid_from=now,
     )
     lst.signed = dataintegrity.add_proof(
-        document,
-        keys.private_key(row, master),
-        created=now,
-        verification_method=keys.verification_method(organisation, row, base_url),
-        loader=document_loader(),
+        document, private, suite=suite, created=now, verification_method=method, loader=document_loader()
     )
     return lst.signed

@@ -195,6 +195,7 @@ def create_app(settings: Settings | None = None, database: Database | None = Non
     app.include_router(verify_api.router)
     app.include_router(verify_pages.router)
     app.include_router(wallet_api.router)
+    app.include_router(wallet_api.holder_router)
     app.include_router(wallet_pages.router)
     app.include_router(pathways_api.router)
     app.include_router(pathways_pages.router)

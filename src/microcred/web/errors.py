@@ -21,9 +21,9 @@ from microcred.errors import ErrorKind, MicrocredError
 log = logging.getLogger("microcred.web")
 _SLASH = r"(?:/|%2[Ff])"  # a path inside a query string (?next=…) may be percent-encoded
 # The secret part of bearer paths: a learner's claim link, a share link, a cohort's join code, an account's
-# set-up link (/join/sign-up is a form, not a code).
+# set-up link (/join/sign-up is a form, not a code), a VCALM exchange (its id is what lets a wallet take part).
 _BEARER_PATHS = re.compile(
-    rf"({_SLASH}+(?:claim|share|join|account{_SLASH}+setup){_SLASH}+)"
+    rf"({_SLASH}+(?:workflows{_SLASH}+[^/?&#\s\"']+{_SLASH}+exchanges|claim|share|join|account{_SLASH}+setup){_SLASH}+)"
     r"(?!sign-up(?:[?&#\s\"']|$))(?:[^/?&#\s\"'%]|%(?!2[Ff]))+",
     re.IGNORECASE,
 )
@@ -111,7 +111,7 @@ class BodyTooLarge(Exception):
         self.limit = limit
 
 
-VC_API = ("/credentials/", "/presentations/")  # W3C VC-API routes: JSON, and 400 for a bad request
+VC_API = ("/credentials/", "/presentations/", "/issuers/", "/workflows/")  # W3C VC-API: JSON, 400 for a bad request
 
 
 def json_path(path: str) -> bool:

@@ -26,6 +26,10 @@ FLASH: dict[str, str] = {
     # pathways
     "pathway_saved": "Saved: learners' progress follows these rules from now on.",
     "pathway_deleted": "The pathway is deleted. Learners keep their credentials.",
+    "clr_issued": (
+        "Your Comprehensive Learner Record is made: it carries the credentials that counted, signed by the pathway's "
+        "organisation."
+    ),
     # issuing
     "revoke": "Revoked, for good.",
     "suspend": "Suspended.",
