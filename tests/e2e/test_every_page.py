@@ -69,6 +69,8 @@ EXTRAS = (
     ("anonymous", f"/catalogue/{NO_SUCH}", 404),
     ("learner", f"/wallet/{NO_SUCH}", 404),
 )
+# Pages that only a form's answer shows: (role, address, the button pressed there, status of the page it leads to).
+CLICKS = (("anonymous", "/claim/{claim_token}", "#claim-wallet-app button", 200),)  # a wallet app's code to scan
 # Screenshots: (role, route or extra) -> name.
 SCREENS = {
     ("anonymous", "/"): "home",
@@ -84,6 +86,7 @@ SCREENS = {
     ("anonymous", "/share/{token}"): "share",
     ("anonymous", "/claim/{token}"): "claim",
     ("learner", "/claim/{claim_token}"): "claim-logged-in",
+    ("anonymous", "/claim/{claim_token}"): "claim-wallet-app",  # after pressing "Claim into a wallet app"
     ("learner", "/profile"): "profile",
     ("educator", "/orgs/{org}/pathways/{pathway_id}"): "pathway",
     ("learner", "/pathways/{pathway_id}/progress"): "pathway-progress",
@@ -98,6 +101,7 @@ class Visit:
     url: str  # path and query
     expected: int = 200
     shown: str = ""  # how the report names it: the route's path and query before filling, the same every run
+    click: str = ""  # a button to press on the page, whose answer is the page checked
 
 
 @pytest.fixture(params=["sqlite"])
@@ -195,6 +199,10 @@ def visits(app: Any, seeded: Seeded) -> tuple[list[Visit], list[str]]:
         shown = path + (f"?{query}" if query else "")
         found += [Visit(role, path, url, shown=shown) for role in roles]
     found += [Visit(role, address, address.format(**ids), status, address) for role, address, status in EXTRAS]
+    found += [
+        Visit(role, address, address.format(**ids), status, f"{address} pressing {button}", button)
+        for role, address, button, status in CLICKS
+    ]
     return sorted(found, key=lambda v: ROLES.index(v.role)), unfilled
 
 
@@ -273,6 +281,10 @@ def look(browsing: Browsing, visit: Visit, width: int) -> list[Problem]:
     browsing.heard.clear()
     try:
         response = page.goto(browsing.live_server + visit.url)
+        if visit.click:
+            with page.expect_navigation() as answered:
+                page.click(visit.click)
+            response = answered.value
     except Exception as error:  # a timeout, a download: say so and go on with the other pages
         return [problem("status", f"did not load: {str(error).splitlines()[0]}")]
     found = []

@@ -24,9 +24,9 @@ from cryptography.hazmat.primitives import serialization
 from sqlalchemy.orm import Session
 
 from microcred.issuing import sources as issuing_sources
-from microcred.trust import dataintegrity, statuslist
+from microcred.trust import dataintegrity, jose, statuslist
 from microcred.trust.loader import document_loader
-from microcred.trust.multikey import Ed25519Key
+from microcred.trust.multikey import EcdsaKey, Ed25519Key
 from microcred.verify import checks
 from microcred.verify.checks import MAX_BYTES
 from microcred.verify.fetch import BudgetSpent, Fetcher, FetchError
@@ -415,3 +415,63 @@ def test_a_slow_name_lookup_is_inside_the_budget(site: Site, monkeypatch: pytest
 
 def urlsplit_path(url: str) -> str:
     return "/" + url.split("/", 3)[3]
+
+
+def test_a_did_web_key_published_as_a_json_web_key_verifies_and_a_private_or_rsa_one_is_no_key(
+    db: Session, site: Site
+) -> None:
+    """did:web documents often give keys as `publicKeyJwk` (JsonWebKey2020): an EC key so given is the issuer's key;
+    a JWK with its private part, or an RSA key (no Data Integrity suite uses one), is no key at all."""
+    key = EcdsaKey.generate("P-256")
+    path = f"jwk-{secrets.token_hex(4)}"
+    did = f"did:web:localhost%3A{site.port}:{path}"
+    method = f"{did}#key-1"
+
+    def publish(jwk: dict[str, Any]) -> None:
+        site.serve(
+            f"/{path}/did.json",
+            {
+                "@context": ["https://www.w3.org/ns/did/v1"],
+                "id": did,
+                "verificationMethod": [
+                    {"id": method, "type": "JsonWebKey2020", "controller": did, "publicKeyJwk": jwk}
+                ],
+                "assertionMethod": [method],
+            },
+        )
+
+    credential = dataintegrity.add_proof(
+        {
+            "@context": ["https://www.w3.org/ns/credentials/v2"],
+            "type": ["VerifiableCredential"],
+            "issuer": did,
+            "validFrom": "2026-01-01T00:00:00Z",
+            "credentialSubject": {"name": "Ada"},
+        },
+        key,
+        suite="ecdsa-rdfc-2019",
+        verification_method=method,
+        created=dataintegrity.now(),
+        loader=document_loader(),
+    )
+    publish(jose.jwk_of(key))
+    found = checks.verify(
+        credential, issuing_sources.sources(db, base_url="https://mc.example", master=b"\0" * 32, fetcher=fetcher(site))
+    )
+    assert outcomes(found)["PROOF"] == "OK", found.as_dict()
+    for refused in ({**jose.jwk_of(key), "d": "AAAA"}, jose.jwk_of(jose.key_from_jwk(RSA_JWK))):
+        publish(refused)
+        sources = issuing_sources.sources(db, base_url="https://mc.example", master=b"\0" * 32, fetcher=fetcher(site))
+        assert outcomes(checks.verify(credential, sources))["PROOF"] == "ERROR"
+
+
+RSA_JWK = {
+    "kty": "RSA",
+    "e": "AQAB",
+    "n": (
+        "0vx7agoebGcQSuuPiLJXZptN9nndrQmbXEps2aiAFbWhM78LhWx4cbbfAAtVT86zwu1RK7aPFFxuhDR1L6tSoc_BJECPebWKRXjBZCiFV4n3"
+        "oknjhMstn64tZ_2W-5JsGY4Hc5n9yBXArwl93lqt7_RN5w6Cf0h4QyQ5v-65YGjQR0_FDW2QvzqY368QQMicAtaSqzs8KJZgnYb9c7d0zgdAZ"
+        "Hzu6qMQvRL5hajrn1n91CbOpbISD08qNLyrdkt-bFTWhAI4vMQFh6WeZu0fM4lFd2NcRwr3XPksINHaQ-G_xBniIqbw0Ls1jF44-csFCur-"
+        "kEgU8awapJzKnqDKgw"
+    ),
+}

@@ -361,3 +361,40 @@ def test_someone_not_logged_in_is_led_from_the_claim_page_to_log_in_and_back(
     assert 'id="claim-wallet"' in again.text and "claim-login" not in again.text
     added = visitor.post(f"{claim}/wallet", data={"csrf_token": csrf_from(again.text)}, follow_redirects=False)
     assert added.status_code == 303 and added.headers["location"].startswith("/wallet/")
+
+
+def test_the_claim_page_offers_a_wallet_app_a_code_to_scan_that_claims_the_award_once(
+    client: TestClient, database: Database, world: World
+) -> None:
+    """Anyone holding the claim link (no account needed) asks for a wallet-app exchange; the QR code on the page,
+    read back from its pixels, is the exchange's address, and a wallet answering there gets the award bound to
+    its DID. The claim link is used up by it."""
+    from microcred.verify.pictures import qr_link
+    from tests.issuing.test_claims import api_link, issued
+    from tests.issuing.test_exchanges import Wallet, path_of, start
+
+    educator = bearer(database, world, "a", Role.EDUCATOR)
+    award_id = issued(client, educator)
+    token = api_link(client, educator, award_id).rsplit("/", 1)[1]
+    stranger = TestClient(client.app)
+    page = stranger.get(f"/claim/{token}")
+    assert page.status_code == 200 and 'id="claim-wallet-app"' in page.text
+    offered = stranger.post(f"/claim/{token}/wallet-app", data={"csrf_token": csrf_from(page.text)})
+    assert offered.status_code == 200 and offered.headers["cache-control"] == "no-store"
+    qr = re.search(r'<img src="data:image/png;base64,([^"]+)" alt="QR code', offered.text)
+    address = re.search(r'id="wallet-app-address" type="text" readonly value="([^"]+)"', offered.text)
+    assert qr and address and 'href="https://lcw.app/request?request=' in offered.text
+    import base64
+
+    interaction = qr_link(base64.b64decode(qr.group(1)))
+    assert interaction == address.group(1).replace("&amp;", "&") and interaction.endswith("/protocols?iuv=1")
+    exchange_url = stranger.get(path_of(interaction)).json()["protocols"]["vcapi"]
+    holder = Wallet()
+    answer = stranger.post(
+        path_of(exchange_url), json={"verifiablePresentation": holder.present(start(stranger, exchange_url))}
+    )
+    assert answer.status_code == 200, answer.text
+    [bound] = answer.json()["verifiablePresentation"]["verifiableCredential"]
+    assert bound["id"] == f"urn:uuid:{award_id}" and bound["credentialSubject"]["id"] == holder.did
+    again = stranger.post(f"/claim/{token}/wallet-app", data={"csrf_token": csrf_from(page.text)})
+    assert again.status_code == 404  # the link is used up: no second wallet gets it

@@ -215,18 +215,20 @@ def issue(
 
 
 def verify_command(
-    file: Annotated[Path, typer.Argument(help="The credential: JSON (an Open Badge, a VC) or a sealed ELM one.")],
+    file: Annotated[
+        Path, typer.Argument(help="The credential: JSON (an Open Badge, a VC), a sealed ELM one, or a JWT (.jwt).")
+    ],
     as_json: Annotated[bool, typer.Option("--json", help="Print the report as one JSON object.")] = False,
 ) -> None:
     """Verify a credential: format, proof or seal, revocation, validity, issuer trust. Exit 0 only when valid."""
     from microcred.issuing import keys
     from microcred.issuing.sources import verify_here
     from microcred.trust import TrustError
-    from microcred.verify import checks
+    from microcred.verify import checks, envelopes
     from microcred.verify.fetch import Fetcher
 
     try:
-        document = checks.parse(file.read_bytes())
+        document = envelopes.parse(file.read_bytes())  # JSON, or a JWT (a .jwt file)
     except OSError as error:
         err.print(f"[red]Error:[/red] cannot read {file}: {error.strerror}.")
         raise typer.Exit(2) from None

@@ -10,10 +10,11 @@ from typing import Annotated
 
 from fastapi import APIRouter, Query, Request, Response
 
-from microcred.pathways import gap, service
+from microcred.pathways import clr, gap, service
 from microcred.pathways.models import Pathway
 from microcred.pathways.rules import Rules
 from microcred.pathways.schemas import (
+    ClrOut,
     GapOut,
     ListedPathwayOut,
     PathwayIn,
@@ -23,7 +24,7 @@ from microcred.pathways.schemas import (
     ProgressOut,
 )
 from microcred.web.flows import verifier_of
-from microcred.web.security import DB, Anyone, Educators, SignedIn, settings_of
+from microcred.web.security import DB, Anyone, Educators, SignedIn, master_of, settings_of
 
 router = APIRouter(prefix="/api", tags=["pathways"])
 
@@ -72,6 +73,25 @@ def update_pathway(org: str, pathway_id: uuid.UUID, body: PathwayIn, caller: Edu
 def delete_pathway(org: str, pathway_id: uuid.UUID, caller: Educators, db: DB) -> Response:
     service.delete(db, caller.signed_in, caller.org, pathway_id)
     return Response(status_code=204)
+
+
+@router.post(
+    "/pathways/{pathway_id}/clr",
+    response_model=ClrOut,
+    status_code=201,
+    summary="My Comprehensive Learner Record (CLR 2.0) of a pathway my wallet completes, signed by its organisation",
+)
+def issue_clr(request: Request, pathway_id: uuid.UUID, caller: SignedIn, db: DB) -> ClrOut:
+    signed, row = clr.issue(
+        db,
+        caller.signed_in,
+        service.get(db, pathway_id),
+        caller.person,
+        verifier_of(request, db),
+        base_url=settings_of(request).base_url,
+        master=master_of(request),
+    )
+    return ClrOut(wallet_id=row.id, credential=signed)
 
 
 @router.get(

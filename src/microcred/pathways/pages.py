@@ -18,7 +18,7 @@ from microcred.accounts.models import Organisation
 from microcred.design.documents import decimal_text
 from microcred.errors import InvalidInput, MicrocredError
 from microcred.inputs import optional_date
-from microcred.pathways import gap, service
+from microcred.pathways import clr, gap, service
 from microcred.pathways.models import Pathway
 from microcred.pathways.rules import Rules
 from microcred.pathways.service import Found
@@ -28,7 +28,7 @@ from microcred.web.errors import STATUS
 from microcred.web.flash import done
 from microcred.web.flows import verifier_of
 from microcred.web.forms import confirmed, refusing
-from microcred.web.security import DB, Anyone, Caller, Educators, SignedIn, settings_of
+from microcred.web.security import DB, Anyone, Caller, Educators, SignedIn, master_of, settings_of
 from microcred.web.templating import render
 
 router = APIRouter(include_in_schema=False)
@@ -382,6 +382,12 @@ def pathways_list_page(request: Request, caller: Anyone, db: DB) -> Response:
 
 @router.get("/pathways/{pathway_id}/progress", response_class=HTMLResponse)
 def progress_page(request: Request, pathway_id: uuid.UUID, caller: SignedIn, db: DB, enrolled_on: str = "") -> Response:
+    return _progress_page(request, pathway_id, caller, db, enrolled_on)
+
+
+def _progress_page(
+    request: Request, pathway_id: uuid.UUID, caller: Caller, db: Session, enrolled_on: str = "", clr_error: str = ""
+) -> Response:
     pathway = service.get(db, pathway_id)
     error = None
     try:
@@ -405,9 +411,30 @@ def progress_page(request: Request, pathway_id: uuid.UUID, caller: SignedIn, db:
         missing_labels=taxonomy.skill_labels(db, found.missing_skills),
         short_by=max(found.total_credits - found.credits, Decimal(0)),
         error=error,
-        status_code=422 if error else 200,
+        clr_error=clr_error,
+        status_code=422 if error or clr_error else 200,
         **context,
     )
+
+
+def _no_record(error: MicrocredError, request: Request, caller: Caller, db: Session, pathway_id: uuid.UUID) -> Response:
+    return _progress_page(request, pathway_id, caller, db, clr_error=error.detail)
+
+
+@router.post("/pathways/{pathway_id}/clr", response_class=HTMLResponse)
+@refusing(_no_record)
+def issue_clr(request: Request, pathway_id: uuid.UUID, caller: SignedIn, db: DB) -> Response:
+    """The learner's own Comprehensive Learner Record of a pathway their wallet completes, into their wallet."""
+    _signed, row = clr.issue(
+        db,
+        caller.signed_in,
+        service.get(db, pathway_id),
+        caller.person,
+        verifier_of(request, db),
+        base_url=settings_of(request).base_url,
+        master=master_of(request),
+    )
+    return done(f"/wallet/{row.id}", "clr_issued")
 
 
 @router.get("/profile/gap", response_class=HTMLResponse)

@@ -110,3 +110,13 @@ class GapOut(BaseModel):
     stack: list[GapStepOut]
     uncovered: list[GapSkillOut] = Field(description="Missing skills no published micro-credential teaches")
     workload: int | float = Field(description="The stack's hours of work in all")
+
+
+class ClrOut(BaseModel):
+    """A Comprehensive Learner Record (1EdTech CLR 2.0) issued to a learner who completed the pathway."""
+
+    wallet_id: uuid.UUID = Field(description="Where it now is in the learner's wallet")
+    credential: dict[str, Any] = Field(
+        description="The ClrCredential, signed with eddsa-rdfc-2022: its ClrSubject carries the credentials that "
+        "counted (verifiableCredential), the pathway as an Achievement, and their associations."
+    )

@@ -9,7 +9,7 @@ from fastapi import APIRouter, Body, Request, Response
 from fastapi.responses import JSONResponse
 
 from microcred.trust import TrustError
-from microcred.verify import checks, registry
+from microcred.verify import checks, envelopes, registry
 from microcred.verify.schemas import (
     CredentialVerification,
     PresentationIn,
@@ -67,7 +67,9 @@ def verify_presentation(
     sources = flows_of(request).sources(
         db, base_url=settings.base_url, master=master_of(request), fetcher=fetcher_of(request)
     )
-    presentation, credentials = checks.verify_presentation(
+    jwt = envelopes.enveloped_presentation(document)  # a vp+jwt, bare or as an EnvelopedVerifiablePresentation
+    verifier = envelopes.verify_presentation if jwt else checks.verify_presentation
+    presentation, credentials = verifier(
         document, sources, challenge=body.options.challenge, domain=body.options.domain
     )
     verified = presentation.valid and all(report.valid for report in credentials)

@@ -24,7 +24,7 @@ from typing import Any
 import pycountry
 
 from microcred.design import reading
-from microcred.trust import TrustError, pkix
+from microcred.trust import TrustError, depth, pkix
 from microcred.trust.jsonld import as_list, text_of
 from microcred.trust.multikey import Key
 
@@ -166,6 +166,12 @@ class Sources:
     trust: Callable[[str, dict[str, Any]], Trust | None] = lambda _issuer, _credential: None
     now: Callable[[], datetime] = lambda: datetime.now(UTC)
     anchors: Callable[[], pkix.Anchors] = lambda: pkix.Anchors()  # what seals and timestamps may chain to
+    # the bytes at a URL a credential links to (a relatedResource, a credentialSchema), or Unreachable
+    resource: Callable[[str], bytes] = field(default=lambda url: _unreachable(url))
+
+
+def _unreachable(url: str) -> bytes:
+    raise Unreachable(f"Nothing is fetched here: {url[:200]} was not read.")
 
 
 def parse(raw: bytes | str) -> Any:
@@ -181,21 +187,9 @@ def parse(raw: bytes | str) -> Any:
 
 def bounded(document: Any) -> Any:
     """The document if it is nested at most MAX_DEPTH levels (deeper JSON is a denial of service, not a credential)."""
-    if _depth(document) > MAX_DEPTH:
+    if depth(document, MAX_DEPTH) > MAX_DEPTH:
         raise TrustError(f"The document is nested more than {MAX_DEPTH} levels deep.")
     return document
-
-
-def _depth(value: Any) -> int:
-    deepest, stack = 0, [(value, 1)]
-    while stack:
-        item, level = stack.pop()
-        deepest = max(deepest, level)
-        if level > MAX_DEPTH:
-            break
-        children = item.values() if isinstance(item, dict) else item if isinstance(item, list) else ()
-        stack.extend((child, level + 1) for child in children)
-    return deepest
 
 
 def issuer_id(credential: dict[str, Any]) -> str | None:
@@ -320,12 +314,16 @@ def _eu_language(uri: Any) -> str | None:
 def verify(document: Any, sources: Sources | None = None) -> Report:
     """Every check of one credential: Data Integrity secured (VC 1.1/2.0, Open Badges 3.0) or JAdES sealed (ELM)."""
     # The checks build on this module's vocabulary (Check, Outcome, Sources), so they are imported as it runs.
-    from microcred.verify.formats import format_problems
+    from microcred.verify.formats import format_problems, linked_check
     from microcred.verify.proofs import proof_checks
     from microcred.verify.revocation import status_check
     from microcred.verify.seals import seal_check
 
     sources = sources or Sources()
+    from microcred.verify.envelopes import enveloped, verify_enveloped
+
+    if enveloped(document):  # a JWT (VC-JOSE-COSE, VC-JWT), bare or as an EnvelopedVerifiableCredential
+        return verify_enveloped(document, sources)
     if not isinstance(document, dict):
         return Report("unknown", [Check("FORMAT", Outcome.ERROR, "This is not a credential: not a JSON object.")])
     sealed = "payload" in document and "signatures" in document
@@ -347,6 +345,7 @@ def verify(document: Any, sources: Sources | None = None) -> Report:
         )
     else:
         report.checks.append(Check("FORMAT", Outcome.OK, "The credential is well formed.", report.kind))
+        report.checks[-1] = _safely("FORMAT", lambda: linked_check(credential, sources, report.checks[-1]))
     if sealed:
         report.checks += checks
     elif problems and "VerifiableCredential" not in as_list(credential.get("type")):

@@ -28,7 +28,7 @@ from contextvars import ContextVar
 from typing import Any
 from urllib.parse import urlsplit
 
-from microcred.trust import TrustError
+from microcred.trust import TrustError, jose
 from microcred.trust.multikey import Key, key_from_multibase
 from microcred.verify.checks import MAX_BYTES, Unreachable, parse
 
@@ -130,14 +130,23 @@ class Fetcher:
 
     def json(self, url: str) -> Any:
         """The JSON at `url` (cached), or FetchError."""
+        return self._cached(url, raw=False)
+
+    def raw(self, url: str) -> bytes:
+        """The bytes at `url` as served (cached; for digests such as a relatedResource's), or FetchError."""
+        found: bytes = self._cached(url, raw=True)
+        return found
+
+    def _cached(self, url: str, *, raw: bool) -> Any:
         if not self.enabled:
             raise FetchError("Fetching from other sites is switched off on this server.")
         now = time.monotonic()
         answer: Any
+        key = f"raw {url}" if raw else url
         with self._lock:
-            cached = self._cache.get(url)
+            cached = self._cache.get(key)
             if cached is not None and cached[0] > now:
-                self._cache.move_to_end(url)
+                self._cache.move_to_end(key)
                 answer = cached[1]
                 if isinstance(answer, FetchError):
                     raise answer
@@ -146,21 +155,21 @@ class Fetcher:
         if budget is not None and budget.left() <= 0:
             raise budget.spent()
         try:
-            answer = self._get(url, budget)
+            answer = self._get(url, budget, raw=raw)
             expires = now + TTL
         except BudgetSpent:
             raise  # this request's lack of time says nothing of the site
         except FetchError as error:
             answer, expires = error, now + FAILURE_TTL
         with self._lock:
-            self._cache[url] = (expires, answer)
+            self._cache[key] = (expires, answer)
             while len(self._cache) > MAX_ENTRIES:
                 self._cache.popitem(last=False)
         if isinstance(answer, FetchError):
             raise answer
         return answer
 
-    def _get(self, url: str, budget: Budget | None = None) -> Any:
+    def _get(self, url: str, budget: Budget | None = None, *, raw: bool = False) -> Any:
         parts = urlsplit(url)
         plain = parts.scheme == "http" and self.allow_private
         if parts.scheme != "https" and not plain:
@@ -222,6 +231,8 @@ class Fetcher:
             connection.close()
         if watchdog.fired:  # a body cut short by the watchdog reads as ended: it is late, not the document
             raise late()
+        if raw:
+            return bytes(body)
         try:
             return parse(bytes(body))  # the same rules as a file given to the verifier: JSON, size, depth
         except TrustError as error:
@@ -274,10 +285,13 @@ class Fetcher:
         for entry in embedded or (methods if isinstance(methods, list) else []):
             if _id_of(entry) not in names:
                 continue
-            if entry.get("controller") not in (None, did) or not isinstance(entry.get("publicKeyMultibase"), str):
+            if entry.get("controller") not in (None, did):
                 return None
             try:
-                return key_from_multibase(entry["publicKeyMultibase"])
+                if isinstance(entry.get("publicKeyJwk"), dict):  # JsonWebKey(2020), as Velocity and others publish
+                    key = jose.key_from_jwk(entry["publicKeyJwk"])
+                    return None if isinstance(key, jose.RsaKey) else key
+                return key_from_multibase(entry["publicKeyMultibase"]) if "publicKeyMultibase" in entry else None
             except Exception:  # noqa: BLE001 (a bad key is no key)
                 return None
         return None

@@ -12,7 +12,8 @@ from fastapi import APIRouter, File, Form, Request, UploadFile
 from fastapi.responses import HTMLResponse, JSONResponse, RedirectResponse, Response
 
 from microcred.trust import TrustError
-from microcred.verify import checks
+from microcred.verify import baked, checks, envelopes
+from microcred.verify.baked import MAX_IMAGE_BYTES
 from microcred.verify.fetch import FetchError
 from microcred.verify.pictures import MAX_LINK, MAX_PICTURE_BYTES, PictureTooLarge, qr_link
 from microcred.verify.schemas import ScannedLink
@@ -36,6 +37,7 @@ def _page(
     language: str | None = None,
     document: str = "",
     link: str = "",
+    picture: str | None = None,
 ) -> Response:
     """The verifier page: each report's verdict and reason first, then what the document says; a refused form
     again with the refusal at the top, linked to the box it is about, and what was pasted or typed kept."""
@@ -52,6 +54,7 @@ def _page(
         error_field=error_field,
         document=document,
         link=link,
+        picture=picture,
         status_code=code,
     )
 
@@ -82,17 +85,19 @@ def verify_upload(
             return _open_link(request, caller, db, link.strip())
         from_file = bool(file is not None and file.filename)
         given = "verify-text" if document.strip() and not from_file else "verify-file"
-        raw = file.file.read(checks.MAX_BYTES + 1) if file is not None and from_file else document.encode()
+        raw = file.file.read(MAX_IMAGE_BYTES + 1) if file is not None and from_file else document.encode()
         if not raw.strip():
             raise TrustError("Choose a file, paste the credential's JSON, give its link or a picture of its QR code.")
-        parsed = checks.parse(raw)
+        carried = baked.carried(raw) if from_file else None  # a baked badge (PNG, SVG): what it carries
+        image, raw = (baked.picture(raw), carried) if carried is not None else (None, raw)
+        parsed = envelopes.parse(raw)  # JSON, or a JWT (.jwt file or pasted)
     except TrustError as error:
         return _page(
             request, caller, db, [], error=str(error), error_field=given, code=422, document=document, link=typed
         )
     report = verifier_of(request, db)(parsed)
     announce_verification(request, db, parsed, report, "upload")
-    return _page(request, caller, db, [("The credential", report)])
+    return _page(request, caller, db, [("The credential", report)], picture=image)
 
 
 @router.post(

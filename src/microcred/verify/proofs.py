@@ -28,6 +28,10 @@ def proof_checks(credential: dict[str, Any], sources: Sources) -> Check:
     details = []
     issuer = issuer_id(credential) or ""
     unbound = []
+    chains = {id(proof): _previous(proof, proofs) for proof in proofs}
+    for why in chains.values():
+        if isinstance(why, str):
+            return Check("PROOF", Outcome.ERROR, "A proof names a previous proof the credential does not carry.", why)
     for proof in proofs:
         method = proof.get("verificationMethod")
         if not isinstance(method, str):
@@ -44,15 +48,12 @@ def proof_checks(credential: dict[str, Any], sources: Sources) -> Check:
                 "so its signature cannot be checked.",
                 _unresolved(method),
             )
-        if not _controlled(method, issuer) and _names_keys(issuer):
-            return Check(
-                "PROOF",
-                Outcome.ERROR,
-                "The credential was signed with a key that does not belong to its issuer.",
-                f"{method[:200]} is not the issuer's ({issuer[:200]}).",
-            )
+        previous = chains[id(proof)]
         try:
             result = dataintegrity.verify_proof(unsecured, proof, key, loader)
+            if previous and not result.verified:  # a proof chain: made over the document with the previous proofs
+                chained = dataintegrity.verify_proof({**unsecured, "proof": previous}, proof, key, loader)
+                result = chained if chained.verified else result
         except TrustError as error:
             return Check("PROOF", Outcome.ERROR, "The proof cannot be checked.", str(error))
         if not result.verified:
@@ -68,6 +69,21 @@ def proof_checks(credential: dict[str, Any], sources: Sources) -> Check:
         details.append(f"{proof.get('cryptosuite')} by {method[:200]}")
         if not _controlled(method, issuer):
             unbound.append(method)
+    if unbound and len(unbound) < len(proofs):  # the issuer's proof, and co-signers' (a witness, a proof chain)
+        return Check(
+            "PROOF",
+            Outcome.OK,
+            "The issuer's signature is intact.",
+            f"{'; '.join(details)}; also signed by {', '.join(m[:200] for m in unbound)}, which is not the "
+            "issuer's key: a co-signer's proof, which says nothing of who issued it.",
+        )
+    if unbound and _names_keys(issuer):
+        return Check(
+            "PROOF",
+            Outcome.ERROR,
+            "The credential was signed with a key that does not belong to its issuer.",
+            f"{unbound[0][:200]} is not the issuer's ({issuer[:200]}).",
+        )
     if unbound:  # a urn:uuid, an upper-case "DID:", an https profile signed by a did:key: nothing ties them
         return Check(
             "PROOF",
@@ -77,6 +93,19 @@ def proof_checks(credential: dict[str, Any], sources: Sources) -> Check:
             verdict=Verdict.UNCONFIRMED,
         )
     return Check("PROOF", Outcome.OK, "The issuer's signature is intact.", "; ".join(details))
+
+
+def _previous(proof: dict[str, Any], proofs: list[dict[str, Any]]) -> list[dict[str, Any]] | str:
+    """The proofs a proof names as previous (`previousProof`, an id or a list of ids), all of which are checked
+    too as they are among the credential's proofs; why not when one it names is not there."""
+    named = as_list(proof.get("previousProof"))
+    if not all(isinstance(name, str) for name in named):
+        return "previousProof must be a proof id or a list of them."
+    found = [other for other in proofs if other is not proof and other.get("id") in named]
+    missing = [name for name in named if not any(other.get("id") == name for other in found)]
+    if missing:
+        return f"previousProof names {missing[0][:200]}, which no proof of the credential has as its id."
+    return found
 
 
 def proof_rule_problem(proof: dict[str, Any], purpose: str, now: datetime) -> tuple[str, str] | None:
@@ -161,8 +190,9 @@ def _why_unbound(issuer: str) -> str:
 
 def owner_check(document: dict[str, Any], sources: Sources, challenge: str | None, domain: str | None) -> Check:
     """Whether the holder signed this presentation for this request, and whether the credentials it carries
-    were issued to that holder: when they name their subject (`credentialSubject.id`, read from the payload
-    of a sealed one) it must be the holder; when they name none, the proof shows who presents them only."""
+    were issued to that holder. The holder's proof shows who presents them, never more: when a credential
+    names another subject (`credentialSubject.id`), VC 2.0 allows it and the check says so (a WARNING: the holder
+    is not shown to be its subject); when it names none, the detail says the proof shows who presents it only."""
     proofs = [p for p in as_list(document.get("proof")) if isinstance(p, dict)]
     if not proofs:
         if challenge or domain:
@@ -207,12 +237,14 @@ def owner_check(document: dict[str, Any], sources: Sources, challenge: str | Non
     presenter = holder if isinstance(holder, str) else method.split("#", 1)[0]
     named = [subject_ids(c) for c in carried]
     stranger = next((ids for ids in named if ids and presenter not in ids), None)
-    if stranger is not None:
+    if stranger is not None:  # VC 2.0 allows it (a parent for a child, an agent for a firm): said, not refused
         return Check(
             "OWNER",
-            Outcome.ERROR,
-            "A credential in this presentation is presented by someone else than the person it was issued to.",
-            f"It was issued to {stranger[0][:200]}; the presentation's holder is {presenter[:200]}.",
+            Outcome.WARNING,
+            "The holder signed this presentation for this request, but a credential in it was issued to someone "
+            "else: the holder's proof shows who presents it, not that they are the person it was issued to.",
+            f"It was issued to {stranger[0][:200]}; the presentation's holder is {presenter[:200]}. "
+            "Whether the holder may present it for them is for the verifier to judge.",
         )
     detail = str(method)[:200]
     unnamed = sum(1 for ids in named if not ids)

@@ -15,7 +15,9 @@ from microcred.design import vocab
 
 class VerifyIn(BaseModel):
     verifiableCredential: Any = Field(  # noqa: N815 (the VC-API's name)
-        description="The credential: a JSON-LD verifiable credential, or a JAdES-sealed ELM credential (JWS JSON)"
+        description="The credential: a JSON-LD verifiable credential, a JAdES-sealed ELM credential (JWS JSON), an "
+        "EnvelopedVerifiableCredential (id data:application/vc+jwt,<jwt>), or a JWT as a string (VC-JOSE-COSE "
+        "vc+jwt, or the VC-JWT of VC 1.1 and Open Badges 3.0)"
     )
     options: dict[str, Any] = Field(default_factory=dict)
 
@@ -26,7 +28,10 @@ class PresentationOptions(BaseModel):
 
 
 class PresentationIn(BaseModel):
-    verifiablePresentation: Any  # noqa: N815 (the VC-API's name)
+    verifiablePresentation: Any = Field(  # noqa: N815 (the VC-API's name)
+        description="The presentation: JSON-LD, an EnvelopedVerifiablePresentation (id "
+        "data:application/vp+jwt,<jwt>), or a vp+jwt as a string (its nonce is the challenge, its aud the domain)"
+    )
     options: PresentationOptions = Field(default_factory=PresentationOptions)
 
 

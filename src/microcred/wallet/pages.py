@@ -12,9 +12,11 @@ from fastapi.responses import HTMLResponse, Response
 from sqlalchemy.orm import Session
 
 from microcred.errors import Conflict, Forbidden, InvalidInput, MicrocredError, NotFound
+from microcred.issuing import baking, documents, exchanges
 from microcred.quality import service as quality
 from microcred.store.base import utcnow
 from microcred.verify import checks
+from microcred.verify.baked import MAX_IMAGE_BYTES
 from microcred.wallet import service as wallet
 from microcred.wallet.models import ShareLink, WalletCredential
 from microcred.web.errors import STATUS
@@ -37,7 +39,7 @@ def _wallet_page(
     code: int = 200,
 ) -> Response:
     check = verifier_of(request, db)
-    reports = [(item, check(item.document)) for item in wallet.held(db, caller.person)]
+    reports = [(item, check(wallet.checkable(item))) for item in wallet.held(db, caller.person)]
     items = [(item, report, checks.signer_confirmed(report)) for item, report in reports]
     return render(
         request,
@@ -65,7 +67,7 @@ def _wallet_again(error: MicrocredError, request: Request, caller: Caller, db: S
 @router.post("/wallet/upload", response_class=HTMLResponse)
 @refusing(_wallet_again)
 def upload(request: Request, caller: SignedIn, db: DB, file: Annotated[UploadFile, File()]) -> Response:
-    item = wallet.upload(db, caller.person, file.file.read(checks.MAX_BYTES + 1))
+    item = wallet.upload(db, caller.person, file.file.read(MAX_IMAGE_BYTES + 1))  # JSON, or a baked badge
     return done(f"/wallet/{item.id}", "wallet-added")
 
 
@@ -73,6 +75,24 @@ def upload(request: Request, caller: SignedIn, db: DB, file: Annotated[UploadFil
 def claim(request: Request, token: str, caller: SignedIn, db: DB) -> Response:
     item = wallet.claim(db, caller.person, token)
     return done(f"/wallet/{item.id}", "wallet-added")
+
+
+@router.post("/claim/{token}/wallet-app", response_class=HTMLResponse)
+def claim_into_wallet_app(request: Request, token: str, caller: Anyone, db: DB) -> Response:
+    """Claim into a wallet app (the Learner Credential Wallet, any VCALM wallet): a single-use exchange, shown as a
+    deep link and a QR code to scan. Whoever holds the claim link may make one, as they may download the file."""
+    made = exchanges.from_claim_link(db, token, base_url=settings_of(request).base_url)
+    return render(
+        request,
+        "wallet_app.html",
+        caller,
+        db=db,
+        title="Claim into a wallet app",
+        made=made,
+        qr=documents.qr_data_uri(made.interaction_url),
+        token=token,
+        headers={"Cache-Control": "no-store"},
+    )
 
 
 @router.post("/wallet/erase", response_class=HTMLResponse)
@@ -118,7 +138,7 @@ def _item_page(
     says, its share links (a new one at the top, once: only its hash is kept) and what else can be done with it.
     `error` is a refused form's (field id, sentence), shown at the top; `typed` what that form was sent with."""
     item = wallet.find(db, caller.person, wallet_id)
-    report = verifier_of(request, db)(item.document)
+    report = verifier_of(request, db)(wallet.checkable(item))
     now = utcnow()
     shares = [
         (link, views, "withdrawn" if link.revoked_at else "expired" if link.expires_at < now else "live")
@@ -157,6 +177,17 @@ def _long_date(moment: datetime) -> str:
 @router.get("/wallet/{wallet_id}", response_class=HTMLResponse)
 def item_page(request: Request, wallet_id: uuid.UUID, caller: SignedIn, db: DB) -> Response:
     return _item_page(request, caller, db, wallet_id)
+
+
+@router.get("/wallet/{wallet_id}/badge.{form}")
+def item_badge(wallet_id: uuid.UUID, form: str, caller: SignedIn, db: DB) -> Response:
+    """The credential baked into its badge image (Open Badges 3.0): a PNG or an SVG to post where pictures go."""
+    item = wallet.find(db, caller.person, wallet_id)
+    return Response(
+        baking.baked_badge(item.document, form),
+        media_type=baking.MEDIA_TYPES.get(form, "application/octet-stream"),
+        headers={"Content-Disposition": f'attachment; filename="badge-{item.id}.{form[:3]}"'},
+    )
 
 
 @router.get("/wallet/{wallet_id}/credential.json")
@@ -363,7 +394,8 @@ def _share_page(
         item = wallet.open_share(db, link, address=client_ip(request), agent=request.headers.get("user-agent"))
     else:  # the same visitor's refused feedback: not another opening of the link
         item = db.get_one(WalletCredential, link.wallet_credential_id)
-    report = verifier_of(request, db)(item.document)
+    served = wallet.shared(item, link.hidden)  # without what the proof lets the holder leave out
+    report = verifier_of(request, db)(served.document)
     facts = [(name, value) for name, value in checks.summary(report) if name not in link.hidden]
     viewer = caller.actor.user if caller.actor else None
     return render(
@@ -376,6 +408,7 @@ def _share_page(
         report=report,
         facts=facts,
         hidden=link.hidden,
+        served=served,
         token=token,
         feedback_open=item.issued_credential_id is not None,
         own=viewer is not None and viewer.id == item.user_id,
@@ -433,11 +466,13 @@ def shared_feedback(
 @router.get("/share/{token}/credential.json")
 def shared_json(request: Request, token: str, caller: Anyone, db: DB) -> Response:
     link = wallet.share_link(db, token)
-    if link.hidden:  # the signed file would show what the learner chose to hide
+    item = db.get_one(WalletCredential, link.wallet_credential_id)
+    served = wallet.shared(item, link.hidden)
+    if not served.downloadable:  # the signed file would show what the learner chose to hide
         raise NotFound("This share shows the credential's verdict only.", code="share_not_found")
-    item = wallet.open_share(db, link, address=client_ip(request), agent=request.headers.get("user-agent"))
+    wallet.open_share(db, link, address=client_ip(request), agent=request.headers.get("user-agent"))
     return Response(
-        json.dumps(item.document, indent=2, ensure_ascii=False),
+        json.dumps(served.document, indent=2, ensure_ascii=False),
         media_type="application/json",
         headers={"Content-Disposition": f'attachment; filename="credential-{item.id}.json"'},
     )

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from typing import Any
+from typing import Annotated, Any
 
 from pydantic import BaseModel, ConfigDict, Field
 
@@ -31,3 +31,26 @@ class HeldPresentation(BaseModel):
         description="The holder's Data Integrity proof (eddsa-rdfc-2022, proofPurpose authentication) with the "
         "verifier's challenge and domain"
     )
+
+
+class DeriveOptions(BaseModel):
+    selectivePointers: list[Annotated[str, Field(max_length=1000)]] = Field(  # noqa: N815 (the VC-API's name)
+        default_factory=list,
+        max_length=256,
+        description="JSON pointers to what to disclose besides what the issuer made mandatory",
+    )
+
+
+class DeriveIn(BaseModel):
+    """W3C VC-API `POST /credentials/derive`: a credential with an ecdsa-sd-2023 base proof, and what to disclose."""
+
+    verifiableCredential: dict[str, Any]  # noqa: N815 (the VC-API's name)
+    options: DeriveOptions = Field(default_factory=DeriveOptions)
+
+
+class DerivedCredential(BaseModel):
+    """The disclosed credential: only the selected statements, with a derived proof any verifier checks."""
+
+    model_config = ConfigDict(extra="allow")
+
+    verifiableCredential: dict[str, Any]  # noqa: N815 (the VC-API's name)

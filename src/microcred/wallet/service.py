@@ -15,6 +15,7 @@ import secrets
 import uuid
 import zipfile
 from collections.abc import Callable, Iterable
+from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
 
@@ -27,13 +28,13 @@ from microcred.accounts.models import LoginThrottle, Membership, Organisation, R
 from microcred.accounts.principal import Actor
 from microcred.design.models import Edition
 from microcred.errors import Conflict, InvalidInput, NotFound, Unavailable
-from microcred.issuing import batch, claims
+from microcred.issuing import batch, claims, disclosure
 from microcred.issuing.models import IssuedCredential
 from microcred.store.base import new_id, utcnow
-from microcred.trust import TrustError, dataintegrity, keystore
+from microcred.trust import TrustError, dataintegrity, ecdsa_sd, keystore
 from microcred.trust.loader import document_loader
 from microcred.trust.multikey import Ed25519Key
-from microcred.verify import checks
+from microcred.verify import baked, checks
 from microcred.wallet.models import HolderKey, ShareLink, ShareView, WalletCredential
 
 MAX_SHARE_DAYS = 365
@@ -101,7 +102,7 @@ def claim(db: Session, user: User, token: str) -> WalletCredential:
 def upload(db: Session, user: User, raw: bytes) -> WalletCredential:
     """A credential the learner holds, if it is one (well formed); its proof is checked each time it is shown."""
     try:
-        document = checks.parse(raw)
+        document = checks.parse(baked.carried(raw) or raw)  # a baked badge (PNG, SVG): the credential it carries
     except TrustError as error:
         raise InvalidInput(str(error), code="invalid_credential") from None
     report = checks.verify(document)
@@ -178,6 +179,50 @@ def open_share(db: Session, link: ShareLink, *, address: str | None, agent: str 
     return item
 
 
+@dataclass(frozen=True)
+class Shared:
+    """What a share link serves: the credential with the hidden facts its proof lets the holder leave out left
+    out (`left_out`, for an ecdsa-sd-2023 credential), the others only hidden from view (`view_only`)."""
+
+    document: dict[str, Any]
+    left_out: list[str]
+    view_only: list[str]
+    disclosable: bool
+
+    @property
+    def downloadable(self) -> bool:
+        """The file says nothing the holder chose to hide."""
+        return not self.view_only
+
+
+def checkable(item: WalletCredential) -> dict[str, Any]:
+    """The credential as its holder checks it: with an ecdsa-sd-2023 base proof, which verifiers refuse (it is
+    the holder's to derive from), a disclosure of everything derived from it; else the credential itself."""
+    return disclosure.full_disclosure(item.document)
+
+
+def shared(item: WalletCredential, hidden: list[str]) -> Shared:
+    """The credential a share link with these hidden facts serves (derived anew: the derivation is
+    deterministic, so every opening serves the same document)."""
+    if not disclosure.disclosable(item.document):
+        return Shared(item.document, [], list(hidden), False)
+    left_out = [name for name in hidden if name in disclosure.FACTS]
+    try:
+        document = disclosure.disclose(item.document, left_out)
+    except TrustError:  # a base proof that does not fit its credential: the verdict will say it is broken
+        return Shared(item.document, [], list(hidden), False)
+    return Shared(document, left_out, [name for name in hidden if name not in left_out], True)
+
+
+def derive_credential(document: dict[str, Any], selective_pointers: list[str]) -> dict[str, Any]:
+    """A disclosure of what the credential's ecdsa-sd-2023 base proof makes mandatory and what the selective
+    pointers select, with a derived proof (the VC-API's holder `derive`)."""
+    try:
+        return ecdsa_sd.derive(checks.bounded(document), selective_pointers)
+    except TrustError as error:
+        raise InvalidInput(str(error), code="invalid_credential") from None
+
+
 # Presentations ------------------------------------------------------------------------------------------
 
 
@@ -250,9 +295,9 @@ def _domain(value: str) -> str:
 def present(
     db: Session, user: User, wallet_ids: list[uuid.UUID], *, challenge: str, domain: str, master: bytes
 ) -> dict[str, Any]:
-    """A W3C verifiable presentation of the chosen credentials, as stored, signed by the learner's holder key
-    (`authentication`) for the verifier's challenge and domain, so that it cannot be replayed to another
-    verifier or for another request."""
+    """A W3C verifiable presentation of the chosen credentials, as stored (one with an ecdsa-sd-2023 base proof
+    as a full disclosure), signed by the learner's holder key (`authentication`) for the verifier's challenge
+    and domain, so that it cannot be replayed to another verifier or for another request."""
     asked = {"challenge": _challenge(challenge), "domain": _domain(domain)}
     items = [find(db, user, wallet_id) for wallet_id in dict.fromkeys(wallet_ids)]
     if not items:
@@ -283,7 +328,8 @@ def present(
         "id": f"urn:uuid:{uuid.uuid4()}",
         "type": ["VerifiablePresentation"],
         "holder": key.did,
-        "verifiableCredential": [item.document for item in items],
+        # an ecdsa-sd-2023 base proof is the holder's (it holds the HMAC key): a full disclosure goes instead
+        "verifiableCredential": [checkable(item) for item in items],
     }
     try:
         return dataintegrity.add_proof(
