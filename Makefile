@@ -53,6 +53,8 @@ bench: $(VENV)/.bench
 	$(BIN)/python -m bench.catalogue_speed
 	$(BIN)/python -m bench.issuing_speed
 	$(BIN)/python -m bench.verify_speed
+	$(BIN)/python -m bench.jwt_speed
+	$(BIN)/python -m bench.sd_speed
 
 lint: install-dev
 	$(BIN)/ruff check src tests bench

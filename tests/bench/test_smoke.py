@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import shutil
 from pathlib import Path
 
 import pytest
@@ -80,3 +81,27 @@ def test_verify_bench_prints_our_rates_and_the_endpoint_under_load(capsys: pytes
     assert "POST /credentials/verify under load" in printed
     for clients in verify_speed.CLIENTS:
         assert any(line.split()[:1] == [str(clients)] for line in printed.splitlines())
+
+
+def test_jwt_bench_prints_our_rates_beside_jose(capsys: pytest.CaptureFixture[str]) -> None:
+    from bench import jwt_speed
+
+    assert jwt_speed.main(["--quick"]) == 0
+    printed = capsys.readouterr().out
+    for alg in jwt_speed.ALGORITHMS:
+        assert f"{alg}: ours, bare parse + verify" in printed and f"{alg}: ours, full pipeline" in printed
+    assert "Node baseline:" in printed
+    if shutil.which("node"):  # jose beside us, as ratios
+        assert "ES256: jose.jwtVerify (Node)" in printed and "x\n" in printed, printed
+
+
+def test_sd_bench_prints_our_rates_beside_digital_bazaars(capsys: pytest.CaptureFixture[str]) -> None:
+    from bench import sd_speed
+    from tests.trust import sd_node
+
+    assert sd_speed.main(["--seconds", "0.2"]) == 0
+    printed = capsys.readouterr().out
+    for step in ("base proof made (issuer)", "disclosure derived (holder)", "derived proof verified"):
+        assert step in printed
+    if sd_node.node_available():  # Node beside us, cross-checked, as ratios
+        assert "cross-checked" in printed and printed.count("x\n") == 3, printed
