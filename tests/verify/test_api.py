@@ -135,6 +135,10 @@ def test_verifications_beyond_the_rate_get_429_with_retry_after(custom: Any, app
     assert page.status_code == 429 and page.headers["content-type"].startswith("text/html")
     assert "Too many verifications from your address" in page.text and page.headers["retry-after"]
     assert client.get(f"/share/{'x' * 30}").status_code == 429
+    # what costs CPU or rows and needs no account: deriving a disclosure, an exchange from a claim link
+    derive = {"verifiableCredential": {}, "options": {"selectivePointers": ["/id"]}}
+    assert client.post("/credentials/derive", json=derive).status_code == 429
+    assert client.post(f"/api/claim/{'x' * 30}/exchange").status_code == 429
     assert client.get("/verify").status_code == 200  # the form itself costs nothing
 
     other_address = TestClient(client.app, client=("203.0.113.9", 40000))

@@ -101,6 +101,7 @@ class BodySizeLimit:
 VERIFICATIONS = (
     ("POST", re.compile(r"/(credentials|presentations)/verify/?"), False),
     ("POST", re.compile(r"/credentials/derive/?"), False),  # anyone may derive: its canonicalization costs CPU
+    ("POST", re.compile(r"(/api)?/claim/[^/]+/(wallet-app|exchange)/?"), False),  # a claim link holder makes exchanges
     ("POST", re.compile(r"/verify/?"), False),
     ("GET", re.compile(r"/verify/[0-9a-fA-F-]{36}/?"), False),
     ("GET", re.compile(r"/share/[^/]+/?"), False),
