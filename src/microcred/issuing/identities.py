@@ -24,13 +24,13 @@ from sqlalchemy.orm import Session
 from microcred.accounts import audit
 from microcred.accounts.models import Organisation
 from microcred.accounts.principal import Actor
-from microcred.errors import InvalidInput, NotFound, Unavailable
+from microcred.errors import InvalidInput, NotFound
 from microcred.inputs import single_line
 from microcred.issuing import keys
 from microcred.issuing.models import IssuerInstance, IssuerKey
 from microcred.store.base import new_id, utcnow
-from microcred.trust import TrustError, dataintegrity, keystore
-from microcred.trust.multikey import EcdsaKey, Ed25519Key, Key, key_from_multibase
+from microcred.trust import dataintegrity, keystore
+from microcred.trust.multikey import EcdsaKey, Ed25519Key, Key
 
 ALGORITHMS = ("Ed25519", "P-256", "P-384")
 DID_WEB = "did:web"  # what an instance names when it signs as the organisation's did:web
@@ -135,11 +135,7 @@ def retire_key(db: Session, actor: Actor, organisation: Organisation, key_id: uu
 
 
 def private_key(row: IssuerKey, master: bytes) -> Key:
-    try:
-        secret = keystore.unseal(row.private_sealed, master, f"issuer-key:{row.id}").decode()
-    except TrustError as error:
-        raise Unavailable(str(error), code="master_key_wrong") from None
-    return key_from_multibase(row.public_multibase, secret)
+    return keys.opened(row.public_multibase, row.private_sealed, master, f"issuer-key:{row.id}")
 
 
 @dataclass(frozen=True)

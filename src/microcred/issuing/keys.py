@@ -108,11 +108,16 @@ def master_key(configured: str) -> bytes:
 
 def private_key(row: SigningKey, master: bytes) -> Key:
     """The key with its private part, opened with the master key (never logged, never returned)."""
+    return opened(row.public_multibase, row.private_sealed, master, str(row.id))
+
+
+def opened(public_multibase: str, sealed: bytes, master: bytes, bound_to: str) -> Key:
+    """A key pair whose private part was sealed under the master key, bound to `bound_to` (its row's id)."""
     try:
-        secret = keystore.unseal(row.private_sealed, master, str(row.id)).decode()
+        secret = keystore.unseal(sealed, master, bound_to).decode()
     except TrustError as error:
         raise Unavailable(str(error), code="master_key_wrong") from None
-    return key_from_multibase(row.public_multibase, secret)
+    return key_from_multibase(public_multibase, secret)
 
 
 def did_web(organisation: Organisation, base_url: str) -> str:
